@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make run` (the product) and `make test` (the tests).
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run chat train test clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt scripts/setup-venv
+	@scripts/setup-venv
+	@touch $@
+
+## run: set up if needed, train if the Rasa data changed, serve on http://localhost:8000
+run: setup
+	$(BIN)/cxbot run
+
+## chat: talk to the assistant in this terminal
+chat: setup
+	$(BIN)/cxbot chat
+
+train: setup
+	$(BIN)/cxbot train
+
+## test: the whole test suite (trains the model it needs, cached in models/)
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) models data .pytest_cache

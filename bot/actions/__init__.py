@@ -1,0 +1,1 @@
+"""Custom actions, one per module, run through rasa_sdk (in-process by default)."""

@@ -1,0 +1,121 @@
+"""The Rasa assistant behind the router: a trained model loaded in-process."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from sqlalchemy.engine import make_url
+
+from bot.messages import OutboundMessage
+from bot.router import AssistantReply
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ACTIONS_PACKAGE = "bot.actions"
+
+# Slash commands a customer may type, mapped to intents of the domain.
+COMMAND_ALIASES = {"/start": "/greet", "/human": "/request_human", "/agent": "/request_human"}
+
+
+class InProcessActionEndpoint(EndpointConfig):
+    """Runs custom actions through rasa_sdk's executor in this process, so no action server
+    has to be started, while actions stay ordinary rasa_sdk actions."""
+
+    def __init__(self, package: str = ACTIONS_PACKAGE) -> None:
+        from rasa_sdk.executor import ActionExecutor
+
+        super().__init__(url=f"inprocess://{package}")
+        self._executor = ActionExecutor()
+        self._executor.register_package(package)
+
+    async def request(self, method: str = "post", subpath: Optional[str] = None, **kwargs: Any) -> Any:
+        from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+
+        try:
+            return await self._executor.run(kwargs["json"])
+        except ActionExecutionRejection as error:
+            # Same contract as the HTTP action server: Rasa turns a 400 into a rejection.
+            body = json.dumps({"error": error.message, "action_name": error.action_name})
+            raise ClientResponseError(400, "action rejected", body) from error
+        except ActionNotFoundException as error:
+            raise ClientResponseError(404, "action not found", str(error)) from error
+
+
+def tracker_store_for(url: str) -> SQLTrackerStore:
+    """Rasa's own SQL tracker store, on the database named by an SQLAlchemy URL."""
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    if dialect == "sqlite":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return SQLTrackerStore(None, dialect="sqlite", db=parsed.database)
+    return SQLTrackerStore(
+        None,  # Agent.load sets the domain
+        dialect=parsed.drivername,
+        host=parsed.host,
+        port=parsed.port,
+        db=parsed.database,
+        username=parsed.username,
+        password=parsed.password,
+    )
+
+
+def _intent_of(parse_data: dict[str, Any]) -> tuple[Optional[str], Optional[float]]:
+    intent = parse_data.get("intent") or {}
+    name = intent.get("full_retrieval_intent_name") or intent.get("name")
+    return name, intent.get("confidence")
+
+
+class RasaAssistant:
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    @classmethod
+    def load(cls, model_path: Path, settings: Settings) -> "RasaAssistant":
+        """Load a trained model with an SQL tracker store and the in-process action runner."""
+        endpoint: EndpointConfig = (
+            EndpointConfig(url=settings.action_server_url)
+            if settings.action_server_url
+            else InProcessActionEndpoint()
+        )
+        tracker_store = tracker_store_for(settings.tracker_database_url)
+        agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
+        return cls(agent)
+
+    def _known_command(self, text: str) -> str:
+        """Map typed slash commands; unknown ones are read as words, not as Rasa intents."""
+        command = COMMAND_ALIASES.get(text.split("{", 1)[0].strip().lower())
+        if command:
+            return command
+        intent = text[1:].split("{", 1)[0].split("@", 1)[0].strip()
+        if intent in self.agent.domain.intents:
+            return text
+        return text.lstrip("/") or "?"
+
+    async def respond(
+        self, conversation_id: str, text: str, *, channel: str, metadata: dict[str, Any]
+    ) -> AssistantReply:
+        if text.startswith("/"):
+            text = self._known_command(text)
+        parse_data = await self.agent.parse_message(text)
+        output = CollectingOutputChannel()
+        await self.agent.handle_message(
+            UserMessage(
+                text,
+                output,
+                conversation_id,
+                parse_data=parse_data,
+                input_channel=channel,
+                metadata=metadata,
+            )
+        )
+        intent, confidence = _intent_of(parse_data)
+        messages = [OutboundMessage.from_dict(m) for m in output.messages]
+        return AssistantReply(messages=messages, intent=intent, confidence=confidence)

@@ -1,0 +1,88 @@
+"""REST channel with the shape of Rasa's: existing Rasa REST clients work against it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.messages import InboundMessage, InvalidMessage
+from bot.router import ConversationRouter
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+MAX_ID_CHARS = 128
+
+
+def error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _optional_id(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InvalidMessage(f"'{key}' must be a string")
+    value = str(value).strip()
+    if not value or len(value) > MAX_ID_CHARS:
+        raise InvalidMessage(f"'{key}' must be 1 to {MAX_ID_CHARS} characters")
+    return value
+
+
+def parse_body(raw: bytes) -> InboundMessage:
+    """Validate a webhook body; raises InvalidMessage with a reason for the client."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidMessage("the body must be JSON: {\"sender\": ..., \"message\": ...}") from None
+    if not isinstance(body, dict):
+        raise InvalidMessage("the body must be a JSON object")
+    sender = _optional_id(body, "sender")
+    if sender is None:
+        raise InvalidMessage("'sender' is required")
+    if "message" not in body:
+        raise InvalidMessage("'message' is required")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise InvalidMessage("'metadata' must be a JSON object")
+    return InboundMessage(
+        channel=CHANNEL,
+        sender_id=sender,
+        text=body["message"],
+        message_id=_optional_id(body, "message_id"),
+        metadata=metadata,
+    )
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """POST /webhooks/rest/webhook: one customer message in, the bot's replies out."""
+    router: ConversationRouter | None = request.app["state"].router
+    if router is None:
+        return web.json_response(
+            {"error": "the assistant is starting; try again shortly"},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
+    try:
+        inbound = parse_body(await request.read())
+        replies = await router.handle(inbound)
+    except InvalidMessage as invalid:
+        return error(413 if invalid.too_large else 400, invalid.reason)
+    return web.json_response(
+        [{"recipient_id": inbound.sender_id, **reply.to_dict()} for reply in replies],
+        dumps=lambda data: json.dumps(data, ensure_ascii=False),
+    )
+
+
+async def status(_request: web.Request) -> web.Response:
+    """GET /webhooks/rest/: Rasa's channel status check."""
+    return web.json_response({"status": "ok"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/webhooks/rest/", status)

@@ -1,0 +1,184 @@
+"""Conversation records: customers, conversations and messages (synchronous, one session per call)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messages import InboundMessage, OutboundMessage
+from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
+from feedback.sentiment import Sentiment, rolling_score
+
+
+@dataclass(frozen=True)
+class StoredInbound:
+    conversation_id: int
+    conversation_public_id: str
+    conversation_state: str
+    message_id: int
+    # Set when this delivery repeats one already handled: its stored replies are the answer.
+    duplicate_of: Optional[int] = None
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _find_or_create_customer(session: Session, inbound: InboundMessage, now: datetime) -> Customer:
+    customer = session.execute(
+        select(Customer).where(
+            Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id
+        )
+    ).scalar_one_or_none()
+    if customer is None:
+        customer = Customer(
+            channel=inbound.channel,
+            external_id=inbound.sender_id,
+            first_seen=now,
+            last_seen=now,
+        )
+        session.add(customer)
+        session.flush()
+    customer.last_seen = now
+    if inbound.display_name:
+        customer.display_name = inbound.display_name[:200]
+    if inbound.locale:
+        customer.locale = inbound.locale[:16]
+    return customer
+
+
+def _current_conversation(
+    session: Session, customer: Customer, channel: str, now: datetime, timeout: timedelta
+) -> Conversation:
+    conversation = session.execute(
+        select(Conversation)
+        .where(Conversation.customer_id == customer.id, Conversation.ended_at.is_(None))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if conversation is not None and now - _aware(conversation.last_activity_at) > timeout:
+        conversation.ended_at = _aware(conversation.last_activity_at)
+        conversation = None
+    if conversation is None:
+        conversation = Conversation(
+            customer_id=customer.id,
+            channel=channel,
+            started_at=now,
+            last_activity_at=now,
+            customer_message_count=0,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Optional[Message]:
+    return session.execute(
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.customer_id == customer.id,
+            Message.external_id == external_id,
+            Message.direction == Direction.CUSTOMER.value,
+        )
+    ).scalar_one_or_none()
+
+
+def record_inbound(
+    session: Session,
+    inbound: InboundMessage,
+    *,
+    text: str,
+    sentiment: Optional[Sentiment],
+    timeout: timedelta,
+) -> StoredInbound:
+    """Store a customer message and its sentiment in one transaction (the caller commits)."""
+    now = utcnow()
+    customer = _find_or_create_customer(session, inbound, now)
+    if inbound.message_id:
+        duplicate = _find_duplicate(session, customer, inbound.message_id)
+        if duplicate is not None:
+            conversation = session.get(Conversation, duplicate.conversation_id)
+            return StoredInbound(
+                conversation_id=conversation.id,
+                conversation_public_id=conversation.public_id,
+                conversation_state=conversation.state,
+                message_id=duplicate.id,
+                duplicate_of=duplicate.id,
+            )
+    conversation = _current_conversation(session, customer, inbound.channel, now, timeout)
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.CUSTOMER.value,
+        text=text,
+        external_id=inbound.message_id,
+        polarity=sentiment.polarity if sentiment else None,
+        subjectivity=sentiment.subjectivity if sentiment else None,
+        handled=False,
+        created_at=now,
+    )
+    session.add(message)
+    conversation.last_activity_at = now
+    conversation.customer_message_count = (conversation.customer_message_count or 0) + 1
+    if sentiment is not None:
+        conversation.sentiment_rolling = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
+    session.flush()
+    return StoredInbound(
+        conversation_id=conversation.id,
+        conversation_public_id=conversation.public_id,
+        conversation_state=conversation.state,
+        message_id=message.id,
+    )
+
+
+def record_replies(
+    session: Session,
+    *,
+    message_id: int,
+    replies: Sequence[OutboundMessage],
+    intent: Optional[str],
+    confidence: Optional[float],
+) -> None:
+    """Store the bot's replies to a customer message and mark it handled (the caller commits)."""
+    message = session.get(Message, message_id)
+    message.intent = intent[:100] if intent else None
+    message.intent_confidence = confidence
+    message.handled = True
+    now = utcnow()
+    for reply in replies:
+        extra = {k: v for k, v in reply.to_dict().items() if k != "text"}
+        session.add(
+            Message(
+                conversation_id=message.conversation_id,
+                direction=Direction.BOT.value,
+                text=reply.text,
+                payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+                reply_to_id=message.id,
+                handled=True,
+                created_at=now,
+            )
+        )
+    session.get(Conversation, message.conversation_id).last_activity_at = now
+
+
+def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
+    """The bot replies already stored for a customer message, in order."""
+    rows = session.execute(
+        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+    ).scalars()
+    replies = []
+    for row in rows:
+        data = json.loads(row.payload) if row.payload else {}
+        data["text"] = row.text
+        replies.append(OutboundMessage.from_dict(data))
+    return replies
+
+
+def is_handled(session: Session, message_id: int) -> bool:
+    return bool(session.get(Message, message_id).handled)

@@ -1,0 +1,119 @@
+"""The router owns each conversation: it stores, scores, keeps order and picks bot or human."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Optional, Protocol, Sequence
+
+from sqlalchemy.orm import sessionmaker
+
+from bot import conversations
+from bot.messages import InboundMessage, OutboundMessage
+from bot.storage.models import ConversationState
+from bot.text import clean_text
+from feedback.sentiment import SentimentScorer
+
+logger = logging.getLogger(__name__)
+
+APOLOGY_ON_ERROR = (
+    "Sorry, something went wrong on our side and I couldn't answer that. "
+    "Your message is saved; please try again in a moment."
+)
+
+
+@dataclass(frozen=True)
+class AssistantReply:
+    messages: Sequence[OutboundMessage]
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+
+
+class Assistant(Protocol):
+    async def respond(
+        self, conversation_id: str, text: str, *, channel: str, metadata: dict[str, Any]
+    ) -> AssistantReply:
+        """Answer one customer message in a conversation."""
+
+
+def is_command(text: str) -> bool:
+    """Button payloads and slash commands are not customer prose: they get no sentiment."""
+    return text.startswith("/")
+
+
+class ConversationRouter:
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker,
+        assistant: Assistant,
+        scorer: SentimentScorer,
+        max_message_chars: int = 4000,
+        conversation_timeout: timedelta = timedelta(minutes=60),
+    ) -> None:
+        self._sessions = session_factory
+        self._assistant = assistant
+        self._scorer = scorer
+        self._max_chars = max_message_chars
+        self._timeout = conversation_timeout
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
+
+    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
+        """Store, score and answer one customer message; raises InvalidMessage for bad input."""
+        text = clean_text(inbound.text, max_chars=self._max_chars)
+        sentiment = None if is_command(text) else self._scorer.score(text)
+        key = (inbound.channel, inbound.sender_id)
+        # Order within a conversation: a second message waits here until the first is answered.
+        self._waiting[key] += 1
+        try:
+            async with self._locks[key]:
+                return await self._handle_in_order(inbound, text, sentiment)
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def _handle_in_order(self, inbound, text, sentiment) -> list[OutboundMessage]:
+        stored = await asyncio.to_thread(self._store_inbound, inbound, text, sentiment)
+        if stored.duplicate_of is not None:
+            return await asyncio.to_thread(self._replies_of, stored.message_id)
+        if stored.conversation_state != ConversationState.BOT.value:
+            # The staff desk (a later issue) answers conversations in the human states.
+            return []
+        try:
+            reply = await self._assistant.respond(
+                stored.conversation_public_id,
+                text,
+                channel=inbound.channel,
+                metadata=inbound.metadata,
+            )
+        except Exception:
+            logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
+            reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
+        await asyncio.to_thread(self._store_replies, stored.message_id, reply)
+        return list(reply.messages)
+
+    def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
+        with self._sessions.begin() as session:
+            return conversations.record_inbound(
+                session, inbound, text=text, sentiment=sentiment, timeout=self._timeout
+            )
+
+    def _store_replies(self, message_id: int, reply: AssistantReply) -> None:
+        with self._sessions.begin() as session:
+            conversations.record_replies(
+                session,
+                message_id=message_id,
+                replies=reply.messages,
+                intent=reply.intent,
+                confidence=reply.confidence,
+            )
+
+    def _replies_of(self, message_id: int) -> list[OutboundMessage]:
+        with self._sessions() as session:
+            return conversations.stored_replies(session, message_id)

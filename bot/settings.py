@@ -1,0 +1,82 @@
+"""One settings object, read from the environment (and an optional `.env` file) once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; the real environment always wins over the file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path = PROJECT_DIR
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_DIR / "data"
+    model_dir: Path = PROJECT_DIR / "models"
+    content_dir: Path = PROJECT_DIR / "content"
+    database_url: str = ""
+    tracker_database_url: str = ""
+    shop_name: str = "Northwind Shop"
+    max_message_chars: int = 4000
+    conversation_timeout_minutes: int = 60
+    action_server_url: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from CXBOT_* variables; `.env` in the project only fills gaps."""
+    env = dict(_read_dotenv(PROJECT_DIR / ".env"))
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str) -> str:
+        value = env.get(f"CXBOT_{name}", "")
+        return value if value != "" else default
+
+    data_dir = Path(get("DATA_DIR", str(PROJECT_DIR / "data"))).resolve()
+    return Settings(
+        environment=get("ENV", "development"),
+        host=get("HOST", "127.0.0.1"),
+        port=int(get("PORT", "8000")),
+        data_dir=data_dir,
+        model_dir=Path(get("MODEL_DIR", str(PROJECT_DIR / "models"))).resolve(),
+        content_dir=Path(get("CONTENT_DIR", str(PROJECT_DIR / "content"))).resolve(),
+        database_url=get("DATABASE_URL", _sqlite_url(data_dir / "cxbot.db")),
+        tracker_database_url=get("TRACKER_DATABASE_URL", _sqlite_url(data_dir / "tracker.db")),
+        shop_name=get("SHOP_NAME", "Northwind Shop"),
+        max_message_chars=int(get("MAX_MESSAGE_CHARS", "4000")),
+        conversation_timeout_minutes=int(get("CONVERSATION_TIMEOUT_MINUTES", "60")),
+        action_server_url=get("ACTION_SERVER_URL", ""),
+        log_level=get("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,135 @@
+"""Database models. Schema changes go through Alembic (bot/migrations), never create_all."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConversationState(str, enum.Enum):
+    BOT = "bot"
+    AWAITING_HUMAN = "awaiting_human"
+    WITH_HUMAN = "with_human"
+
+
+class Direction(str, enum.Enum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_customer_channel_external"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    external_id = Column(String(128), nullable=False)
+    display_name = Column(String(200))
+    locale = Column(String(16))
+    first_seen = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    conversations = relationship("Conversation", back_populates="customer")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(32), nullable=False, unique=True, default=new_public_id)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    state = Column(String(20), nullable=False, default=ConversationState.BOT.value)
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_activity_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    ended_at = Column(DateTime(timezone=True))
+    # Exponential moving average of customer message polarity (-1..1); None until scored.
+    sentiment_rolling = Column(Float)
+    customer_message_count = Column(Integer, nullable=False, default=0)
+
+    customer = relationship("Customer", back_populates="conversations")
+    messages = relationship("Message", back_populates="conversation", order_by="Message.id")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "external_id", name="uq_message_conversation_external"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    direction = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False, default="")
+    # Buttons and custom payloads of bot messages, as JSON text.
+    payload = Column(Text)
+    # The channel's own message id, so a retried delivery takes effect once.
+    external_id = Column(String(128))
+    # Bot replies point at the customer message they answer.
+    reply_to_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    intent = Column(String(100))
+    intent_confidence = Column(Float)
+    polarity = Column(Float)
+    subjectivity = Column(Float)
+    handled = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    conversation = relationship("Conversation", back_populates="messages")
+
+
+class FaqFeedback(Base):
+    """The customer's answer to "did that answer your question?"."""
+
+    __tablename__ = "faq_feedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "question_key", name="uq_faq_feedback_question"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    topic = Column(String(100), nullable=False)
+    # Identifies the FAQ answer being rated, so a double tap records one answer.
+    question_key = Column(String(64), nullable=False)
+    helpful = Column(Boolean, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HandoffRequest(Base):
+    """A customer's request for a person; the staff desk that serves it comes later."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reason = Column(String(40), nullable=False)
+    status = Column(String(20), nullable=False, default="open")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,1 @@
+"""Feedback: sentiment scoring and (later) surveys, recovery and reports."""
