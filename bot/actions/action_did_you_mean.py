@@ -20,7 +20,7 @@ def suggestions(latest_message: dict[str, Any], content: Topics) -> list[dict[st
         if name in NOT_SUGGESTED:
             continue
         if name == "faq":
-            selector = (latest_message.get("response_selector") or {}).get("default") or {}
+            selector = (latest_message.get("response_selector") or {}).get("faq") or {}
             for candidate in selector.get("ranking") or []:
                 key = candidate.get("intent_response_key") or ""
                 topic = key.split("/", 1)[1] if key.startswith("faq/") else None

@@ -1,0 +1,160 @@
+"""Action tests as in Rasa's demos: the real domain, a fresh CollectingDispatcher, tracker events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from bot.actions.action_answer_topic import ActionAnswerTopic
+from bot.actions.action_did_you_mean import ActionDidYouMean
+from bot.actions.action_record_faq_feedback import ActionRecordFaqFeedback
+from bot.actions.action_request_human import ActionRequestHuman
+from bot.actions.action_session_start import ActionSessionStart
+from bot.storage.models import Conversation, Customer, FaqFeedback, HandoffRequest
+
+DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
+SENDER = "conv-1"
+
+
+def user(intent: str, text: str = "...", ts: float = 1.0, entities=(), ranking=(), selector=None) -> dict:
+    name, _, sub = intent.partition("/")
+    intent_data = {"name": name, "confidence": 0.9}
+    if sub:
+        intent_data["full_retrieval_intent_name"] = intent
+    parse_data = {"intent": intent_data, "entities": list(entities), "intent_ranking": list(ranking), "text": text}
+    if selector:
+        parse_data["response_selector"] = {"faq": {"ranking": selector}}
+    return {"event": "user", "text": text, "timestamp": ts, "parse_data": parse_data}
+
+
+def action(name: str) -> dict:
+    return {"event": "action", "name": name}
+
+
+def tracker(events: list[dict], slots: dict | None = None) -> Tracker:
+    latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
+    return Tracker(SENDER, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def conversation(session_factory) -> int:
+    with session_factory.begin() as session:
+        customer = Customer(channel="rest", external_id="c1")
+        session.add(customer)
+        session.flush()
+        row = Conversation(public_id=SENDER, customer_id=customer.id, channel="rest", customer_message_count=0)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+async def run(action_class, events, slots=None):
+    dispatcher = CollectingDispatcher()
+    result = await action_class().run(dispatcher, tracker(events, slots), DOMAIN)
+    return result, dispatcher.messages
+
+
+async def test_session_start_sets_the_shop_name(monkeypatch):
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("CXBOT_SHOP_NAME", "Acme Outdoor")
+    get_settings.cache_clear()
+    events, messages = await run(ActionSessionStart, [], slots={"topic": "old", "shop_name": "x"})
+    get_settings.cache_clear()
+    names = [(e["event"], e.get("name"), e.get("value")) for e in events]
+    assert names[0] == ("session_started", None, None)
+    assert ("slot", "shop_name", "Acme Outdoor") in names
+    assert ("slot", "topic", "old") in names
+    assert names[-1] == ("action", "action_listen", None)
+    assert messages == []
+
+
+async def test_answer_topic_answers_a_known_topic_and_asks_if_it_helped():
+    events, messages = await run(ActionAnswerTopic, [], slots={"topic": "refund_timing"})
+    assert [m["response"] for m in messages] == ["utter_faq/refund_timing", "utter_ask_faq_helpful"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": None}]
+
+
+@pytest.mark.parametrize("topic", ["no_such_topic", "../etc", None, "<script>"])
+async def test_answer_topic_refuses_unknown_topics(topic):
+    _, messages = await run(ActionAnswerTopic, [], slots={"topic": topic})
+    assert [m["response"] for m in messages] == ["utter_unknown_topic"]
+
+
+async def test_did_you_mean_offers_the_two_closest_topics_and_something_else():
+    miss = user(
+        "nlu_fallback",
+        ranking=[{"name": "nlu_fallback"}, {"name": "faq"}, {"name": "greet"}, {"name": "request_human"}],
+        selector=[
+            {"intent_response_key": "faq/delivery_costs"},
+            {"intent_response_key": "faq/delivery_times"},
+            {"intent_response_key": "faq/order_status"},
+        ],
+    )
+    _, messages = await run(ActionDidYouMean, [miss])
+    assert messages[0]["response"] == "utter_did_you_mean"
+    assert messages[0]["buttons"] == [
+        {"title": "Delivery costs", "payload": '/choose_topic{"topic":"delivery_costs"}'},
+        {"title": "Delivery times", "payload": '/choose_topic{"topic":"delivery_times"}'},
+        {"title": "Something else", "payload": "/deny"},
+    ]
+
+
+async def test_did_you_mean_suggests_other_intents_by_title():
+    miss = user("nlu_fallback", ranking=[{"name": "nlu_fallback"}, {"name": "request_human"}, {"name": "out_of_scope"}, {"name": "help"}])
+    _, messages = await run(ActionDidYouMean, [miss])
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human", "/help", "/deny"]
+
+
+async def test_second_miss_in_a_row_offers_a_person():
+    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("deny", ts=2),
+              action("utter_rephrase"), user("nlu_fallback", ts=3)]
+    _, messages = await run(ActionDidYouMean, events)
+    assert [m["response"] for m in messages] == ["utter_offer_human"]
+
+
+async def test_a_miss_after_an_understood_message_is_a_first_miss():
+    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("faq/order_status", ts=2),
+              action("utter_faq"), user("nlu_fallback", ts=3)]
+    _, messages = await run(ActionDidYouMean, events)
+    assert [m["response"] for m in messages] == ["utter_did_you_mean"]
+
+
+@pytest.mark.parametrize("answer, helpful, response", [("affirm", True, "utter_faq_helpful_yes"), ("deny", False, "utter_faq_helpful_no")])
+async def test_faq_feedback_is_recorded_once_per_answer(session_factory, conversation, answer, helpful, response):
+    events = [user("faq/returns_window", ts=10.5), action("utter_faq"), action("utter_ask_faq_helpful"), user(answer, ts=11)]
+    _, messages = await run(ActionRecordFaqFeedback, events)
+    assert [m["response"] for m in messages] == [response]
+    await run(ActionRecordFaqFeedback, events + [user(answer, ts=12)])  # the button tapped twice
+    with session_factory() as session:
+        rows = session.execute(select(FaqFeedback)).scalars().all()
+    assert [(r.topic, r.helpful, r.question_key) for r in rows] == [("returns_window", helpful, "10.5")]
+
+
+async def test_faq_feedback_for_a_topic_picked_from_a_button(session_factory, conversation):
+    picked = user("choose_topic", ts=20, entities=[{"entity": "topic", "value": "gift_cards"}])
+    await run(ActionRecordFaqFeedback, [picked, action("action_answer_topic"), user("affirm", ts=21)])
+    with session_factory() as session:
+        assert session.execute(select(FaqFeedback.topic)).scalar_one() == "gift_cards"
+
+
+async def test_request_human_records_one_open_request_with_its_reason(session_factory, conversation):
+    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", ts=2)]
+    _, first = await run(ActionRequestHuman, events)
+    _, again = await run(ActionRequestHuman, events + [action("action_request_human"), user("request_human", ts=3)])
+    assert [m["response"] for m in first] == ["utter_handoff_recorded"]
+    assert [m["response"] for m in again] == ["utter_handoff_already_recorded"]
+    with session_factory() as session:
+        rows = session.execute(select(HandoffRequest)).scalars().all()
+    assert [(r.reason, r.status) for r in rows] == [("repeated_fallback", "open")]
+
+
+async def test_request_human_without_an_offer_is_a_customer_request(session_factory, conversation):
+    await run(ActionRequestHuman, [user("greet", ts=1), action("utter_greet"), user("request_human", ts=2)])
+    with session_factory() as session:
+        assert session.execute(select(HandoffRequest.reason)).scalar_one() == "customer_request"

@@ -1,0 +1,143 @@
+"""The router with a scripted assistant: storage, ordering, retries and failures."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
+from bot.storage.models import Conversation, Customer, Message
+from feedback.sentiment import TextBlobScorer
+
+
+class ScriptedAssistant:
+    """Echoes the text back after a delay and records the order it was asked in."""
+
+    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+        self.delay = delay
+        self.fail = fail
+        self.calls: list[str] = []
+        self.active = 0
+        self.max_active = 0
+
+    async def respond(self, conversation_id, text, *, channel, metadata):
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        try:
+            self.calls.append(text)
+            await asyncio.sleep(self.delay)
+            if self.fail:
+                raise RuntimeError("model exploded")
+            return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent="faq/x", confidence=0.9)
+        finally:
+            self.active -= 1
+
+
+def make_router(session_factory, assistant, **kwargs) -> ConversationRouter:
+    return ConversationRouter(
+        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), **kwargs
+    )
+
+
+def inbound(text: str, sender: str = "c1", **kwargs) -> InboundMessage:
+    return InboundMessage(channel="rest", sender_id=sender, text=text, **kwargs)
+
+
+async def test_stores_message_sentiment_and_replies(session_factory):
+    router = make_router(session_factory, ScriptedAssistant())
+    replies = await router.handle(inbound("This is terrible service"))
+    assert [r.text for r in replies] == ["echo: This is terrible service"]
+    with session_factory() as session:
+        messages = session.execute(select(Message).order_by(Message.id)).scalars().all()
+        conversation = session.execute(select(Conversation)).scalar_one()
+    assert [(m.direction, m.text) for m in messages] == [
+        ("customer", "This is terrible service"),
+        ("bot", "echo: This is terrible service"),
+    ]
+    assert messages[0].polarity < 0 and messages[0].intent == "faq/x" and messages[0].handled
+    assert messages[1].reply_to_id == messages[0].id
+    assert conversation.sentiment_rolling == pytest.approx(messages[0].polarity)
+    assert conversation.customer_message_count == 1
+
+
+async def test_button_payloads_get_no_sentiment(session_factory):
+    router = make_router(session_factory, ScriptedAssistant())
+    await router.handle(inbound('/choose_topic{"topic":"order_status"}'))
+    with session_factory() as session:
+        message = session.execute(select(Message).where(Message.direction == "customer")).scalar_one()
+    assert message.polarity is None
+
+
+async def test_messages_of_one_conversation_are_answered_in_order(session_factory):
+    assistant = ScriptedAssistant(delay=0.05)
+    router = make_router(session_factory, assistant)
+    texts = [f"message {i}" for i in range(6)]
+    results = await asyncio.gather(*(router.handle(inbound(t)) for t in texts))
+    assert assistant.calls == texts
+    assert assistant.max_active == 1
+    assert [r[0].text for r in results] == [f"echo: {t}" for t in texts]
+    with session_factory() as session:
+        stored = session.execute(select(Message.text).order_by(Message.id)).scalars().all()
+    assert stored == [x for t in texts for x in (t, f"echo: {t}")]
+
+
+async def test_different_conversations_run_concurrently(session_factory):
+    assistant = ScriptedAssistant(delay=0.1)
+    router = make_router(session_factory, assistant)
+    await asyncio.gather(*(router.handle(inbound("hi", sender=f"c{i}")) for i in range(4)))
+    assert assistant.max_active > 1
+
+
+async def test_a_retried_delivery_takes_effect_once(session_factory):
+    assistant = ScriptedAssistant()
+    router = make_router(session_factory, assistant)
+    first = await router.handle(inbound("where is my order", message_id="m-1"))
+    again = await router.handle(inbound("where is my order", message_id="m-1"))
+    assert assistant.calls == ["where is my order"]
+    assert [r.to_dict() for r in again] == [r.to_dict() for r in first]
+    with session_factory() as session:
+        assert len(session.execute(select(Message)).scalars().all()) == 2
+
+
+async def test_assistant_failure_keeps_the_message_and_apologises(session_factory):
+    router = make_router(session_factory, ScriptedAssistant(fail=True))
+    replies = await router.handle(inbound("hello"))
+    assert [r.text for r in replies] == [APOLOGY_ON_ERROR]
+    with session_factory() as session:
+        texts = session.execute(select(Message.text).order_by(Message.id)).scalars().all()
+    assert texts == ["hello", APOLOGY_ON_ERROR]
+
+
+async def test_invalid_input_stores_nothing(session_factory):
+    router = make_router(session_factory, ScriptedAssistant())
+    for bad in ["", "   ", "\x00", "x" * 5000]:
+        with pytest.raises(InvalidMessage):
+            await router.handle(inbound(bad))
+    with session_factory() as session:
+        assert session.execute(select(Customer)).first() is None
+        assert session.execute(select(Message)).first() is None
+
+
+async def test_idle_conversation_ends_and_a_new_one_starts(session_factory):
+    router = make_router(session_factory, ScriptedAssistant(), conversation_timeout=timedelta(seconds=0))
+    await router.handle(inbound("first"))
+    await asyncio.sleep(0.01)
+    await router.handle(inbound("second"))
+    with session_factory() as session:
+        conversations = session.execute(select(Conversation).order_by(Conversation.id)).scalars().all()
+    assert len(conversations) == 2
+    assert conversations[0].ended_at is not None and conversations[1].ended_at is None
+
+
+async def test_human_states_are_not_sent_to_the_bot(session_factory):
+    assistant = ScriptedAssistant()
+    router = make_router(session_factory, assistant)
+    await router.handle(inbound("hi"))
+    with session_factory.begin() as session:
+        session.execute(select(Conversation)).scalar_one().state = "with_human"
+    assert await router.handle(inbound("are you there?")) == []
+    assert assistant.calls == ["hi"]
+    with session_factory() as session:
+        assert session.execute(select(Message.text).order_by(Message.id.desc())).scalars().first() == "are you there?"
