@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+_database_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -19,13 +21,31 @@ def model_path() -> Path:
     return train(load_settings())
 
 
-@pytest.fixture
-def database_url(tmp_path, monkeypatch) -> str:
-    """A fresh SQLite database migrated to head, used by settings for this test."""
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session; each test gets its own database."""
+    from tests.postgres_server import PostgresServer, installed
+
+    if not installed():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs it")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql); CI runs these")
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, monkeypatch) -> str:
+    """A fresh database migrated to head (SQLite and PostgreSQL), used by settings for this test."""
     from bot.settings import get_settings
     from bot.storage.database import migrate
 
-    url = f"sqlite:///{tmp_path / 'cxbot.db'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cxbot.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"t{next(_database_numbers)}")
     migrate(url)
     monkeypatch.setenv("CXBOT_DATABASE_URL", url)
     monkeypatch.setenv("CXBOT_TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")

@@ -6,21 +6,17 @@ from sqlalchemy import inspect
 from bot.storage.database import alembic_config, get_engine, migrate
 from bot.storage.models import Base
 
+TABLES = {"customers", "conversations", "messages", "faq_feedback", "handoff_requests"}
 
-def test_migrations_match_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    migrate(url)
-    with get_engine(url).connect() as connection:
+
+def test_migrations_match_the_models(database_url):
+    with get_engine(database_url).connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
 
 
-def test_migrations_downgrade_and_upgrade_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    migrate(url)
-    command.downgrade(alembic_config(url), "base")
-    assert set(inspect(get_engine(url)).get_table_names()) == {"alembic_version"}
-    migrate(url)
-    assert {"customers", "conversations", "messages", "faq_feedback", "handoff_requests"} <= set(
-        inspect(get_engine(url)).get_table_names()
-    )
+def test_migrations_downgrade_and_upgrade_again(database_url):
+    command.downgrade(alembic_config(database_url), "base")
+    assert set(inspect(get_engine(database_url)).get_table_names()) == {"alembic_version"}
+    migrate(database_url)
+    assert TABLES <= set(inspect(get_engine(database_url)).get_table_names())

@@ -1,0 +1,44 @@
+"""`cxbot chat` end to end: the terminal channel on the trained model, typed input, stored messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Customer, Message
+
+
+def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
+    env = {
+        **os.environ,
+        "CXBOT_DATA_DIR": str(tmp_path),
+        "CXBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cxbot.db'}",
+        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "CXBOT_SHOP_NAME": "Terminal Test Shop",
+    }
+    cxbot = Path(sys.executable).with_name("cxbot")
+    typed = "hello\n1\n\nwhere is my order\nexit\n"  # 1 taps the first help button; empty line is refused
+    result = subprocess.run(
+        [str(cxbot), "chat", "--sender", "tester"], input=typed, capture_output=True, text=True,
+        env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "Terminal Test Shop" in out
+    assert "[1] Where is my order?" in out
+    assert "Sorry, I can't read that: 'message' is empty." in out
+    assert out.count("Did that answer your question?") == 2
+
+    engine = create_engine(env["CXBOT_DATABASE_URL"], future=True)
+    with Session(engine) as session:
+        customer = session.execute(select(Customer)).scalar_one()
+        texts = session.execute(
+            select(Message.text).where(Message.direction == "customer").order_by(Message.id)
+        ).scalars().all()
+    assert (customer.channel, customer.external_id) == ("cli", "tester")
+    assert texts == ["hello", '/choose_topic{"topic":"order_status"}', "where is my order"]
