@@ -64,7 +64,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxbot",
-        description="Customer-experience chatbot: FAQ answers, service recovery, surveys, handoff.",
+        description="Customer-experience chatbot: FAQ answers, sentiment and feedback, on a trained Rasa assistant.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
