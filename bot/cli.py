@@ -21,6 +21,10 @@ def _configure_logging(settings: Settings) -> None:
     )
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(max(logging.WARNING, logging.getLevelName(settings.log_level.upper())))
 
 
 def _model(settings: Settings, train_if_needed: bool):

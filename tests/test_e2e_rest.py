@@ -60,6 +60,8 @@ def test_greeting_uses_the_configured_shop_name_and_offers_topics(server):
     assert replies[0]["text"] in response_texts("utter_greet")
     assert SHOP in replies[0]["text"]
     assert len(replies[1]["buttons"]) == 6
+    # Doubled braces in the domain YAML come out as the JSON payload Rasa parses.
+    assert replies[1]["buttons"][0]["payload"] == '/choose_topic{"topic":"order_status"}'
 
 
 @pytest.mark.parametrize(
