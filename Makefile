@@ -24,6 +24,7 @@ train: setup
 
 ## test: the whole test suite (trains the model it needs, cached in models/)
 test: setup
+	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 
 clean:
