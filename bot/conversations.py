@@ -90,6 +90,16 @@ def _find_duplicate(session: Session, customer: Customer, external_id: str) -> O
     ).scalar_one_or_none()
 
 
+def conversation_by_public_id(session: Session, public_id: str) -> Conversation:
+    """The conversation Rasa knows by this sender id; LookupError if there is none."""
+    conversation = session.execute(
+        select(Conversation).where(Conversation.public_id == public_id)
+    ).scalar_one_or_none()
+    if conversation is None:
+        raise LookupError(f"no conversation {public_id!r}")
+    return conversation
+
+
 def record_inbound(
     session: Session,
     inbound: InboundMessage,

@@ -5,16 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, HandoffRequest
+from bot.conversations import conversation_by_public_id
+from bot.storage.models import HandoffRequest
 
 
 def request_handoff(session: Session, *, conversation_public_id: str, reason: str) -> bool:
     """Record an open request for a person; False when one is already open (a retry)."""
-    conversation = session.execute(
-        select(Conversation).where(Conversation.public_id == conversation_public_id)
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise LookupError(f"no conversation {conversation_public_id!r}")
+    conversation = conversation_by_public_id(session, conversation_public_id)
     open_request = session.execute(
         select(HandoffRequest.id).where(
             HandoffRequest.conversation_id == conversation.id, HandoffRequest.status == "open"

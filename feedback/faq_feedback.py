@@ -5,18 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, FaqFeedback
+from bot.conversations import conversation_by_public_id
+from bot.storage.models import FaqFeedback
 
 
 def record_faq_feedback(
     session: Session, *, conversation_public_id: str, topic: str, question_key: str, helpful: bool
 ) -> bool:
     """Store the answer; False if this FAQ answer was already rated (a double tap)."""
-    conversation = session.execute(
-        select(Conversation).where(Conversation.public_id == conversation_public_id)
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise LookupError(f"no conversation {conversation_public_id!r}")
+    conversation = conversation_by_public_id(session, conversation_public_id)
     existing = session.execute(
         select(FaqFeedback.id).where(
             FaqFeedback.conversation_id == conversation.id,
