@@ -133,3 +133,39 @@ class HandoffRequest(Base):
     reason = Column(String(40), nullable=False)
     status = Column(String(20), nullable=False, default="open")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CompensationStatus(str, enum.Enum):
+    ISSUED = "issued"
+    PENDING_APPROVAL = "pending_approval"
+    DECLINED = "declined"
+    REDEEMED = "redeemed"
+
+
+class Compensation(Base):
+    """The compensation ledger: one row per coupon, refund or replacement offered."""
+
+    __tablename__ = "compensations"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "idempotency_key", name="uq_compensation_idempotency"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(20), nullable=False, unique=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(30), nullable=False)
+    amount_cents = Column(Integer)  # money, never float
+    percent = Column(Integer)
+    currency = Column(String(3), nullable=False)
+    category = Column(String(40), nullable=False)
+    severity = Column(String(10), nullable=False)
+    reason = Column(Text, nullable=False, default="")
+    status = Column(String(20), nullable=False)
+    # Set by whoever retries the request (a button payload, a request id): same key, same row.
+    idempotency_key = Column(String(64), nullable=False)
+    decided_by = Column(String(100))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    decided_at = Column(DateTime(timezone=True))
