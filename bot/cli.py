@@ -65,6 +65,29 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(chat(settings, model, sender=args.sender))
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.storage.database import get_session_factory, migrate
+    from feedback.reports import build_report, render
+
+    def moment(text: str | None, default: datetime) -> datetime:
+        if not text:
+            return default
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            sys.exit(f"cxbot report: {text!r} is not a date (use YYYY-MM-DD or an ISO time)")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+    now = datetime.now(timezone.utc)
+    until = moment(args.until, now)
+    since = moment(args.since, until - timedelta(days=30))
+    migrate(settings.database_url)
+    with get_session_factory(settings.database_url)() as session:
+        print(render(build_report(session, since=since, until=until), args.format))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxbot",
@@ -88,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Train from config.yml, domain/, nlu/ and stories/.")
     train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
     train.set_defaults(handler=cmd_train)
+
+    report = commands.add_parser("report", help="NPS, CES, CSAT, sentiment, escalations, compensation",
+                                 description="Survey scores and service numbers for a period, with formulas.")
+    report.add_argument("--since", help="start, inclusive (YYYY-MM-DD; default 30 days before --until)")
+    report.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
+    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    report.set_defaults(handler=cmd_report)
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

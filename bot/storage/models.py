@@ -169,3 +169,25 @@ class Compensation(Base):
     decided_by = Column(String(100))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     decided_at = Column(DateTime(timezone=True))
+
+
+class SurveyResponse(Base):
+    """One survey offered in a conversation, and its answer once given (CES, NPS or CSAT)."""
+
+    __tablename__ = "survey_responses"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(10), nullable=False)  # ces, nps, csat
+    status = Column(String(10), nullable=False)  # offered, answered, skipped
+    # Who handled the conversation when the survey was sent: "bot" or a staff user name.
+    handled_by = Column(String(100), nullable=False, default="bot")
+    score = Column(Integer)  # NPS 0-10, CSAT 1-7, CES -2..+2
+    answer = Column(String(20))  # the CES answer key (very_easy ... very_difficult)
+    comment = Column(Text)
+    comment_polarity = Column(Float)
+    offered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    answered_at = Column(DateTime(timezone=True))
