@@ -1,0 +1,102 @@
+"""When a customer should reach a person, and when a person can answer (rules from YAML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Optional, Sequence
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    sentiment_window: int
+    rolling_below: float
+    single_at_or_below: float
+    fallbacks_in_a_row: int
+    nps_detractor_at_or_below: int
+    ces_escalate: frozenset[str]
+    timezone: ZoneInfo
+    hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
+
+
+def _clock(text: str, where: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {text!r} is not a time like 09:00") from None
+
+
+def load_rules(path: Path) -> EscalationRules:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    sentiment = data.get("sentiment") or {}
+    hours_data = data.get("business_hours") or {}
+    hours = {}
+    for day, span in hours_data.items():
+        if day == "timezone":
+            continue
+        if day not in DAYS or not isinstance(span, list) or len(span) != 2:
+            raise ValueError(f"{path.name}: business_hours.{day} must be a weekday with [opens, closes]")
+        opens, closes = (_clock(t, f"{path.name}: business_hours.{day}") for t in span)
+        if closes <= opens:
+            raise ValueError(f"{path.name}: business_hours.{day} closes before it opens")
+        hours[DAYS.index(day)] = (opens, closes)
+    return EscalationRules(
+        sentiment_window=int(sentiment.get("window", 3)),
+        rolling_below=float(sentiment.get("rolling_below", -0.35)),
+        single_at_or_below=float(sentiment.get("single_at_or_below", -0.75)),
+        fallbacks_in_a_row=int(data.get("fallbacks_in_a_row", 2)),
+        nps_detractor_at_or_below=int(data.get("nps_detractor_at_or_below", 6)),
+        ces_escalate=frozenset(data.get("ces_escalate") or ()),
+        timezone=ZoneInfo(str(hours_data.get("timezone", "UTC"))),
+        hours=hours,
+    )
+
+
+def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float]) -> Optional[str]:
+    """The reason to escalate on the customer's scored messages (oldest first), or None."""
+    if not polarities:
+        return None
+    if polarities[-1] <= rules.single_at_or_below:
+        return "very_negative_message"
+    recent = polarities[-rules.sentiment_window:]
+    if len(recent) == rules.sentiment_window and sum(recent) / len(recent) < rules.rolling_below:
+        return "negative_sentiment"
+    return None
+
+
+def survey_trigger(rules: EscalationRules, *, kind: str, score: Optional[int] = None,
+                   answer: Optional[str] = None) -> Optional[str]:
+    if kind == "nps" and score is not None and score <= rules.nps_detractor_at_or_below:
+        return "nps_detractor"
+    if kind == "ces" and answer in rules.ces_escalate:
+        return "difficult_ces"
+    return None
+
+
+def is_open(rules: EscalationRules, moment: datetime) -> bool:
+    local = moment.astimezone(rules.timezone)
+    span = rules.hours.get(local.weekday())
+    return span is not None and span[0] <= local.time() < span[1]
+
+
+def next_opening(rules: EscalationRules, moment: datetime) -> Optional[datetime]:
+    """When people are next there (now if open); None if no hours are set at all."""
+    if not rules.hours:
+        return None
+    local = moment.astimezone(rules.timezone)
+    for days_ahead in range(8):
+        day = (local + timedelta(days=days_ahead)).date()
+        span = rules.hours.get(day.weekday())
+        if span is None:
+            continue
+        opens = datetime.combine(day, span[0], tzinfo=rules.timezone)
+        closes = datetime.combine(day, span[1], tzinfo=rules.timezone)
+        if local < closes:
+            return max(opens, local)
+    return None
