@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run chat train test clean
+.PHONY: setup run chat train test bench clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ train: setup
 test: setup
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
+
+## bench: sentiment scorers on the VADER ratings in ../shared and on customer-service messages
+bench: setup
+	$(BIN)/python -m bench.sentiment
 
 clean:
 	rm -rf $(VENV) models data .pytest_cache
