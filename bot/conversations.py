@@ -188,7 +188,3 @@ def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
         data["text"] = row.text
         replies.append(OutboundMessage.from_dict(data))
     return replies
-
-
-def is_handled(session: Session, message_id: int) -> bool:
-    return bool(session.get(Message, message_id).handled)

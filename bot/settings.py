@@ -45,10 +45,6 @@ class Settings:
     action_server_url: str = ""
     log_level: str = "INFO"
 
-    @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from CXBOT_* variables; `.env` in the project only fills gaps."""

@@ -15,7 +15,8 @@ from bot.actions.action_did_you_mean import ActionDidYouMean
 from bot.actions.action_record_faq_feedback import ActionRecordFaqFeedback
 from bot.actions.action_request_human import ActionRequestHuman
 from bot.actions.action_session_start import ActionSessionStart
-from bot.storage.models import Conversation, Customer, FaqFeedback, HandoffRequest
+from bot.storage.models import FaqFeedback, HandoffRequest
+from tests.factories import add_conversation
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
 SENDER = "conv-1"
@@ -44,13 +45,7 @@ def tracker(events: list[dict], slots: dict | None = None) -> Tracker:
 @pytest.fixture
 def conversation(session_factory) -> int:
     with session_factory.begin() as session:
-        customer = Customer(channel="rest", external_id="c1")
-        session.add(customer)
-        session.flush()
-        row = Conversation(public_id=SENDER, customer_id=customer.id, channel="rest", customer_message_count=0)
-        session.add(row)
-        session.flush()
-        return row.id
+        return add_conversation(session, "c1", public_id=SENDER).id
 
 
 async def run(action_class, events, slots=None):

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.storage.models import Compensation, Conversation, Customer, utcnow
+from bot.storage.models import Compensation, utcnow
 from feedback.compensation import CATEGORIES, SEVERITIES, issue, load_policy
 from tests.conftest import PROJECT_DIR
+from tests.factories import add_conversation
 
 POLICY = load_policy(PROJECT_DIR / "content" / "compensation.yml")
 
@@ -15,13 +16,7 @@ POLICY = load_policy(PROJECT_DIR / "content" / "compensation.yml")
 @pytest.fixture
 def conversation_id(session_factory) -> int:
     with session_factory.begin() as session:
-        customer = Customer(channel="rest", external_id="angry-1")
-        session.add(customer)
-        session.flush()
-        conversation = Conversation(customer_id=customer.id, channel="rest", customer_message_count=0)
-        session.add(conversation)
-        session.flush()
-        return conversation.id
+        return add_conversation(session, "angry-1").id
 
 
 def issue_now(session_factory, conversation_id, key, category="late_delivery", severity="high", now=None):

@@ -7,22 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.models import Compensation, Conversation, Customer, HandoffRequest, Message
+from bot.storage.models import Compensation, HandoffRequest, Message
 from feedback import surveys
 from feedback.reports import build_report, render
+from tests.factories import add_conversation
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
 
-def new_conversation(session, external_id: str) -> Conversation:
-    customer = Customer(channel="rest", external_id=external_id, first_seen=T0, last_seen=T0)
-    session.add(customer)
-    session.flush()
-    conversation = Conversation(customer_id=customer.id, channel="rest", customer_message_count=0,
-                                started_at=T0, last_activity_at=T0)
-    session.add(conversation)
-    session.flush()
-    return conversation
+def new_conversation(session, external_id: str):
+    return add_conversation(session, external_id, at=T0)
 
 
 def test_an_answer_is_recorded_once(session_factory):

@@ -1,0 +1,23 @@
+"""Rows that several tests need: a customer with one conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from bot.storage.models import Conversation, Customer, utcnow
+
+
+def add_conversation(session, external_id: str, *, public_id: Optional[str] = None,
+                     at: Optional[datetime] = None) -> Conversation:
+    at = at or utcnow()
+    customer = Customer(channel="rest", external_id=external_id, first_seen=at, last_seen=at)
+    session.add(customer)
+    session.flush()
+    conversation = Conversation(customer_id=customer.id, channel="rest", customer_message_count=0,
+                                started_at=at, last_activity_at=at)
+    if public_id:
+        conversation.public_id = public_id
+    session.add(conversation)
+    session.flush()
+    return conversation
