@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional, Sequence
 
@@ -154,27 +154,36 @@ def record_replies(
     replies: Sequence[OutboundMessage],
     intent: Optional[str],
     confidence: Optional[float],
-) -> None:
-    """Store the bot's replies to a customer message and mark it handled (the caller commits)."""
+) -> list[OutboundMessage]:
+    """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
     message = session.get(Message, message_id)
     message.intent = intent[:100] if intent else None
     message.intent_confidence = confidence
     message.handled = True
     now = utcnow()
+    rows = []
     for reply in replies:
         extra = {k: v for k, v in reply.to_dict().items() if k != "text"}
-        session.add(
-            Message(
-                conversation_id=message.conversation_id,
-                direction=Direction.BOT.value,
-                text=reply.text,
-                payload=json.dumps(extra, ensure_ascii=False) if extra else None,
-                reply_to_id=message.id,
-                handled=True,
-                created_at=now,
-            )
+        row = Message(
+            conversation_id=message.conversation_id,
+            direction=Direction.BOT.value,
+            text=reply.text,
+            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            reply_to_id=message.id,
+            handled=True,
+            created_at=now,
         )
+        session.add(row)
+        rows.append(row)
     session.get(Conversation, message.conversation_id).last_activity_at = now
+    session.flush()
+    return [replace(reply, id=row.id) for reply, row in zip(replies, rows)]
+
+
+def _outbound(row: Message) -> OutboundMessage:
+    data = json.loads(row.payload) if row.payload else {}
+    data["text"] = row.text
+    return replace(OutboundMessage.from_dict(data), id=row.id)
 
 
 def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
@@ -182,9 +191,25 @@ def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
     rows = session.execute(
         select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
     ).scalars()
-    replies = []
-    for row in rows:
-        data = json.loads(row.payload) if row.payload else {}
-        data["text"] = row.text
-        replies.append(OutboundMessage.from_dict(data))
-    return replies
+    return [_outbound(row) for row in rows]
+
+
+def button_payload(
+    session: Session, *, channel: str, sender_id: str, message_id: int, index: int
+) -> Optional[str]:
+    """The payload of button `index` on a stored bot message sent to this customer, else None."""
+    row = session.execute(
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .join(Customer, Conversation.customer_id == Customer.id)
+        .where(
+            Message.id == message_id,
+            Message.direction == Direction.BOT.value,
+            Customer.channel == channel,
+            Customer.external_id == sender_id,
+        )
+    ).scalar_one_or_none()
+    if row is None or index < 0:
+        return None
+    buttons = _outbound(row).buttons
+    return buttons[index].payload if index < len(buttons) else None

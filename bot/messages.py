@@ -29,6 +29,9 @@ class OutboundMessage:
     buttons: tuple[Button, ...] = ()
     custom: Optional[dict[str, Any]] = None
     image: Optional[str] = None
+    # The stored message's id once the router has saved it: channels use it for short button
+    # references (Telegram's 64-byte callback_data) and to show history in order.
+    id: Optional[int] = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}

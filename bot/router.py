@@ -95,8 +95,7 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        await asyncio.to_thread(self._store_replies, stored.message_id, reply)
-        return list(reply.messages)
+        return await asyncio.to_thread(self._store_replies, stored.message_id, reply)
 
     def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
         with self._sessions.begin() as session:
@@ -104,9 +103,20 @@ class ConversationRouter:
                 session, inbound, text=text, sentiment=sentiment, timeout=self._timeout
             )
 
-    def _store_replies(self, message_id: int, reply: AssistantReply) -> None:
+    async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> Optional[str]:
+        """What a button on an earlier reply sends, for channels that can only carry a short id."""
+
+        def lookup() -> Optional[str]:
+            with self._sessions() as session:
+                return conversations.button_payload(
+                    session, channel=channel, sender_id=sender_id, message_id=message_id, index=index
+                )
+
+        return await asyncio.to_thread(lookup)
+
+    def _store_replies(self, message_id: int, reply: AssistantReply) -> list[OutboundMessage]:
         with self._sessions.begin() as session:
-            conversations.record_replies(
+            return conversations.record_replies(
                 session,
                 message_id=message_id,
                 replies=reply.messages,

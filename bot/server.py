@@ -13,6 +13,7 @@ from typing import Optional
 from aiohttp import web
 
 from bot.channels import rest
+from bot.channels.base import ChannelRegistry
 from bot.router import ConversationRouter
 from bot.settings import Settings
 from bot.storage.database import get_session_factory, migrate
@@ -105,6 +106,7 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     app["settings"] = settings
     app["state"] = AppState(model_path=model_path)
+    app["channels"] = ChannelRegistry()
     app.router.add_get("/health", health)
     rest.add_routes(app)
     app.on_startup.append(_on_startup)
