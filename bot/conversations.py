@@ -154,12 +154,13 @@ def record_replies(
     replies: Sequence[OutboundMessage],
     intent: Optional[str],
     confidence: Optional[float],
+    mark_handled: bool = True,
 ) -> list[OutboundMessage]:
     """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
     message = session.get(Message, message_id)
     message.intent = intent[:100] if intent else None
     message.intent_confidence = confidence
-    message.handled = True
+    message.handled = mark_handled
     now = utcnow()
     rows = []
     for reply in replies:

@@ -1,23 +1,136 @@
-"""Requests for a person. The staff desk that answers them arrives in a later issue."""
+"""Requests for a person: recorded with a reason, and the conversation leaves the bot's hands.
+
+The staff desk that serves the queue arrives in a later issue; until a person takes over, the
+router stores the customer's messages without a bot reply.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversations import conversation_by_public_id
-from bot.storage.models import HandoffRequest
+from bot.settings import get_settings
+from bot.storage.models import (
+    Conversation,
+    ConversationState,
+    Direction,
+    HandoffRequest,
+    Message,
+    RecoveryCase,
+    RecoveryStatus,
+    utcnow,
+)
+from feedback.escalation import EscalationRules, handoff_message, load_rules, sentiment_trigger
+
+REASONS = (
+    "customer_request", "repeated_fallback", "negative_sentiment", "very_negative_message",
+    "nps_detractor", "difficult_ces", "compensation_approval", "compensation_cap",
+)
 
 
-def request_handoff(session: Session, *, conversation_public_id: str, reason: str) -> bool:
-    """Record an open request for a person; False when one is already open (a retry)."""
-    conversation = conversation_by_public_id(session, conversation_public_id)
-    open_request = session.execute(
-        select(HandoffRequest.id).where(
-            HandoffRequest.conversation_id == conversation.id, HandoffRequest.status == "open"
+@dataclass(frozen=True)
+class Handoff:
+    created: bool  # False: a request was already open (a retry, or a second trigger)
+    message: str  # what to tell the customer
+
+
+@lru_cache(maxsize=1)
+def escalation_rules() -> EscalationRules:
+    return load_rules(get_settings().content_dir / "escalation.yml")
+
+
+def open_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
+    return session.execute(
+        select(HandoffRequest).where(
+            HandoffRequest.conversation_id == conversation_id, HandoffRequest.status == "open"
         )
-    ).first()
-    if open_request is not None:
-        return False
-    session.add(HandoffRequest(conversation_id=conversation.id, reason=reason, status="open"))
-    return True
+    ).scalar_one_or_none()
+
+
+def escalate(
+    session: Session,
+    conversation: Conversation,
+    *,
+    reason: str,
+    rules: Optional[EscalationRules] = None,
+    now: Optional[datetime] = None,
+) -> Handoff:
+    """Record a request for a person once and put the conversation in the queue (caller commits)."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
+    rules = rules or escalation_rules()
+    now = now or utcnow()
+    if open_request(session, conversation.id) is not None:
+        return Handoff(created=False, message=handoff_message(rules, now, already=True))
+    session.add(HandoffRequest(conversation_id=conversation.id, reason=reason, status="open", created_at=now))
+    if conversation.state == ConversationState.BOT.value:
+        conversation.state = ConversationState.AWAITING_HUMAN.value
+    session.flush()
+    return Handoff(created=True, message=handoff_message(rules, now))
+
+
+def request_handoff(session: Session, *, conversation_public_id: str, reason: str) -> Handoff:
+    return escalate(session, conversation_by_public_id(session, conversation_public_id), reason=reason)
+
+
+def _recent_polarities(session: Session, conversation_id: int, limit: int) -> list[float]:
+    rows = session.execute(
+        select(Message.polarity)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.CUSTOMER.value,
+            Message.polarity.isnot(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).scalars().all()
+    return list(reversed(rows))
+
+
+def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
+    busy = (RecoveryStatus.OPEN.value, RecoveryStatus.OFFERED.value)
+    return session.execute(
+        select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation_id, RecoveryCase.status.in_(busy))
+    ).first() is not None
+
+
+def escalate_on_sentiment(
+    session: Session, conversation_id: int, *, intent: Optional[str], rules: Optional[EscalationRules] = None
+) -> Optional[Handoff]:
+    """After the bot answered: hand an unhappy customer to a person, unless the bot is already
+    handling the unhappiness (a complaint being recovered) or a person already has it."""
+    rules = rules or escalation_rules()
+    conversation = session.get(Conversation, conversation_id)
+    if conversation.state != ConversationState.BOT.value:
+        return None
+    if (intent or "").startswith("complain_") or _recovery_in_progress(session, conversation_id):
+        return None
+    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window))
+    if reason is None:
+        return None
+    handoff = escalate(session, conversation, reason=reason, rules=rules)
+    return Handoff(created=handoff.created, message=f"{rules.messages['empathy']} {handoff.message}")
+
+
+def holding_note(session: Session, conversation_id: int, message_id: int) -> Optional[str]:
+    """While waiting for a person: a note for the first message after the handoff, then silence
+    (the earlier messages still waiting are the ones nobody has handled yet)."""
+    previous_handled = session.execute(
+        select(Message.handled)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.CUSTOMER.value,
+            Message.id < message_id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous_handled is False:
+        return None
+    return escalation_rules().messages["holding"]

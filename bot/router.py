@@ -12,6 +12,7 @@ from typing import Any, Optional, Protocol, Sequence
 from sqlalchemy.orm import sessionmaker
 
 from bot import conversations
+from bot.handoff import escalate_on_sentiment, holding_note
 from bot.messages import InboundMessage, OutboundMessage
 from bot.storage.models import ConversationState
 from bot.text import clean_text
@@ -82,9 +83,10 @@ class ConversationRouter:
         stored = await asyncio.to_thread(self._store_inbound, inbound, text, sentiment)
         if stored.duplicate_of is not None:
             return await asyncio.to_thread(self._replies_of, stored.message_id)
+        if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
+            return await asyncio.to_thread(self._hold, stored)
         if stored.conversation_state != ConversationState.BOT.value:
-            # The staff desk (a later issue) answers conversations in the human states.
-            return []
+            return []  # a person has the conversation: the staff desk delivers their replies
         try:
             reply = await self._assistant.respond(
                 stored.conversation_public_id,
@@ -95,7 +97,7 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        return await asyncio.to_thread(self._store_replies, stored.message_id, reply)
+        return await asyncio.to_thread(self._store_replies, stored, reply, sentiment is not None)
 
     def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
         with self._sessions.begin() as session:
@@ -114,14 +116,31 @@ class ConversationRouter:
 
         return await asyncio.to_thread(lookup)
 
-    def _store_replies(self, message_id: int, reply: AssistantReply) -> list[OutboundMessage]:
+    def _store_replies(self, stored, reply: AssistantReply, scored: bool) -> list[OutboundMessage]:
+        """Store the bot's replies and, after a scored message, check whether the customer's mood
+        calls for a person; the handoff notice is stored and sent with the replies."""
+        messages = list(reply.messages)
         with self._sessions.begin() as session:
+            if scored:
+                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent)
+                if handoff is not None:
+                    messages.append(OutboundMessage(text=handoff.message))
             return conversations.record_replies(
                 session,
-                message_id=message_id,
-                replies=reply.messages,
+                message_id=stored.message_id,
+                replies=messages,
                 intent=reply.intent,
                 confidence=reply.confidence,
+            )
+
+    def _hold(self, stored) -> list[OutboundMessage]:
+        """Waiting for a person: the message is kept for them; the first in a row gets a note."""
+        with self._sessions.begin() as session:
+            note = holding_note(session, stored.conversation_id, stored.message_id)
+            replies = [OutboundMessage(text=note)] if note else []
+            return conversations.record_replies(
+                session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,
+                mark_handled=False,
             )
 
     def _replies_of(self, message_id: int) -> list[OutboundMessage]:

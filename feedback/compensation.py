@@ -117,6 +117,19 @@ def _existing(session: Session, conversation_id: int, key: str) -> Optional[Comp
     ).scalar_one_or_none()
 
 
+def within_cap(session: Session, *, policy: Policy, customer_id: int, now: Optional[datetime] = None) -> bool:
+    """Whether the customer may get another compensation in the policy's period."""
+    now = now or utcnow()
+    recent = session.execute(
+        select(func.count(Compensation.id)).where(
+            Compensation.customer_id == customer_id,
+            Compensation.status.in_(_COUNTED),
+            Compensation.created_at >= now - policy.period,
+        )
+    ).scalar_one()
+    return recent < policy.max_per_customer
+
+
 def issue(
     session: Session,
     *,
@@ -134,14 +147,7 @@ def issue(
         return IssueResult(existing, created=False)
     now = now or utcnow()
     conversation = session.get(Conversation, conversation_id)
-    recent = session.execute(
-        select(func.count(Compensation.id)).where(
-            Compensation.customer_id == conversation.customer_id,
-            Compensation.status.in_(_COUNTED),
-            Compensation.created_at >= now - policy.period,
-        )
-    ).scalar_one()
-    if recent >= policy.max_per_customer:
+    if not within_cap(session, policy=policy, customer_id=conversation.customer_id, now=now):
         return IssueResult(None, created=False, capped=True)
     offer = policy.offer_for(category, severity)
     status = CompensationStatus.PENDING_APPROVAL if policy.needs_approval(offer) else CompensationStatus.ISSUED

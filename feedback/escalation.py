@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Optional, Sequence
@@ -11,6 +11,15 @@ from zoneinfo import ZoneInfo
 import yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DEFAULT_MESSAGES = {
+    "open": "I've asked a person from our team to take over this chat. Someone will reply here shortly.",
+    "closed": "I've asked a person from our team to take over this chat. Someone will reply here {when}.",
+    "no_hours": "I've asked a person from our team to take over this chat.",
+    "already": "A person from our team already has your request and will reply here.",
+    "holding": "Thanks, I've added this to your request.",
+    "empathy": "I'm sorry this has been frustrating.",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class EscalationRules:
     ces_escalate: frozenset[str]
     timezone: ZoneInfo
     hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
+    messages: dict[str, str] = field(default_factory=dict)
 
 
 def _clock(text: str, where: str) -> time:
@@ -55,6 +65,7 @@ def load_rules(path: Path) -> EscalationRules:
         ces_escalate=frozenset(data.get("ces_escalate") or ()),
         timezone=ZoneInfo(str(hours_data.get("timezone", "UTC"))),
         hours=hours,
+        messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
     )
 
 
@@ -100,3 +111,29 @@ def next_opening(rules: EscalationRules, moment: datetime) -> Optional[datetime]
         if local < closes:
             return max(opens, local)
     return None
+
+
+def describe_opening(rules: EscalationRules, moment: datetime) -> str:
+    """ "today at 09:00", "tomorrow at 09:00" or "on Monday at 09:00", in the business's time zone."""
+    opening = next_opening(rules, moment)
+    if opening is None:
+        return "as soon as they can"
+    local_now = moment.astimezone(rules.timezone)
+    days = (opening.date() - local_now.date()).days
+    clock = opening.strftime("%H:%M")
+    if days == 0:
+        return f"today at {clock} ({rules.timezone.key} time)"
+    if days == 1:
+        return f"tomorrow at {clock} ({rules.timezone.key} time)"
+    return f"on {DAY_NAMES[opening.weekday()]} at {clock} ({rules.timezone.key} time)"
+
+
+def handoff_message(rules: EscalationRules, moment: datetime, *, already: bool = False) -> str:
+    """What the customer is told when a person is asked to take over: honest about the hours."""
+    if already:
+        return rules.messages["already"]
+    if not rules.hours:
+        return rules.messages["no_hours"]
+    if is_open(rules, moment):
+        return rules.messages["open"]
+    return rules.messages["closed"].format(when=describe_opening(rules, moment))

@@ -84,3 +84,13 @@ def nps_allowed(session: Session, *, customer_id: int, window: timedelta, now: O
         )
     ).first()
     return recent is None
+
+
+def latest(session: Session, *, conversation_id: int, kind: str) -> Optional[SurveyResponse]:
+    """The newest survey of this kind offered in the conversation, whatever its status."""
+    return session.execute(
+        select(SurveyResponse)
+        .where(SurveyResponse.conversation_id == conversation_id, SurveyResponse.kind == kind)
+        .order_by(SurveyResponse.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -15,7 +15,8 @@ from bot.actions.action_did_you_mean import ActionDidYouMean
 from bot.actions.action_record_faq_feedback import ActionRecordFaqFeedback
 from bot.actions.action_request_human import ActionRequestHuman
 from bot.actions.action_session_start import ActionSessionStart
-from bot.storage.models import FaqFeedback, HandoffRequest
+from bot.handoff import escalation_rules
+from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
 from tests.factories import add_conversation
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
@@ -37,9 +38,11 @@ def action(name: str) -> dict:
     return {"event": "action", "name": name}
 
 
-def tracker(events: list[dict], slots: dict | None = None) -> Tracker:
+def tracker(events: list[dict], slots: dict | None = None, active_loop: str | None = None,
+            latest_action: str = "action_listen") -> Tracker:
     latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
-    return Tracker(SENDER, slots or {}, latest, events, False, None, {}, "action_listen")
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker(SENDER, slots or {}, latest, events, False, None, loop, latest_action)
 
 
 @pytest.fixture
@@ -48,10 +51,14 @@ def conversation(session_factory) -> int:
         return add_conversation(session, "c1", public_id=SENDER).id
 
 
-async def run(action_class, events, slots=None):
+async def run(action_class, events, slots=None, **tracker_kwargs):
     dispatcher = CollectingDispatcher()
-    result = await action_class().run(dispatcher, tracker(events, slots), DOMAIN)
+    result = await action_class().run(dispatcher, tracker(events, slots, **tracker_kwargs), DOMAIN)
     return result, dispatcher.messages
+
+
+def slots_of(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 async def test_session_start_sets_the_shop_name(monkeypatch):
@@ -140,13 +147,20 @@ async def test_faq_feedback_for_a_topic_picked_from_a_button(session_factory, co
 
 async def test_request_human_records_one_open_request_with_its_reason(session_factory, conversation):
     events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", ts=2)]
-    _, first = await run(ActionRequestHuman, events)
+    result, first = await run(ActionRequestHuman, events)
     _, again = await run(ActionRequestHuman, events + [action("action_request_human"), user("request_human", ts=3)])
-    assert [m["response"] for m in first] == ["utter_handoff_recorded"]
-    assert [m["response"] for m in again] == ["utter_handoff_already_recorded"]
+    rules = escalation_rules()
+    assert first[0]["text"] in {rules.messages["open"], rules.messages["no_hours"]} or first[0]["text"].startswith(
+        rules.messages["closed"].split("{when}")[0]
+    )
+    assert [m["text"] for m in again] == [rules.messages["already"]]
+    # Whatever form was running stops.
+    assert {"event": "active_loop", "timestamp": None, "name": None} in result
     with session_factory() as session:
         rows = session.execute(select(HandoffRequest)).scalars().all()
+        state = session.execute(select(Conversation.state)).scalar_one()
     assert [(r.reason, r.status) for r in rows] == [("repeated_fallback", "open")]
+    assert state == "awaiting_human"
 
 
 async def test_request_human_without_an_offer_is_a_customer_request(session_factory, conversation):

@@ -6,18 +6,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.handoff import escalation_rules
+from bot.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
-from bot.storage.models import Conversation, Customer, Message
+from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from feedback.sentiment import TextBlobScorer
 
 
 class ScriptedAssistant:
     """Echoes the text back after a delay and records the order it was asked in."""
 
-    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+    def __init__(self, delay: float = 0.0, fail: bool = False, intent: str = "faq/x") -> None:
         self.delay = delay
         self.fail = fail
+        self.intent = intent
         self.calls: list[str] = []
         self.active = 0
         self.max_active = 0
@@ -30,7 +32,7 @@ class ScriptedAssistant:
             await asyncio.sleep(self.delay)
             if self.fail:
                 raise RuntimeError("model exploded")
-            return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent="faq/x", confidence=0.9)
+            return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent=self.intent, confidence=0.9)
         finally:
             self.active -= 1
 
@@ -47,14 +49,14 @@ def inbound(text: str, sender: str = "c1", **kwargs) -> InboundMessage:
 
 async def test_stores_message_sentiment_and_replies(session_factory):
     router = make_router(session_factory, ScriptedAssistant())
-    replies = await router.handle(inbound("This is terrible service"))
-    assert [r.text for r in replies] == ["echo: This is terrible service"]
+    replies = await router.handle(inbound("This is rather slow"))
+    assert [r.text for r in replies] == ["echo: This is rather slow"]
     with session_factory() as session:
         messages = session.execute(select(Message).order_by(Message.id)).scalars().all()
         conversation = session.execute(select(Conversation)).scalar_one()
     assert [(m.direction, m.text) for m in messages] == [
-        ("customer", "This is terrible service"),
-        ("bot", "echo: This is terrible service"),
+        ("customer", "This is rather slow"),
+        ("bot", "echo: This is rather slow"),
     ]
     assert messages[0].polarity < 0 and messages[0].intent == "faq/x" and messages[0].handled
     assert messages[1].reply_to_id == messages[0].id
@@ -141,3 +143,57 @@ async def test_human_states_are_not_sent_to_the_bot(session_factory):
     assert assistant.calls == ["hi"]
     with session_factory() as session:
         assert session.execute(select(Message.text).order_by(Message.id.desc())).scalars().first() == "are you there?"
+
+
+def handoff_requests(session_factory) -> list[tuple[str, str]]:
+    with session_factory() as session:
+        return [(h.reason, h.status) for h in session.execute(select(HandoffRequest)).scalars()]
+
+
+async def test_a_very_negative_message_is_escalated_once_and_then_held_for_a_person(session_factory):
+    assistant = ScriptedAssistant()
+    router = make_router(session_factory, assistant)
+    replies = await router.handle(inbound("This is terrible, the worst"))
+    assert replies[0].text.startswith("echo:")
+    assert replies[1].text.startswith(escalation_rules().messages["empathy"])
+    assert handoff_requests(session_factory) == [("very_negative_message", "open")]
+    with session_factory() as session:
+        assert session.execute(select(Conversation)).scalar_one().state == "awaiting_human"
+    # Waiting for a person: the bot is not asked; the first message gets one holding note.
+    first = await router.handle(inbound("hello??"))
+    second = await router.handle(inbound("anyone?"))
+    assert [r.text for r in first] == [escalation_rules().messages["holding"]]
+    assert second == []
+    assert len(assistant.calls) == 1
+    assert handoff_requests(session_factory) == [("very_negative_message", "open")]
+    with session_factory() as session:
+        waiting = session.execute(select(Message).where(Message.text.in_(["hello??", "anyone?"]))).scalars().all()
+    assert [m.handled for m in waiting] == [False, False]
+
+
+async def test_a_rolling_run_of_negative_messages_is_escalated(session_factory):
+    router = make_router(session_factory, ScriptedAssistant())
+    for text in ("this is bad", "still bad, not good", "bad and slow and annoying"):
+        await router.handle(inbound(text))
+    assert handoff_requests(session_factory) == [("negative_sentiment", "open")]
+
+
+async def test_an_angry_complaint_is_left_to_the_recovery_flow(session_factory):
+    router = make_router(session_factory, ScriptedAssistant(intent="complain_damaged_item"))
+    replies = await router.handle(inbound("This is terrible, the worst"))
+    assert len(replies) == 1
+    assert handoff_requests(session_factory) == []
+
+
+async def test_a_button_on_a_stored_reply_is_found_only_for_its_customer(session_factory):
+    class Buttons(ScriptedAssistant):
+        async def respond(self, conversation_id, text, *, channel, metadata):
+            return AssistantReply(messages=[OutboundMessage(text="pick", buttons=(Button("Yes", "/affirm"), Button("No", "/deny")))])
+
+    router = make_router(session_factory, Buttons())
+    [reply] = await router.handle(inbound("hi"))
+    assert reply.id is not None
+    assert await router.button_payload("rest", "c1", reply.id, 1) == "/deny"
+    assert await router.button_payload("rest", "c1", reply.id, 2) is None
+    assert await router.button_payload("rest", "someone-else", reply.id, 0) is None
+    assert await router.button_payload("telegram", "c1", reply.id, 0) is None

@@ -1,16 +1,19 @@
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.db import transaction
 from bot.actions.tracker_events import last_bot_action
-from bot.handoff import request_handoff
+from bot.conversations import conversation_by_public_id
+from bot.handoff import escalate
+from bot.storage.models import RecoveryStatus
+from feedback import recovery
 
 
 class ActionRequestHuman(Action):
-    """Records the customer's request for a person and says honestly what happens next."""
+    """Hands the conversation to a person with the reason, and says honestly what happens next."""
 
     def name(self) -> str:
         return "action_request_human"
@@ -20,12 +23,14 @@ class ActionRequestHuman(Action):
     ) -> list[EventType]:
         offered = last_bot_action(tracker.events) == "action_did_you_mean"
         with transaction() as session:
-            created = request_handoff(
-                session,
-                conversation_public_id=tracker.sender_id,
-                reason="repeated_fallback" if offered else "customer_request",
+            conversation = conversation_by_public_id(session, tracker.sender_id)
+            # A recovery in progress goes to the person with the handoff.
+            case = recovery.case_in_conversation(session, tracker.get_slot("recovery_case_id"), conversation.id)
+            if case is not None and case.status == RecoveryStatus.OPEN.value:
+                recovery.close_case(case, RecoveryStatus.ESCALATED)
+            handoff = escalate(
+                session, conversation, reason="repeated_fallback" if offered else "customer_request"
             )
-        dispatcher.utter_message(
-            response="utter_handoff_recorded" if created else "utter_handoff_already_recorded"
-        )
-        return []
+        dispatcher.utter_message(text=handoff.message)
+        # Whatever form was running stops: a person takes it from here.
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -133,6 +133,7 @@ class HandoffRequest(Base):
     reason = Column(String(40), nullable=False)
     status = Column(String(20), nullable=False, default="open")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    closed_at = Column(DateTime(timezone=True))
 
 
 class CompensationStatus(str, enum.Enum):
@@ -191,3 +192,34 @@ class SurveyResponse(Base):
     comment_polarity = Column(Float)
     offered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     answered_at = Column(DateTime(timezone=True))
+
+
+class RecoveryStatus(str, enum.Enum):
+    OPEN = "open"  # details being collected
+    OFFERED = "offered"  # a compensation was offered, no answer yet
+    RECOVERED = "recovered"  # compensation issued (or approved by a person)
+    PENDING_APPROVAL = "pending_approval"  # accepted, waiting for a person to approve
+    DECLINED = "declined"  # the customer declined the offer
+    CANCELLED = "cancelled"  # the customer said "never mind"
+    ESCALATED = "escalated"  # handed to a person without a compensation (cap, survey, request)
+
+
+class RecoveryCase(Base):
+    """One complaint, or a detractor/difficult survey answer, and how it was settled."""
+
+    __tablename__ = "recovery_cases"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    source = Column(String(20), nullable=False)  # complaint, nps_detractor, difficult_ces
+    category = Column(String(40), nullable=False)
+    severity = Column(String(10), nullable=False)
+    order_number = Column(String(40))
+    description = Column(Text)
+    status = Column(String(20), nullable=False, default=RecoveryStatus.OPEN.value)
+    compensation_id = Column(Integer, ForeignKey("compensations.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    closed_at = Column(DateTime(timezone=True))

@@ -1,0 +1,47 @@
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import latest
+from bot.actions.content import survey_content
+from bot.actions.db import transaction
+from bot.actions.survey_state import next_kind
+from bot.conversations import conversation_by_public_id
+
+# The action that just ran tells which moment of the conversation this is.
+TRIGGER_AFTER_ACTION = {
+    "action_record_faq_feedback": "faq_helpful",
+    "action_issue_compensation": "recovery",
+    "action_decline_compensation": "recovery",
+}
+
+
+def survey_slots(kind, trigger) -> list[EventType]:
+    return [
+        SlotSet("survey_due", kind is not None),
+        SlotSet("survey_kind", kind),
+        SlotSet("survey_trigger", trigger if kind else None),
+        SlotSet("survey_answer", None),
+        SlotSet("survey_comment", None),
+        SlotSet("survey_reasks", 0),
+    ]
+
+
+class ActionOfferSurvey(Action):
+    """Decides whether a survey follows this moment (content/surveys.yml); survey_form asks it."""
+
+    def name(self) -> str:
+        return "action_offer_survey"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        trigger = "goodbye" if latest.intent(tracker) == "goodbye" else TRIGGER_AFTER_ACTION.get(tracker.latest_action_name or "")
+        with transaction() as session:
+            conversation = conversation_by_public_id(session, tracker.sender_id)
+            kind = next_kind(session, conversation, trigger, tracker.events, survey_content())
+        if kind is None and trigger == "goodbye":
+            dispatcher.utter_message(response="utter_goodbye")
+        return survey_slots(kind, trigger)
