@@ -325,6 +325,7 @@
     if (refused) return;
     var id = randomId(12);
     render({ client_id: id, from: "customer", text: shown || text });
+    disableAnsweredButtons(); // as in history: earlier questions' buttons are spent
     remember(ACTIVE_KEY, "1");
     pending.set(id, { id: id, text: text, retries: 0 });
     updateTyping();
