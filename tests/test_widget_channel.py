@@ -28,6 +28,9 @@ from bot.settings import Settings
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer
 
+# The app's string keys ("settings", "state", "channels") are the server's own convention.
+pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
+
 SECRET = "s3cret-shared-with-the-shop"
 VISITOR = "a1b2c3d4e5f6a7b8c9d0"
 

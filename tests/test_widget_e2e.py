@@ -7,6 +7,7 @@ localStorage, so its own visitor) unless it is about a returning visitor.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import shutil
 import threading
@@ -226,6 +227,28 @@ def test_keyboard_and_screen_reader_basics(page, server):
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(launcher).to_be_focused()
     expect(launcher).to_have_attribute("aria-expanded", "false")
+
+
+def test_staff_messages_and_join_markers_show_from_history(page, server, db):
+    open_chat(page, server.url + "/")
+    say(page, "I want to talk to a person")
+    expect(page.locator(".typing")).to_be_hidden()
+    sender = visitor_sender(page)
+    # What the staff desk (a later issue) stores: a marker and a reply, as agent messages.
+    conversation_id = db.execute(
+        select(Conversation.id).join(Customer).where(Customer.external_id == sender)
+    ).scalar_one()
+    marker = json.dumps({"custom": {"event": "agent_joined", "name": "Sam <b>"}})
+    db.add_all([
+        Message(conversation_id=conversation_id, direction="agent", text="", payload=marker, handled=True),
+        Message(conversation_id=conversation_id, direction="agent", text="Hi, Sam here. Let me look.",
+                handled=True),
+    ])
+    db.commit()
+    page.reload()
+    page.get_by_role("button", name=re.compile("^Open chat")).click()
+    expect(page.locator(".log .marker")).to_have_text("Sam <b> joined the conversation")
+    expect(bubble(page, "agent", "Hi, Sam here. Let me look.")).to_be_visible()
 
 
 def test_works_from_another_origin_over_the_websocket(page, server, other_site, db):

@@ -40,7 +40,6 @@ MAX_FRAME_BYTES = 64 * 1024  # a 4000-character message is at most 16 KiB of UTF
 CLOSE_IDENTITY_REFUSED = 4403  # application close codes are 4000-4999
 CLOSE_BAD_REQUEST = 4400
 STARTING = "the assistant is starting; your message will be sent again in a moment"
-CHANNEL_KEY = "widget_channel"
 
 
 def _dumps(data: Any) -> str:
@@ -99,6 +98,9 @@ class WidgetChannel:
         for sockets in list(self._sockets.values()):
             for ws in list(sockets):
                 await ws.close(code=1001, message=b"server shutting down")
+
+
+CHANNEL_KEY = web.AppKey("widget_channel", WidgetChannel)
 
 
 def _settings(request: web.Request) -> Settings:
