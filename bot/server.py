@@ -12,7 +12,7 @@ from typing import Optional
 
 from aiohttp import web
 
-from bot.channels import rest
+from bot.channels import rest, widget
 from bot.channels.base import ChannelRegistry
 from bot.router import ConversationRouter
 from bot.settings import Settings
@@ -109,6 +109,7 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     app["channels"] = ChannelRegistry()
     app.router.add_get("/health", health)
     rest.add_routes(app)
+    widget.add_routes(app)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
     return app

@@ -44,6 +44,14 @@ class Settings:
     conversation_timeout_minutes: int = 60
     action_server_url: str = ""
     log_level: str = "INFO"
+    # Shared with the shop's site, which signs its customer ids with it (the widget's identity check).
+    widget_identity_secret: str = ""
+    # Sites that may embed the widget; "*" lets any page include the script tag.
+    widget_allowed_origins: tuple[str, ...] = ("*",)
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -70,6 +78,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         conversation_timeout_minutes=int(get("CONVERSATION_TIMEOUT_MINUTES", "60")),
         action_server_url=get("ACTION_SERVER_URL", ""),
         log_level=get("LOG_LEVEL", "INFO"),
+        widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),
+        widget_allowed_origins=_origins(get("WIDGET_ALLOWED_ORIGINS", "*")),
     )
 
 
