@@ -131,3 +131,34 @@ def test_a_tap_with_foreign_data_is_still_a_tap_to_answer():
 
 def test_an_ignored_tap_still_names_the_query_to_answer():
     assert read(_tap("b:1:0", chat_type="group")) == Ignored("group chats are turned off", query_id="q1")
+
+
+async def test_one_chat_runs_in_order_while_other_chats_go_ahead():
+    import asyncio
+
+    from bot.channels.telegram import ChatOrderedProcessor
+
+    processor = ChatOrderedProcessor(max_concurrent_updates=8)
+    first_may_finish = asyncio.Event()
+    log = []
+
+    async def work(name, wait=None):
+        log.append(f"start {name}")
+        if wait is not None:
+            await wait.wait()
+        log.append(f"end {name}")
+
+    def update(chat_id, number):
+        return Update.de_json(text_update(number, chat_id, number, "hi"), None)
+
+    tasks = [
+        asyncio.create_task(processor.process_update(update(1, 1), work("chat1-a", first_may_finish))),
+        asyncio.create_task(processor.process_update(update(1, 2), work("chat1-b"))),
+        asyncio.create_task(processor.process_update(update(2, 3), work("chat2"))),
+    ]
+    while "end chat2" not in log:
+        await asyncio.sleep(0)
+    assert "start chat1-b" not in log  # waits for chat 1's first update
+    first_may_finish.set()
+    await asyncio.gather(*tasks)
+    assert log.index("end chat1-a") < log.index("start chat1-b")

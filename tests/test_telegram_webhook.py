@@ -17,10 +17,11 @@ from tests.fake_telegram import TOKEN, FakeTelegram, text_update
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://bot.example.invalid/webhooks/telegram/webhook"
+SHOP = "Webhook Shop"
 
 
 def response_texts(name: str) -> set[str]:
-    return {r["text"] for r in DOMAIN.responses[name]}
+    return {r["text"].replace("{shop_name}", SHOP) for r in DOMAIN.responses[name]}
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ def server(model_path, telegram, tmp_path_factory):
             "CXBOT_TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
             "CXBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
             "CXBOT_TELEGRAM_ALLOW_GROUPS": "true",
+            "CXBOT_SHOP_NAME": SHOP,
         },
     )
     try:

@@ -226,12 +226,19 @@ class TelegramChannel:
             update = Update.de_json(data, self.bot)
         except Exception:
             return web.json_response({"error": "the body must be a Telegram update (JSON)"}, status=400)
-        await self.processor.process_update(update, self.application.process_update(update))
+        try:
+            # Through the same per-chat ordering as polled updates, but failures reach us here.
+            await self.processor.process_update(update, self._on_update(update, None))
+        except Exception:
+            logger.exception("telegram: update %s failed; Telegram will send it again", update.update_id)
+            return web.json_response(
+                {"error": "the update could not be handled; try again"}, status=503, headers={"Retry-After": "5"}
+            )
         return web.json_response({"ok": True})
 
     # --- handling updates ---
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update, _context: Optional[ContextTypes.DEFAULT_TYPE] = None) -> None:
         action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
         if isinstance(action, CustomerText):
             await self._answer_text(action)
@@ -338,7 +345,6 @@ def setup(app: web.Application, settings: Settings) -> Optional[TelegramChannel]
         return None
     check_settings(settings)
     channel = TelegramChannel(settings)
-    app["telegram"] = channel
     app["channels"].register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
