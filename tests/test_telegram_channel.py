@@ -144,3 +144,34 @@ def test_without_a_token_there_is_no_telegram_channel():
     app["channels"] = ChannelRegistry()
     assert telegram_channel.setup(app, load_settings({"TELEGRAM_BOT_TOKEN": ""})) is None
     assert app["channels"].names() == []
+
+
+async def test_connecting_survives_telegram_failing_at_first(client, fake, monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(telegram_channel, "START_RETRY_SECONDS", (0, 0))
+    fake.fail_next("getMe", 500)
+    fake.fail_next("setWebhook", 502)
+    loader = asyncio.get_running_loop().create_future()
+    loader.set_result(None)
+    router = StubRouter()
+    await client.channel._start_when_assistant_ready({"loader": loader, "state": SimpleNamespace(router=router)})
+    assert client.channel.ready.is_set()
+    assert [c.status for c in fake.calls if c.method == "getMe"] == [500, 200]
+    assert [c.status for c in fake.calls if c.method == "setWebhook"][-1] == 200
+    assert (await post(client, text_update(5, 42, 5, "hi"))).status == 200
+    assert [c.params["text"] for c in fake.sent_to(42)] == ["echo hi"]
+
+
+async def test_a_rejected_token_stops_trying_and_keeps_the_token_out_of_the_log(client, fake, caplog):
+    import asyncio
+    from types import SimpleNamespace
+
+    fake.token = "something-else"
+    loader = asyncio.get_running_loop().create_future()
+    loader.set_result(None)
+    await client.channel._start_when_assistant_ready({"loader": loader, "state": SimpleNamespace(router=StubRouter())})
+    assert not client.channel.ready.is_set()
+    assert len(fake.calls_to("getMe", ok_only=False)) == 1
+    assert "rejected" in caplog.text and TOKEN not in caplog.text

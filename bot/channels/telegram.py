@@ -8,6 +8,7 @@ channel only talks to the router; it knows nothing of the assistant behind it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import re
@@ -17,7 +18,7 @@ from typing import Any, Awaitable, Optional, Sequence
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.telegram_format import button_title, chosen_text
@@ -155,6 +156,9 @@ class TelegramChannel:
                 logger.error("telegram: the bot token was rejected; check TELEGRAM_BOT_TOKEN")
                 return
             except TelegramError as error:
+                # Start the next try from scratch: a failed getMe leaves the bot half set up.
+                with contextlib.suppress(Exception):
+                    await self.bot.shutdown()
                 if attempt == len(START_RETRY_SECONDS):
                     logger.error("telegram: could not connect (%s); giving up", error)
                     return
@@ -166,8 +170,9 @@ class TelegramChannel:
 
     async def _connect(self) -> None:
         await self.application.initialize()
-        if self.settings.telegram_mode == "webhook":
+        if not self.application.running:
             await self.application.start()
+        if self.settings.telegram_mode == "webhook":
             await self.sender.call(
                 "setWebhook",
                 lambda: self.bot.set_webhook(
@@ -176,8 +181,7 @@ class TelegramChannel:
                     allowed_updates=ALLOWED_UPDATES,
                 ),
             )
-        else:
-            await self.application.start()
+        elif not self.application.updater.running:
             # Removes any webhook first (Telegram serves one or the other), keeping pending updates.
             await self.application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3
@@ -321,8 +325,9 @@ class TelegramChannel:
                     "editMessageReplyMarkup",
                     lambda: self.bot.edit_message_reply_markup(chat_id=tap.chat_id, message_id=tap.message.message_id),
                 )
-        except BadRequest as error:
-            # "message is not modified" (already edited) or too old to edit: the reply still goes out.
+        except TelegramError as error:
+            # "message is not modified" (already edited), too old to edit, or Telegram unreachable:
+            # the edit is cosmetic, the replies still go out.
             logger.info("telegram: could not edit the tapped message: %s", error)
 
     async def _answer_query(self, query_id: str, text: Optional[str] = None) -> None:
