@@ -12,7 +12,7 @@ from typing import Optional
 
 from aiohttp import web
 
-from bot.channels import rest, widget
+from bot.channels import rest, telegram, widget
 from bot.channels.base import ChannelRegistry
 from bot.router import ConversationRouter
 from bot.settings import Settings
@@ -112,13 +112,19 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     widget.add_routes(app)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
+    # After the server's own hooks: Telegram starts once the assistant has loaded.
+    telegram.setup(app, settings)
     return app
 
 
 def run(settings: Settings, model_path: Path) -> None:
+    try:
+        app = create_app(settings, model_path)
+    except ValueError as bad_setting:
+        raise SystemExit(f"cxbot: {bad_setting}") from None
     print(f"cxbot: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)", flush=True)
     web.run_app(
-        create_app(settings, model_path),
+        app,
         host=settings.host,
         port=settings.port,
         print=None,

@@ -49,9 +49,21 @@ class Settings:
     # Sites that may embed the widget; "*" lets any page include the script tag.
     widget_allowed_origins: tuple[str, ...] = ("*",)
 
+    # Telegram is on when a bot token is set; polling needs no public URL, webhook mode does.
+    telegram_bot_token: str = ""
+    telegram_mode: str = "polling"  # polling | webhook
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_allow_groups: bool = False
+    telegram_api_url: str = "https://api.telegram.org"
+
 
 def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -80,6 +92,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         log_level=get("LOG_LEVEL", "INFO"),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),
         widget_allowed_origins=_origins(get("WIDGET_ALLOWED_ORIGINS", "*")),
+        # BotFather's token is commonly kept in TELEGRAM_BOT_TOKEN; the CXBOT_ name wins if both are set.
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN", env.get("TELEGRAM_BOT_TOKEN", "")).strip(),
+        telegram_mode=get("TELEGRAM_MODE", "polling").strip().lower(),
+        telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL", ""),
+        telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET", ""),
+        telegram_allow_groups=_flag(get("TELEGRAM_ALLOW_GROUPS", "false")),
+        telegram_api_url=get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
     )
 
 
