@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ class AssistantReply:
     messages: Sequence[OutboundMessage]
     intent: Optional[str] = None
     confidence: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: list[OutboundMessage]
+    # True when this message id was handled before: the replies are the stored ones, already sent.
+    duplicate: bool = False
 
 
 class Assistant(Protocol):
@@ -65,28 +73,57 @@ class ConversationRouter:
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
+        return (await self.handle_turn(inbound)).replies
+
+    async def handle_turn(self, inbound: InboundMessage) -> Turn:
+        """Like handle(), and says whether the message id was seen before (channels that push
+        replies themselves, like Telegram, then know not to send them twice)."""
         text = clean_text(inbound.text, max_chars=self._max_chars)
         sentiment = None if is_command(text) else self._scorer.score(text)
+        async with self._in_order(inbound):
+            return await self._handle_in_order(inbound, text, sentiment)
+
+    async def record_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
+        """Store a message the assistant can't read (a photo, a sticker; its text is a marker like
+        "[photo]") with the channel's fixed reply, in order and once per message id. Rasa must not
+        see it: it would read "[photo]" as a greeting."""
+        async with self._in_order(inbound):
+            return await asyncio.to_thread(self._store_unreadable, inbound, reply)
+
+    @asynccontextmanager
+    async def _in_order(self, inbound: InboundMessage):
+        """Order within a conversation: a second message waits here until the first is answered."""
         key = (inbound.channel, inbound.sender_id)
-        # Order within a conversation: a second message waits here until the first is answered.
         self._waiting[key] += 1
         try:
             async with self._locks[key]:
-                return await self._handle_in_order(inbound, text, sentiment)
+                yield
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 self._locks.pop(key, None)
 
-    async def _handle_in_order(self, inbound, text, sentiment) -> list[OutboundMessage]:
+    def _store_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
+        with self._sessions.begin() as session:
+            stored = conversations.record_inbound(
+                session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
+            )
+            if stored.duplicate_of is not None:
+                return Turn(conversations.stored_replies(session, stored.message_id), duplicate=True)
+            replies = conversations.record_replies(
+                session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
+            )
+            return Turn(replies)
+
+    async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
         stored = await asyncio.to_thread(self._store_inbound, inbound, text, sentiment)
         if stored.duplicate_of is not None:
-            return await asyncio.to_thread(self._replies_of, stored.message_id)
+            return Turn(await asyncio.to_thread(self._replies_of, stored.message_id), duplicate=True)
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
-            return await asyncio.to_thread(self._hold, stored)
+            return Turn(await asyncio.to_thread(self._hold, stored))
         if stored.conversation_state != ConversationState.BOT.value:
-            return []  # a person has the conversation: the staff desk delivers their replies
+            return Turn([])  # a person has the conversation: the staff desk delivers their replies
         try:
             reply = await self._assistant.respond(
                 stored.conversation_public_id,
@@ -97,7 +134,7 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        return await asyncio.to_thread(self._store_replies, stored, reply, sentiment is not None)
+        return Turn(await asyncio.to_thread(self._store_replies, stored, reply, sentiment is not None))
 
     def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
         with self._sessions.begin() as session:

@@ -7,13 +7,21 @@ import io
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Compensation, Direction, HandoffRequest, Message, SurveyResponse
+from bot.storage.models import (
+    Compensation,
+    Direction,
+    HandoffRequest,
+    Message,
+    RecoveryCase,
+    RecoveryStatus,
+    SurveyResponse,
+)
 from feedback.scores import (
     CES_FORMULA,
     CSAT_FORMULA,
@@ -26,6 +34,13 @@ from feedback.scores import (
 SENTIMENT_FORMULA = "sentiment = mean TextBlob polarity (-1..+1) of customer messages; negative = polarity < 0"
 RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
 COMPENSATION_FORMULA = "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
+RECOVERY_FORMULA = (
+    "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
+    "recovered = a case ended with a compensation issued or approved; not recovered = complaints, none recovered; "
+    "no complaint = no complaint ever; NPS and CSAT per group from answers given in the period, "
+    "for complainers only answers given after their first complaint"
+)
+RECOVERY_GROUPS = ("recovered", "complaint_not_recovered", "no_complaint")
 
 
 @dataclass(frozen=True)
@@ -48,13 +63,54 @@ class Report:
     compensations: int
     compensation_value_cents: int
     percent_coupons: int
+    recovery: dict[str, dict[str, Optional[float]]]
     formulas: tuple[str, ...] = (
         NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, COMPENSATION_FORMULA,
+        RECOVERY_FORMULA,
     )
 
 
 def _in_period(column, since: datetime, until: datetime):
     return (column >= since) & (column < until)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def recovery_effectiveness(session: Session, answered: list[SurveyResponse]) -> dict[str, dict[str, Optional[float]]]:
+    """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
+    first_complaint: dict[int, datetime] = {}
+    recovered: set[int] = set()
+    for case in session.execute(select(RecoveryCase).where(RecoveryCase.source == "complaint")).scalars():
+        at = _aware(case.created_at)
+        first_complaint[case.customer_id] = min(at, first_complaint.get(case.customer_id, at))
+        if case.status == RecoveryStatus.RECOVERED.value:
+            recovered.add(case.customer_id)
+    groups: dict[str, dict[str, list[int]]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
+    for survey in answered:
+        if survey.kind not in ("nps", "csat"):
+            continue
+        customer = survey.customer_id
+        if customer in first_complaint:
+            if _aware(survey.answered_at or survey.offered_at) < first_complaint[customer]:
+                continue  # given before the complaint: says nothing about the recovery
+            group = "recovered" if customer in recovered else "complaint_not_recovered"
+        else:
+            group = "no_complaint"
+        groups[group][survey.kind].append(survey.score)
+        groups[group]["customers"].append(customer)
+    result = {}
+    for name, values in groups.items():
+        nps, csat = summarise_nps(values["nps"]), summarise_csat(values["csat"])
+        result[name] = {
+            "customers": len(set(values["customers"])),
+            "nps": nps.score,
+            "nps_responses": nps.responses,
+            "csat": csat.mean,
+            "csat_responses": csat.responses,
+        }
+    return result
 
 
 def build_report(session: Session, *, since: datetime, until: datetime) -> Report:
@@ -101,6 +157,7 @@ def build_report(session: Session, *, since: datetime, until: datetime) -> Repor
         compensations=len(compensations),
         compensation_value_cents=sum(c.amount_cents or 0 for c in compensations),
         percent_coupons=sum(c.percent is not None for c in compensations),
+        recovery=recovery_effectiveness(session, [s for kind in ("nps", "csat") for s in answered[kind]]),
     )
 
 
@@ -119,6 +176,13 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
         ("sentiment", f"mean {_fmt(report.sentiment_mean, '{:+.3f}')}, negative {_fmt(report.sentiment_negative_share, '{:.0%}')} of {report.customer_messages} messages"),
         ("escalations", ", ".join(f"{k} {v}" for k, v in sorted(report.escalations_by_reason.items())) or "none"),
         ("compensation", f"{report.compensations} ({report.compensation_value_cents / 100:.2f} in money, {report.percent_coupons} percent coupons)"),
+        *(
+            (
+                f"recovery: {group.replace('_', ' ')}",
+                f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} (n={r['csat_responses']}), {r['customers']} customers",
+            )
+            for group, r in report.recovery.items()
+        ),
     ]
 
 

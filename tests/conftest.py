@@ -59,3 +59,12 @@ def session_factory(database_url):
     from bot.storage.database import get_session_factory
 
     return get_session_factory(database_url)
+
+
+@pytest.fixture
+def conversation(session_factory) -> int:
+    """One customer's conversation, known to Rasa (and the action tests) as "conv-1"."""
+    from tests.factories import add_conversation
+
+    with session_factory.begin() as session:
+        return add_conversation(session, "c1", public_id="conv-1").id

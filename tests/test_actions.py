@@ -17,7 +17,6 @@ from bot.actions.action_request_human import ActionRequestHuman
 from bot.actions.action_session_start import ActionSessionStart
 from bot.handoff import escalation_rules
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
-from tests.factories import add_conversation
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
 SENDER = "conv-1"
@@ -43,12 +42,6 @@ def tracker(events: list[dict], slots: dict | None = None, active_loop: str | No
     latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
     loop = {"name": active_loop} if active_loop else {}
     return Tracker(SENDER, slots or {}, latest, events, False, None, loop, latest_action)
-
-
-@pytest.fixture
-def conversation(session_factory) -> int:
-    with session_factory.begin() as session:
-        return add_conversation(session, "c1", public_id=SENDER).id
 
 
 async def run(action_class, events, slots=None, **tracker_kwargs):

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Customer, Message
+from bot.storage.models import Compensation, Customer, Message, SurveyResponse
 
 
 def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
@@ -42,3 +42,30 @@ def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
         ).scalars().all()
     assert (customer.channel, customer.external_id) == ("cli", "tester")
     assert texts == ["hello", '/choose_topic{"topic":"order_status"}', "where is my order"]
+
+
+def test_terminal_chat_runs_a_complaint_to_a_coupon_and_surveys(model_path, tmp_path):
+    env = {
+        **os.environ,
+        "CXBOT_DATA_DIR": str(tmp_path),
+        "CXBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cxbot.db'}",
+        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+    }
+    cxbot = Path(sys.executable).with_name("cxbot")
+    # Numbers tap buttons: "1" accepts the offer, then "1" is "Very easy"; the NPS is typed in words.
+    typed = "my order is late\n4829173\nit should have come on monday\n1\n1\nnine\nskip\nexit\n"
+    result = subprocess.run(
+        [str(cxbot), "chat", "--sender", "grumbler"], input=typed, capture_output=True, text=True,
+        env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "the late delivery" in out
+    assert "Your code is CX-" in out
+    assert "How easy was it for you" in out and "how likely are you to recommend us" in out
+    engine = create_engine(env["CXBOT_DATABASE_URL"], future=True)
+    with Session(engine) as session:
+        [coupon] = session.execute(select(Compensation)).scalars().all()
+        answers = {s.kind: (s.status, s.score) for s in session.execute(select(SurveyResponse)).scalars()}
+    assert coupon.kind == "free_delivery" and coupon.code in out
+    assert answers == {"ces": ("answered", 2), "nps": ("answered", 9)}

@@ -13,7 +13,7 @@ from bot.actions.action_offer_compensation import ActionOfferCompensation
 from bot.actions.content import recovery_content
 from bot.actions.validate_recovery_form import ValidateRecoveryForm
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase
-from tests.test_actions import conversation, run, slots_of, user  # noqa: F401 (fixture)
+from tests.test_actions import action, run, slots_of, user
 
 FORM = "recovery_form"
 
@@ -60,7 +60,7 @@ async def test_a_short_mild_complaint_is_low_severity_and_asks_for_details(sessi
 
 def form_turn(text: str, intent: str = "nlu_fallback", requested: str = "order_number", reasks: int = 0, **kw):
     return dict(
-        events=[user(intent, text=text, **kw)],
+        events=[action("action_listen"), user(intent, text=text, **kw)],
         slots={"requested_slot": requested, "recovery_reasks": reasks},
         active_loop=FORM,
     )
@@ -180,3 +180,10 @@ async def test_never_mind_cancels_the_case_and_stops_the_form(session_factory, c
     assert messages[0]["response"] == "utter_recovery_cancelled"
     assert {"event": "active_loop", "timestamp": None, "name": None} in result
     assert cases(session_factory)[0].status == "cancelled"
+
+
+async def test_the_form_does_not_reread_a_message_meant_for_a_digression():
+    """Back from an FAQ answered mid-form, the FAQ question is not an order number: no rejection."""
+    events = [action("action_listen"), user("faq", text="how long do refunds take?"), action("utter_faq")]
+    result, _ = await run(ValidateRecoveryForm, events, slots={"requested_slot": "order_number"}, active_loop=FORM)
+    assert result == []

@@ -197,3 +197,17 @@ async def test_a_button_on_a_stored_reply_is_found_only_for_its_customer(session
     assert await router.button_payload("rest", "c1", reply.id, 2) is None
     assert await router.button_payload("rest", "someone-else", reply.id, 0) is None
     assert await router.button_payload("telegram", "c1", reply.id, 0) is None
+
+
+async def test_an_unreadable_message_is_stored_with_its_reply_once_and_never_reaches_the_bot(session_factory):
+    assistant = ScriptedAssistant()
+    router = make_router(session_factory, assistant)
+    photo = inbound("[photo]", message_id="tg-7")
+    first = await router.record_unreadable(photo, OutboundMessage(text="I can only read text"))
+    again = await router.record_unreadable(photo, OutboundMessage(text="I can only read text"))
+    assert [r.text for r in first.replies] == ["I can only read text"] and not first.duplicate
+    assert again.duplicate and [r.id for r in again.replies] == [r.id for r in first.replies]
+    assert assistant.calls == []
+    with session_factory() as session:
+        texts = session.execute(select(Message.text).order_by(Message.id)).scalars().all()
+    assert texts == ["[photo]", "I can only read text"]

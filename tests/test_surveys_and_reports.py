@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.models import Compensation, HandoffRequest, Message
+from bot.storage.models import Compensation, HandoffRequest, Message, RecoveryStatus
 from feedback import surveys
+from feedback.recovery import open_case
 from feedback.reports import build_report, render
 from tests.factories import add_conversation
 
@@ -122,8 +124,43 @@ def test_cxbot_report_cli_prints_numbers_and_formulas(session_factory, fixed_dat
     assert as_json["csat"] == pytest.approx(5.4)
     table = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
     assert "NPS = % promoters (9-10) - % detractors (0-6)" in table
-    assert "CSAT            5.40 (satisfied 60%)" in table
+    assert re.search(r"^CSAT +5\.40 \(satisfied 60%\)$", table, re.M)
+    assert re.search(r"^recovery: no complaint +NPS \+0\.0 \(n=10\)", table, re.M)
     csv_text = subprocess.run(args + ["--format", "csv"], env=env, capture_output=True, text=True, check=True).stdout
     assert csv_text.splitlines()[0] == "metric,value"
     bad = subprocess.run(args[:2] + ["--since", "yesterday-ish"], env=env, capture_output=True, text=True)
     assert bad.returncode != 0 and "not a date" in bad.stderr
+
+
+def test_recovery_effectiveness_compares_recovered_unrecovered_and_no_complaint(session_factory):
+    """Scores after a complaint count for the complaint groups; scores before it don't."""
+    def customer(name, nps=None, csat=None, case_status=None, answered=T0):
+        conversation = new_conversation(session, name)
+        if case_status:
+            open_case(session, conversation_id=conversation.id, source="complaint", category="late_delivery",
+                      severity="low", status=RecoveryStatus(case_status), now=T0 - timedelta(hours=1))
+        for kind, value in (("nps", nps), ("csat", csat)):
+            if value is not None:
+                survey = surveys.offer(session, conversation_id=conversation.id, kind=kind, now=answered)
+                surveys.answer(session, survey_id=survey.id, value=value, now=answered)
+
+    with session_factory.begin() as session:
+        customer("r1", nps=10, csat=7, case_status="recovered")
+        customer("r2", nps=9, case_status="recovered")
+        customer("d1", nps=3, csat=2, case_status="declined")
+        customer("d2", nps=8, case_status="cancelled")
+        customer("early", nps=10, case_status="declined", answered=T0 - timedelta(hours=2))  # before: ignored
+        customer("n1", nps=6, csat=5)
+        # A detractor's follow-up case is not a complaint: this customer stays in "no complaint".
+        conversation = new_conversation(session, "n2")
+        open_case(session, conversation_id=conversation.id, source="nps_detractor", category="other", severity="high")
+        survey = surveys.offer(session, conversation_id=conversation.id, kind="nps", now=T0)
+        surveys.answer(session, survey_id=survey.id, value=2, now=T0)
+    with session_factory() as session:
+        recovery = build_report(session, since=T0 - timedelta(days=1), until=T0 + timedelta(days=1)).recovery
+    assert recovery["recovered"] == {"customers": 2, "nps": 100.0, "nps_responses": 2, "csat": 7.0, "csat_responses": 1}
+    assert recovery["complaint_not_recovered"]["nps"] == pytest.approx(-50.0)  # 3 detractor, 8 passive
+    assert recovery["complaint_not_recovered"]["csat"] == 2.0
+    assert recovery["complaint_not_recovered"]["customers"] == 2
+    assert recovery["no_complaint"]["nps"] == pytest.approx(-100.0)
+    assert recovery["no_complaint"]["nps_responses"] == 2

@@ -13,7 +13,6 @@ import hmac
 import logging
 import re
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any, Awaitable, Optional, Sequence
 
 from aiohttp import web
@@ -35,8 +34,6 @@ from bot.channels.telegram_updates import (
 from bot.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.router import ConversationRouter
 from bot.settings import Settings
-from bot.storage.database import get_session_factory
-from bot.unreadable import UnreadableMessages
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +120,6 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
-        self.unreadable = UnreadableMessages(
-            get_session_factory(settings.database_url),
-            timeout=timedelta(minutes=settings.conversation_timeout_minutes),
-        )
         self.router: Optional[ConversationRouter] = None
         self.ready = asyncio.Event()
         self._starter: Optional[asyncio.Task] = None
@@ -260,8 +253,9 @@ class TelegramChannel:
         logger.error("telegram: update %s failed", update_id, exc_info=context.error)
 
     async def _reply(self, chat_id: int, replies: Sequence[OutboundMessage]) -> None:
+        # A repeated update gets the router's stored replies. They are sent again only if this
+        # process never delivered them (a send that failed, a restart): never lost, rarely twice.
         if self.sender.delivered.all_sent(replies):
-            # A repeated update: the router answered from its records; the customer has these.
             logger.info("telegram: repeated update in chat %s; replies already sent", chat_id)
             return
         await self.sender.send(chat_id, replies)
@@ -276,13 +270,11 @@ class TelegramChannel:
 
     async def _answer_text(self, action: CustomerText) -> None:
         await self._typing(action.chat_id)
-        replies = await self._route(action.chat_id, action.inbound)
-        await self._reply(action.chat_id, replies)
+        await self._reply(action.chat_id, await self._route(action.chat_id, action.inbound))
 
     async def _answer_unreadable(self, action: Unreadable) -> None:
-        recorded = await self.unreadable.record(action.inbound, OutboundMessage(text=action.reply))
-        if not recorded.duplicate:
-            await self.sender.send(action.chat_id, recorded.replies)
+        turn = await self.router.record_unreadable(action.inbound, OutboundMessage(text=action.reply))
+        await self._reply(action.chat_id, turn.replies)
 
     async def _answer_tap(self, tap: ButtonTap) -> None:
         payload = None
