@@ -10,7 +10,9 @@ from bot.actions.db import transaction
 from bot.actions.survey_state import next_kind
 from bot.conversations import conversation_by_public_id
 
-# The action that just ran tells which moment of the conversation this is.
+# The customer's goodbye, or the staff desk's hand-back, tells which moment this is...
+TRIGGER_BY_INTENT = {"goodbye": "goodbye", "handoff_resolved": "handoff_resolved"}
+# ...or else the action that just ran does.
 TRIGGER_AFTER_ACTION = {
     "action_record_faq_feedback": "faq_helpful",
     "action_issue_compensation": "recovery",
@@ -38,7 +40,9 @@ class ActionOfferSurvey(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        trigger = "goodbye" if latest.intent(tracker) == "goodbye" else TRIGGER_AFTER_ACTION.get(tracker.latest_action_name or "")
+        trigger = TRIGGER_BY_INTENT.get(latest.intent(tracker) or "") or TRIGGER_AFTER_ACTION.get(
+            tracker.latest_action_name or ""
+        )
         with transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
             kind = next_kind(session, conversation, trigger, tracker.events, survey_content())
