@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback.escalation import is_open, load_rules, next_opening, sentiment_trigger, survey_trigger
+from feedback.escalation import (
+    handoff_message,
+    is_open,
+    load_rules,
+    next_opening,
+    sentiment_trigger,
+    survey_trigger,
+)
 from tests.conftest import PROJECT_DIR
 
 RULES = load_rules(PROJECT_DIR / "content" / "escalation.yml")
@@ -66,3 +73,21 @@ def test_mistakes_in_hours_are_named(tmp_path, yaml_text, message):
     path.write_text(yaml_text)
     with pytest.raises(ValueError, match=message):
         load_rules(path)
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc), "open"),  # Thursday 11:00 in Berlin
+        (datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc), "today at 09:00 (Europe/Berlin time)"),
+        (datetime(2026, 11, 26, 20, 0, tzinfo=timezone.utc), "tomorrow at 09:00 (Europe/Berlin time)"),
+        (datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc), "on Monday at 09:00 (Europe/Berlin time)"),
+    ],
+)
+def test_the_customer_is_told_honestly_when_someone_answers(moment, expected):
+    message = handoff_message(RULES, moment)
+    if expected == "open":
+        assert message == RULES.messages["open"]
+    else:
+        assert message == RULES.messages["closed"].format(when=expected)
+    assert handoff_message(RULES, moment, already=True) == RULES.messages["already"]
