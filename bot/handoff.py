@@ -101,7 +101,12 @@ def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
 
 
 def escalate_on_sentiment(
-    session: Session, conversation_id: int, *, intent: Optional[str], rules: Optional[EscalationRules] = None
+    session: Session,
+    conversation_id: int,
+    *,
+    intent: Optional[str],
+    text: str = "",
+    rules: Optional[EscalationRules] = None,
 ) -> Optional[Handoff]:
     """After the bot answered: hand an unhappy customer to a person, unless the bot is already
     handling the unhappiness (a complaint being recovered) or a person already has it."""
@@ -111,7 +116,7 @@ def escalate_on_sentiment(
         return None
     if (intent or "").startswith("complain_") or _recovery_in_progress(session, conversation_id):
         return None
-    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window))
+    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window), text)
     if reason is None:
         return None
     handoff = escalate(session, conversation, reason=reason, rules=rules)

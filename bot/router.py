@@ -134,7 +134,7 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        return Turn(await asyncio.to_thread(self._store_replies, stored, reply, sentiment is not None))
+        return Turn(await asyncio.to_thread(self._store_replies, stored, reply, text if sentiment else None))
 
     def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
         with self._sessions.begin() as session:
@@ -153,13 +153,13 @@ class ConversationRouter:
 
         return await asyncio.to_thread(lookup)
 
-    def _store_replies(self, stored, reply: AssistantReply, scored: bool) -> list[OutboundMessage]:
+    def _store_replies(self, stored, reply: AssistantReply, scored_text: Optional[str]) -> list[OutboundMessage]:
         """Store the bot's replies and, after a scored message, check whether the customer's mood
         calls for a person; the handoff notice is stored and sent with the replies."""
         messages = list(reply.messages)
         with self._sessions.begin() as session:
-            if scored:
-                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent)
+            if scored_text is not None:
+                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
                 if handoff is not None:
                     messages.append(OutboundMessage(text=handoff.message))
             return conversations.record_replies(

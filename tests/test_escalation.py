@@ -22,8 +22,9 @@ RULES = load_rules(PROJECT_DIR / "content" / "escalation.yml")
     [
         ([], None),
         ([0.2, 0.1], None),
-        ([-0.8], "very_negative_message"),
-        ([0.5, 0.3, -0.75], "very_negative_message"),
+        ([-0.95], "very_negative_message"),
+        ([-0.8], None),  # a plain complaint: the recovery flow handles it
+        ([0.5, 0.3, -0.9], "very_negative_message"),
         ([-0.4, -0.5, -0.3], "negative_sentiment"),
         ([-0.4, -0.5], None),  # not enough messages for the rolling mean yet
         ([-0.9, 0.0, 0.0, 0.0], None),  # an old outburst, calm since
@@ -91,3 +92,12 @@ def test_the_customer_is_told_honestly_when_someone_answers(moment, expected):
     else:
         assert message == RULES.messages["closed"].format(when=expected)
     assert handoff_message(RULES, moment, already=True) == RULES.messages["already"]
+
+
+@pytest.mark.parametrize(
+    "text, escalated",
+    [("I am so angry right now", True), ("this is unacceptable!", True), ("Fed up with this", True),
+     ("where is my order", False), ("not angry, just curious", False), ("I'm angry and not happy", True), ("the scampi was great", False)],
+)
+def test_words_of_anger_escalate_one_message(text, escalated):
+    assert (sentiment_trigger(RULES, [-0.1], text) == "very_negative_message") == escalated
