@@ -28,6 +28,10 @@ from bot.storage.models import (
 )
 from feedback.escalation import EscalationRules, handoff_message, load_rules, sentiment_trigger
 
+# What the staff desk sends the assistant when a person hands a conversation back: the bot
+# then offers a CES survey (the rule is in stories/surveys.yml).
+HAND_BACK_PAYLOAD = "/handoff_resolved"
+
 REASONS = (
     "customer_request", "repeated_fallback", "negative_sentiment", "very_negative_message",
     "nps_detractor", "difficult_ces", "compensation_approval", "compensation_cap",
