@@ -21,8 +21,11 @@ SHIPPED_TRAINING_README = "5 min 35 s (README 'Measured', `time cxbot train --fo
 
 
 def find_model() -> Optional[Path]:
-    models = sorted((PROJECT_DIR / "models").glob("cxbot-*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
+    """The model `cxbot run` serves: the one named by the fingerprint of this tree's data."""
+    from bot.settings import load_settings
+    from bot.training import current_model
+
+    return current_model(load_settings())
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
