@@ -290,15 +290,16 @@ def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_
         })
 
 
-def steps(quick: bool, with_model: bool, pipelines: int) -> int:
+def steps(quick: bool, with_model: bool, pipelines: int, only: Sequence[str]) -> int:
     folds = 2 if quick else 3
-    return pipelines * (len(HINT3_BOTS) * (folds + 1) + 2 + 1) + int(with_model)
+    per_pipeline = {"own": 1, "hint3": len(HINT3_BOTS) * (folds + 1), "banking77": 1, "clinc150": 1}
+    return pipelines * sum(per_pipeline[o] for o in only) + int(with_model and "own" in only)
 
 
 def run(quick: bool = False, model_path: Path | None = None, only: Sequence[str] = ("hint3", "banking77", "clinc150", "own")) -> NluResults:
     pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items()}
     results = NluResults()
-    with tqdm(total=steps(quick, model_path is not None, len(pipelines)), file=sys.stderr, unit="model", dynamic_ncols=True) as bar:
+    with tqdm(total=steps(quick, model_path is not None, len(pipelines), only), file=sys.stderr, unit="model", dynamic_ncols=True) as bar:
         if "own" in only:
             run_own(results, pipelines, quick, bar, model_path)
         if "hint3" in only:
