@@ -27,9 +27,10 @@ test: setup
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 
-## bench: sentiment scorers on the VADER ratings in ../shared and on customer-service messages
+## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost; writes BENCHMARKS.md
+## (about 30-45 min on 2 cores; `.venv/bin/python -m bench --quick` is the seconds-long smoke run)
 bench: setup
-	$(BIN)/python -m bench.sentiment
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) models data .pytest_cache

@@ -1,0 +1,104 @@
+"""`make bench`: NLU quality, sentiment, speed and cost, side by side with the anchors.
+
+    .venv/bin/python -m bench                 full run (about 30-45 min on 2 cores); rewrites the
+                                              results section of BENCHMARKS.md
+    .venv/bin/python -m bench --quick         smoke run on tiny subsets (CI, tests/test_bench_smoke.py);
+                                              prints only, unless --write is given
+    .venv/bin/python -m bench --only nlu      one part: nlu, sentiment, load
+
+Progress bars go to stderr, tables to stdout (Markdown, so they paste into BENCHMARKS.md as is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import PROJECT_DIR
+
+BEGIN, END = "<!-- make bench: results begin -->", "<!-- make bench: results end -->"
+
+
+def sentiment_table(quick: bool) -> str:
+    from bench import sentiment
+    from bench.report import table
+
+    return table(sentiment.HEADER, sentiment.measure(quick)) + "\n\n" + sentiment.FOOTNOTE
+
+
+def render(args, nlu, sentiment_md, speed, seconds: float) -> str:
+    from bench.nlu import PIPELINES
+    from bench.report import find_model, machine, nlu_tables, speed_tables, targets_table
+
+    model = find_model()
+    parts = [
+        f"Run {datetime.date.today().isoformat()} on {machine()}, in {seconds / 60:.1f} min: "
+        f"`{' '.join(['.venv/bin/python -m bench'] + sys.argv[1:])}` (`make bench`). "
+        f"Shipped model: `{model.name if model else 'none'}`; pipelines: "
+        + ", ".join(f"{name} = `{path.relative_to(PROJECT_DIR)}`" for name, path in PIPELINES.items())
+        + ("  \n**QUICK MODE: tiny subsets, numbers are a smoke test, not results.**" if args.quick else ""),
+        "### Targets\n\n" + targets_table(nlu, speed),
+    ]
+    if nlu is not None:
+        parts.append("### NLU\n\n" + nlu_tables(nlu))
+    if sentiment_md is not None:
+        parts.append("### Sentiment\n\n" + sentiment_md)
+    if speed is not None:
+        parts.append("### Speed and cost\n\n" + speed_tables(speed))
+    return "\n\n".join(parts) + "\n"
+
+
+def write_results(path: Path, text: str) -> None:
+    current = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, _, rest = current.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+
+
+def quiet_rasa() -> None:
+    """Rasa logs every parse at debug level by default; the tables and bars are the output here."""
+    import logging
+    import warnings
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    warnings.filterwarnings("ignore")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny subsets, seconds per part")
+    parser.add_argument("--only", nargs="*", choices=["nlu", "sentiment", "load"], default=["nlu", "sentiment", "load"])
+    parser.add_argument("--sets", nargs="*", choices=["own", "hint3", "banking77", "clinc150"], default=["own", "hint3", "banking77", "clinc150"], help="NLU data sets to run")
+    parser.add_argument("--write", type=Path, default=None, help="Markdown file whose results section to rewrite (default: BENCHMARKS.md on a full run)")
+    args = parser.parse_args()
+    quiet_rasa()
+    started = time.perf_counter()
+    nlu = sentiment_md = speed = None
+    if "sentiment" in args.only:
+        sentiment_md = sentiment_table(args.quick)
+    if "nlu" in args.only:
+        from bench import nlu as nlu_bench
+        from bench.report import find_model
+
+        nlu = nlu_bench.run(args.quick, find_model(), args.sets)
+    if "load" in args.only:
+        from bench import load
+
+        speed = load.run(args.quick)
+    text = render(args, nlu, sentiment_md, speed, time.perf_counter() - started)
+    print(text)
+    target = args.write or (None if args.quick else PROJECT_DIR / "BENCHMARKS.md")
+    if target is not None:
+        write_results(target, text)
+        print(f"written to {target}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Speed and cost of the running product, next to bare Rasa on the same model.
+
+    .venv/bin/python -m bench.load [--quick]
+
+Starts the real server (`cxbot run --no-train`, tests/e2e_server.py) on loopback with a fresh
+SQLite store, measures cold start (process start to GET /health = 200) and RSS, then drives N
+concurrent conversations (1, 10, 50, 200) through the REST channel and the widget WebSocket: each
+conversation sends its messages one after another and waits for the replies; latency is per
+message, throughput is messages answered per second of wall clock. Bare Rasa is
+`Agent.handle_text` on the same model in this process (in-memory tracker, same in-process
+actions), with the same concurrency, so the product's overhead (HTTP, router, storage, sentiment,
+SQL tracker store) is a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from tqdm import tqdm
+
+QUESTIONS = [
+    "where is my order?",
+    "how much is delivery",
+    "can I pay with paypal",
+    "how do I return something",
+    "hello",
+    "when will I get my refund",
+    "do you ship abroad",
+    "thanks",
+]
+CONCURRENCY = (1, 10, 50, 200)
+QUICK_CONCURRENCY = (1, 4)
+
+
+def messages_per_conversation(concurrency: int, quick: bool) -> int:
+    return 3 if quick else max(4, 300 // concurrency)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+@dataclass
+class LoadResult:
+    transport: str
+    concurrency: int
+    messages: int
+    p50: float
+    p95: float
+    p99: float
+    throughput: float
+    errors: int
+
+
+def summarise(transport: str, concurrency: int, latencies: list[float], seconds: float, errors: int) -> LoadResult:
+    return LoadResult(
+        transport, concurrency, len(latencies), percentile(latencies, 0.5), percentile(latencies, 0.95),
+        percentile(latencies, 0.99), len(latencies) / seconds, errors,
+    )
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children is not needed: the server is one process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def rest_conversation(session: aiohttp.ClientSession, url: str, sender: str, count: int, latencies: list[float], bar: tqdm) -> int:
+    errors = 0
+    for i in range(count):
+        started = time.perf_counter()
+        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]}) as response:
+            body = await response.json()
+            ok = response.status == 200 and isinstance(body, list) and body
+        latencies.append((time.perf_counter() - started) * 1000)
+        errors += not ok
+        bar.update(1)
+    return errors
+
+
+async def ws_conversation(session: aiohttp.ClientSession, url: str, sender: str, count: int, latencies: list[float], bar: tqdm) -> int:
+    errors = 0
+    async with session.ws_connect(f"{url}/widget/ws?visitor={sender}") as ws:
+        for i in range(count):
+            client_id = f"{sender}-{i}"
+            started = time.perf_counter()
+            await ws.send_str(json.dumps({"type": "message", "id": client_id, "text": QUESTIONS[i % len(QUESTIONS)]}))
+            while True:  # skip pushed events until our replies (or an error for this id) arrive
+                event = json.loads((await ws.receive(timeout=120)).data)
+                if event.get("reply_to") == client_id:
+                    break
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += event["type"] != "replies" or not event["messages"]
+            bar.update(1)
+    return errors
+
+
+async def drive(url: str, transport: str, concurrency: int, count: int, tag: str, bar: tqdm) -> LoadResult:
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=concurrency + 5)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=600)) as session:
+        run = rest_conversation if transport == "REST" else ws_conversation
+        started = time.perf_counter()
+        errors = await asyncio.gather(*(run(session, url, f"bench{tag}{transport}{concurrency}x{n:05d}", count, latencies, bar) for n in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return summarise(transport, concurrency, latencies, seconds, sum(errors))
+
+
+async def drive_bare(agent, concurrency: int, count: int, bar: tqdm) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+
+    async def conversation(sender: str) -> None:
+        nonlocal errors
+        for i in range(count):
+            started = time.perf_counter()
+            replies = await agent.handle_text(QUESTIONS[i % len(QUESTIONS)], sender_id=sender)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not replies
+            bar.update(1)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(conversation(f"bare{concurrency}x{n}") for n in range(concurrency)))
+    return summarise("bare Rasa", concurrency, latencies, time.perf_counter() - started, errors)
+
+
+@dataclass
+class SpeedResults:
+    cold_start_s: float
+    rss_ready_mb: float
+    rss_after_mb: float
+    loads: list[LoadResult]
+
+
+def run(quick: bool = False) -> SpeedResults:
+    from tests.e2e_server import RunningServer
+
+    levels = QUICK_CONCURRENCY if quick else CONCURRENCY
+    total = sum(c * messages_per_conversation(c, quick) for c in levels) * 3
+    with tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp, tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar:
+        bar.set_description("starting the server")
+        started = time.perf_counter()
+        server = RunningServer(Path(tmp))
+        try:
+            server.wait_until_ready()
+            cold_start = time.perf_counter() - started
+            rss_ready = rss_mb(server.process.pid)
+            loads = []
+
+            async def product() -> None:
+                async with aiohttp.ClientSession() as session:  # warm-up: first parse, DB, sentiment
+                    for i in range(5):
+                        async with session.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}) as r:
+                            await r.read()
+                for concurrency in levels:
+                    for transport in ("REST", "WebSocket"):
+                        bar.set_description(f"{transport} x{concurrency}")
+                        loads.append(await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar))
+
+            asyncio.run(product())
+            rss_after = rss_mb(server.process.pid)
+        finally:
+            server.stop()
+
+    bar_bare = tqdm(total=total // 3, file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
+    loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
+    bar_bare.close()
+    return SpeedResults(cold_start, rss_ready, rss_after, loads)
+
+
+async def bare_rasa(levels, quick: bool, bar: tqdm) -> list[LoadResult]:
+    from rasa.core.agent import Agent
+
+    from bench.report import find_model
+    from bot.assistant import InProcessActionEndpoint
+
+    agent = Agent.load(str(find_model()), action_endpoint=InProcessActionEndpoint())
+    for i in range(5):
+        await agent.handle_text(QUESTIONS[i], sender_id="warmup")
+    return [await drive_bare(agent, c, messages_per_conversation(c, quick), bar) for c in levels]
+
+
+def main() -> None:
+    from bench.report import print_speed
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    print_speed(run(parser.parse_args().quick))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""NLU quality on third-party data and the assistant's own held-out set.
+
+    .venv/bin/python -m bench.nlu [--quick]
+
+Third-party sets are read from ../shared/benchmarks/data and trained in memory (bench/rasa_pipeline.py):
+never copied into the repo, never part of the shipped model. Each pipeline (config.yml as shipped,
+and the candidate in bench/configs/candidate.yml) is trained on each train split and evaluated on
+the test split. Out of scope = top intent confidence below the threshold (FallbackClassifier rule).
+
+HINT3 metrics follow the HINT3 paper's result files: in-scope accuracy (OOS predictions count as
+wrong), out-of-scope recall, and MCC over all labels with NO_NODES_DETECTED as one more label.
+The threshold "chosen by CV" never looks at the test split: HINT3 train splits have no
+out-of-scope queries, so k-fold CV holds out 1/k of the intents entirely (their queries play the
+out-of-scope part) and 1/k of the other intents' examples (in scope); the threshold with the best
+pooled MCC is then applied once to the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from bench.rasa_pipeline import Prediction, pipeline_from_config, train
+from bot.settings import PROJECT_DIR
+
+DATA = PROJECT_DIR.parent / "shared" / "benchmarks" / "data"
+OOS = "NO_NODES_DETECTED"
+THRESHOLDS = [round(t, 2) for t in np.arange(0.1, 0.91, 0.1)]
+CV_GRID = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
+HINT3_BOTS = ("sofmattress", "curekart", "powerplay11")
+PIPELINES = {"shipped": PROJECT_DIR / "config.yml", "candidate": PROJECT_DIR / "bench" / "configs" / "candidate.yml"}
+
+# Published anchors (../shared/benchmarks/README.md: HINT3 authors' result files; Casanueva et al.
+# 2020; Larson et al. 2019) and the issue's targets.
+HINT3_PUBLISHED = {
+    "sofmattress": {"rasa": "0.481 / 0.855 / MCC 0.526 (t=0.9)", "bert": "0.636 / 0.765 / MCC 0.617 (t=0.9)"},
+    "curekart": {"rasa": "0.739 / 0.558 / MCC 0.511 (t=0.9)", "bert": "MCC 0.553"},
+    "powerplay11": {"rasa": "0.316 / 0.873 / MCC 0.340 (t=0.8)", "bert": "MCC 0.347"},
+}
+HINT3_TARGET_MCC = {"sofmattress": 0.70, "curekart": 0.65, "powerplay11": 0.45}
+BANKING77_TARGET = 0.93
+TRAIN_SECONDS_TARGET = 15 * 60
+Examples = list[tuple[str, str]]
+
+
+# ---------------------------------------------------------------- data
+def read_csv(path: Path, text: str, label: str) -> Examples:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [(row[text], row[label]) for row in csv.DictReader(handle)]
+
+
+def hint3(bot: str) -> tuple[Examples, Examples]:
+    root = DATA / "hint3" / "v1"
+    return read_csv(root / "train" / f"{bot}_train.csv", "sentence", "label"), read_csv(root / "test" / f"{bot}_test.csv", "sentence", "label")
+
+
+def banking77() -> tuple[Examples, Examples]:
+    root = DATA / "banking77"
+    return read_csv(root / "train.csv", "text", "category"), read_csv(root / "test.csv", "text", "category")
+
+
+def clinc150() -> dict[str, Examples]:
+    data = json.loads((DATA / "clinc150" / "data_full.json").read_text())
+    return {key: [(t, OOS if key.startswith("oos") else label) for t, label in rows] for key, rows in data.items()}
+
+
+def own_heldout() -> Examples:
+    examples = []
+    for path in sorted((PROJECT_DIR / "tests" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            examples += [(line.strip()[2:].strip(), block["intent"]) for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    return examples
+
+
+def own_training_data() -> Examples:
+    """The assistant's NLU examples (nlu/*.yml), intent level (faq/x -> faq), entity markup removed."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for path in sorted((PROJECT_DIR / "nlu").glob("*.yml")):
+        data = load_data(str(path))
+        examples += [(m.get("text"), m.get("intent")) for m in data.intent_examples if m.get("text")]
+    return examples
+
+
+def subset(examples: Examples, labels: int, per_label: int, seed: int = 0) -> Examples:
+    """The quick mode's tiny slice: a few labels (plus OOS rows when present), a few rows each."""
+    chosen = sorted({l for _, l in examples if l != OOS})
+    chosen = set(random.Random(seed).sample(chosen, min(labels, len(chosen)))) | {OOS}
+    counts: dict[str, int] = {}
+    out = []
+    for text, label in examples:
+        if label in chosen and counts.get(label, 0) < per_label:
+            counts[label] = counts.get(label, 0) + 1
+            out.append((text, label))
+    return out
+
+
+# ---------------------------------------------------------------- metrics
+def decide(predictions: Sequence[Prediction], threshold: float, ambiguity: float | None = None) -> list[str]:
+    """FallbackClassifier semantics: below the threshold (or too close to the runner-up) = OOS."""
+    out = []
+    for p in predictions:
+        fallback = p.confidence < threshold or (ambiguity is not None and p.confidence - p.second < ambiguity)
+        out.append(OOS if fallback else p.intent)
+    return out
+
+
+def mcc(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    from sklearn.metrics import matthews_corrcoef
+
+    return float(matthews_corrcoef(truth, predicted))
+
+
+@dataclass
+class Scores:
+    in_scope: float
+    oos_recall: float
+    mcc: float
+
+    def text(self) -> str:
+        oos = "-" if np.isnan(self.oos_recall) else f"{self.oos_recall:.3f}"
+        return f"{self.in_scope:.3f} / {oos} / MCC {self.mcc:.3f}"
+
+
+def score(truth: Sequence[str], predicted: Sequence[str]) -> Scores:
+    ins = [p == t for t, p in zip(truth, predicted) if t != OOS]
+    oos = [p == OOS for t, p in zip(truth, predicted) if t == OOS]
+    return Scores(float(np.mean(ins)) if ins else float("nan"), float(np.mean(oos)) if oos else float("nan"), mcc(truth, predicted))
+
+
+def cv_threshold(pipeline: list[dict], examples: Examples, folds: int, seed: int = 13, progress: Callable[[], None] = lambda: None) -> tuple[float, float]:
+    """Threshold with the best pooled MCC over k folds of held-out intents + held-out examples."""
+    intents = sorted({l for _, l in examples})
+    random.Random(seed).shuffle(intents)
+    truth: list[str] = []
+    predictions: list[Prediction] = []
+    for k in range(folds):
+        unseen = set(intents[k::folds])
+        seen_count: dict[str, int] = {}
+        train_rows, test_rows = [], []
+        for text, label in examples:
+            if label in unseen:
+                test_rows.append((text, OOS))
+                continue
+            index = seen_count[label] = seen_count.get(label, -1) + 1
+            (test_rows if index % folds == k else train_rows).append((text, label))
+        model = train(pipeline, train_rows)
+        predictions += model.predict([t for t, _ in test_rows])
+        truth += [l for _, l in test_rows]
+        model.close()
+        progress()
+    best = max(CV_GRID, key=lambda t: (mcc(truth, decide(predictions, t)), -t))
+    return best, mcc(truth, decide(predictions, best))
+
+
+# ---------------------------------------------------------------- runs
+@dataclass
+class NluResults:
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the summary table
+    sweeps: dict[str, list[tuple[float, Scores]]] = field(default_factory=dict)
+
+
+def run_hint3(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> None:
+    folds = 2 if quick else 3
+    for bot in HINT3_BOTS:
+        train_rows, test_rows = hint3(bot)
+        if quick:
+            train_rows, test_rows = subset(train_rows, 6, 8), subset(test_rows, 6, 8)
+        for name, (pipeline, fallback) in pipelines.items():
+            bar.set_description(f"HINT3 {bot} {name}: CV")
+            threshold, cv_mcc = cv_threshold(pipeline, train_rows, folds, progress=lambda: bar.update(1))
+            bar.set_description(f"HINT3 {bot} {name}: train")
+            model = train(pipeline, train_rows)
+            predictions = model.predict([t for t, _ in test_rows])
+            model.close()
+            bar.update(1)
+            truth = [l for _, l in test_rows]
+            sweep = [(t, score(truth, decide(predictions, t))) for t in THRESHOLDS]
+            results.sweeps[f"{bot} / {name}"] = sweep
+            best_t, best = max(sweep, key=lambda s: s[1].mcc)
+            at_cv = score(truth, decide(predictions, threshold))
+            shipped = score(truth, decide(predictions, fallback["threshold"], fallback.get("ambiguity_threshold")))
+            results.rows.append({
+                "set": f"HINT3 v1 {bot}", "pipeline": name,
+                "result": f"CV t={threshold:.2f}: {at_cv.text()}",
+                "at shipped fallback": f"t={fallback['threshold']}, amb {fallback.get('ambiguity_threshold')}: {shipped.text()}",
+                "best t on test (oracle)": f"t={best_t:.1f}: MCC {best.mcc:.3f}",
+                "train s": model.train_seconds, "value": at_cv.mcc, "target": HINT3_TARGET_MCC[bot], "cv_mcc": cv_mcc,
+                "anchor": f"Rasa DIET+ConveRT {HINT3_PUBLISHED[bot]['rasa']}; BERT {HINT3_PUBLISHED[bot]['bert']}",
+            })
+
+
+def run_banking77(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> None:
+    train_rows, test_rows = banking77()
+    if quick:
+        train_rows, test_rows = subset(train_rows, 6, 15), subset(test_rows, 6, 5)
+    for name, (pipeline, _) in pipelines.items():
+        bar.set_description(f"Banking77 {name}: train")
+        model = train(pipeline, train_rows)
+        predictions = model.predict([t for t, _ in test_rows])
+        model.close()
+        bar.update(1)
+        accuracy = float(np.mean([p.intent == l for p, (_, l) in zip(predictions, test_rows)]))
+        results.rows.append({
+            "set": "Banking77", "pipeline": name, "result": f"accuracy {accuracy:.3f}", "train s": model.train_seconds,
+            "value": accuracy, "target": BANKING77_TARGET,
+            "anchor": "BERT 0.937, USE+ConveRT 0.934 (Casanueva et al. 2020); TF-IDF LR here 0.914",
+        })
+
+
+def run_clinc150(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> None:
+    data = clinc150()
+    train_rows, val_rows, test_rows = data["train"], data["val"] + data["oos_val"], data["test"] + data["oos_test"]
+    if quick:
+        train_rows, val_rows, test_rows = subset(train_rows, 6, 15), subset(val_rows, 6, 5), subset(test_rows, 6, 5)
+    for name, (pipeline, fallback) in pipelines.items():
+        bar.set_description(f"CLINC150 {name}: train")
+        model = train(pipeline, train_rows)  # in-scope intents only; OOS by threshold
+        val_pred = model.predict([t for t, _ in val_rows])
+        predictions = model.predict([t for t, _ in test_rows])
+        model.close()
+        bar.update(1)
+        val_truth, truth = [l for _, l in val_rows], [l for _, l in test_rows]
+        threshold = max(CV_GRID, key=lambda t: (mcc(val_truth, decide(val_pred, t)), -t))
+        at_val = score(truth, decide(predictions, threshold))
+        shipped = score(truth, decide(predictions, fallback["threshold"], fallback.get("ambiguity_threshold")))
+        results.rows.append({
+            "set": "CLINC150 full", "pipeline": name, "result": f"val t={threshold:.2f}: {at_val.text()}",
+            "at shipped fallback": f"t={fallback['threshold']}: {shipped.text()}", "train s": model.train_seconds,
+            "value": at_val.in_scope, "target": None,
+            "anchor": "Rasa spaCy+sklearn 0.915 / 0.453, BERT 0.969 / 0.403 (Larson et al. 2019, OOS as an intent)",
+        })
+
+
+def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_path: Path | None) -> None:
+    """The assistant's held-out phrasings: the shipped model as it is, and both pipelines retrained
+    in memory on nlu/ at intent level (faq/x counts as faq) for a like-for-like comparison."""
+    heldout = own_heldout()
+    if quick:
+        heldout = heldout[::8]
+    if model_path is not None:
+        import asyncio
+
+        from rasa.core.agent import Agent
+
+        bar.set_description("own held-out: shipped model")
+        agent = Agent.load(str(model_path))
+
+        async def parse_all() -> list[str]:
+            out = []
+            for text, _ in heldout:
+                intent = (await agent.parse_message(text))["intent"]
+                out.append(intent.get("full_retrieval_intent_name") or intent["name"])
+            return out
+
+        predicted = asyncio.run(parse_all())
+        ok = [p == l or (l == "out_of_scope" and p == "nlu_fallback") for p, (_, l) in zip(predicted, heldout)]
+        results.rows.append({
+            "set": f"own held-out tests/nlu ({len(heldout)})", "pipeline": f"shipped model {model_path.name}",
+            "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)", "train s": None, "value": float(np.mean(ok)), "target": None,
+            "anchor": "tests/test_nlu_heldout.py floors 0.80 (faq) / 0.78 (general)",
+        })
+        bar.update(1)
+    train_rows = own_training_data()
+    if quick:
+        train_rows = train_rows[::4]
+    truth = [l.split("/")[0] for _, l in heldout]
+    for name, (pipeline, fallback) in pipelines.items():
+        bar.set_description(f"own held-out: {name} retrained")
+        model = train(pipeline, train_rows)
+        predicted = decide(model.predict([t for t, _ in heldout]), fallback["threshold"], fallback.get("ambiguity_threshold"))
+        model.close()
+        bar.update(1)
+        ok = [p == l or (l == "out_of_scope" and p == OOS) for p, l in zip(predicted, truth)]
+        results.rows.append({
+            "set": f"own held-out tests/nlu ({len(heldout)})", "pipeline": f"{name}, intent level",
+            "result": f"accuracy {np.mean(ok):.3f} (with its fallback t={fallback['threshold']})", "train s": model.train_seconds,
+            "value": float(np.mean(ok)), "target": None, "anchor": "-",
+        })
+
+
+def steps(quick: bool, with_model: bool, pipelines: int, only: Sequence[str]) -> int:
+    folds = 2 if quick else 3
+    per_pipeline = {"own": 1, "hint3": len(HINT3_BOTS) * (folds + 1), "banking77": 1, "clinc150": 1}
+    return pipelines * sum(per_pipeline[o] for o in only) + int(with_model and "own" in only)
+
+
+def run(quick: bool = False, model_path: Path | None = None, only: Sequence[str] = ("hint3", "banking77", "clinc150", "own")) -> NluResults:
+    pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items()}
+    results = NluResults()
+    with tqdm(total=steps(quick, model_path is not None, len(pipelines), only), file=sys.stderr, unit="model", dynamic_ncols=True) as bar:
+        if "own" in only:
+            run_own(results, pipelines, quick, bar, model_path)
+        if "hint3" in only:
+            run_hint3(results, pipelines, quick, bar)
+        if "banking77" in only:
+            run_banking77(results, pipelines, quick, bar)
+        if "clinc150" in only:
+            run_clinc150(results, pipelines, quick, bar)
+    return results
+
+
+def main() -> None:
+    from bench.report import print_nlu
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny subsets: a smoke test in seconds")
+    parser.add_argument("--only", nargs="*", default=["hint3", "banking77", "clinc150", "own"])
+    args = parser.parse_args()
+    from bench.report import find_model
+
+    print_nlu(run(args.quick, find_model(), args.only))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Tables for `make bench`: what was measured, each target met or missed by how much."""
+
+from __future__ import annotations
+
+import math
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from bot.settings import PROJECT_DIR
+
+TARGETS = {
+    "p50_ms": 50.0,
+    "p99_ms": 250.0,
+    "throughput": 100.0,
+    "overhead": 0.20,
+    "cold_start_s": 30.0,
+}
+SHIPPED_TRAINING_README = "5 min 35 s (README 'Measured', `time cxbot train --force`; not re-measured by make bench)"
+
+
+def find_model() -> Optional[Path]:
+    """The model `cxbot run` serves: the one named by the fingerprint of this tree's data."""
+    from bot.settings import load_settings
+    from bot.training import current_model
+
+    return current_model(load_settings())
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown table: readable in a terminal and in BENCHMARKS.md alike."""
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.1f}"
+        return str(value).replace("|", "/")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not measured"
+    met = value >= target if higher_is_better else value <= target
+    if met:
+        return "met"
+    gap = target - value if higher_is_better else value - target
+    return f"MISSED by {gap:.3g}"
+
+
+def nlu_tables(results) -> str:
+    main = table(
+        ("set", "pipeline", "result (in-scope acc / OOS recall / MCC)", "at the shipped fallback", "oracle: best threshold on test", "train s", "published anchors"),
+        ([r["set"], r["pipeline"], r["result"], r.get("at shipped fallback", "-"), r.get("best t on test (oracle)", "-"), r["train s"], r["anchor"]] for r in results.rows),
+    )
+    sweeps = []
+    for name, sweep in results.sweeps.items():
+        sweeps.append([name] + [f"{s.in_scope:.2f}/{s.oos_recall:.2f}/{s.mcc:.3f}" for _, s in sweep])
+    thresholds = [f"t={t:.1f}" for t, _ in next(iter(results.sweeps.values()))] if results.sweeps else []
+    sweep_table = table(["HINT3 v1 (in-scope / OOS recall / MCC)"] + thresholds, sweeps) if sweeps else ""
+    return main + ("\n\nThreshold sweep on the HINT3 test splits (for the record; the CV column above never sees them):\n\n" + sweep_table if sweep_table else "")
+
+
+def print_nlu(results) -> None:
+    print(nlu_tables(results))
+
+
+def speed_tables(speed) -> str:
+    loads = table(
+        ("transport", "concurrent conversations", "messages", "p50 ms", "p95 ms", "p99 ms", "messages/s", "errors"),
+        ([l.transport, l.concurrency, l.messages, l.p50, l.p95, l.p99, l.throughput, l.errors] for l in speed.loads),
+    )
+    extra = table(("what", "result"), [
+        ("cold start (process start to /health 200)", f"{speed.cold_start_s:.1f} s"),
+        ("RSS when ready / after the load runs", f"{speed.rss_ready_mb:.0f} MB / {speed.rss_after_mb:.0f} MB"),
+        ("training the shipped assistant", SHIPPED_TRAINING_README),
+    ])
+    return loads + "\n\n" + extra
+
+
+def print_speed(speed) -> None:
+    print(speed_tables(speed))
+
+
+def _load(speed, transport: str, concurrency: int):
+    return next((l for l in speed.loads if l.transport == transport and l.concurrency == concurrency), None)
+
+
+def target_rows(nlu, speed) -> list[list[Any]]:
+    rows = []
+    if nlu is not None:
+        for r in nlu.rows:
+            if r.get("target") is not None:
+                metric = "MCC, threshold by CV" if r["set"].startswith("HINT3") else "accuracy"
+                rows.append([f"{r['set']} {metric} >= {r['target']}", r["pipeline"], f"{r['value']:.3f}", verdict(r["value"], r["target"])])
+        for name in sorted({r["pipeline"] for r in nlu.rows if r["set"].startswith(("HINT3", "Banking77", "CLINC150"))}):
+            slowest = max((r for r in nlu.rows if r["pipeline"] == name and r["train s"] is not None and not r["set"].startswith("own")), key=lambda r: r["train s"])
+            rows.append([f"training time per set <= 15 min (slowest: {slowest['set']})", name, f"{slowest['train s']:.0f} s", verdict(slowest["train s"], 900, False)])
+    if speed is not None:
+        level = 50 if _load(speed, "REST", 50) else max(l.concurrency for l in speed.loads)
+        for transport in ("REST", "WebSocket"):
+            load = _load(speed, transport, level)
+            rows.append([f"{transport} p50 <= 50 ms at {level} conversations", "product", f"{load.p50:.0f} ms", verdict(load.p50, TARGETS["p50_ms"], False)])
+            rows.append([f"{transport} p99 <= 250 ms at {level} conversations", "product", f"{load.p99:.0f} ms", verdict(load.p99, TARGETS["p99_ms"], False)])
+            rows.append([f"{transport} throughput >= 100 messages/s at {level}", "product", f"{load.throughput:.1f}", verdict(load.throughput, TARGETS["throughput"])])
+            bare = _load(speed, "bare Rasa", level)
+            overhead = bare.throughput / load.throughput - 1
+            rows.append([f"{transport} overhead over bare Rasa <= 20 % (cost per message at {level})", f"bare {bare.throughput:.1f} msg/s", f"{overhead * 100:+.0f} %", verdict(overhead, TARGETS["overhead"], False)])
+        rows.append(["cold start <= 30 s", "product", f"{speed.cold_start_s:.1f} s", verdict(speed.cold_start_s, TARGETS["cold_start_s"], False)])
+    return rows
+
+
+def targets_table(nlu, speed) -> str:
+    return table(("target", "pipeline / system", "measured", "verdict"), target_rows(nlu, speed))
+
+
+def machine() -> str:
+    def run(*cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout
+        except OSError:
+            return ""
+
+    cpu = {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in run("lscpu").splitlines())}
+    memory = next((l.split()[1] for l in run("free", "-h").splitlines() if l.startswith("Mem:")), "?")
+    return (
+        f"{cpu.get('Model name', platform.processor())}, {run('nproc').strip()} cores "
+        f"({cpu.get('Hypervisor vendor', 'bare metal')} VM), {memory} RAM, no GPU; Python {platform.python_version()}"
+    )
