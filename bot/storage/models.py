@@ -295,6 +295,7 @@ class RecoveryStatus(str, enum.Enum):
     DECLINED = "declined"  # the customer declined the offer
     CANCELLED = "cancelled"  # the customer said "never mind"
     ESCALATED = "escalated"  # handed to a person without a compensation (cap, survey, request)
+    REFUSED = "refused"  # a person on the staff desk declined the compensation awaiting approval
 
 
 class RecoveryCase(Base):
