@@ -279,6 +279,14 @@ class Desk:
                 self._changed(conversation_id)
         return timed_out
 
+    def start(self) -> None:
+        self._timeouts = asyncio.create_task(self.run_timeouts())
+
+    def stop(self) -> None:
+        task = getattr(self, "_timeouts", None)
+        if task is not None:
+            task.cancel()
+
     async def run_timeouts(self) -> None:
         while True:
             await asyncio.sleep(TIMEOUT_CHECK_SECONDS)
