@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Optional, Protocol, Sequence, TypeVar
 
@@ -52,6 +53,11 @@ class StaffNotifier(Protocol):
     async def relay_customer_message(self, handoff_id: int, message_id: int) -> None: ...
 
     async def handoff_changed(self, handoff_id: int) -> None: ...
+
+
+def from_bot(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+    """Pushed messages show as the team's unless they say otherwise (the widget's rule)."""
+    return [replace(m, custom={**(m.custom or {}), "from": "bot"}) for m in messages]
 
 
 class Desk:
@@ -183,7 +189,7 @@ class Desk:
             outcome, handled_by = await self._db(work)
             await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
             bot_replies = await self.router.resume_with_bot(conversation_id, HANDED_BACK, handled_by=handled_by)
-            await self._deliver(outcome.channel, outcome.sender_id, bot_replies)
+            await self._deliver(outcome.channel, outcome.sender_id, from_bot(bot_replies))
         self._changed(conversation_id)
         await self._notify("handoff_changed", handoff_id)
         return Outcome(outcome.handoff_id, outcome.conversation_id, outcome.conversation_public_id,
@@ -273,7 +279,7 @@ class Desk:
                                                [OutboundMessage(text=self.content.say("timed_out"))])
 
                 told = await self._db(work)
-                await self._deliver(channel, sender_id, told)
+                await self._deliver(channel, sender_id, from_bot(told))
             if told:
                 timed_out.append(handoff_id)
                 self._changed(conversation_id)
