@@ -99,6 +99,10 @@ class RasaAssistant:
             return text
         return text.lstrip("/") or "?"
 
+    async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]:
+        """The intent the NLU reads in a text, and how sure it is (no conversation changes)."""
+        return _intent_of(await self.agent.parse_message(text))
+
     async def respond(
         self, conversation_id: str, text: str, *, channel: str, metadata: dict[str, Any]
     ) -> AssistantReply:

@@ -88,6 +88,97 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
         print(render(build_report(session, since=since, until=until), args.format))
 
 
+def _staff_session(settings: Settings):
+    from bot.storage.database import get_session_factory, migrate
+
+    migrate(settings.database_url)
+    return get_session_factory(settings.database_url).begin()
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (10+ characters): ")
+    if getpass.getpass("Again: ") != first:
+        sys.exit("cxbot user: the passwords differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.desk.auth import StaffError, add_user
+
+    password = _read_password(args)
+    try:
+        with _staff_session(settings) as session:
+            user = add_user(session, username=args.username, display_name=args.name or args.username.title(),
+                            password=password, role=args.role, telegram_user_id=args.telegram_id)
+            print(f"added {user.username} ({user.role}); sign in at /desk/login")
+    except StaffError as error:
+        sys.exit(f"cxbot user add: {error}")
+
+
+def cmd_user_list(_args: argparse.Namespace, settings: Settings) -> None:
+    from bot.desk.auth import list_users
+
+    with _staff_session(settings) as session:
+        users = list_users(session)
+        if not users:
+            print("no staff users yet: cxbot user add admin --name <first name> --role admin")
+        for user in users:
+            telegram = f" telegram:{user.telegram_user_id}" if user.telegram_user_id else ""
+            print(f"{user.username}\t{user.display_name}\t{user.role}\t{'active' if user.active else 'disabled'}{telegram}")
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.desk.auth import StaffError, disable_user
+
+    try:
+        with _staff_session(settings) as session:
+            disable_user(session, args.username)
+    except StaffError as error:
+        sys.exit(f"cxbot user disable: {error}")
+    print(f"disabled {args.username}; their console sessions have ended")
+
+
+def cmd_user_link(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.desk.auth import StaffError, link_telegram
+
+    try:
+        with _staff_session(settings) as session:
+            link_telegram(session, args.username, None if args.unlink else args.telegram_id)
+    except StaffError as error:
+        sys.exit(f"cxbot user link: {error}")
+    print(f"{args.username}: Telegram {'unlinked' if args.unlink else f'account {args.telegram_id} linked'}")
+
+
+def _add_user_commands(commands) -> None:
+    from bot.desk.auth import ROLES
+
+    user = commands.add_parser("user", help="staff users of the desk (add, list, disable, link)",
+                               description="Staff who answer escalated customers in the console and on Telegram.")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="USER_COMMAND")
+    add = user_commands.add_parser("add", help="add a staff user (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--name", help="first name customers see (default: the user name)")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--telegram-id", type=int, help="numeric Telegram user id, to claim and reply from Telegram")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.set_defaults(handler=cmd_user_add)
+    listing = user_commands.add_parser("list", help="list staff users")
+    listing.set_defaults(handler=cmd_user_list)
+    disable = user_commands.add_parser("disable", help="disable a staff user and end their sessions")
+    disable.add_argument("username")
+    disable.set_defaults(handler=cmd_user_disable)
+    link = user_commands.add_parser("link", help="link (or --unlink) a staff user's Telegram account")
+    link.add_argument("username")
+    group = link.add_mutually_exclusive_group(required=True)
+    group.add_argument("--telegram-id", type=int)
+    group.add_argument("--unlink", action="store_true")
+    link.set_defaults(handler=cmd_user_link)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxbot",
@@ -118,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.set_defaults(handler=cmd_report)
+
+    _add_user_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -181,6 +181,28 @@ def record_replies(
     return [replace(reply, id=row.id) for reply, row in zip(replies, rows)]
 
 
+def record_bot_messages(session: Session, conversation_id: int, messages: Sequence[OutboundMessage]
+                        ) -> list[OutboundMessage]:
+    """Store bot messages that answer no customer message (the bot speaking after a hand-back)."""
+    now = utcnow()
+    rows = []
+    for message in messages:
+        extra = {k: v for k, v in message.to_dict().items() if k != "text"}
+        row = Message(
+            conversation_id=conversation_id,
+            direction=Direction.BOT.value,
+            text=message.text,
+            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            handled=True,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.get(Conversation, conversation_id).last_activity_at = now
+    session.flush()
+    return [replace(message, id=row.id) for message, row in zip(messages, rows)]
+
+
 def _outbound(row: Message) -> OutboundMessage:
     data = json.loads(row.payload) if row.payload else {}
     data["text"] = row.text

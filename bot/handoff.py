@@ -1,7 +1,7 @@
 """Requests for a person: recorded with a reason, and the conversation leaves the bot's hands.
 
-The staff desk that serves the queue arrives in a later issue; until a person takes over, the
-router stores the customer's messages without a bot reply.
+The staff desk (bot/desk) serves the queue; until a person takes over, the router stores the
+customer's messages without a bot reply.
 """
 
 from __future__ import annotations
@@ -15,18 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversations import conversation_by_public_id
+from bot.desk.content import load_content
+from bot.desk.estimate import estimate_text
 from bot.settings import get_settings
 from bot.storage.models import (
+    ACTIVE_STATUSES,
     Conversation,
     ConversationState,
     Direction,
+    HandoffEvent,
     HandoffRequest,
+    HandoffStatus,
     Message,
     RecoveryCase,
     RecoveryStatus,
     utcnow,
 )
-from feedback.escalation import EscalationRules, handoff_message, load_rules, sentiment_trigger
+from feedback.escalation import EscalationRules, handoff_message, is_open, load_rules, sentiment_trigger
 
 # What the staff desk sends the assistant when a person hands a conversation back: the bot
 # then offers a CES survey (the rule is in stories/surveys.yml).
@@ -49,11 +54,18 @@ def escalation_rules() -> EscalationRules:
     return load_rules(get_settings().content_dir / "escalation.yml")
 
 
+@lru_cache(maxsize=1)
+def _desk_messages() -> dict[str, str]:
+    return load_content(get_settings().content_dir).messages
+
+
 def open_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
+    """The request still being served (queued, timed out or with a person), if any."""
     return session.execute(
-        select(HandoffRequest).where(
-            HandoffRequest.conversation_id == conversation_id, HandoffRequest.status == "open"
-        )
+        select(HandoffRequest)
+        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(ACTIVE_STATUSES))
+        .order_by(HandoffRequest.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -72,11 +84,18 @@ def escalate(
     now = now or utcnow()
     if open_request(session, conversation.id) is not None:
         return Handoff(created=False, message=handoff_message(rules, now, already=True))
-    session.add(HandoffRequest(conversation_id=conversation.id, reason=reason, status="open", created_at=now))
+    request = HandoffRequest(conversation_id=conversation.id, reason=reason, status=HandoffStatus.OPEN.value,
+                             created_at=now)
+    session.add(request)
     if conversation.state == ConversationState.BOT.value:
         conversation.state = ConversationState.AWAITING_HUMAN.value
     session.flush()
-    return Handoff(created=True, message=handoff_message(rules, now))
+    session.add(HandoffEvent(handoff_id=request.id, kind="queued", created_at=now))
+    message = handoff_message(rules, now)
+    if rules.hours and is_open(rules, now):
+        # People are there: say how long it will likely take (outside hours the message says when).
+        message = f"{message} {estimate_text(session, request, _desk_messages(), now)}"
+    return Handoff(created=True, message=message)
 
 
 def request_handoff(session: Session, *, conversation_public_id: str, reason: str) -> Handoff:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.channels import rest, telegram, widget
 from bot.channels.base import ChannelRegistry
+from bot.desk import console
 from bot.router import ConversationRouter
 from bot.settings import Settings
 from bot.storage.database import get_session_factory, migrate
@@ -28,6 +29,7 @@ MAX_BODY_BYTES = 64 * 1024
 class AppState:
     model_path: Path
     router: Optional[ConversationRouter] = None
+    desk: Optional["Desk"] = None  # noqa: F821 - the staff desk, once the assistant is loaded
     load_error: Optional[str] = None
     started: float = field(default_factory=time.monotonic)
     ready_after_seconds: Optional[float] = None
@@ -41,6 +43,34 @@ def build_router(settings: Settings, assistant) -> ConversationRouter:
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
     )
+
+
+def build_desk(settings: Settings, router: ConversationRouter, channels: ChannelRegistry):
+    from bot.desk.content import load_content
+    from bot.desk.service import Desk
+    from feedback.recovery import load_content as load_recovery
+
+    minutes = settings.desk_queue_timeout_minutes
+    return Desk(
+        sessions=get_session_factory(settings.database_url),
+        router=router,
+        channels=channels,
+        content=load_content(settings.content_dir),
+        recovery=load_recovery(settings.content_dir / "recovery.yml"),
+        queue_timeout=timedelta(minutes=minutes) if minutes > 0 else None,
+    )
+
+
+async def _first_admin_hint(settings: Settings) -> None:
+    from bot.desk.auth import count_admins
+
+    def admins() -> int:
+        with get_session_factory(settings.database_url)() as session:
+            return count_admins(session)
+
+    if not await asyncio.to_thread(admins):
+        logger.warning("staff desk: no admin yet; create one with "
+                       "`cxbot user add admin --name <first name> --role admin`, then sign in at /desk")
 
 
 @web.middleware
@@ -85,7 +115,10 @@ async def _load_assistant(app: web.Application) -> None:
         logger.exception("could not load the model %s", state.model_path)
         state.load_error = str(error)
         return
-    state.router = build_router(settings, assistant)
+    router = build_router(settings, assistant)
+    state.desk = build_desk(settings, router, app["channels"])
+    state.router = router
+    state.desk.start()
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.info("assistant ready after %.1f s", state.ready_after_seconds)
 
@@ -93,6 +126,7 @@ async def _load_assistant(app: web.Application) -> None:
 async def _on_startup(app: web.Application) -> None:
     settings: Settings = app["settings"]
     await asyncio.to_thread(migrate, settings.database_url)
+    await _first_admin_hint(settings)
     app["loader"] = asyncio.create_task(_load_assistant(app))
 
 
@@ -100,6 +134,9 @@ async def _on_cleanup(app: web.Application) -> None:
     loader: asyncio.Task = app["loader"]
     if not loader.done():
         loader.cancel()
+    desk = app["state"].desk
+    if desk is not None:
+        desk.stop()
 
 
 def create_app(settings: Settings, model_path: Path) -> web.Application:
@@ -110,6 +147,7 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     app.router.add_get("/health", health)
     rest.add_routes(app)
     widget.add_routes(app)
+    console.add_routes(app, settings)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks: Telegram starts once the assistant has loaded.

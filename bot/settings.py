@@ -56,6 +56,19 @@ class Settings:
     telegram_webhook_secret: str = ""
     telegram_allow_groups: bool = False
     telegram_api_url: str = "https://api.telegram.org"
+    # The staff chat that gets a post with a Claim button for each escalation (0: none).
+    telegram_staff_chat_id: int = 0
+
+    # Staff desk. The secret signs CSRF tokens; unset, one is generated into data_dir/secret_key.
+    secret_key: str = ""
+    # Browsers only send Secure cookies over HTTPS (and to http://localhost / 127.0.0.1).
+    desk_cookie_secure: bool = True
+    desk_session_hours: int = 12
+    # Minutes a customer waits in the queue before being told everyone is busy (0: never).
+    desk_queue_timeout_minutes: int = 15
+    # Failed logins allowed per account and address within desk_login_window_minutes.
+    desk_login_attempts: int = 5
+    desk_login_window_minutes: int = 15
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -99,6 +112,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET", ""),
         telegram_allow_groups=_flag(get("TELEGRAM_ALLOW_GROUPS", "false")),
         telegram_api_url=get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+        telegram_staff_chat_id=int(get("TELEGRAM_STAFF_CHAT_ID", env.get("TELEGRAM_STAFF_CHAT_ID", "")).strip() or 0),
+        secret_key=get("SECRET_KEY", ""),
+        desk_cookie_secure=_flag(get("DESK_COOKIE_SECURE", "true")),
+        desk_session_hours=int(get("DESK_SESSION_HOURS", "12")),
+        desk_queue_timeout_minutes=int(get("DESK_QUEUE_TIMEOUT_MINUTES", "15")),
+        desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
+        desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
     )
 
 

@@ -22,6 +22,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from bot.channels.telegram_format import button_title, chosen_text
 from bot.channels.telegram_send import TelegramSender
+from bot.channels.telegram_staff import StaffChat
 from bot.channels.telegram_updates import (
     CHANNEL,
     UNREADABLE_REPLY,
@@ -34,6 +35,7 @@ from bot.channels.telegram_updates import (
 from bot.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.router import ConversationRouter
 from bot.settings import Settings
+from bot.storage.database import get_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +123,8 @@ class TelegramChannel:
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
         self.router: Optional[ConversationRouter] = None
+        # Staff claim and answer customers here too (bot/channels/telegram_staff.py).
+        self.staff = StaffChat(self, settings.telegram_staff_chat_id, get_session_factory(settings.database_url))
         self.ready = asyncio.Event()
         self._starter: Optional[asyncio.Task] = None
 
@@ -140,6 +144,10 @@ class TelegramChannel:
             logger.error("telegram: not started, the assistant did not load")
             return
         self.router = router
+        desk = app["state"].desk
+        if desk is not None:
+            self.staff.desk = desk
+            desk.notifiers.append(self.staff)
         for attempt in range(len(START_RETRY_SECONDS) + 1):
             try:
                 await self._connect()
@@ -236,6 +244,8 @@ class TelegramChannel:
     # --- handling updates ---
 
     async def _on_update(self, update: Update, _context: Optional[ContextTypes.DEFAULT_TYPE] = None) -> None:
+        if await self.staff.handle(update):
+            return
         action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
         if isinstance(action, CustomerText):
             await self._answer_text(action)

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -100,6 +101,8 @@ class Message(Base):
     subjectivity = Column(Float)
     handled = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Who wrote an "agent" message (a staff reply or a joined/left marker).
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
 
     conversation = relationship("Conversation", back_populates="messages")
 
@@ -121,8 +124,53 @@ class FaqFeedback(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class HandoffStatus(str, enum.Enum):
+    OPEN = "open"  # queued, nobody has it yet
+    TIMED_OUT = "timed_out"  # queued longer than the desk's limit: the customer was told; still claimable
+    CLAIMED = "claimed"  # one staff member has the conversation
+    RESOLVED = "resolved"  # handed back to the bot
+    CANCELLED = "cancelled"  # the customer said "never mind" while queued
+
+
+QUEUED_STATUSES = (HandoffStatus.OPEN.value, HandoffStatus.TIMED_OUT.value)
+ACTIVE_STATUSES = QUEUED_STATUSES + (HandoffStatus.CLAIMED.value,)
+
+
+class StaffRole(str, enum.Enum):
+    AGENT = "agent"  # answers customers
+    MANAGER = "manager"  # also approves compensation and reassigns anyone's conversation
+    ADMIN = "admin"  # also manages staff users
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    # The first name customers see in "A team member (Ana) has joined".
+    display_name = Column(String(100), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    telegram_user_id = Column(BigInteger, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_login_at = Column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A console login; the cookie holds a random token, the database only its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
 class HandoffRequest(Base):
-    """A customer's request for a person; the staff desk that serves it comes later."""
+    """A customer's request for a person, from the queue to the hand-back (see bot/desk/handoffs.py)."""
 
     __tablename__ = "handoff_requests"
 
@@ -131,9 +179,54 @@ class HandoffRequest(Base):
         Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
     )
     reason = Column(String(40), nullable=False)
-    status = Column(String(20), nullable=False, default="open")
+    status = Column(String(20), nullable=False, default=HandoffStatus.OPEN.value, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     closed_at = Column(DateTime(timezone=True))
+    assigned_to_id = Column(Integer, ForeignKey("staff_users.id", name="fk_handoff_assigned_to", ondelete="SET NULL"))
+    claimed_at = Column(DateTime(timezone=True))
+    timed_out_at = Column(DateTime(timezone=True))
+    closed_by_id = Column(Integer, ForeignKey("staff_users.id", name="fk_handoff_closed_by", ondelete="SET NULL"))
+
+
+class HandoffEvent(Base):
+    """The history of a handoff: queued, claimed, transferred, timed_out, resolved, cancelled."""
+
+    __tablename__ = "handoff_events"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    to_staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffNote(Base):
+    """An internal note on a conversation: staff see it, the customer never does."""
+
+    __tablename__ = "staff_notes"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffChatPost(Base):
+    """A bot message in the Telegram staff chat, so a staff member's reply to it finds its handoff."""
+
+    __tablename__ = "staff_chat_posts"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_staff_chat_post"),)
+
+    id = Column(Integer, primary_key=True)
+    chat_id = Column(BigInteger, nullable=False)
+    message_id = Column(BigInteger, nullable=False)
+    handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # announce | relay
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class CompensationStatus(str, enum.Enum):
@@ -202,6 +295,7 @@ class RecoveryStatus(str, enum.Enum):
     DECLINED = "declined"  # the customer declined the offer
     CANCELLED = "cancelled"  # the customer said "never mind"
     ESCALATED = "escalated"  # handed to a person without a compensation (cap, survey, request)
+    REFUSED = "refused"  # a person on the staff desk declined the compensation awaiting approval
 
 
 class RecoveryCase(Base):

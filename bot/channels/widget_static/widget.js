@@ -230,9 +230,11 @@
     return el("div", { class: "bubble", dir: "auto" }, text);
   }
 
-  function eventMarker(custom) {
+  function eventMarker(custom, said) {
+    // The server's wording ("A team member (Ana) has joined") when it sends one.
     var name = typeof custom.name === "string" && custom.name ? custom.name : "A team member";
-    var text = custom.event === "agent_joined" ? name + " joined the conversation" : name + " left the conversation";
+    var text = typeof said === "string" && said ? said
+      : custom.event === "agent_joined" ? name + " joined the conversation" : name + " left the conversation";
     return el("div", { class: "marker", role: "note", dir: "auto" }, text);
   }
 
@@ -269,7 +271,7 @@
     var node;
     var custom = message.custom && typeof message.custom === "object" ? message.custom : null;
     if (custom && (custom.event === "agent_joined" || custom.event === "agent_left")) {
-      node = eventMarker(custom);
+      node = eventMarker(custom, message.text);
     } else {
       var from = message.from === "customer" || message.from === "agent" ? message.from : "bot";
       node = el("div", { class: "msg " + from });

@@ -1,0 +1,51 @@
+"""The desk's wording for customers and the staff's canned replies, from YAML in content/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DEFAULT_MESSAGES = {
+    "joined": "A team member ({name}) has joined",
+    "left": "A team member ({name}) has left",
+    "cancelled": "No problem, I've cancelled your request for a person.",
+    "timed_out": "Sorry for the wait: everyone on our team is busy. Your request stays open.",
+    "compensation_approved": "Good news: {offer} has been approved (reference {code}).",
+    "compensation_declined": "We're sorry: we can't offer {offer} this time (reference {code}).",
+    "queue_estimate": "There {ahead_text} ahead of you; the wait is usually about {minutes} minutes.",
+    "queue_first": "You're next in line.",
+}
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DeskContent:
+    messages: dict[str, str]
+    canned: tuple[CannedReply, ...]
+
+    def say(self, key: str, **values) -> str:
+        return self.messages[key].format(**values)
+
+
+def load_content(content_dir: Path) -> DeskContent:
+    messages = dict(DEFAULT_MESSAGES)
+    desk_file = content_dir / "desk.yml"
+    if desk_file.is_file():
+        data = yaml.safe_load(desk_file.read_text(encoding="utf-8")) or {}
+        messages.update({str(k): str(v) for k, v in (data.get("messages") or {}).items()})
+    canned: list[CannedReply] = []
+    canned_file = content_dir / "canned_replies.yml"
+    if canned_file.is_file():
+        data = yaml.safe_load(canned_file.read_text(encoding="utf-8")) or {}
+        for index, item in enumerate(data.get("canned_replies") or ()):
+            if not isinstance(item, dict) or not str(item.get("text") or "").strip():
+                raise ValueError(f"canned_replies.yml: entry {index + 1} needs a title and a text")
+            canned.append(CannedReply(title=str(item.get("title") or f"Reply {index + 1}"), text=str(item["text"]).strip()))
+    return DeskContent(messages=messages, canned=tuple(canned))

@@ -1,0 +1,221 @@
+"""What staff see: the queue with each customer's context, and one conversation in full."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import (
+    ACTIVE_STATUSES,
+    Compensation,
+    CompensationStatus,
+    Conversation,
+    Customer,
+    Direction,
+    HandoffRequest,
+    Message,
+    RecoveryCase,
+    StaffNote,
+    StaffUser,
+    SurveyResponse,
+)
+
+RECENT_MESSAGES = 3
+
+
+def _aware(moment: Optional[datetime]) -> Optional[datetime]:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def waited(since: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - _aware(since)).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def mood(polarity: Optional[float]) -> str:
+    if polarity is None:
+        return "—"
+    label = "negative" if polarity <= -0.3 else "positive" if polarity >= 0.3 else "neutral"
+    return f"{label} ({polarity:+.2f})"
+
+
+@dataclass
+class CustomerContext:
+    name: str
+    channel: str
+    external_id: str
+    surveys: list[str] = field(default_factory=list)  # "NPS 3", "CES difficult"
+    complaints: int = 0
+    compensations: list[str] = field(default_factory=list)  # "CX-... coupon 10% (issued)"
+
+
+@dataclass
+class QueueRow:
+    handoff_id: int
+    conversation_id: int
+    reason: str
+    status: str
+    holder: Optional[str]
+    waiting: str
+    sentiment: str
+    customer: CustomerContext
+    last_messages: list[str]
+
+
+def customer_context(session: Session, customer: Customer) -> CustomerContext:
+    surveys = session.execute(
+        select(SurveyResponse)
+        .where(SurveyResponse.customer_id == customer.id, SurveyResponse.status == "answered")
+        .order_by(SurveyResponse.id.desc())
+        .limit(5)
+    ).scalars()
+    complaints = session.execute(
+        select(func.count(RecoveryCase.id)).where(RecoveryCase.customer_id == customer.id)
+    ).scalar_one()
+    compensations = session.execute(
+        select(Compensation).where(Compensation.customer_id == customer.id).order_by(Compensation.id.desc()).limit(5)
+    ).scalars()
+    return CustomerContext(
+        name=customer.display_name or customer.external_id,
+        channel=customer.channel,
+        external_id=customer.external_id,
+        surveys=[f"{s.kind.upper()} {s.answer or s.score}" for s in surveys],
+        complaints=complaints,
+        compensations=[f"{c.code} {c.kind.replace('_', ' ')} ({c.status.replace('_', ' ')})" for c in compensations],
+    )
+
+
+def _names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())
+
+
+def last_customer_messages(session: Session, conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
+    rows = session.execute(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == Direction.CUSTOMER.value)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).scalars().all()
+    return list(reversed(rows))
+
+
+def queue(session: Session, now: datetime) -> list[QueueRow]:
+    """Open, timed-out and claimed requests: the waiting ones first, longest wait first."""
+    names = _names(session)
+    handoffs = session.execute(
+        select(HandoffRequest).where(HandoffRequest.status.in_(ACTIVE_STATUSES)).order_by(HandoffRequest.id)
+    ).scalars().all()
+    rows = []
+    for handoff in handoffs:
+        conversation = session.get(Conversation, handoff.conversation_id)
+        customer = session.get(Customer, conversation.customer_id)
+        recent = last_customer_messages(session, conversation.id)
+        last_polarity = next((m.polarity for m in reversed(recent) if m.polarity is not None), None)
+        rows.append(QueueRow(
+            handoff_id=handoff.id,
+            conversation_id=conversation.id,
+            reason=handoff.reason.replace("_", " "),
+            status=handoff.status,
+            holder=names.get(handoff.assigned_to_id) if handoff.assigned_to_id else None,
+            waiting=waited(handoff.created_at, now),
+            sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
+            customer=customer_context(session, customer),
+            last_messages=[m.text for m in recent],
+        ))
+    rows.sort(key=lambda row: (row.status == "claimed", row.handoff_id))
+    return rows
+
+
+@dataclass
+class TranscriptEntry:
+    id: int
+    direction: str  # customer, bot, agent
+    text: str
+    at: datetime
+    author: Optional[str] = None
+    sentiment: Optional[str] = None
+    event: Optional[str] = None  # agent_joined / agent_left markers
+
+
+@dataclass
+class ConversationView:
+    conversation_id: int
+    state: str
+    customer: CustomerContext
+    entries: list[TranscriptEntry]
+    notes: list[tuple[str, datetime, str]]
+    handoff: Optional[HandoffRequest]
+    holder: Optional[str]
+    holder_id: Optional[int]
+    pending_compensations: list[Compensation]
+
+
+def _custom(row: Message) -> dict:
+    if not row.payload:
+        return {}
+    try:
+        data = json.loads(row.payload)
+    except json.JSONDecodeError:
+        return {}
+    custom = data.get("custom") if isinstance(data, dict) else None
+    return custom if isinstance(custom, dict) else {}
+
+
+def conversation_view(session: Session, conversation_id: int) -> Optional[ConversationView]:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    names = _names(session)
+    customer = session.get(Customer, conversation.customer_id)
+    entries = []
+    for row in session.execute(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    ).scalars():
+        custom = _custom(row)
+        entries.append(TranscriptEntry(
+            id=row.id,
+            direction=row.direction,
+            text=row.text,
+            at=_aware(row.created_at),
+            author=names.get(row.staff_user_id) if row.staff_user_id else None,
+            sentiment=mood(row.polarity) if row.direction == Direction.CUSTOMER.value and row.polarity is not None else None,
+            event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
+        ))
+    notes = [
+        (names.get(note.author_id, "someone"), _aware(note.created_at), note.text)
+        for note in session.execute(
+            select(StaffNote).where(StaffNote.conversation_id == conversation_id).order_by(StaffNote.id)
+        ).scalars()
+    ]
+    handoff = session.execute(
+        select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id).order_by(HandoffRequest.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    pending = list(session.execute(
+        select(Compensation).where(
+            Compensation.conversation_id == conversation_id,
+            Compensation.status == CompensationStatus.PENDING_APPROVAL.value,
+        ).order_by(Compensation.id)
+    ).scalars())
+    holder_id = handoff.assigned_to_id if handoff is not None and handoff.status == "claimed" else None
+    return ConversationView(
+        conversation_id=conversation_id,
+        state=conversation.state,
+        customer=customer_context(session, customer),
+        entries=entries,
+        notes=notes,
+        handoff=handoff,
+        holder=names.get(holder_id) if holder_id else None,
+        holder_id=holder_id,
+        pending_compensations=pending,
+    )

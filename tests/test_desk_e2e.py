@@ -1,0 +1,201 @@
+"""End to end: a widget customer (headless Chromium) reaches a staff member signed in to the
+console in a second browser context, who claims, answers and hands back to the bot."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
+from tests.desk_helpers import PASSWORD, add_staff, cxbot_user
+from tests.e2e_server import RunningServer
+
+XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
+CONTENT = yaml.safe_load(open("content/surveys.yml", encoding="utf-8"))
+CES_QUESTION = CONTENT["surveys"]["ces"]["question"]
+HOLDING = yaml.safe_load(open("content/escalation.yml", encoding="utf-8"))["messages"]["holding"]
+
+
+@pytest.fixture(scope="module")
+def server(model_path, tmp_path_factory):
+    running = RunningServer(tmp_path_factory.mktemp("desk"))
+    try:
+        running.wait_until_ready()
+        add_staff(running, "ana", "Ana")
+        add_staff(running, "ben", "Ben")
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert shutil.which("chromium"), "Chromium is not installed: apt-get install chromium (.ci/run does)"
+    expect.set_options(timeout=30_000)  # an upper bound for the model's answer, not a timing
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def customer(browser) -> Page:
+    context = browser.new_context()
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def staff_browser(browser):
+    contexts = []
+
+    def new_page() -> Page:
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def db(server):
+    engine = create_engine(server.database_url, future=True)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def bubble(page: Page, author: str, text: str):
+    return page.locator(f".log .msg.{author} .bubble").filter(has_text=re.compile("^" + re.escape(text) + "$"))
+
+
+def sign_in(page: Page, server: RunningServer, username: str) -> None:
+    page.goto(server.url + "/desk")
+    expect(page).to_have_url(re.compile("/desk/login$"))
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+
+
+def widget_messages(db: Session, sender: str) -> list[tuple[str, str]]:
+    db.expire_all()
+    return [(m.direction, m.text) for m in db.execute(
+        select(Message).join(Conversation).join(Customer)
+        .where(Customer.channel == "widget", Customer.external_id == sender).order_by(Message.id)).scalars()]
+
+
+def test_the_console_refuses_anonymous_visitors(server, staff_browser):
+    page = staff_browser()
+    page.goto(server.url + "/desk/conversations/1")
+    expect(page).to_have_url(re.compile("/desk/login$"))
+    page.get_by_label("User name").fill("ana")
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+
+
+def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, customer, staff_browser, db):
+    # Ana is on the queue page before the customer asks: the row must arrive without a reload.
+    ana = staff_browser()
+    sign_in(ana, server, "ana")
+    expect(ana.get_by_text("Nobody is waiting for a person.")).to_be_visible()
+
+    customer.goto(server.url + "/")
+    customer.get_by_role("button", name=re.compile("^Open chat")).click()
+    say(customer, "/human")
+    expect(customer.locator(".log .msg.bot .bubble").filter(has_text="person from our team")).to_be_visible()
+    sender = "visitor:" + customer.evaluate("localStorage.getItem('cxbot-widget:visitor')")
+
+    say(customer, XSS)  # waiting: stored for the person, never answered by the bot
+    row = ana.locator("table.queue tbody tr").first
+    expect(row).to_contain_text("customer request")
+    expect(row).to_contain_text("widget")
+    expect(row).to_contain_text(XSS)  # as text: the markup is shown, not run
+    assert ana.evaluate("window.__xss") is None
+
+    # A second staff member, in another browser context, loses the race for the claim.
+    ben = staff_browser()
+    sign_in(ben, server, "ben")
+    ben.locator("table.queue tbody tr a").first.click()
+    claim_url = ben.locator("form[action$='/claim']").get_attribute("action")
+
+    row.locator("a").click()
+    expect(ana.locator("#transcript")).to_contain_text(XSS)
+    ana.get_by_role("button", name="Claim").click()
+    expect(ana.get_by_label(re.compile("^Reply to"))).to_be_visible()
+    expect(customer.locator(".log .marker").filter(has_text="A team member (Ana) has joined")).to_be_visible()
+
+    # Ben's page learns live that Ana has it; a claim sent from his stale page is refused, naming her.
+    expect(ben.locator("#transcript .state")).to_have_text("With Ana")
+    status, text = ben.evaluate(
+        """([url, token]) => fetch(url, {method: "POST", headers: {"X-CSRF-Token": token}})
+             .then(r => r.text().then(t => [r.status, t]))""",
+        [claim_url, ben.locator("meta[name=csrf-token]").get_attribute("content")],
+    )
+    assert status == 409 and "Ana already has this conversation" in text
+
+    ana.get_by_label(re.compile("^Reply to")).fill("Hi, I'm Ana. Let me look at your order.")
+    ana.get_by_role("button", name="Send").click()
+    expect(bubble(customer, "agent", "Hi, I'm Ana. Let me look at your order.")).to_be_visible()
+
+    say(customer, "It's order 1234567, still not here")
+    expect(ana.locator("#transcript")).to_contain_text("It's order 1234567, still not here")  # live, no reload
+
+    ana.get_by_role("button", name="Resolve and hand back to the bot").click()
+    expect(customer.locator(".log .marker").filter(has_text="A team member (Ana) has left")).to_be_visible()
+    expect(customer.locator(".log .msg.bot .bubble").filter(has_text=CES_QUESTION)).to_be_visible()
+    assert customer.evaluate("window.__xss") is None and not customer.dialogs and not ana.dialogs
+
+    stored = widget_messages(db, sender)
+    handed = stored.index(("agent", "A team member (Ana) has joined"))
+    left = stored.index(("agent", "A team member (Ana) has left"))
+    # Between joining and leaving, the customer heard only from Ana: no bot reply, nothing lost.
+    assert [d for d, _ in stored[handed:left]] == ["agent", "agent", "customer"]
+    assert ("customer", XSS) in stored[:handed] and ("customer", "It's order 1234567, still not here") in stored
+    # While queued the bot only said, once, that the message was added to the request.
+    assert stored[handed - 2:handed] == [("customer", XSS), ("bot", HOLDING)]
+    db.expire_all()
+    handoff = db.execute(select(HandoffRequest)).scalars().all()[-1]
+    assert handoff.status == "resolved"
+    survey = db.execute(select(SurveyResponse).where(SurveyResponse.conversation_id == handoff.conversation_id)
+                        ).scalar_one()
+    assert (survey.kind, survey.handled_by) == ("ces", "ana")
+
+    # The bot has the conversation again: the survey answer goes to it.
+    customer.locator(".log .buttons button").filter(has_text="Very easy").click()
+    expect(customer.locator(".log .msg").last).to_have_class(re.compile(r"\bbot\b"))
+    db.expire_all()
+    survey = db.execute(select(SurveyResponse).where(SurveyResponse.id == survey.id)).scalar_one()
+    assert (survey.status, survey.answer) == ("answered", "very_easy")
+
+
+def test_cxbot_user_list_and_disable(server):
+    listing = cxbot_user(server, "list")
+    assert "ana\tAna\tagent\tactive" in listing
+    add_staff(server, "tmp", "Tim")
+    cxbot_user(server, "disable", "tmp")
+    assert "tmp\tTim\tagent\tdisabled" in cxbot_user(server, "list")
