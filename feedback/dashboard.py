@@ -13,8 +13,11 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Optional
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,7 @@ from feedback.reports import (
     RECOVERY_GROUPS,
     RESPONSE_RATE_FORMULA,
     SENTIMENT_FORMULA,
+    Report,
     recovery_effectiveness,
 )
 from feedback.scores import (
@@ -50,7 +54,8 @@ from feedback.scores import (
 )
 
 KINDS = ("nps", "ces", "csat")
-FALLBACK_INTENT = "nlu_fallback"
+# The assistant read these as "not understood" (nlu_fallback) or "nothing I can answer" (out_of_scope).
+FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
 # Up to this many days a chart has one point per day; longer periods get ISO weeks (from Monday).
 DAILY_UP_TO_DAYS = 31
 NO_TOPIC = "none"
@@ -68,7 +73,8 @@ HANDLER_FORMULA = (
     "(survey_responses.handled_by: \"bot\" or a staff member)"
 )
 FALLBACK_FORMULA = (
-    "not understood = customer messages the assistant read as nlu_fallback; grouped by their words "
+    "not understood = customer messages read as nlu_fallback or out_of_scope and answered with a fallback reply "
+    "(not answers a form accepted, like an order number); grouped by their words "
     "(lower case, no punctuation or filler words, sorted), near-duplicates (word overlap >= 60%) merged"
 )
 BUCKET_FORMULA = (
@@ -566,13 +572,68 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
     )
 
 
+# The bot's answers that mean "I did not understand": a message the assistant read as a fallback
+# but that a form took as an answer (an order number, a typed score) was understood after all.
+FALLBACK_RESPONSES = ("utter_default", "utter_did_you_mean", "utter_offer_human", "utter_out_of_scope")
+
+
+@lru_cache(maxsize=4)
+def fallback_reply_texts(domain_dir: Path) -> frozenset[str]:
+    texts = set()
+    for path in sorted(domain_dir.glob("*.yml")):
+        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+        for name in FALLBACK_RESPONSES:
+            texts.update(r["text"].split("{", 1)[0] for r in responses.get(name) or () if r.get("text"))
+    return frozenset(texts)
+
+
+def _default_domain_dir() -> Path:
+    from bot.settings import get_settings
+
+    return get_settings().project_dir / "domain"
+
+
+def not_understood(session: Session, candidates: list[tuple[int, int, str]],
+                   domain_dir: Optional[Path] = None) -> list[tuple[int, int, str]]:
+    """Of (message id, conversation id, text) read as fallbacks, those the bot answered with a
+    fallback reply."""
+    replies = fallback_reply_texts(domain_dir or _default_domain_dir())
+    answered_as_fallback: set[int] = set()
+    for chunk in _chunks([message_id for message_id, _, _ in candidates]):
+        for reply_to, text in session.execute(
+            select(Message.reply_to_id, Message.text).where(
+                Message.reply_to_id.in_(chunk), Message.direction == Direction.BOT.value
+            )
+        ):
+            if any(text.startswith(prefix) for prefix in replies):
+                answered_as_fallback.add(reply_to)
+    return [row for row in candidates if row[0] in answered_as_fallback]
+
+
 def load_fallback_messages(session: Session, filters: Filters) -> list[tuple[int, str]]:
     """(conversation id, text) of customer messages the assistant did not understand."""
-    query = _with_channel(select(Message.conversation_id, Message.text), filters, Message.conversation_id)
-    return [tuple(row) for row in session.execute(
+    query = _with_channel(select(Message.id, Message.conversation_id, Message.text), filters, Message.conversation_id)
+    candidates = [tuple(row) for row in session.execute(
         query.where(
             Message.direction == Direction.CUSTOMER.value,
-            Message.intent == FALLBACK_INTENT,
+            Message.intent.in_(FALLBACK_INTENTS),
             _in_period(Message.created_at, filters),
         ).order_by(Message.id)
     )]
+    return [(conversation_id, text) for _, conversation_id, text in not_understood(session, candidates)]
+
+
+def as_report(board: Dashboard) -> Report:
+    """The dashboard's totals as the report of feedback/reports.py (for all channels they are the
+    same numbers build_report computes; with a channel filter, that channel's)."""
+    t = board.totals
+    return Report(
+        since=board.filters.since.isoformat(), until=board.filters.until.isoformat(),
+        nps=t.nps, nps_promoters=t.nps_promoters, nps_passives=t.nps_passives, nps_detractors=t.nps_detractors,
+        ces=t.ces, ces_distribution=t.ces_distribution, csat=t.csat, csat_satisfied_share=t.csat_satisfied_share,
+        response_rates=t.response_rates, sentiment_mean=t.sentiment_mean,
+        sentiment_negative_share=t.sentiment_negative_share, customer_messages=t.customer_messages,
+        escalations_by_reason=t.escalations_by_reason, compensations=t.compensations,
+        compensation_value_cents=t.compensation_value_cents, percent_coupons=t.percent_coupons,
+        recovery=board.recovery,
+    )

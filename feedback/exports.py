@@ -24,7 +24,16 @@ from bot.storage.models import (
     Message,
     SurveyResponse,
 )
-from feedback.dashboard import Filters, _chunks, _in_period, _with_channel, aware, conversation_topics
+from feedback.dashboard import (
+    FALLBACK_INTENTS,
+    Filters,
+    _chunks,
+    _in_period,
+    _with_channel,
+    aware,
+    conversation_topics,
+    not_understood,
+)
 
 KINDS = ("surveys", "conversations", "compensation")
 
@@ -107,13 +116,19 @@ def conversation_rows(session: Session, filters: Filters, ids: Optional[Iterable
     conversations = list(session.execute(query.order_by(Conversation.id)).scalars())
     conversation_ids = [c.id for c in conversations]
     messages, surveys, handoffs, compensations = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    fallbacks: dict[int, int] = defaultdict(int)
     for chunk in _chunks(conversation_ids):
-        for cid, polarity, intent in session.execute(
-            select(Message.conversation_id, Message.polarity, Message.intent).where(
+        candidates = []
+        for message_id, cid, polarity, intent, text in session.execute(
+            select(Message.id, Message.conversation_id, Message.polarity, Message.intent, Message.text).where(
                 Message.conversation_id.in_(chunk), Message.direction == Direction.CUSTOMER.value
             )
         ):
-            messages[cid].append((polarity, intent))
+            messages[cid].append(polarity)
+            if intent in FALLBACK_INTENTS:
+                candidates.append((message_id, cid, text))
+        for _, cid, _ in not_understood(session, candidates):
+            fallbacks[cid] += 1
         for survey in session.execute(
             select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk)).order_by(SurveyResponse.id)
         ).scalars():
@@ -130,7 +145,7 @@ def conversation_rows(session: Session, filters: Filters, ids: Optional[Iterable
     topics = conversation_topics(session, conversation_ids)
     rows = []
     for c in conversations:
-        scored = [p for p, _ in messages[c.id] if p is not None]
+        scored = [p for p in messages[c.id] if p is not None]
         answered = {s.kind: s for s in surveys[c.id] if s.status == "answered"}  # the last one wins
         rows.append({
             "conversation_id": c.id, "conversation_public_id": c.public_id, "channel": c.channel,
@@ -140,7 +155,7 @@ def conversation_rows(session: Session, filters: Filters, ids: Optional[Iterable
             "mean_polarity": sum(scored) / len(scored) if scored else None,
             "negative_messages": sum(p < 0 for p in scored),
             "sentiment_rolling": c.sentiment_rolling,
-            "fallbacks": sum(intent == "nlu_fallback" for _, intent in messages[c.id]),
+            "fallbacks": fallbacks[c.id],
             "nps": answered["nps"].score if "nps" in answered else None,
             "ces": answered["ces"].score if "ces" in answered else None,
             "ces_answer": answered["ces"].answer if "ces" in answered else None,

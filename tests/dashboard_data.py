@@ -22,6 +22,7 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 SINCE = datetime(2026, 11, 2, tzinfo=timezone.utc)
 UNTIL = datetime(2026, 11, 9, tzinfo=timezone.utc)
 XSS_QUESTION = "<script>alert('x')</script> do you sell gift wrapping?"
+NOT_UNDERSTOOD_REPLY = "Sorry, I'm not sure I understood. Did you mean one of these?"
 CES_VALUE = {"very_easy": 2, "easy": 1, "neutral": 0, "difficult": -1, "very_difficult": -2}
 
 # One dict per conversation: channel, day offset from T0, the customer's message polarities
@@ -31,7 +32,8 @@ CES_VALUE = {"very_easy": 2, "easy": 1, "neutral": 0, "difficult": -1, "very_dif
 FIXED = [
     dict(name="a", channel="widget", day=0, polarities=[0.5, None], intents=["faq/order_status", "affirm"],
          surveys=[("ces", "answered", "very_easy", "bot"), ("csat", "answered", 7, "bot")]),
-    dict(name="b", channel="widget", day=1, polarities=[-0.6, -0.2], intents=["complain_late_delivery", None],
+    dict(name="b", channel="widget", day=1, polarities=[-0.6, None], intents=["complain_late_delivery", "nlu_fallback"],
+         texts=["my parcel is late", "4829173"],
          complaint=("late_delivery", "recovered"), compensation=[("late_delivery", None, 20, "issued")],
          surveys=[("ces", "answered", "easy", "bot"), ("nps", "answered", 9, "bot")]),
     dict(name="c", channel="telegram", day=1, polarities=[-0.8, -0.4], intents=["complain_damaged_item", None],
@@ -83,8 +85,14 @@ def add_fixed_data(session) -> dict[str, int]:
         texts = spec.get("texts") or []
         for index, (polarity, intent) in enumerate(zip(spec["polarities"], spec["intents"])):
             text = texts[index] if index < len(texts) else ("/affirm" if polarity is None else f"message {index}")
-            session.add(Message(conversation_id=conversation.id, direction="customer", text=text, polarity=polarity,
-                                intent=intent, handled=True, created_at=at + timedelta(seconds=index)))
+            message = Message(conversation_id=conversation.id, direction="customer", text=text, polarity=polarity,
+                              intent=intent, handled=True, created_at=at + timedelta(seconds=index))
+            session.add(message)
+            session.flush()
+            # A fallback read that a form accepted (an order number) gets an ordinary reply: understood.
+            reply = NOT_UNDERSTOOD_REPLY if intent == "nlu_fallback" and not text.isdigit() else "ok"
+            session.add(Message(conversation_id=conversation.id, direction="bot", text=reply, reply_to_id=message.id,
+                                handled=True, created_at=at + timedelta(seconds=index)))
         for kind, status, value, handled_by in spec.get("surveys", []):
             survey = SurveyResponse(conversation_id=conversation.id, customer_id=customer.id, kind=kind, status=status,
                                     handled_by=handled_by, offered_at=at + timedelta(minutes=2))

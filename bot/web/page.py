@@ -7,8 +7,8 @@ import json
 from typing import Callable, Optional, Sequence
 
 from bot.web.charts import Bar, Series, bar_chart, escape, grouped_bar_chart, hbar_chart, line_chart, stacked_bar_chart
-from feedback.dashboard import Dashboard, Point
-from feedback.reports import RECOVERY_GROUPS
+from feedback.dashboard import Dashboard, Point, as_report
+from feedback.reports import RECOVERY_GROUPS, as_rows
 
 Link = Callable[[str], Optional[str]]  # drill key -> href (None: no links, e.g. the printed report)
 TOP_FALLBACKS = 15
@@ -94,6 +94,7 @@ def _short(label: str, bucket: str) -> str:
 
 def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: str = "", exports: str = "",
                      title: str = "Customer experience dashboard") -> str:
+    """The whole page; `link` turns a number's drill key into the href of its conversations."""
     t = board.totals
     f = board.filters
     x = [_short(label, board.bucket) for label in board.buckets]
@@ -121,6 +122,8 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
         tile("escalations", str(total_escalations)),
         tile(f"compensation ({t.percent_coupons} percent coupons)", f"{t.compensations} / {fmt_money(t.compensation_value_cents)}"),
     ]) + "</div>")
+    summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
+    parts.append('<section id="summary"><h2>Summary</h2>' + _table(["metric", "value"], summary, numeric_from=2) + "</section>")
 
     # Scores and response rates over time.
     charts = [
