@@ -9,6 +9,7 @@ markup.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from html import escape as _escape
 from typing import Callable, Optional, Sequence
@@ -70,6 +71,10 @@ def _range(values: Sequence[Optional[float]], fixed: Optional[tuple[float, float
     present = [v for v in values if v is not None]
     high = max(present + [0.0])
     low = min(present + [0.0])
+    if all(float(v).is_integer() for v in present):
+        # Counts: whole-number ticks (the axis has four steps).
+        high = 4 * math.ceil(high / 4) if high > 0 else high
+        low = -4 * math.ceil(-low / 4) if low < 0 else low
     if high == low:
         high = low + 1
     return low, high
