@@ -136,11 +136,13 @@ def _choose_mood(rng: random.Random, kind: str, progress: float) -> str:
     return rng.choices(("happy", "neutral", "unhappy"), weights=weights)[0]
 
 
-def make_persona(rng: random.Random, progress: float) -> Persona:
-    kind = rng.choices(
-        ("faq_satisfied", "faq_unsatisfied", "complaint_accepts", "complaint_declines", "asks_person", "unknown_question"),
-        weights=(30, 10, 22, 10, 8, 20),
-    )[0]
+KINDS = ("complaint_accepts", "faq_satisfied", "asks_person", "unknown_question", "faq_unsatisfied", "complaint_declines")
+KIND_WEIGHTS = (22, 30, 8, 20, 10, 10)
+
+
+def make_persona(rng: random.Random, number: int, progress: float) -> Persona:
+    """The first six customers are one of each kind (so a short demo shows every flow), then a mix."""
+    kind = KINDS[number] if number < len(KINDS) else rng.choices(KINDS, weights=KIND_WEIGHTS)[0]
     mood = _choose_mood(rng, kind, progress)
     taps, skips = rng.choice((0.8, 0.5, 0.2)), rng.choice((0.0, 0.0, 0.1, 0.3))
     if kind.startswith("complaint"):
@@ -270,7 +272,7 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
     bar = tqdm(total=conversations, unit="conversation", desc="demo", disable=not progress_bar)
     try:
         for number, moment in enumerate(moments):
-            persona = make_persona(rng, progress=number / max(1, conversations - 1))
+            persona = make_persona(rng, number, progress=number / max(1, conversations - 1))
             personas[persona.kind] += 1
             channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
             inbound = dict(channel=channel, sender_id=f"demo-{run}-{number:05d}", display_name=rng.choice(NAMES))
