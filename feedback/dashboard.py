@@ -59,6 +59,7 @@ FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
 # Up to this many days a chart has one point per day; longer periods get ISO weeks (from Monday).
 DAILY_UP_TO_DAYS = 31
 NO_TOPIC = "none"
+TOPICS_OVER_TIME = 5  # the busiest topics get a line of their own
 
 TOPIC_FORMULA = (
     "topic of a conversation = its complaint category (first complaint), else its first FAQ topic, "
@@ -195,6 +196,7 @@ class Dashboard:
     sentiment_by_channel: dict[str, tuple[Point, ...]]  # mean polarity per bucket
     negative_share_by_channel: dict[str, tuple[Point, ...]]  # share of negative messages per bucket
     sentiment_by_topic: tuple[TopicSentiment, ...]
+    sentiment_by_topic_series: dict[str, tuple[Point, ...]]  # mean polarity per bucket, the busiest topics
     escalations: tuple[EscalationRow, ...]
     claim_times_recorded: bool  # False until handoff requests have a claimed_at column (staff desk)
     compensation: tuple[CompensationRow, ...]
@@ -479,6 +481,17 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
     by_topic: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for conversation_id, _, polarity, _ in messages:
         by_topic[topics[conversation_id]].append((conversation_id, polarity))
+    topic_series = {}
+    for topic, rows in sorted(by_topic.items(), key=lambda item: (-len(item[1]), item[0]))[:TOPICS_OVER_TIME]:
+        per_bucket: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for conversation_id, _, polarity, at in messages:
+            if topics[conversation_id] == topic:
+                per_bucket[label_of(at)].append((conversation_id, polarity))
+        topic_series[topic] = tuple(
+            Point(label, _mean([p for _, p in per_bucket[label]]), len(per_bucket[label]),
+                  drill.add(f"topic:{topic}:{label}", (cid for cid, _ in per_bucket[label])))
+            for label in labels
+        )
     sentiment_by_topic = tuple(
         TopicSentiment(
             topic=topic,
@@ -565,7 +578,7 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
         filters=filters, bucket=size, buckets=labels, channels=channels_in_use(session), totals=totals,
         scores=scores, response_rates=rate_series, distributions=distributions,
         sentiment_by_channel=sentiment_by_channel, negative_share_by_channel=negative_by_channel,
-        sentiment_by_topic=sentiment_by_topic, escalations=tuple(escalations),
+        sentiment_by_topic=sentiment_by_topic, sentiment_by_topic_series=topic_series, escalations=tuple(escalations),
         claim_times_recorded=claimed_column is not None, compensation=compensation,
         recovery=recovery, recovery_drill=recovery_drill, handlers=tuple(handlers),
         fallbacks=tuple(fallbacks), drilldown=drill.frozen(),

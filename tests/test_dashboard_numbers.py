@@ -103,6 +103,9 @@ def test_series_distributions_and_breakdowns(session_factory, fixed):
     topics = {t.topic: t for t in board.sentiment_by_topic}
     assert topics["complaint: damaged_item"].mean == pytest.approx(-0.6) and topics["complaint: damaged_item"].negative_share == 1.0
     assert topics["faq: order_status"].messages == 1
+    over_time = {p.label: p.value for p in board.sentiment_by_topic_series["complaint: damaged_item"]}
+    assert over_time["2026-11-03"] == pytest.approx(-0.6) and over_time["2026-11-04"] is None
+    assert len(board.sentiment_by_topic_series) == 5  # the five busiest topics
     escalations = {e.reason: e for e in board.escalations}
     assert escalations["nps_detractor"].median_minutes_to_resolve == pytest.approx(45)
     assert (escalations["customer_request"].open, escalations["customer_request"].resolved) == (1, 0)

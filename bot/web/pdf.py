@@ -68,6 +68,26 @@ def _text_page(pdf, plt, lines: list[str], title: str) -> None:
     plt.close(figure)
 
 
+def _n(value, pattern: str = "{:.2f}") -> str:
+    return "n/a" if value is None else pattern.format(value)
+
+
+def detail_lines(board: Dashboard) -> list[str]:
+    """The tables of the dashboard as text lines: escalations, compensation, bot vs staff, questions."""
+    lines = ["Escalations (reason: requests, open, median time to claim, median time to resolve):"]
+    lines += [f"  {e.reason}: {e.count}, open {e.open}, "
+              f"claim {_n(e.median_minutes_to_claim, '{:.0f} min') if board.claim_times_recorded else 'not recorded yet'}, "
+              f"resolve {_n(e.median_minutes_to_resolve, '{:.0f} min')}" for e in board.escalations] or ["  none"]
+    lines += ["Compensation by category (count, value, percent coupons):"]
+    lines += [f"  {c.category}: {c.count}, {c.value_cents / 100:.2f}, {c.percent_coupons}" for c in board.compensation] or ["  none"]
+    lines += ["Bot versus staff (NPS, CES, CSAT; response rates NPS/CES/CSAT):"]
+    lines += [f"  {h.handled_by}: {_n(h.nps, '{:+.1f}')}, {_n(h.ces)}, {_n(h.csat)}; "
+              + "/".join(_n(h.response_rates[k], "{:.0%}") for k in ("nps", "ces", "csat")) for h in board.handlers]
+    lines += ["Not understood (messages, question):"]
+    lines += [f"  {g.count}  {g.example}" for g in board.fallbacks[:15]] or ["  none"]
+    return lines
+
+
 def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> None:
     """A few A4 pages: the summary table and formulas, then the charts."""
     import matplotlib
@@ -79,6 +99,7 @@ def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> N
     width = max(len(name) for name, _ in summary)
     with PdfPages(path) as pdf:
         lines = [f"{name.ljust(width)}  {value}" for name, value in summary]
+        lines += [""] + detail_lines(board)
         lines += ["", "Formulas:"] + [f"- {f}" for f in board.formulas]
         _text_page(pdf, plt, lines, "Customer experience report")
 
@@ -99,8 +120,7 @@ def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> N
         _bars(axes[0][0], [p.label for p in board.distributions["csat"]], _values(board.distributions["csat"]), "CSAT answers")
         _line(axes[0][1], board, board.sentiment_by_channel, "Mean sentiment by channel", (-1, 1))
         _line(axes[1][0], board, board.negative_share_by_channel, "Negative messages by channel", (0, 1), percent=True)
-        _bars(axes[1][1], [t.topic for t in board.sentiment_by_topic], [t.mean for t in board.sentiment_by_topic],
-              "Sentiment by topic", horizontal=True, colour="#CC79A7")
+        _line(axes[1][1], board, board.sentiment_by_topic_series, "Mean sentiment by topic", (-1, 1))
         _bars(axes[2][0], [e.reason for e in board.escalations], [e.count for e in board.escalations],
               "Escalations by reason", horizontal=True, colour="#E69F00")
         _bars(axes[2][1], [c.category for c in board.compensation], [c.count for c in board.compensation],
@@ -109,7 +129,10 @@ def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> N
         pdf.savefig(figure)
         plt.close(figure)
 
-        figure, axes = plt.subplots(2, 2, figsize=A4)
+        figure, axes = plt.subplots(3, 2, figsize=A4)
+        _bars(axes[2][0], [t.topic for t in board.sentiment_by_topic], [t.mean for t in board.sentiment_by_topic],
+              "Sentiment by topic (mean polarity)", horizontal=True, colour="#CC79A7")
+        axes[2][1].axis("off")
         groups = list(RECOVERY_GROUPS)
         names = [g.replace("_", " ") for g in groups]
         _bars(axes[0][0], names, [board.recovery[g]["nps"] for g in groups], "NPS by service recovery")
