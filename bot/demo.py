@@ -42,6 +42,7 @@ from bot.storage.models import (
     Message,
     SurveyResponse,
 )
+from feedback.dashboard import FALLBACK_INTENTS, not_understood
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,9 @@ def _counts(session: Session) -> dict[str, int]:
         "surveys answered": count(SurveyResponse, SurveyResponse.status == "answered"),
         "compensations": count(Compensation),
         "escalations": count(HandoffRequest),
-        "not understood": count(Message, Message.intent.in_(("nlu_fallback", "out_of_scope"))),
+        "not understood": len(not_understood(session, [tuple(row) for row in session.execute(
+            select(Message.id, Message.conversation_id, Message.text).where(
+                Message.direction == "customer", Message.intent.in_(FALLBACK_INTENTS)))])),
     }
 
 

@@ -84,16 +84,21 @@ def _x_label_every(count: int, room: int) -> int:
     return max(1, -(-count // max(1, room)))
 
 
-def _legend(names: Sequence[str], x: int, y: int) -> str:
-    parts, offset = [], 0
+def _legend(names: Sequence[str], x: int, width: int) -> tuple[str, int]:
+    """Colour keys in rows that fit the width; returns the markup and the height it takes."""
+    parts, offset, row = [], 0, 0
     for index, name in enumerate(names):
+        item_width = 24 + 7 * len(name)
+        if offset and x + offset + item_width > width:
+            offset, row = 0, row + 1
+        y = 14 + 16 * row
         colour = PALETTE[index % len(PALETTE)]
         parts.append(
             f'<g class="legend-item"><rect x="{x + offset}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{x + offset + 14}" y="{y}" {FONT}>{escape(name)}</text></g>'
         )
-        offset += 24 + 7 * len(name)
-    return "".join(parts)
+        offset += item_width
+    return "".join(parts), (16 * (row + 1) + 8 if names else 16)
 
 
 def _axis(low: float, high: float, left: int, top: int, plot_w: int, plot_h: int,
@@ -116,8 +121,10 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[
                y_range: Optional[tuple[float, float]] = None, fmt: Callable[[float], str] = _fmt_default,
                width: int = 640, height: int = 240) -> str:
     """One line per series over the x labels; a missing value (None) leaves a gap."""
+    left, right, bottom = 48, 12, 36
+    legend, top = _legend([s.name for s in series], left, width)
+    height += top - 24
     head, tail = _open(title, desc, width, height, "line")
-    left, top, right, bottom = 48, 24, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     low, high = _range([v for s in series for v in s.values], y_range)
     axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
@@ -127,7 +134,7 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[
     def x_of(index: int) -> float:
         return left + step * (index + 0.5)
 
-    parts = [head, axis, _legend([s.name for s in series], left, 14)]
+    parts = [head, axis, legend]
     every = _x_label_every(len(x_labels), plot_w // 60)
     for index, label in enumerate(x_labels):
         if index % every == 0:
@@ -224,14 +231,16 @@ def grouped_bar_chart(title: str, desc: str, groups: Sequence[str], series: Sequ
                       fmt: Callable[[float], str] = _fmt_default, y_range: Optional[tuple[float, float]] = None,
                       width: int = 640, height: int = 240) -> str:
     """Bars side by side: for each group, one bar per series (recovered vs not vs no complaint)."""
+    left, right, bottom = 48, 12, 36
+    legend, top = _legend([s.name for s in series], left, width)
+    height += top - 24
     head, tail = _open(title, desc, width, height, "grouped")
-    left, top, right, bottom = 48, 24, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     low, high = _range([v for s in series for v in s.values], y_range)
     axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
     step = plot_w / max(1, len(groups))
     bar_w = step * 0.8 / max(1, len(series))
-    parts = [head, axis, _legend([s.name for s in series], left, 14)]
+    parts = [head, axis, legend]
     for g, group in enumerate(groups):
         parts.append(f'<text x="{left + step * (g + 0.5):.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(group)}</text>')
         for number, line in enumerate(series):
@@ -254,14 +263,16 @@ def grouped_bar_chart(title: str, desc: str, groups: Sequence[str], series: Sequ
 def stacked_bar_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *,
                       width: int = 640, height: int = 220) -> str:
     """Counts stacked per label (e.g. escalations open and closed per reason)."""
+    left, right, bottom = 48, 12, 36
+    legend, top = _legend([s.name for s in series], left, width)
+    height += top - 24
     head, tail = _open(title, desc, width, height, "stacked")
-    left, top, right, bottom = 48, 24, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     high = max(totals + [1])
     axis, y_of = _axis(0, high, left, top, plot_w, plot_h, _fmt_default)
     step = plot_w / max(1, len(labels))
-    parts = [head, axis, _legend([s.name for s in series], left, 14)]
+    parts = [head, axis, legend]
     for index, label in enumerate(labels):
         x = left + step * index + step * 0.2
         parts.append(f'<text x="{x + step * 0.3:.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(label)}</text>')

@@ -3,7 +3,6 @@ dashboard and by `cxbot report --format html`; and the drill-down pages behind i
 
 from __future__ import annotations
 
-import json
 from typing import Callable, Optional, Sequence
 
 from bot.web.charts import Bar, Series, bar_chart, escape, grouped_bar_chart, hbar_chart, line_chart, stacked_bar_chart
@@ -205,7 +204,7 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
         grouped_bar_chart("CSAT by service recovery", "Mean CSAT of the same three groups.",
                           labels, [Series("CSAT", [board.recovery[g]["csat"] for g in groups], hrefs,
                                           [f"n={board.recovery[g]['csat_responses']}" for g in groups])],
-                          y_range=(0, 7), fmt=lambda v: f"{v:.1f}"),
+                          y_range=(1, 7), fmt=lambda v: f"{v:.1f}"),
     ]
     rows = [[_a(GROUP_TITLES[g], link(board.recovery_drill[g])), str(board.recovery[g]["customers"]),
              fmt_nps(board.recovery[g]["nps"]), str(board.recovery[g]["nps_responses"]),
@@ -268,12 +267,3 @@ def render_transcript(conversation: dict, messages: list[dict], *, back: str) ->
             f'state {escape(conversation["state"])}</p>' + _table(["time", "from", "text", "intent", "polarity"], rows, numeric_from=4))
     return _page(title, body)
 
-
-def dashboard_json(board: Dashboard) -> str:
-    """The dashboard's numbers as JSON (what the page shows), for tests and scripts."""
-    from dataclasses import asdict
-
-    data = asdict(board)
-    data["filters"] = {"since": board.filters.since.isoformat(), "until": board.filters.until.isoformat(),
-                       "channel": board.filters.channel}
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
