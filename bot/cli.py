@@ -206,9 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="fill a fresh database with simulated customers",
                                description="Simulated customers talk to the real assistant (FAQs, complaints, surveys, "
                                            "requests for a person), spread over the last weeks.")
-    demo.add_argument("--conversations", type=int, default=100, help="how many customers (default 100, about four minutes)")
+    demo.add_argument("--conversations", type=int, default=100, help="how many customers (default 100: a few minutes)")
     demo.add_argument("--weeks", type=int, default=6, help="spread over this many weeks before now (default 6)")
-    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same customers)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed: same personas and answers)")
     demo.add_argument("--force", action="store_true", help="add to a database that already has conversations")
     demo.set_defaults(handler=cmd_demo)
 

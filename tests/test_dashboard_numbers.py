@@ -228,3 +228,16 @@ def test_cli_report_json_export_html_and_pdf_agree(session_factory, fixed, datab
     pdf = pdf_path.read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 4  # the summary and three pages of charts
     assert _cxbot(database_url, "report", "--format", "pdf").returncode != 0  # needs --out
+
+
+def test_time_to_claim_appears_once_handoffs_record_claims(session_factory, fixed, monkeypatch):
+    """The staff desk adds handoff_requests.claimed_at; the dashboard reads it as soon as the model has it."""
+    from bot.storage.models import HandoffRequest
+
+    monkeypatch.setattr(HandoffRequest, "claimed_at", property(lambda self: self.created_at + timedelta(minutes=7)),
+                        raising=False)
+    with session_factory() as session:
+        board = build_dashboard(session, Filters(SINCE, UNTIL))
+    assert board.claim_times_recorded
+    assert {e.reason: (e.claimed, e.median_minutes_to_claim) for e in board.escalations} == {
+        "customer_request": (1, 7.0), "nps_detractor": (1, 7.0), "repeated_fallback": (1, 7.0)}
