@@ -109,6 +109,8 @@ async def test_a_customers_question_stays_text(client):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; do you sell gift wrapping?" in html
     svg_texts = [t for chart in svgs(html) for t in chart.itertext()]
     assert any(XSS_QUESTION in text or XSS_QUESTION[:30] in text for text in svg_texts)  # shown, as text
+    filtered = await client.get(f"/dashboard?{PERIOD}&channel=%3Cscript%3Ex%3C/script%3E", headers=MANAGER)
+    assert filtered.status == 200 and "<script>x" not in await filtered.text()
 
 
 async def test_drill_down_lists_the_conversations_behind_a_number_and_their_messages(client):

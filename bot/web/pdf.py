@@ -46,7 +46,8 @@ def _bars(ax, labels, values, title: str, horizontal: bool = False, colour: str 
     else:
         ax.bar(range(len(labels)), values, color=colour)
         ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, fontsize=6)
+        ax.set_xticklabels(labels, fontsize=6, rotation=30 if len(labels) > 5 else 0,
+                           ha="right" if len(labels) > 5 else "center")
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=6)
 
@@ -57,7 +58,7 @@ def _text_page(pdf, plt, lines: list[str], title: str) -> None:
     y = 0.92
     for line in lines:
         for wrapped in textwrap.wrap(line, 110) or [""]:
-            figure.text(0.06, y, wrapped, fontsize=8, va="top", family="DejaVu Sans")
+            figure.text(0.06, y, wrapped, fontsize=7, va="top", family="monospace")
             y -= 0.017
             if y < 0.04:
                 pdf.savefig(figure)
