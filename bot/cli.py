@@ -1,4 +1,4 @@
-"""The `cxbot` command line: run the server, chat in the terminal, train, migrate."""
+"""The `cxbot` command line: run the server, chat in the terminal, train, migrate, report, export, demo."""
 
 from __future__ import annotations
 
@@ -65,27 +65,99 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(chat(settings, model, sender=args.sender))
 
 
-def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+def _moment(command: str, text: str | None, default):
+    from datetime import datetime, timezone
+
+    if not text:
+        return default
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        sys.exit(f"cxbot {command}: {text!r} is not a date (use YYYY-MM-DD or an ISO time)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _period(command: str, args: argparse.Namespace):
     from datetime import datetime, timedelta, timezone
 
+    until = _moment(command, args.until, datetime.now(timezone.utc))
+    since = _moment(command, args.since, until - timedelta(days=30))
+    if since >= until:
+        sys.exit(f"cxbot {command}: --since must be before --until")
+    return since, until
+
+
+def _write(text_or_bytes, out: str | None) -> None:
+    if not out or out == "-":
+        sys.stdout.write(text_or_bytes)
+        return
+    from pathlib import Path
+
+    path = Path(out)
+    if isinstance(text_or_bytes, bytes):
+        path.write_bytes(text_or_bytes)
+    else:
+        path.write_text(text_or_bytes, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
-    from feedback.reports import build_report, render
+    from feedback.dashboard import Filters, as_report, build_dashboard
+    from feedback.reports import as_rows, build_report, render
 
-    def moment(text: str | None, default: datetime) -> datetime:
-        if not text:
-            return default
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            sys.exit(f"cxbot report: {text!r} is not a date (use YYYY-MM-DD or an ISO time)")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-    now = datetime.now(timezone.utc)
-    until = moment(args.until, now)
-    since = moment(args.since, until - timedelta(days=30))
+    since, until = _period("report", args)
+    if args.format == "pdf" and not args.out:
+        sys.exit("cxbot report: --format pdf needs --out FILE.pdf")
     migrate(settings.database_url)
     with get_session_factory(settings.database_url)() as session:
-        print(render(build_report(session, since=since, until=until), args.format))
+        if args.format in ("html", "pdf") or args.channel:
+            board = build_dashboard(session, Filters(since=since, until=until, channel=args.channel))
+            report = as_report(board)
+        else:
+            board, report = None, build_report(session, since=since, until=until)
+    if args.format == "html":
+        from bot.web.page import render_dashboard
+
+        title = "Customer experience report" + (f" ({args.channel})" if args.channel else "")
+        _write(render_dashboard(board, title=title), args.out)
+    elif args.format == "pdf":
+        from pathlib import Path
+
+        from bot.web.pdf import write_pdf
+
+        write_pdf(board, as_rows(report), Path(args.out))
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        _write(render(report, args.format) + "\n", args.out)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.storage.database import get_session_factory, migrate
+    from feedback.dashboard import Filters
+    from feedback.exports import export_csv
+
+    since, until = _period("export", args)
+    migrate(settings.database_url)
+    with get_session_factory(settings.database_url)() as session:
+        text = export_csv(args.kind, session, Filters(since=since, until=until, channel=args.channel))
+    _write(text, args.out)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.demo import DemoRefused, run_demo
+
+    if args.conversations < 1:
+        sys.exit("cxbot demo: --conversations must be at least 1")
+    if args.weeks < 1:
+        sys.exit("cxbot demo: --weeks must be at least 1")
+    model = _model(settings, train_if_needed=True)
+    try:
+        summary = asyncio.run(run_demo(settings, model, conversations=args.conversations, weeks=args.weeks,
+                                       seed=args.seed, force=args.force))
+    except DemoRefused as refused:
+        sys.exit(f"cxbot demo: {refused}")
+    print(summary.describe())
 
 
 def _staff_session(settings: Settings):
@@ -207,10 +279,30 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Survey scores and service numbers for a period, with formulas.")
     report.add_argument("--since", help="start, inclusive (YYYY-MM-DD; default 30 days before --until)")
     report.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
-    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    report.add_argument("--format", choices=("table", "json", "csv", "html", "pdf"), default="table",
+                        help="html: a printable page with charts; pdf: the same as a PDF file (needs --out)")
+    report.add_argument("--channel", help="only conversations of this channel (default: all)")
+    report.add_argument("--out", help="write to this file instead of the terminal")
     report.set_defaults(handler=cmd_report)
 
     _add_user_commands(commands)
+    export = commands.add_parser("export", help="CSV of survey responses, conversations or compensation",
+                                 description="One row per survey, conversation or compensation in the period (UTF-8 CSV with a header).")
+    export.add_argument("kind", choices=("surveys", "conversations", "compensation"))
+    export.add_argument("--since", help="start, inclusive (YYYY-MM-DD; default 30 days before --until)")
+    export.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
+    export.add_argument("--channel", help="only conversations of this channel (default: all)")
+    export.add_argument("--out", help="file to write (default: the terminal)")
+    export.set_defaults(handler=cmd_export)
+
+    demo = commands.add_parser("demo", help="fill a fresh database with simulated customers",
+                               description="Simulated customers talk to the real assistant (FAQs, complaints, surveys, "
+                                           "requests for a person), spread over the last weeks.")
+    demo.add_argument("--conversations", type=int, default=100, help="how many customers (default 100: a few minutes)")
+    demo.add_argument("--weeks", type=int, default=6, help="spread over this many weeks before now (default 6)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed: same personas and answers)")
+    demo.add_argument("--force", action="store_true", help="add to a database that already has conversations")
+    demo.set_defaults(handler=cmd_demo)
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

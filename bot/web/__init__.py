@@ -1,0 +1,1 @@
+"""Web pages for staff: the manager dashboard (mounted behind the staff console login)."""

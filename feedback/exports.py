@@ -1,0 +1,193 @@
+"""CSV exports for a period and channel: survey responses, conversations, compensation.
+
+The rows are chosen by the same rules as the dashboard (feedback/dashboard.py), so the numbers
+recomputed from a CSV equal the page's: surveys by offered_at, conversations by started_at,
+compensation by created_at (declined offers included here, with their status, but not counted
+on the dashboard). Times are ISO 8601 in UTC; money is in cents and in units.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import (
+    Compensation,
+    Conversation,
+    Direction,
+    HandoffRequest,
+    Message,
+    SurveyResponse,
+)
+from feedback.dashboard import (
+    FALLBACK_INTENTS,
+    Filters,
+    _chunks,
+    _in_period,
+    _with_channel,
+    aware,
+    conversation_topics,
+    not_understood,
+)
+
+KINDS = ("surveys", "conversations", "compensation")
+
+SURVEY_COLUMNS = (
+    "survey_id", "conversation_id", "conversation_public_id", "channel", "customer_id", "kind", "status",
+    "handled_by", "score", "answer", "comment", "comment_polarity", "offered_at", "answered_at",
+)
+CONVERSATION_COLUMNS = (
+    "conversation_id", "conversation_public_id", "channel", "customer_id", "state", "started_at",
+    "last_activity_at", "ended_at", "topic", "customer_messages", "scored_messages", "mean_polarity",
+    "negative_messages", "sentiment_rolling", "fallbacks", "nps", "ces", "ces_answer", "csat",
+    "surveys_offered", "surveys_answered", "handled_by", "escalation_reasons", "compensations",
+    "compensation_value_cents",
+)
+COMPENSATION_COLUMNS = (
+    "compensation_id", "code", "conversation_id", "channel", "customer_id", "kind", "category", "severity",
+    "amount_cents", "amount", "percent", "currency", "status", "decided_by", "created_at", "decided_at",
+)
+
+
+def _time(moment) -> str:
+    return "" if moment is None else aware(moment).isoformat()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def survey_rows(session: Session, filters: Filters) -> list[dict]:
+    query = _with_channel(
+        select(SurveyResponse, Conversation.public_id, Conversation.channel), filters, SurveyResponse.conversation_id
+    )
+    rows = session.execute(
+        query.where(_in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
+    ).all()
+    return [
+        {
+            "survey_id": s.id, "conversation_id": s.conversation_id, "conversation_public_id": public_id,
+            "channel": channel, "customer_id": s.customer_id, "kind": s.kind, "status": s.status,
+            "handled_by": s.handled_by, "score": s.score, "answer": s.answer, "comment": s.comment,
+            "comment_polarity": s.comment_polarity, "offered_at": _time(s.offered_at),
+            "answered_at": _time(s.answered_at),
+        }
+        for s, public_id, channel in rows
+    ]
+
+
+def compensation_rows(session: Session, filters: Filters) -> list[dict]:
+    query = _with_channel(select(Compensation, Conversation.channel), filters, Compensation.conversation_id)
+    rows = session.execute(
+        query.where(_in_period(Compensation.created_at, filters)).order_by(Compensation.id)
+    ).all()
+    return [
+        {
+            "compensation_id": c.id, "code": c.code, "conversation_id": c.conversation_id, "channel": channel,
+            "customer_id": c.customer_id, "kind": c.kind, "category": c.category, "severity": c.severity,
+            "amount_cents": c.amount_cents,
+            "amount": None if c.amount_cents is None else f"{c.amount_cents / 100:.2f}",
+            "percent": c.percent, "currency": c.currency, "status": c.status, "decided_by": c.decided_by,
+            "created_at": _time(c.created_at), "decided_at": _time(c.decided_at),
+        }
+        for c, channel in rows
+    ]
+
+
+def conversation_rows(session: Session, filters: Filters, ids: Optional[Iterable[int]] = None) -> list[dict]:
+    """Conversations started in the period (or exactly `ids`, for a drill-down), with their scores,
+    sentiment, escalations and compensation. Scores: the conversation's last answered survey of each kind."""
+    query = select(Conversation)
+    if ids is not None:
+        query = query.where(Conversation.id.in_(sorted(set(ids)) or [-1]))
+    else:
+        query = query.where(_in_period(Conversation.started_at, filters))
+        if filters.channel:
+            query = query.where(Conversation.channel == filters.channel)
+    conversations = list(session.execute(query.order_by(Conversation.id)).scalars())
+    conversation_ids = [c.id for c in conversations]
+    messages, surveys, handoffs, compensations = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    fallbacks: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(conversation_ids):
+        candidates = []
+        for message_id, cid, polarity, intent, text in session.execute(
+            select(Message.id, Message.conversation_id, Message.polarity, Message.intent, Message.text).where(
+                Message.conversation_id.in_(chunk), Message.direction == Direction.CUSTOMER.value
+            )
+        ):
+            messages[cid].append(polarity)
+            if intent in FALLBACK_INTENTS:
+                candidates.append((message_id, cid, text))
+        for _, cid, _ in not_understood(session, candidates):
+            fallbacks[cid] += 1
+        for survey in session.execute(
+            select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk)).order_by(SurveyResponse.id)
+        ).scalars():
+            surveys[survey.conversation_id].append(survey)
+        for cid, reason in session.execute(
+            select(HandoffRequest.conversation_id, HandoffRequest.reason)
+            .where(HandoffRequest.conversation_id.in_(chunk)).order_by(HandoffRequest.id)
+        ):
+            handoffs[cid].append(reason)
+        for compensation in session.execute(
+            select(Compensation).where(Compensation.conversation_id.in_(chunk), Compensation.status != "declined")
+        ).scalars():
+            compensations[compensation.conversation_id].append(compensation)
+    topics = conversation_topics(session, conversation_ids)
+    rows = []
+    for c in conversations:
+        scored = [p for p in messages[c.id] if p is not None]
+        answered = {s.kind: s for s in surveys[c.id] if s.status == "answered"}  # the last one wins
+        rows.append({
+            "conversation_id": c.id, "conversation_public_id": c.public_id, "channel": c.channel,
+            "customer_id": c.customer_id, "state": c.state, "started_at": _time(c.started_at),
+            "last_activity_at": _time(c.last_activity_at), "ended_at": _time(c.ended_at), "topic": topics[c.id],
+            "customer_messages": len(messages[c.id]), "scored_messages": len(scored),
+            "mean_polarity": sum(scored) / len(scored) if scored else None,
+            "negative_messages": sum(p < 0 for p in scored),
+            "sentiment_rolling": c.sentiment_rolling,
+            "fallbacks": fallbacks[c.id],
+            "nps": answered["nps"].score if "nps" in answered else None,
+            "ces": answered["ces"].score if "ces" in answered else None,
+            "ces_answer": answered["ces"].answer if "ces" in answered else None,
+            "csat": answered["csat"].score if "csat" in answered else None,
+            "surveys_offered": len(surveys[c.id]),
+            "surveys_answered": sum(s.status == "answered" for s in surveys[c.id]),
+            "handled_by": ";".join(sorted({s.handled_by for s in surveys[c.id]})),
+            "escalation_reasons": ";".join(handoffs[c.id]),
+            "compensations": len(compensations[c.id]),
+            "compensation_value_cents": sum(x.amount_cents or 0 for x in compensations[c.id]),
+        })
+    return rows
+
+
+def rows_for(kind: str, session: Session, filters: Filters) -> tuple[tuple[str, ...], list[dict]]:
+    if kind == "surveys":
+        return SURVEY_COLUMNS, survey_rows(session, filters)
+    if kind == "conversations":
+        return CONVERSATION_COLUMNS, conversation_rows(session, filters)
+    if kind == "compensation":
+        return COMPENSATION_COLUMNS, compensation_rows(session, filters)
+    raise ValueError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def to_csv(columns: tuple[str, ...], rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[column]) for column in columns])
+    return out.getvalue()
+
+
+def export_csv(kind: str, session: Session, filters: Filters) -> str:
+    return to_csv(*rows_for(kind, session, filters))
