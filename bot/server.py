@@ -18,6 +18,7 @@ from bot.desk import console
 from bot.router import ConversationRouter
 from bot.settings import Settings
 from bot.storage.database import get_session_factory, migrate
+from bot.web import dashboard
 from feedback.sentiment import default_scorer
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,8 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     rest.add_routes(app)
     widget.add_routes(app)
     console.add_routes(app, settings)
+    # The manager dashboard, behind the console's login (manager and admin roles).
+    dashboard.add_routes(app, console.guard)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks: Telegram starts once the assistant has loaded.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.channels.base import ChannelRegistry
 from bot.desk import auth, console
+from bot.web import dashboard
 from bot.handoff import escalate, escalation_rules
 from bot.messages import InboundMessage, OutboundMessage
 from bot.router import AssistantReply, ConversationRouter
@@ -82,6 +83,7 @@ async def desk_app(session_factory, database_url, tmp_path):
     channel = RecordingChannel()
     app["channels"].register(channel)
     console.add_routes(app, settings)
+    dashboard.add_routes(app, console.guard)  # as bot/server.py mounts it
     assistant = DeskAssistant(session_factory)
     router = ConversationRouter(session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer())
     app["state"].router = router
@@ -199,6 +201,19 @@ async def test_state_changing_requests_without_the_csrf_token_are_refused(desk_a
     assert response.status == 303
     # Logging out is a POST too.
     assert (await ana.post("/desk/logout", csrf=None)).status == 403
+
+
+async def test_the_manager_dashboard_is_behind_the_console_login(desk_app):
+    anonymous = await desk_app.get("/dashboard", headers={"Accept": "text/html"}, allow_redirects=False)
+    assert anonymous.status == 303 and anonymous.headers["Location"] == "/desk/login"
+    export = await desk_app.get("/dashboard/export/surveys.csv", allow_redirects=False)
+    assert export.status == 401
+    agent, manager, admin = [await signed_in(desk_app, name) for name in ("ana", "mia", "root")]
+    assert (await agent.get("/dashboard")).status == 403
+    assert (await agent.get("/dashboard/export/surveys.csv")).status == 403
+    page = await manager.get("/dashboard")
+    assert page.status == 200 and "<svg" in await page.text()
+    assert (await admin.get("/dashboard/export/compensation.csv")).status == 200
 
 
 async def test_login_sets_a_secure_http_only_strict_cookie_and_logout_ends_it(desk_app):

@@ -164,6 +164,20 @@ def requires(role: str) -> Callable[[Handler], Callable[[web.Request], Awaitable
     return wrap
 
 
+def guard(roles: tuple[str, ...]):
+    """The console's sign-in, role and CSRF checks for pages that live elsewhere (the manager
+    dashboard): a handler taking only the request, open to the least of `roles` and above."""
+    least = min(roles, key=lambda role: auth.RANK[role])
+
+    def decorate(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+        async def with_staff(request: web.Request, _staff: Staff) -> web.StreamResponse:
+            return await handler(request)
+
+        return requires(least)(functools.wraps(handler)(with_staff))
+
+    return decorate
+
+
 def _int(request: web.Request, name: str) -> int:
     try:
         return int(request.match_info[name])
