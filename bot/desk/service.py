@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Optional, Protocol, Sequence, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelRegistry
@@ -235,14 +236,22 @@ class Desk:
     # --- the router's listener ---
 
     async def on_escalated(self, conversation_id: int) -> None:
-        def find(session: Session) -> Optional[int]:
-            handoff = handoffs.active_request(session, conversation_id)
-            return handoff.id if handoff is not None else None
+        """A request was queued, or (the customer said "never mind") left the queue."""
 
-        handoff_id = await self._db(find)
-        self.events.publish("queue")
+        def find(session: Session) -> tuple[Optional[int], bool]:
+            handoff = handoffs.active_request(session, conversation_id)
+            if handoff is not None:
+                return handoff.id, True
+            latest = session.execute(
+                select(HandoffRequest.id).where(HandoffRequest.conversation_id == conversation_id)
+                .order_by(HandoffRequest.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            return latest, False
+
+        handoff_id, queued = await self._db(find)
+        self._changed(conversation_id)
         if handoff_id is not None:
-            await self._notify("announce", handoff_id)
+            await self._notify("announce" if queued else "handoff_changed", handoff_id)
 
     async def on_customer_message(self, conversation_id: int, message_id: int, state: str) -> None:
         self._changed(conversation_id)
@@ -283,6 +292,7 @@ class Desk:
             if told:
                 timed_out.append(handoff_id)
                 self._changed(conversation_id)
+                await self._notify("handoff_changed", handoff_id)
         return timed_out
 
     def start(self) -> None:
