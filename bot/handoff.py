@@ -33,6 +33,10 @@ from bot.storage.models import (
 )
 from feedback.escalation import EscalationRules, handoff_message, is_open, load_rules, sentiment_trigger
 
+# What the staff desk sends the assistant when a person hands a conversation back: the bot
+# then offers a CES survey (the rule is in stories/surveys.yml).
+HAND_BACK_PAYLOAD = "/handoff_resolved"
+
 REASONS = (
     "customer_request", "repeated_fallback", "negative_sentiment", "very_negative_message",
     "nps_detractor", "difficult_ces", "compensation_approval", "compensation_cap",
@@ -120,7 +124,12 @@ def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
 
 
 def escalate_on_sentiment(
-    session: Session, conversation_id: int, *, intent: Optional[str], rules: Optional[EscalationRules] = None
+    session: Session,
+    conversation_id: int,
+    *,
+    intent: Optional[str],
+    text: str = "",
+    rules: Optional[EscalationRules] = None,
 ) -> Optional[Handoff]:
     """After the bot answered: hand an unhappy customer to a person, unless the bot is already
     handling the unhappiness (a complaint being recovered) or a person already has it."""
@@ -130,7 +139,7 @@ def escalate_on_sentiment(
         return None
     if (intent or "").startswith("complain_") or _recovery_in_progress(session, conversation_id):
         return None
-    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window))
+    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window), text)
     if reason is None:
         return None
     handoff = escalate(session, conversation, reason=reason, rules=rules)

@@ -172,7 +172,7 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        replies, state = await asyncio.to_thread(self._store_replies, stored, reply, sentiment is not None)
+        replies, state = await asyncio.to_thread(self._store_replies, stored, reply, text if sentiment else None)
         if state != ConversationState.BOT.value:
             # This turn asked for a person (an action, a mood, a compensation to approve).
             await self._tell_listener("on_escalated", stored.conversation_id)
@@ -258,13 +258,14 @@ class ConversationRouter:
 
         return await asyncio.to_thread(lookup)
 
-    def _store_replies(self, stored, reply: AssistantReply, scored: bool) -> tuple[list[OutboundMessage], str]:
+    def _store_replies(self, stored, reply: AssistantReply, scored_text: Optional[str]
+                       ) -> tuple[list[OutboundMessage], str]:
         """Store the bot's replies and, after a scored message, check whether the customer's mood
         calls for a person; the handoff notice is stored and sent with the replies."""
         messages = list(reply.messages)
         with self._sessions.begin() as session:
-            if scored:
-                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent)
+            if scored_text is not None:
+                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
                 if handoff is not None:
                     messages.append(OutboundMessage(text=handoff.message))
             replies = conversations.record_replies(

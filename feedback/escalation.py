@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -27,6 +29,7 @@ class EscalationRules:
     sentiment_window: int
     rolling_below: float
     single_at_or_below: float
+    anger_cues: tuple[str, ...]
     fallbacks_in_a_row: int
     nps_detractor_at_or_below: int
     ces_escalate: frozenset[str]
@@ -59,7 +62,8 @@ def load_rules(path: Path) -> EscalationRules:
     return EscalationRules(
         sentiment_window=int(sentiment.get("window", 3)),
         rolling_below=float(sentiment.get("rolling_below", -0.35)),
-        single_at_or_below=float(sentiment.get("single_at_or_below", -0.75)),
+        single_at_or_below=float(sentiment.get("single_at_or_below", -0.9)),
+        anger_cues=tuple(str(c).lower() for c in sentiment.get("anger_cues") or ()),
         fallbacks_in_a_row=int(data.get("fallbacks_in_a_row", 2)),
         nps_detractor_at_or_below=int(data.get("nps_detractor_at_or_below", 6)),
         ces_escalate=frozenset(data.get("ces_escalate") or ()),
@@ -69,10 +73,26 @@ def load_rules(path: Path) -> EscalationRules:
     )
 
 
-def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float]) -> Optional[str]:
+NEGATIONS = ("not", "never", "no", "isn't", "wasn't", "aren't", "i'm not")
+
+
+def angry(rules: EscalationRules, text: str) -> bool:
+    """A word of anger in the message, not negated ("not angry" is not anger)."""
+    cleaned = " " + re.sub(r"[^\w' ]+", " ", text.lower().replace("’", "'")) + " "
+    for cue in rules.anger_cues:
+        for match in re.finditer(rf" {re.escape(cue)} ", cleaned):
+            before = cleaned[: match.start()].split()
+            if not before or before[-1] not in NEGATIONS:
+                return True
+    return False
+
+
+def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float], latest_text: str = "") -> Optional[str]:
     """The reason to escalate on the customer's scored messages (oldest first), or None."""
     if not polarities:
         return None
+    if angry(rules, latest_text):
+        return "very_negative_message"
     if polarities[-1] <= rules.single_at_or_below:
         return "very_negative_message"
     recent = polarities[-rules.sentiment_window:]

@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback.escalation import is_open, load_rules, next_opening, sentiment_trigger, survey_trigger
+from feedback.escalation import (
+    handoff_message,
+    is_open,
+    load_rules,
+    next_opening,
+    sentiment_trigger,
+    survey_trigger,
+)
 from tests.conftest import PROJECT_DIR
 
 RULES = load_rules(PROJECT_DIR / "content" / "escalation.yml")
@@ -15,8 +22,9 @@ RULES = load_rules(PROJECT_DIR / "content" / "escalation.yml")
     [
         ([], None),
         ([0.2, 0.1], None),
-        ([-0.8], "very_negative_message"),
-        ([0.5, 0.3, -0.75], "very_negative_message"),
+        ([-0.95], "very_negative_message"),
+        ([-0.8], None),  # a plain complaint: the recovery flow handles it
+        ([0.5, 0.3, -0.9], "very_negative_message"),
         ([-0.4, -0.5, -0.3], "negative_sentiment"),
         ([-0.4, -0.5], None),  # not enough messages for the rolling mean yet
         ([-0.9, 0.0, 0.0, 0.0], None),  # an old outburst, calm since
@@ -66,3 +74,30 @@ def test_mistakes_in_hours_are_named(tmp_path, yaml_text, message):
     path.write_text(yaml_text)
     with pytest.raises(ValueError, match=message):
         load_rules(path)
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc), "open"),  # Thursday 11:00 in Berlin
+        (datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc), "today at 09:00 (Europe/Berlin time)"),
+        (datetime(2026, 11, 26, 20, 0, tzinfo=timezone.utc), "tomorrow at 09:00 (Europe/Berlin time)"),
+        (datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc), "on Monday at 09:00 (Europe/Berlin time)"),
+    ],
+)
+def test_the_customer_is_told_honestly_when_someone_answers(moment, expected):
+    message = handoff_message(RULES, moment)
+    if expected == "open":
+        assert message == RULES.messages["open"]
+    else:
+        assert message == RULES.messages["closed"].format(when=expected)
+    assert handoff_message(RULES, moment, already=True) == RULES.messages["already"]
+
+
+@pytest.mark.parametrize(
+    "text, escalated",
+    [("I am so angry right now", True), ("this is unacceptable!", True), ("Fed up with this", True),
+     ("where is my order", False), ("not angry, just curious", False), ("I'm angry and not happy", True), ("the scampi was great", False)],
+)
+def test_words_of_anger_escalate_one_message(text, escalated):
+    assert (sentiment_trigger(RULES, [-0.1], text) == "very_negative_message") == escalated

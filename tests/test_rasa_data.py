@@ -11,7 +11,7 @@ from tests.conftest import PROJECT_DIR
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 ACTIONS_SOURCE = "\n".join(
-    p.read_text() for folder in ("bot/actions", "feedback") for p in (PROJECT_DIR / folder).glob("*.py")
+    p.read_text() for folder in ("bot", "feedback") for p in (PROJECT_DIR / folder).rglob("*.py")
 )
 CONFIG_SOURCE = (PROJECT_DIR / "config.yml").read_text()
 DOMAIN_SOURCE = "\n".join(p.read_text() for p in (PROJECT_DIR / "domain").glob("*.yml"))

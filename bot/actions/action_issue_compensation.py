@@ -6,9 +6,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.content import compensation_policy, recovery_content
 from bot.actions.db import transaction
-from bot.conversations import conversation_by_public_id
+from bot.actions.offer_answer import open_offer
 from bot.handoff import escalate
-from bot.storage.models import Compensation, CompensationStatus, RecoveryStatus
+from bot.storage.models import CompensationStatus, RecoveryStatus
 from feedback import compensation, recovery
 
 
@@ -23,16 +23,8 @@ class ActionIssueCompensation(Action):
     ) -> list[EventType]:
         content, policy = recovery_content(), compensation_policy()
         with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
-            case = recovery.latest_offer_case(session, conversation.id)
+            conversation, case = open_offer(session, tracker, dispatcher)
             if case is None:
-                dispatcher.utter_message(response="utter_no_open_offer")
-                return []
-            if case.compensation_id is not None:
-                row = session.get(Compensation, case.compensation_id)
-                dispatcher.utter_message(
-                    text=content.message("already_issued", offer=recovery.describe_compensation(content, row), code=row.code)
-                )
                 return []
             result = compensation.issue(
                 session,

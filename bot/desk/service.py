@@ -23,7 +23,7 @@ from bot.desk import compensations, handoffs
 from bot.desk.content import DeskContent
 from bot.desk.events import DeskEvents
 from bot.desk.handoffs import Outcome, TransitionRefused, customer_address
-from bot.handoff import escalation_rules
+from bot.handoff import HAND_BACK_PAYLOAD, escalation_rules
 from bot.messages import OutboundMessage
 from bot.router import ConversationRouter
 from bot.storage.models import (
@@ -39,7 +39,6 @@ from feedback.recovery import RecoveryContent
 
 logger = logging.getLogger(__name__)
 
-HANDED_BACK = "/handoff_resolved"  # the intent that makes the bot offer a CES survey
 TIMEOUT_CHECK_SECONDS = 30
 MAX_NOTE_CHARS = 4000
 
@@ -189,7 +188,7 @@ class Desk:
 
             outcome, handled_by = await self._db(work)
             await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
-            bot_replies = await self.router.resume_with_bot(conversation_id, HANDED_BACK, handled_by=handled_by)
+            bot_replies = await self.router.resume_with_bot(conversation_id, HAND_BACK_PAYLOAD, handled_by=handled_by)
             await self._deliver(outcome.channel, outcome.sender_id, from_bot(bot_replies))
         self._changed(conversation_id)
         await self._notify("handoff_changed", handoff_id)
