@@ -135,6 +135,10 @@ async def _on_cleanup(app: web.Application) -> None:
     loader: asyncio.Task = app["loader"]
     if not loader.done():
         loader.cancel()
+
+
+async def _stop_desk(app: web.Application) -> None:
+    # On shutdown, not cleanup: aiohttp waits for running tasks before it cleans up.
     desk = app["state"].desk
     if desk is not None:
         desk.stop()
@@ -152,6 +156,7 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     # The manager dashboard, behind the console's login (manager and admin roles).
     dashboard.add_routes(app, console.guard)
     app.on_startup.append(_on_startup)
+    app.on_shutdown.append(_stop_desk)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks: Telegram starts once the assistant has loaded.
     telegram.setup(app, settings)

@@ -309,7 +309,12 @@ async def test_claim_reply_customer_writes_resolve_hands_back_with_ces(desk_app,
     channel = desk_app.channel
     ana, ben = await signed_in(desk_app, "ana"), await signed_in(desk_app, "ben")
 
+    page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
+    assert "Claim" in page and "Send" not in page  # nobody has it yet: no reply box
     assert (await ana.post(f"/desk/handoffs/{handoff_id}/claim")).status == 303
+    page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
+    # Canned replies from content/canned_replies.yml, ready to drop into the reply box.
+    assert 'data-canned="Hi, thanks for waiting.' in page and ">Greeting</button>" in page
     taken = await ben.post(f"/desk/handoffs/{handoff_id}/claim")
     assert taken.status == 409 and "Ana already has this conversation" in await taken.text()
     assert channel.texts("visitor-1") == ["A team member (Ana) has joined"]
@@ -412,3 +417,22 @@ async def test_a_manager_approves_a_pending_compensation_and_the_customer_is_tol
         assert session.execute(select(RecoveryCase.status)).scalar_one() == "recovered"
     told = desk_app.channel.texts("visitor-1")[-1]
     assert "approved" in told and "CX-TESTCODE" in told
+
+
+async def test_a_manager_declines_and_the_customer_is_told(desk_app, session_factory):
+    conversation_id, _ = await customer_waiting(desk_app)
+    with session_factory.begin() as session:
+        conversation = session.get(Conversation, conversation_id)
+        comp = Compensation(code="CX-DECLINED", conversation_id=conversation_id, customer_id=conversation.customer_id,
+                            kind="partial_refund", amount_cents=5000, currency="EUR", category="other",
+                            severity="high", reason="x", status="pending_approval", idempotency_key="case-2")
+        session.add(comp)
+        session.flush()
+        comp_id = comp.id
+    manager = await signed_in(desk_app, "mia")
+    assert (await manager.post(f"/desk/compensations/{comp_id}/decline")).status == 303
+    with session_factory() as session:
+        row = session.get(Compensation, comp_id)
+        assert (row.status, row.decided_by) == ("declined", "mia")
+    told = desk_app.channel.texts("visitor-1")[-1]
+    assert "can't offer" in told and "CX-DECLINED" in told

@@ -346,3 +346,43 @@ def test_the_state_machine_holds_for_any_sequence_of_actions(tmp_path):
         settings=settings(max_examples=60, stateful_step_count=25, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow]),
     )
+
+
+def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory, staff):
+    from bot.desk.content import DEFAULT_MESSAGES
+    from bot.desk.estimate import estimate_text
+
+    now = utcnow()
+    with session_factory.begin() as session:
+        first = HandoffRequest(conversation_id=add_conversation(session, "e1").id, reason="customer_request",
+                               status="open", created_at=now)
+        session.add(first)
+        session.flush()
+        assert estimate_text(session, first, DEFAULT_MESSAGES, now) == "You're next in line."
+        # Two earlier requests were claimed after 4 and 6 minutes: the median is 5.
+        for minutes, name in ((4, "e2"), (6, "e3")):
+            session.add(HandoffRequest(conversation_id=add_conversation(session, name).id, reason="customer_request",
+                                       status="resolved", created_at=now - timedelta(minutes=30),
+                                       claimed_at=now - timedelta(minutes=30 - minutes)))
+        second = HandoffRequest(conversation_id=add_conversation(session, "e4").id, reason="customer_request",
+                                status="open", created_at=now)
+        session.add(second)
+        session.flush()
+        assert estimate_text(session, first, DEFAULT_MESSAGES, now) == "You're next in line. The wait is usually about 5 minutes."
+        assert estimate_text(session, second, DEFAULT_MESSAGES, now) == (
+            "There is 1 person ahead of you; the wait is usually about 10 minutes.")
+
+
+def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
+    from datetime import datetime, timezone
+
+    from bot.handoff import escalation_rules
+    from feedback.escalation import next_opening
+
+    rules = escalation_rules()
+    day = next_opening(rules, utcnow())
+    at = (datetime.combine(day.date(), rules.hours[day.weekday()][0], tzinfo=rules.timezone)
+          + timedelta(hours=1)).astimezone(timezone.utc)
+    with session_factory.begin() as session:
+        told = escalate(session, add_conversation(session, "h1"), reason="customer_request", now=at)
+    assert told.message == f"{rules.messages['open']} You're next in line."

@@ -5,15 +5,17 @@ chat is told, a linked staff member claims and answers from Telegram and hands b
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 import pytest
+import requests
 import yaml
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
-from tests.desk_helpers import add_staff
+from tests.desk_helpers import PASSWORD, add_staff
 from tests.e2e_server import RunningServer
 from tests.fake_telegram import TOKEN, FakeTelegram, text_update
 
@@ -164,3 +166,60 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     assert handoff.status == "resolved"
     assert db.execute(select(SurveyResponse.handled_by).where(
         SurveyResponse.conversation_id == handoff.conversation_id)).scalar_one() == "ana"
+
+
+def test_never_mind_while_queued_cancels_and_the_staff_post_says_so(server, telegram, db):
+    customer = 7302
+    before = len(telegram.sent_to(STAFF_CHAT))
+    customer_says(telegram, customer, "/human")
+    announcement = telegram.wait_for(lambda: telegram.sent_to(STAFF_CHAT)[before:])[0]
+    assert announcement.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Claim"
+    customer_says(telegram, customer, "never mind, I found it")
+    telegram.wait_for(lambda: "No problem, I've cancelled your request for a person."
+                      in " ".join(texts(telegram.sent_to(customer))))
+    edits = telegram.wait_for(lambda: [c for c in telegram.calls_to("editMessageText")
+                                       if c.params["message_id"] == announcement.result["message_id"]])
+    assert edits[-1].params["text"].endswith("Cancelled by the customer")
+    staff_taps_claim(telegram, ANA_TELEGRAM, "Ana", announcement, "q-late")
+    assert query_answer(telegram, "q-late") == "this request is cancelled"
+    db.expire_all()
+    conversation = db.execute(select(Conversation).join(Customer).where(
+        Customer.external_id == str(customer))).scalar_one()
+    assert conversation.state == "bot"
+
+
+def console_session(server: RunningServer, username: str) -> tuple[requests.Session, str, str]:
+    """A console sign-in over plain HTTP: the Secure cookie is passed by hand, as a browser on
+    localhost would send it."""
+    browser = requests.Session()
+    page = browser.get(f"{server.url}/desk/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    signed = browser.post(f"{server.url}/desk/login", allow_redirects=False,
+                          data={"csrf_token": token, "username": username, "password": PASSWORD},
+                          headers={"Cookie": f"cxdesk_login={token}"})
+    assert signed.status_code == 303, signed.text
+    cookie = f"cxdesk_session={signed.cookies['cxdesk_session']}"
+    queue = browser.get(f"{server.url}/desk", headers={"Cookie": cookie})
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', queue.text).group(1)
+    return browser, cookie, csrf
+
+
+def test_a_telegram_customer_answered_from_the_console(server, telegram, db):
+    customer = 7303
+    customer_says(telegram, customer, "/human")
+    telegram.wait_for(lambda: any("person from our team" in t for t in texts(telegram.sent_to(customer))))
+    db.expire_all()
+    handoff = db.execute(select(HandoffRequest).join(Conversation).join(Customer).where(
+        Customer.external_id == str(customer))).scalars().all()[-1]
+    browser, cookie, csrf = console_session(server, "ana")
+
+    def post(path: str, **data):
+        return browser.post(f"{server.url}{path}", data={"csrf_token": csrf, **data},
+                            headers={"Cookie": cookie}, allow_redirects=False)
+
+    assert post(f"/desk/handoffs/{handoff.id}/claim").status_code == 303
+    assert post(f"/desk/handoffs/{handoff.id}/reply", text="Ana from the console here.").status_code == 303
+    telegram.wait_for(lambda: texts(telegram.sent_to(customer))[-2:] == [
+        "A team member (Ana) has joined", "Ana from the console here."])
+    assert post(f"/desk/handoffs/{handoff.id}/resolve").status_code == 303
+    telegram.wait_for(lambda: texts(telegram.sent_to(customer))[-2:] == ["A team member (Ana) has left", CES_QUESTION])

@@ -144,7 +144,7 @@ class TelegramChannel:
             logger.error("telegram: not started, the assistant did not load")
             return
         self.router = router
-        desk = app["state"].desk
+        desk = getattr(app["state"], "desk", None)
         if desk is not None:
             self.staff.desk = desk
             desk.notifiers.append(self.staff)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Optional, Protocol, Sequence, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelRegistry
@@ -22,7 +23,7 @@ from bot.desk import compensations, handoffs
 from bot.desk.content import DeskContent
 from bot.desk.events import DeskEvents
 from bot.desk.handoffs import Outcome, TransitionRefused, customer_address
-from bot.handoff import escalation_rules
+from bot.handoff import HAND_BACK_PAYLOAD, escalation_rules
 from bot.messages import OutboundMessage
 from bot.router import ConversationRouter
 from bot.storage.models import (
@@ -38,7 +39,6 @@ from feedback.recovery import RecoveryContent
 
 logger = logging.getLogger(__name__)
 
-HANDED_BACK = "/handoff_resolved"  # the intent that makes the bot offer a CES survey
 TIMEOUT_CHECK_SECONDS = 30
 MAX_NOTE_CHARS = 4000
 
@@ -188,7 +188,7 @@ class Desk:
 
             outcome, handled_by = await self._db(work)
             await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
-            bot_replies = await self.router.resume_with_bot(conversation_id, HANDED_BACK, handled_by=handled_by)
+            bot_replies = await self.router.resume_with_bot(conversation_id, HAND_BACK_PAYLOAD, handled_by=handled_by)
             await self._deliver(outcome.channel, outcome.sender_id, from_bot(bot_replies))
         self._changed(conversation_id)
         await self._notify("handoff_changed", handoff_id)
@@ -235,14 +235,22 @@ class Desk:
     # --- the router's listener ---
 
     async def on_escalated(self, conversation_id: int) -> None:
-        def find(session: Session) -> Optional[int]:
-            handoff = handoffs.active_request(session, conversation_id)
-            return handoff.id if handoff is not None else None
+        """A request was queued, or (the customer said "never mind") left the queue."""
 
-        handoff_id = await self._db(find)
-        self.events.publish("queue")
+        def find(session: Session) -> tuple[Optional[int], bool]:
+            handoff = handoffs.active_request(session, conversation_id)
+            if handoff is not None:
+                return handoff.id, True
+            latest = session.execute(
+                select(HandoffRequest.id).where(HandoffRequest.conversation_id == conversation_id)
+                .order_by(HandoffRequest.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            return latest, False
+
+        handoff_id, queued = await self._db(find)
+        self._changed(conversation_id)
         if handoff_id is not None:
-            await self._notify("announce", handoff_id)
+            await self._notify("announce" if queued else "handoff_changed", handoff_id)
 
     async def on_customer_message(self, conversation_id: int, message_id: int, state: str) -> None:
         self._changed(conversation_id)
@@ -283,6 +291,7 @@ class Desk:
             if told:
                 timed_out.append(handoff_id)
                 self._changed(conversation_id)
+                await self._notify("handoff_changed", handoff_id)
         return timed_out
 
     def start(self) -> None:
