@@ -11,8 +11,10 @@ handoffs, compensation, recovery cases, FAQ feedback, the customer) is shifted b
 offset. Durations inside a conversation stay as they were. Rasa's own tracker events keep
 their real times; the dashboard does not read them.
 
-Escalated conversations stay in the queue ("awaiting_human"): the staff desk that would let a
-demo staff member handle them is not part of this module yet.
+Escalated conversations are handled by a demo staff member ("Sam", user `demo-staff`, who can't
+sign in: the password is random and not shown) through the real staff desk: most are claimed,
+answered and handed back, after which the bot asks CES and the simulated customer answers; a few
+are left waiting, as in a real queue.
 """
 
 from __future__ import annotations
@@ -259,8 +261,56 @@ def _is_empty(session_factory) -> bool:
         return session.execute(select(func.count()).select_from(Conversation)).scalar_one() == 0
 
 
+DEMO_STAFF = ("demo-staff", "Sam")
+STAFF_REPLIES = (
+    "Hi, I'm Sam from the team. I've looked into this and sorted it out for you; sorry for the trouble.",
+    "Thanks for waiting. I've checked your order and fixed it on our side.",
+    "I'm sorry about this. I've escalated it with our warehouse and you'll hear from us today.",
+)
+LEFT_WAITING = 0.2  # share of escalations the demo staff member doesn't get to
+
+
+def demo_staff_id(session_factory) -> int:
+    from bot.desk import auth
+
+    with session_factory.begin() as session:
+        user = auth.find_user(session, DEMO_STAFF[0])
+        if user is None:
+            user = auth.add_user(session, username=DEMO_STAFF[0], display_name=DEMO_STAFF[1],
+                                 password=secrets.token_urlsafe(24), role="agent")
+        return user.id
+
+
+async def handle_escalation(desk, session_factory, staff_id: int, rng: random.Random, router, persona,
+                            inbound: dict, *, leave_waiting: bool = False) -> None:
+    """The demo staff member claims a waiting conversation, answers, and hands it back; the
+    customer then answers the bot's CES question like any survey."""
+    with session_factory() as session:
+        handoff = session.execute(
+            select(HandoffRequest).join(Conversation).join(Customer).where(
+                Customer.channel == inbound["channel"], Customer.external_id == inbound["sender_id"],
+                HandoffRequest.status == "open",
+            )
+        ).scalars().first()
+    if handoff is None or leave_waiting:
+        return
+    await desk.claim(handoff.id, staff_id)
+    await desk.reply(handoff.id, staff_id, rng.choice(STAFF_REPLIES))
+    outcome = await desk.resolve(handoff.id, staff_id)
+    replies = [m for m in outcome.messages if m.buttons]
+    message = next_message(rng, persona, replies) if replies else None
+    for _turn in range(3):
+        if message is None:
+            break
+        try:
+            replies = await router.handle(InboundMessage(text=message, **inbound))
+        except InvalidMessage:
+            break
+        message = next_message(rng, persona, replies)
+
+
 async def simulate(router, session_factory, *, conversations: int, weeks: int, seed: int,
-                   now: Optional[datetime] = None, progress_bar: bool = True) -> DemoSummary:
+                   now: Optional[datetime] = None, progress_bar: bool = True, desk=None) -> DemoSummary:
     """Run `conversations` simulated customers through `router`, then spread them over `weeks`."""
     from tqdm import tqdm
 
@@ -272,6 +322,7 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
                      for _ in range(conversations))
     run = secrets.token_hex(3)
     personas: Counter = Counter()
+    staff_id = demo_staff_id(session_factory) if desk is not None else None
     bar = tqdm(total=conversations, unit="conversation", desc="demo", disable=not progress_bar)
     try:
         for number, moment in enumerate(moments):
@@ -288,6 +339,11 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
                 except InvalidMessage:
                     break
                 message = next_message(rng, persona, replies)
+            if desk is not None:
+                # The first customers (one of each persona) are always handled, so any demo shows it.
+                leave = number >= 6 and rng.random() < LEFT_WAITING
+                await handle_escalation(desk, session_factory, staff_id, rng, router, persona, inbound,
+                                        leave_waiting=leave)
             with session_factory.begin() as session:
                 conversation_ids = session.execute(
                     select(Conversation.id).join(Customer).where(
@@ -310,7 +366,8 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
 async def run_demo(settings: Settings, model_path: Path, *, conversations: int, weeks: int, seed: int,
                    force: bool = False) -> DemoSummary:
     from bot.assistant import RasaAssistant
-    from bot.server import build_router
+    from bot.channels.base import ChannelRegistry
+    from bot.server import build_desk, build_router
 
     await asyncio.to_thread(migrate, settings.database_url)
     session_factory = get_session_factory(settings.database_url)
@@ -320,4 +377,7 @@ async def run_demo(settings: Settings, model_path: Path, *, conversations: int, 
     print("Loading the assistant...", flush=True)
     assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
     router = build_router(settings, assistant)
-    return await simulate(router, session_factory, conversations=conversations, weeks=weeks, seed=seed)
+    # The real staff desk, without channels to push to (demo customers read nothing) and without
+    # its queue-timeout task.
+    desk = build_desk(settings, router, ChannelRegistry())
+    return await simulate(router, session_factory, conversations=conversations, weeks=weeks, seed=seed, desk=desk)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from bot.demo import STAFF_REPLIES
 from bot.storage.models import Compensation, Conversation, HandoffRequest, Message, SurveyResponse
 from feedback.dashboard import Filters, aware, build_dashboard
 
@@ -40,6 +41,11 @@ def test_a_short_demo_fills_an_empty_database_through_the_real_pipeline(model_pa
         assert surveys and {s.kind for s in surveys} >= {"ces"}
         assert any(c.status in ("issued", "pending_approval") for c in compensations)
         assert any(h.reason == "customer_request" for h in handoffs)
+        # The demo staff member handled escalations through the real desk: claimed, answered, handed back.
+        handled = [h for h in handoffs if h.status == "resolved"]
+        assert handled and all(h.claimed_at is not None for h in handled)
+        agent_texts = session.execute(select(Message.text).where(Message.direction == "agent")).scalars().all()
+        assert any(text in STAFF_REPLIES for text in agent_texts)
         # Moved into the past: each conversation keeps its minutes, the six spread over days.
         starts = [aware(c.started_at) for c in conversations]
         assert all(started - timedelta(weeks=3) <= at <= started - timedelta(hours=1) for at in starts)
