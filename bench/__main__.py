@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny subsets, seconds per part")
     parser.add_argument("--only", nargs="*", choices=["nlu", "sentiment", "load"], default=["nlu", "sentiment", "load"])
     parser.add_argument("--sets", nargs="*", choices=["own", "hint3", "banking77", "clinc150"], default=["own", "hint3", "banking77", "clinc150"], help="NLU data sets to run")
+    parser.add_argument("--pipelines", nargs="*", choices=["shipped", "candidate"], default=["shipped", "candidate"], help="NLU pipelines to run")
     parser.add_argument("--write", type=Path, default=None, help="Markdown file whose results section to rewrite (default: BENCHMARKS.md on a full run)")
     args = parser.parse_args()
     quiet_rasa()
@@ -87,7 +88,7 @@ def main() -> None:
         from bench import nlu as nlu_bench
         from bench.report import find_model
 
-        nlu = nlu_bench.run(args.quick, find_model(), args.sets)
+        nlu = nlu_bench.run(args.quick, find_model(), args.sets, args.pipelines)
     if "load" in args.only:
         from bench import load
 

@@ -296,8 +296,8 @@ def steps(quick: bool, with_model: bool, pipelines: int, only: Sequence[str]) ->
     return pipelines * sum(per_pipeline[o] for o in only) + int(with_model and "own" in only)
 
 
-def run(quick: bool = False, model_path: Path | None = None, only: Sequence[str] = ("hint3", "banking77", "clinc150", "own")) -> NluResults:
-    pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items()}
+def run(quick: bool = False, model_path: Path | None = None, only: Sequence[str] = ("hint3", "banking77", "clinc150", "own"), names: Sequence[str] = tuple(PIPELINES)) -> NluResults:
+    pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items() if name in names}
     results = NluResults()
     with tqdm(total=steps(quick, model_path is not None, len(pipelines), only), file=sys.stderr, unit="model", dynamic_ncols=True) as bar:
         if "own" in only:

@@ -1,6 +1,8 @@
 """Where the server's time goes under load: py-spy samples `cxbot run` while 50 conversations talk.
 
     .venv/bin/python -m bench.profile_server [--seconds 30] [--concurrency 50]
+    .venv/bin/python -m bench.profile_server --pid PID --seconds 30   (a server already under load,
+                                                                      e.g. during `make bench`)
 
 Needs the `bench` extra (py-spy, pinned in pyproject.toml). Prints the functions with the largest
 share of samples, inclusive (time in the function and everything it calls) and self.
@@ -47,8 +49,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--pid", type=int, help="sample this running server instead of starting one")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if args.pid:
+        with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
+            raw = Path(tmp) / "profile.txt"
+            subprocess.run(
+                [py_spy, "record", "--pid", str(args.pid), "--duration", str(args.seconds), "--rate", "100", "--nonblocking", "--format", "raw", "--output", str(raw)],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            print(summarise(raw, args.top))
+        return
     with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
         server = RunningServer(Path(tmp))
         try:

@@ -45,7 +45,7 @@ def test_every_target_has_a_verdict(output):
     expected = ["Banking77 accuracy", "training time per set", "REST p50", "REST p99", "REST throughput",
                 "REST overhead", "WebSocket p50", "WebSocket p99", "WebSocket throughput", "WebSocket overhead", "cold start"]
     for name in expected:
-        found = rows(output, name)
+        found = [r for r in rows(output, name) if len(r) == 4]  # the targets table
         assert found, name
         assert all(r[3] == "met" or r[3].startswith("MISSED by ") for r in found), found
 
