@@ -103,7 +103,8 @@ def add_fixed_data(session) -> dict[str, int]:
             session.add(survey)
         for reason, minutes in spec.get("handoffs", []):
             session.add(HandoffRequest(conversation_id=conversation.id, reason=reason,
-                                       status="open" if minutes is None else "closed", created_at=at,
+                                       status="open" if minutes is None else "resolved", created_at=at,
+                                       claimed_at=None if minutes is None else at + timedelta(minutes=min(7, minutes)),
                                        closed_at=None if minutes is None else at + timedelta(minutes=minutes)))
         for index, (category, cents, percent, status) in enumerate(spec.get("compensation", [])):
             session.add(Compensation(code=f"CX-{spec['name']}{index}", conversation_id=conversation.id,

@@ -199,3 +199,24 @@ def test_cxbot_user_list_and_disable(server):
     add_staff(server, "tmp", "Tim")
     cxbot_user(server, "disable", "tmp")
     assert "tmp\tTim\tagent\tdisabled" in cxbot_user(server, "list")
+
+
+def test_a_manager_signs_in_and_reads_the_dashboard_which_an_agent_cannot_open(server, staff_browser, tmp_path):
+    add_staff(server, "mia", "Mia", role="manager")
+    manager = staff_browser()
+    sign_in(manager, server, "mia")
+    manager.goto(server.url + "/dashboard")
+    expect(manager.get_by_role("heading", level=1)).to_be_visible()
+    charts = manager.locator("svg")
+    expect(charts.first).to_be_visible()
+    assert charts.count() >= 10
+    sizes = manager.evaluate("[...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().width)")
+    assert all(width > 0 for width in sizes)
+    assert "NPS = % promoters" in manager.content()  # formulas are on the page
+    manager.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+
+    agent = staff_browser()
+    sign_in(agent, server, "ana")
+    response = agent.goto(server.url + "/dashboard")
+    assert response.status == 403
