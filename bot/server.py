@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from aiohttp import web
 
@@ -21,6 +21,9 @@ from bot.storage.database import get_session_factory, migrate
 from bot.web import dashboard
 from feedback.sentiment import default_scorer
 
+if TYPE_CHECKING:
+    from bot.desk.service import Desk
+
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
@@ -30,7 +33,7 @@ MAX_BODY_BYTES = 64 * 1024
 class AppState:
     model_path: Path
     router: Optional[ConversationRouter] = None
-    desk: Optional["Desk"] = None  # noqa: F821 - the staff desk, once the assistant is loaded
+    desk: Optional["Desk"] = None  # the staff desk, once the assistant is loaded
     load_error: Optional[str] = None
     started: float = field(default_factory=time.monotonic)
     ready_after_seconds: Optional[float] = None

@@ -27,10 +27,10 @@ from aiohttp import web
 
 from bot.desk import auth, views
 from bot.desk.handoffs import AlreadyClaimed, TransitionRefused
-from bot.desk.service import Desk
+from bot.desk.service import Desk, compensations_conversation
 from bot.settings import Settings
 from bot.storage.database import get_session_factory
-from bot.storage.models import StaffRole, StaffUser, utcnow
+from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -343,8 +343,6 @@ async def _act(request: web.Request, staff: Staff, conversation_id: int, action)
 
 
 async def _handoff_conversation(request: web.Request, handoff_id: int) -> Optional[int]:
-    from bot.storage.models import HandoffRequest
-
     return await _db(request, lambda s: getattr(s.get(HandoffRequest, handoff_id), "conversation_id", None))
 
 
@@ -389,8 +387,6 @@ async def add_note(request: web.Request, staff: Staff) -> web.Response:
 def _decision(approve: bool):
     @requires(StaffRole.MANAGER.value)
     async def handler(request: web.Request, staff: Staff) -> web.Response:
-        from bot.desk.service import compensations_conversation
-
         compensation_id = _int(request, "compensation_id")
         try:
             conversation_id = await _db(request, lambda s: compensations_conversation(s, compensation_id))
