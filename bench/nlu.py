@@ -30,10 +30,10 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
+from bench.data import DATA
 from bench.rasa_pipeline import Prediction, pipeline_from_config, train
 from bot.settings import PROJECT_DIR
 
-DATA = PROJECT_DIR.parent / "shared" / "benchmarks" / "data"
 OOS = "NO_NODES_DETECTED"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.1, 0.91, 0.1)]
 CV_GRID = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from bench.data import DATA
 from bot.settings import PROJECT_DIR
 from feedback.sentiment import CustomerServiceScorer, TextBlobScorer
 
-VADER_DIR = PROJECT_DIR.parent / "shared" / "benchmarks" / "data" / "vader"
+VADER_DIR = DATA / "vader"
 NEUTRAL_BAND = 0.05
 
 
