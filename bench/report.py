@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from bot.settings import PROJECT_DIR
 
 TARGETS = {
     "p50_ms": 50.0,
