@@ -40,7 +40,7 @@ def postgres():
 def database_url(request, tmp_path, monkeypatch) -> str:
     """A fresh database migrated to head (SQLite and PostgreSQL), used by settings for this test."""
     from bot.settings import get_settings
-    from bot.storage.database import migrate
+    from bot.storage.database import get_engine, migrate
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'cxbot.db'}"
@@ -52,6 +52,9 @@ def database_url(request, tmp_path, monkeypatch) -> str:
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+    # Close this test's pooled connections: hundreds of test databases would otherwise exhaust
+    # PostgreSQL's connection limit.
+    get_engine(url).dispose()
 
 
 @pytest.fixture
