@@ -219,7 +219,7 @@ async def test_the_manager_dashboard_is_behind_the_console_login(desk_app):
 async def test_login_sets_a_secure_http_only_strict_cookie_and_logout_ends_it(desk_app):
     response = await login(desk_app, "ana")
     cookie = response.cookies[console.SESSION_COOKIE]
-    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict" and cookie["path"] == "/desk"
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"  # the dashboard shares the session
     ana = await signed_in(desk_app, "ana")
     assert (await ana.get("/desk")).status == 200
     assert (await ana.post("/desk/logout")).status == 303

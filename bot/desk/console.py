@@ -188,8 +188,13 @@ def _int(request: web.Request, name: str) -> int:
 # --- login ------------------------------------------------------------------------------------
 
 
+# The session is also the manager dashboard's (/dashboard), so its cookie covers the whole site;
+# the login form's cookie only /desk.
+COOKIE_PATHS = {SESSION_COOKIE: "/", LOGIN_COOKIE: "/desk"}
+
+
 def _cookie(response: web.Response, request: web.Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/desk", httponly=True, samesite="Strict",
+    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATHS[name], httponly=True, samesite="Strict",
                         secure=request.app[STATE].settings.desk_cookie_secure)
 
 
@@ -235,7 +240,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request, staff: Staff) -> web.Response:
     await _db(request, lambda s: auth.end_session(s, staff.token))
     response = _redirect("/desk/login")
-    response.del_cookie(SESSION_COOKIE, path="/desk")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATHS[SESSION_COOKIE])
     return response
 
 
