@@ -35,6 +35,17 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
 
 
+def tfidf_vectorizer(word_ngrams, char_ngrams):
+    """Sublinear TF-IDF word and char_wb n-grams, each block L2-normalised."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion([
+        ("word", TfidfVectorizer(ngram_range=tuple(word_ngrams), sublinear_tf=True)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
+    ])
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
@@ -63,15 +74,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _vectorizer(self):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
-
-        return FeatureUnion([
-            ("word", TfidfVectorizer(ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True)),
-        ])
-
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
@@ -80,7 +82,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.debug("Fewer than two intents: nothing to train.")
             return self._resource
-        vectorizer = self._vectorizer()
+        vectorizer = tfidf_vectorizer(self.config["word_ngrams"], self.config["char_ngrams"])
         features = vectorizer.fit_transform([e.get(TEXT) for e in examples])
         classifier = LogisticRegression(
             C=self.config["C"], class_weight=self.config["class_weight"], max_iter=self.config["max_iter"], random_state=42
