@@ -217,6 +217,8 @@ NEGATORS = frozenset(
 )
 # A negation does not reach across these ("I don't know why it is late" is a complaint).
 CLAUSE_BREAKS = frozenset("but and why where when because since so although though if or yet which that".split())
+# A cue after these, in the same clause, is a question about what could happen, not a complaint.
+HYPOTHETICAL = frozenset(("if", "unless", "case", "whether"))
 # Words (keeping inner apostrophes: "haven't") and single punctuation marks.
 _TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 
@@ -314,6 +316,16 @@ class CustomerServiceScorer:
                 return False
         return False
 
+    @staticmethod
+    def _hypothetical(words: list[str], index: int) -> bool:
+        """Is the cue in an "if" clause ("can I return it if it doesn't fit?")?"""
+        for word in reversed(words[max(0, index - 6):index]):
+            if word in HYPOTHETICAL:
+                return True
+            if not word[0].isalnum():
+                return False
+        return False
+
     def score(self, text: str) -> Sentiment:
         text = text[:MAX_SCORED_CHARS]
         pattern = self._base
@@ -321,6 +333,9 @@ class CustomerServiceScorer:
         complaint = praise = 0.0
         neutralised: set[str] = set()  # words TextBlob must not count ("not broken", "sorry for the late reply")
         for index, phrase, cue in self._cues.find(words):
+            if self._hypothetical(words, index):
+                neutralised.update(phrase.split())
+                continue
             if cue.kind == "unmet":
                 if self._negated(words, index, self._unmet_window):
                     complaint = min(complaint, cue.value)
