@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CON
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.tfidf_intent_classifier import tfidf_vectorizer
+from bot.tfidf_intent_classifier import tfidf_transform, tfidf_vectorizer
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_response_selector.joblib"
@@ -109,7 +109,7 @@ class TfidfResponseSelector(GraphComponent):
         model = self._model
         if "classifier" not in model:  # a single response key: nothing to choose
             return [[(model["labels"][0], 1.0)] for _ in texts]
-        probabilities = model["classifier"].predict_proba(model["vectorizer"].transform(texts))
+        probabilities = model["classifier"].predict_proba(tfidf_transform(model["vectorizer"], texts))
         classes = model["classifier"].classes_
         return [[(str(classes[i]), float(row[i])) for i in np.argsort(-row)] for row in probabilities]
 
