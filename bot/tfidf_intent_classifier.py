@@ -19,43 +19,24 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-import joblib
 import numpy as np
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.storage import ModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.tfidf_features import TfidfComponent, tfidf_transform, tfidf_vectorizer
+
 logger = logging.getLogger(__name__)
-MODEL_FILE = "tfidf_intent_classifier.joblib"
-
-
-def tfidf_vectorizer(word_ngrams, char_ngrams):
-    """Sublinear TF-IDF word and char_wb n-grams, each block L2-normalised."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-
-    return FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=tuple(word_ngrams), sublinear_tf=True)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
-    ])
-
-
-def tfidf_transform(vectorizer, texts: List[str]):
-    """What `FeatureUnion.transform` returns, without its joblib dispatch (a third of the cost
-    for one chat message)."""
-    from scipy import sparse
-
-    return sparse.hstack([part.transform(texts) for _, part in vectorizer.transformer_list], format="csr")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
+    MODEL_FILE = "tfidf_intent_classifier.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -68,15 +49,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
         }
 
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["sklearn"]
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model: Optional[dict] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
+    def _use(self, model: Optional[dict]) -> None:
+        super()._use(model)
         self._neighbours = self._index_examples(model)
 
     @staticmethod
@@ -89,10 +63,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         order = np.argsort(labels, kind="stable")
         starts = np.searchsorted(labels[order], model["classifier"].classes_)
         return model["examples"][order].T.tocsr(), starts
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext) -> "TfidfIntentClassifier":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
@@ -108,13 +78,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             C=self.config["C"], class_weight=self.config["class_weight"], max_iter=self.config["max_iter"], random_state=42
         )
         classifier.fit(features, labels)
-        self._model = {"vectorizer": vectorizer, "classifier": classifier}
+        model = {"vectorizer": vectorizer, "classifier": classifier}
         if self.config["confidence"] == "similarity":
-            self._model.update(examples=features, labels=np.array(labels))
-        self._neighbours = self._index_examples(self._model)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / MODEL_FILE)
-        return self._resource
+            model.update(examples=features, labels=np.array(labels))
+        return self._save(model)
 
     def _confidences(self, texts: List[str]) -> tuple[np.ndarray, np.ndarray]:
         model = self._model
@@ -140,13 +107,3 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             message.set("intent", ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True)
         return messages
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / MODEL_FILE)
-        except ValueError:
-            logger.debug("No trained TfidfIntentClassifier in the model; it will not classify.")
-            model = None
-        return cls(config, model_storage, resource, model)

@@ -15,15 +15,12 @@ In config.yml:   - name: bot.tfidf_response_selector.TfidfResponseSelector
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-import joblib
 import numpy as np
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
@@ -37,10 +34,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CON
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.tfidf_intent_classifier import tfidf_transform, tfidf_vectorizer
+from bot.tfidf_features import TfidfComponent, tfidf_transform, tfidf_vectorizer
 
 logger = logging.getLogger(__name__)
-MODEL_FILE = "tfidf_response_selector.joblib"
 
 
 def utter_action_of(intent_response_key: str) -> str:
@@ -48,7 +44,9 @@ def utter_action_of(intent_response_key: str) -> str:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class TfidfResponseSelector(GraphComponent):
+class TfidfResponseSelector(TfidfComponent):
+    MODEL_FILE = "tfidf_response_selector.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -59,20 +57,6 @@ class TfidfResponseSelector(GraphComponent):
             "max_iter": 3000,
             "ranking_length": 10,
         }
-
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["sklearn"]
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model: Optional[dict] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext) -> "TfidfResponseSelector":
-        return cls(config, model_storage, resource)
 
     @property
     def _selector_key(self) -> str:
@@ -100,10 +84,7 @@ class TfidfResponseSelector(GraphComponent):
             model.update(vectorizer=vectorizer, classifier=classifier)
         elif not model["labels"]:
             logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
-        self._model = model
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(model, directory / MODEL_FILE)
-        return self._resource
+        return self._save(model)
 
     def _ranking(self, texts: List[str]) -> List[List[tuple[str, float]]]:
         model = self._model
@@ -137,13 +118,3 @@ class TfidfResponseSelector(GraphComponent):
             properties[self._selector_key] = prediction
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
         return messages
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any) -> "TfidfResponseSelector":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / MODEL_FILE)
-        except ValueError:
-            logger.debug("No trained TfidfResponseSelector in the model; it will not select.")
-            model = None
-        return cls(config, model_storage, resource, model)
