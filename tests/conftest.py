@@ -71,3 +71,37 @@ def conversation(session_factory) -> int:
 
     with session_factory.begin() as session:
         return add_conversation(session, "c1", public_id="conv-1").id
+
+
+# --- end-to-end: shared by the modules that start the real server (each defines its `server`) ---
+
+
+@pytest.fixture
+def db(server):
+    """A session on the database of this module's running server (its `server` fixture)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(server.database_url, future=True)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module; tests open their own contexts in it."""
+    from tests.browser import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def telegram():
+    """The fake Telegram Bot API the module's server talks to."""
+    from tests.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()

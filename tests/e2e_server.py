@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import requests
 
@@ -77,3 +79,14 @@ class RunningServer:
         if not self._log.closed:
             self._log.close()
         return code
+
+
+@contextmanager
+def started_server(data_dir: Path, env_overrides: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    """A RunningServer that has answered /health with 200 (its body kept as `health`), stopped after."""
+    running = RunningServer(data_dir, env_overrides)
+    try:
+        running.health = running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()

@@ -170,29 +170,10 @@ class FakeTelegram:
                 pass
 
     async def _sendMessage(self, params: dict) -> dict:
-        message = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": params["chat_id"], "type": "private"},
-            "from": BOT_USER,
-            "text": params["text"],
-        }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        return message
+        return _bot_text_message(params, next(self._message_ids))
 
     async def _editMessageText(self, params: dict) -> dict:
-        message = {
-            "message_id": params["message_id"],
-            "date": int(time.time()),
-            "edit_date": int(time.time()),
-            "chat": {"id": params["chat_id"], "type": "private"},
-            "from": BOT_USER,
-            "text": params["text"],
-        }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        return message
+        return _bot_text_message(params, params["message_id"], edit_date=int(time.time()))
 
     async def _editMessageReplyMarkup(self, params: dict) -> dict:
         return {
@@ -217,6 +198,21 @@ class FakeTelegram:
     async def _getWebhookInfo(self, _params: dict) -> dict:
         hooks = self.calls_to("setWebhook")
         return {"url": hooks[-1].params["url"] if hooks else "", "has_custom_certificate": False, "pending_update_count": 0}
+
+
+def _bot_text_message(params: dict, message_id: int, **extra: Any) -> dict:
+    """The bot's text message (with its buttons, if any) as the Bot API returns it."""
+    message = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        **extra,
+        "chat": {"id": params["chat_id"], "type": "private"},
+        "from": BOT_USER,
+        "text": params["text"],
+    }
+    if params.get("reply_markup"):
+        message["reply_markup"] = params["reply_markup"]
+    return message
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -8,34 +8,23 @@ from a cookie the test sets (the "login"); the routes and pages are the real one
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
-from functools import wraps
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from bot.server import json_errors
 from bot.settings import get_settings
 from bot.storage.database import get_session_factory, migrate
 from bot.web import dashboard
 from tests.dashboard_data import add_fixed_data
+from tests.dashboard_guard import stand_in_guard
 from tests.e2e_server import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
 ROLE_COOKIE = "cxbot_test_role"
-
-
-def cookie_guard(roles):
-    def decorate(handler):
-        @wraps(handler)
-        async def guarded(request: web.Request):
-            if request.cookies.get(ROLE_COOKIE) not in roles:
-                raise web.HTTPForbidden(reason="managers only")
-            return await handler(request)
-        return guarded
-    return decorate
+cookie_guard = stand_in_guard(lambda request: request.cookies.get(ROLE_COOKIE))
 
 
 @pytest.fixture
@@ -52,11 +41,12 @@ def server(tmp_path, monkeypatch):
     dashboard.add_routes(app, cookie_guard)
     port = free_port()
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+    # Set up on the server's own loop: this thread's is Playwright's (the module's browser runs on it).
+    runner = web.AppRunner(app)
+    asyncio.run_coroutine_threadsafe(runner.setup(), loop).result(timeout=30)
+    asyncio.run_coroutine_threadsafe(web.TCPSite(runner, "127.0.0.1", port).start(), loop).result(timeout=30)
     yield f"http://127.0.0.1:{port}"
     asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
     loop.call_soon_threadsafe(loop.stop)
@@ -64,47 +54,42 @@ def server(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-def test_a_manager_sees_the_charts_and_drills_down(server, tmp_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1360, "height": 900})
-            page = context.new_page()
-            refused = page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
-            assert refused.status == 403  # not logged in
+def test_a_manager_sees_the_charts_and_drills_down(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    try:
+        page = context.new_page()
+        refused = page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
+        assert refused.status == 403  # not logged in
 
-            context.add_cookies([{"name": ROLE_COOKIE, "value": "manager", "url": server}])
-            requests = []
-            page.on("request", lambda request: requests.append(request.url))
-            response = page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
-            assert response.status == 200
-            expect(page.locator("h1")).to_have_text("Customer experience dashboard")
-            charts = page.locator("svg.chart")
-            assert charts.count() >= 15
-            for index in range(charts.count()):
-                box = charts.nth(index).bounding_box()
-                assert box and box["width"] > 200 and box["height"] > 50
-            expect(page.locator("svg.chart-line circle.point").first).to_be_visible()
-            assert page.locator("svg.chart rect.bar").count() > 20
-            assert all(url.startswith(server) for url in requests)  # nothing from a CDN
-            assert page.evaluate("() => document.scripts.length") == 0
-            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-            assert (tmp_path / "dashboard.png").stat().st_size > 20_000
+        context.add_cookies([{"name": ROLE_COOKIE, "value": "manager", "url": server}])
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        response = page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
+        assert response.status == 200
+        expect(page.locator("h1")).to_have_text("Customer experience dashboard")
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 15
+        for index in range(charts.count()):
+            box = charts.nth(index).bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 50
+        expect(page.locator("svg.chart-line circle.point").first).to_be_visible()
+        assert page.locator("svg.chart rect.bar").count() > 20
+        assert all(url.startswith(server) for url in requests)  # nothing from a CDN
+        assert page.evaluate("() => document.scripts.length") == 0
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        assert (tmp_path / "dashboard.png").stat().st_size > 20_000
 
-            # The first escalation bar (customer request, still open) leads to its one conversation.
-            page.locator("#escalations svg a").first.click()
-            page.wait_for_url("**/dashboard/conversations?**")
-            expect(page.locator("table tbody tr")).to_have_count(1)
-            page.locator("table tbody a").first.click()
-            expect(page.locator("h1")).to_contain_text("Conversation fixed-")
+        # The first escalation bar (customer request, still open) leads to its one conversation.
+        page.locator("#escalations svg a").first.click()
+        page.wait_for_url("**/dashboard/conversations?**")
+        expect(page.locator("table tbody tr")).to_have_count(1)
+        page.locator("table tbody a").first.click()
+        expect(page.locator("h1")).to_contain_text("Conversation fixed-")
 
-            page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
-            page.select_option("select[name=channel]", "telegram")
-            page.click("form.filters button")
-            page.wait_for_url("**channel=telegram**")
-            expect(page.locator("#summary")).to_contain_text("(promoters 1, passives 1, detractors 1)")
-        finally:
-            browser.close()
+        page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
+        page.select_option("select[name=channel]", "telegram")
+        page.click("form.filters button")
+        page.wait_for_url("**channel=telegram**")
+        expect(page.locator("#summary")).to_contain_text("(promoters 1, passives 1, detractors 1)")
+    finally:
+        context.close()

@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from functools import wraps
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
@@ -22,22 +21,12 @@ from bot.web.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from feedback.dashboard import Filters, build_dashboard
 from feedback.exports import export_csv
 from tests.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data
+from tests.dashboard_guard import stand_in_guard
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
 SVG = "{http://www.w3.org/2000/svg}"
 ROLE_HEADER = "X-Test-Role"  # stands in for the console's login in these tests only
-
-
-def header_guard(roles):
-    """A trivial guard: the role comes from a test header. The staff console supplies the real one."""
-    def decorate(handler):
-        @wraps(handler)
-        async def guarded(request: web.Request):
-            if request.headers.get(ROLE_HEADER) not in roles:
-                raise web.HTTPForbidden(reason="managers only")
-            return await handler(request)
-        return guarded
-    return decorate
+header_guard = stand_in_guard(lambda request: request.headers.get(ROLE_HEADER))
 
 
 def make_app() -> web.Application:

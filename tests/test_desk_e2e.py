@@ -4,17 +4,17 @@ console in a second browser context, who claims, answers and hands back to the b
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import create_engine, select
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
+from tests.browser import bubble, new_page, say
 from tests.desk_helpers import PASSWORD, add_staff, cxbot_user
-from tests.e2e_server import RunningServer
+from tests.e2e_server import RunningServer, started_server
 
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 CONTENT = yaml.safe_load(open("content/surveys.yml", encoding="utf-8"))
@@ -24,36 +24,16 @@ HOLDING = yaml.safe_load(open("content/escalation.yml", encoding="utf-8"))["mess
 
 @pytest.fixture(scope="module")
 def server(model_path, tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("desk"))
-    try:
-        running.wait_until_ready()
+    with started_server(tmp_path_factory.mktemp("desk")) as running:
         add_staff(running, "ana", "Ana")
         add_staff(running, "ben", "Ben")
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert shutil.which("chromium"), "Chromium is not installed: apt-get install chromium (.ci/run does)"
-    expect.set_options(timeout=30_000)  # an upper bound for the model's answer, not a timing
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def customer(browser) -> Page:
     context = browser.new_context()
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    yield page
+    yield new_page(context)
     context.close()
 
 
@@ -61,35 +41,14 @@ def customer(browser) -> Page:
 def staff_browser(browser):
     contexts = []
 
-    def new_page() -> Page:
+    def page_in_a_new_context() -> Page:
         context = browser.new_context()
         contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        return page
+        return new_page(context)
 
-    yield new_page
+    yield page_in_a_new_context
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubble(page: Page, author: str, text: str):
-    return page.locator(f".log .msg.{author} .bubble").filter(has_text=re.compile("^" + re.escape(text) + "$"))
 
 
 def sign_in(page: Page, server: RunningServer, username: str) -> None:

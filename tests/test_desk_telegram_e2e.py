@@ -11,12 +11,11 @@ import time
 import pytest
 import requests
 import yaml
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
 from tests.desk_helpers import PASSWORD, add_staff
-from tests.e2e_server import RunningServer
+from tests.e2e_server import RunningServer, started_server
 from tests.fake_telegram import TOKEN, FakeTelegram, text_update
 
 STAFF_CHAT = -1001234567
@@ -27,33 +26,14 @@ _messages = itertools.count(100)
 
 
 @pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("desk-telegram"), {
+    with started_server(tmp_path_factory.mktemp("desk-telegram"), {
         "TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": telegram.url,
         "CXBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
-    })
-    try:
-        running.wait_until_ready()
+    }) as running:
         add_staff(running, "ana", "Ana", telegram_id=ANA_TELEGRAM)
         telegram.wait_for(lambda: telegram.calls_to("deleteWebhook"))
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def staff_person(user_id: int, name: str) -> dict:

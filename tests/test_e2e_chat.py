@@ -13,29 +13,33 @@ from sqlalchemy.orm import Session
 from bot.storage.models import Compensation, Customer, Message, SurveyResponse
 
 
-def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
+def chat(data_dir: Path, sender: str, typed: str, **env_overrides: str) -> tuple[str, Session]:
+    """Type `typed` into `cxbot chat` as `sender`; its output and a session on its database."""
     env = {
         **os.environ,
-        "CXBOT_DATA_DIR": str(tmp_path),
-        "CXBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cxbot.db'}",
-        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
-        "CXBOT_SHOP_NAME": "Terminal Test Shop",
+        "CXBOT_DATA_DIR": str(data_dir),
+        "CXBOT_DATABASE_URL": f"sqlite:///{data_dir / 'cxbot.db'}",
+        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{data_dir / 'tracker.db'}",
+        **env_overrides,
     }
     cxbot = Path(sys.executable).with_name("cxbot")
-    typed = "hello\n1\n\nwhere is my order\nexit\n"  # 1 taps the first help button; empty line is refused
     result = subprocess.run(
-        [str(cxbot), "chat", "--sender", "tester"], input=typed, capture_output=True, text=True,
+        [str(cxbot), "chat", "--sender", sender], input=typed, capture_output=True, text=True,
         env=env, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    return result.stdout, Session(create_engine(env["CXBOT_DATABASE_URL"], future=True))
+
+
+def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
+    typed = "hello\n1\n\nwhere is my order\nexit\n"  # 1 taps the first help button; empty line is refused
+    out, database = chat(tmp_path, "tester", typed, CXBOT_SHOP_NAME="Terminal Test Shop")
     assert "Terminal Test Shop" in out
     assert "[1] Where is my order?" in out
     assert "Sorry, I can't read that: 'message' is empty." in out
     assert out.count("Did that answer your question?") == 2
 
-    engine = create_engine(env["CXBOT_DATABASE_URL"], future=True)
-    with Session(engine) as session:
+    with database as session:
         customer = session.execute(select(Customer)).scalar_one()
         texts = session.execute(
             select(Message.text).where(Message.direction == "customer").order_by(Message.id)
@@ -45,26 +49,13 @@ def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
 
 
 def test_terminal_chat_runs_a_complaint_to_a_coupon_and_surveys(model_path, tmp_path):
-    env = {
-        **os.environ,
-        "CXBOT_DATA_DIR": str(tmp_path),
-        "CXBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cxbot.db'}",
-        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
-    }
-    cxbot = Path(sys.executable).with_name("cxbot")
     # Numbers tap buttons: "1" accepts the offer, then "1" is "Very easy"; the NPS is typed in words.
     typed = "my order is late\n4829173\nit should have come on monday\n1\n1\nnine\nskip\nexit\n"
-    result = subprocess.run(
-        [str(cxbot), "chat", "--sender", "grumbler"], input=typed, capture_output=True, text=True,
-        env=env, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    out, database = chat(tmp_path, "grumbler", typed)
     assert "the late delivery" in out
     assert "Your code is CX-" in out
     assert "How easy was it for you" in out and "how likely are you to recommend us" in out
-    engine = create_engine(env["CXBOT_DATABASE_URL"], future=True)
-    with Session(engine) as session:
+    with database as session:
         [coupon] = session.execute(select(Compensation)).scalars().all()
         answers = {s.kind: (s.status, s.score) for s in session.execute(select(SurveyResponse)).scalars()}
     assert coupon.kind == "free_delivery" and coupon.code in out

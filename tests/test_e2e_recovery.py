@@ -11,15 +11,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase, SurveyResponse
-from tests.e2e_server import RunningServer
-
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
-
+from tests.domain_texts import DOMAIN
+from tests.e2e_server import started_server
 
 def apologies() -> set[str]:
     return {r["text"].split("{", 1)[0] for level in ("low", "medium", "high") for r in DOMAIN.responses[f"utter_apologise_{level}"]}
@@ -27,12 +23,8 @@ def apologies() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(model_path, tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("e2e-recovery"))
-    try:
-        running.wait_until_ready()
+    with started_server(tmp_path_factory.mktemp("e2e-recovery")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def send(server, sender: str, message: str, **extra) -> list[dict]:
@@ -55,7 +47,7 @@ def payload(replies, title: str) -> str:
     raise AssertionError(f"no button {title!r} in {replies}")
 
 
-def test_complaint_to_one_coupon_then_ces_and_nps_and_a_report(server):
+def test_complaint_to_one_coupon_then_ces_and_nps_and_a_report(server, db):
     first = send(server, "anna", "my parcel is three weeks late and nobody answers")
     assert any(first[0]["text"].startswith(a) for a in apologies()) and "late delivery" in first[0]["text"]
     assert "order number" in first[1]["text"]
@@ -74,11 +66,9 @@ def test_complaint_to_one_coupon_then_ces_and_nps_and_a_report(server):
     thanks = send(server, "anna", "you fixed it quickly and kindly")
     assert "Thank you" in texts(thanks)
 
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        coupons = session.execute(select(Compensation)).scalars().all()
-        case = session.execute(select(RecoveryCase)).scalar_one()
-        answers = {s.kind: s for s in session.execute(select(SurveyResponse)).scalars()}
+    coupons = db.execute(select(Compensation)).scalars().all()
+    case = db.execute(select(RecoveryCase)).scalar_one()
+    answers = {s.kind: s for s in db.execute(select(SurveyResponse)).scalars()}
     assert len(coupons) == 1 and coupons[0].code in texts(issued)
     assert (coupons[0].kind, coupons[0].percent, coupons[0].status) == ("coupon_percent", 20, "issued")
     assert (case.category, case.severity, case.order_number, case.status) == ("late_delivery", "high", "4829173", "recovered")
@@ -86,7 +76,7 @@ def test_complaint_to_one_coupon_then_ces_and_nps_and_a_report(server):
     assert (answers["nps"].score, answers["nps"].comment) == (9, "you fixed it quickly and kindly")
 
 
-def test_a_detractor_is_escalated_with_a_reason(server):
+def test_a_detractor_is_escalated_with_a_reason(server, db):
     send(server, "ben", "how long does delivery take?")
     ces_question = send(server, "ben", "/affirm")
     assert "How easy was it" in texts(ces_question)
@@ -106,12 +96,10 @@ def test_a_detractor_is_escalated_with_a_reason(server):
     assert "I've asked a person from our team" in texts(follow_up)
     assert send(server, "cara", "hello?") != []  # one holding note while waiting
     assert send(server, "cara", "anyone?") == []
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        handoff = session.execute(
-            select(HandoffRequest).join(Conversation).where(Conversation.customer.has(external_id="cara"))
-        ).scalar_one()
-        state = session.get(Conversation, handoff.conversation_id).state
+    handoff = db.execute(
+        select(HandoffRequest).join(Conversation).where(Conversation.customer.has(external_id="cara"))
+    ).scalar_one()
+    state = db.get(Conversation, handoff.conversation_id).state
     assert (handoff.reason, state) == ("nps_detractor", "awaiting_human")
 
 

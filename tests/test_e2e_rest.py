@@ -4,42 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
+from functools import partial
 
 import aiohttp
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest, Message
-from tests.e2e_server import RunningServer
+from tests.domain_texts import response_texts as shop_response_texts
+from tests.e2e_server import started_server
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
 SHOP = "Test Shop & Co"
 
-
-def response_texts(name: str) -> set[str]:
-    return {r["text"].replace("{shop_name}", SHOP) for r in DOMAIN.responses[name]}
+response_texts = partial(shop_response_texts, shop=SHOP)
 
 
 @pytest.fixture(scope="module")
 def server(model_path, tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("e2e"), {"CXBOT_SHOP_NAME": SHOP})
-    try:
-        running.health = running.wait_until_ready()
+    with started_server(tmp_path_factory.mktemp("e2e"), {"CXBOT_SHOP_NAME": SHOP}) as running:
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def send(server, sender: str, message, **extra) -> requests.Response:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
+from functools import partial
 
 import pytest
-from rasa.shared.core.domain import Domain
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, FaqFeedback, Message
-from tests.e2e_server import RunningServer
+from tests.domain_texts import response_texts as shop_response_texts
+from tests.e2e_server import started_server
 from tests.fake_telegram import (
     TOKEN,
     FakeTelegram,
@@ -20,45 +20,23 @@ from tests.fake_telegram import (
     text_update,
 )
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
 SHOP = "Test Shop & Co"
 UNREADABLE = "Sorry, I can only read text messages for now. Please type your question."
 _chats = itertools.count(7001)
 _messages = itertools.count(1)
 
-
-def response_texts(name: str) -> set[str]:
-    return {r["text"].replace("{shop_name}", SHOP) for r in DOMAIN.responses[name]}
-
-
-@pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
+response_texts = partial(shop_response_texts, shop=SHOP)
 
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    running = RunningServer(
+    with started_server(
         tmp_path_factory.mktemp("telegram"),
         # The plain name BotFather's guides use; CXBOT_TELEGRAM_BOT_TOKEN is read too (webhook tests).
         {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": telegram.url, "CXBOT_SHOP_NAME": SHOP},
-    )
-    try:
-        running.wait_until_ready()
+    ) as running:
         telegram.wait_for(lambda: telegram.calls_to("deleteWebhook"))  # polling starts next
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def say(telegram: FakeTelegram, chat_id: int, text: str) -> int:

@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, Message
-from tests.e2e_server import RunningServer
-from tests.fake_telegram import TOKEN, FakeTelegram, text_update
+from tests.domain_texts import response_texts as shop_response_texts
+from tests.e2e_server import started_server
+from tests.fake_telegram import TOKEN, text_update
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://bot.example.invalid/webhooks/telegram/webhook"
 SHOP = "Webhook Shop"
 
-
-def response_texts(name: str) -> set[str]:
-    return {r["text"].replace("{shop_name}", SHOP) for r in DOMAIN.responses[name]}
-
-
-@pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
+response_texts = partial(shop_response_texts, shop=SHOP)
 
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    running = RunningServer(
+    with started_server(
         tmp_path_factory.mktemp("telegram-webhook"),
         {
             "CXBOT_TELEGRAM_BOT_TOKEN": TOKEN,
@@ -44,21 +34,9 @@ def server(model_path, telegram, tmp_path_factory):
             "CXBOT_TELEGRAM_ALLOW_GROUPS": "true",
             "CXBOT_SHOP_NAME": SHOP,
         },
-    )
-    try:
-        running.wait_until_ready()
+    ) as running:
         telegram.wait_for(lambda: telegram.calls_to("setWebhook"))
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def post(server, body, secret: str | None = SECRET) -> requests.Response:

@@ -9,20 +9,20 @@ from __future__ import annotations
 import functools
 import json
 import re
-import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import create_engine, select
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels.widget_identity import user_hash
 from bot.storage.models import Conversation, Customer, Message
-from tests.e2e_server import RunningServer, free_port
+from tests.browser import bubble, new_page, say
+from tests.e2e_server import free_port, started_server
 
 DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 SECRET = "test-identity-secret"
@@ -40,12 +40,8 @@ def responses(name: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(model_path, tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("widget"), {"CXBOT_WIDGET_IDENTITY_SECRET": SECRET})
-    try:
-        running.wait_until_ready()
+    with started_server(tmp_path_factory.mktemp("widget"), {"CXBOT_WIDGET_IDENTITY_SECRET": SECRET}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -79,19 +75,6 @@ def other_site(server, tmp_path_factory):
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert shutil.which("chromium"), "Chromium is not installed: apt-get install chromium (.ci/run does)"
-    expect.set_options(timeout=30_000)  # an upper bound for the model's answer, not a timing
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def context(browser):
     context = browser.new_context()
@@ -101,34 +84,13 @@ def context(browser):
 
 @pytest.fixture
 def page(context) -> Page:
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    return page
-
-
-@pytest.fixture
-def db(server):
-    engine = create_engine(server.database_url, future=True)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    return new_page(context)
 
 
 def open_chat(page: Page, url: str) -> None:
     page.goto(url)
     page.get_by_role("button", name=re.compile("^Open chat")).click()
     expect(page.get_by_role("dialog")).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubble(page: Page, author: str, text: str):
-    return page.locator(f".log .msg.{author} .bubble").filter(has_text=re.compile("^" + re.escape(text) + "$"))
 
 
 def visitor_sender(page: Page) -> str:
