@@ -1,6 +1,7 @@
 """Speed and cost of the running product, next to bare Rasa on the same model.
 
     .venv/bin/python -m bench.load [--quick]
+    .venv/bin/python -m bench.load --levels 10 50 --transports REST   (a focused before/after run)
 
 Starts the real server (`cxbot run --no-train`, tests/e2e_server.py) on loopback with a fresh
 SQLite store, measures cold start (process start to GET /health = 200) and RSS, then drives N
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -143,11 +145,14 @@ class SpeedResults:
     loads: list[LoadResult]
 
 
-def run(quick: bool = False) -> SpeedResults:
+TRANSPORTS = ("REST", "WebSocket")
+
+
+def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True) -> SpeedResults:
     from tests.e2e_server import RunningServer
 
-    levels = QUICK_CONCURRENCY if quick else CONCURRENCY
-    total = sum(c * messages_per_conversation(c, quick) for c in levels) * 3
+    levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
+    total = sum(c * messages_per_conversation(c, quick) for c in levels) * (len(transports) + bare)
     with tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp, tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar:
         bar.set_description("starting the server")
         started = time.perf_counter()
@@ -164,7 +169,7 @@ def run(quick: bool = False) -> SpeedResults:
                         async with session.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}) as r:
                             await r.read()
                 for concurrency in levels:
-                    for transport in ("REST", "WebSocket"):
+                    for transport in transports:
                         bar.set_description(f"{transport} x{concurrency}")
                         loads.append(await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar))
 
@@ -173,9 +178,10 @@ def run(quick: bool = False) -> SpeedResults:
         finally:
             server.stop()
 
-    bar_bare = tqdm(total=total // 3, file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
-    loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
-    bar_bare.close()
+    if bare:
+        bar_bare = tqdm(total=total // (len(transports) + 1), file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
+        loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
+        bar_bare.close()
     return SpeedResults(cold_start, rss_ready, rss_after, loads)
 
 
@@ -196,7 +202,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    print_speed(run(parser.parse_args().quick))
+    parser.add_argument("--levels", type=int, nargs="+", help="concurrent conversations to try (default: %s)" % " ".join(map(str, CONCURRENCY)))
+    parser.add_argument("--transports", nargs="+", choices=TRANSPORTS, default=TRANSPORTS)
+    parser.add_argument("--no-bare", action="store_true", help="skip bare Rasa")
+    args = parser.parse_args()
+    # The machine may be shared: the load average says how comparable two runs are.
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
+    print_speed(run(args.quick, args.levels, tuple(args.transports), not args.no_bare))
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":
