@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import aiohttp
 from tqdm import tqdm
@@ -61,6 +62,8 @@ class LoadResult:
     p99: float
     throughput: float
     errors: int
+    # Server CPU seconds (all threads) per message, in ms: steadier than wall clock on a shared machine.
+    cpu_ms: Optional[float] = None
 
 
 def summarise(transport: str, concurrency: int, latencies: list[float], seconds: float, errors: int) -> LoadResult:
@@ -68,6 +71,12 @@ def summarise(transport: str, concurrency: int, latencies: list[float], seconds:
         transport, concurrency, len(latencies), percentile(latencies, 0.5), percentile(latencies, 0.95),
         percentile(latencies, 0.99), len(latencies) / seconds, errors,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -171,7 +180,10 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
                 for concurrency in levels:
                     for transport in transports:
                         bar.set_description(f"{transport} x{concurrency}")
-                        loads.append(await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar))
+                        cpu_before = cpu_seconds(server.process.pid)
+                        load = await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar)
+                        load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
+                        loads.append(load)
 
             asyncio.run(product())
             rss_after = rss_mb(server.process.pid)
@@ -208,7 +220,11 @@ def main() -> None:
     args = parser.parse_args()
     # The machine may be shared: the load average says how comparable two runs are.
     print("load average before: %.2f %.2f %.2f" % os.getloadavg())
-    print_speed(run(args.quick, args.levels, tuple(args.transports), not args.no_bare))
+    speed = run(args.quick, args.levels, tuple(args.transports), not args.no_bare)
+    print_speed(speed)
+    for load in speed.loads:
+        if load.cpu_ms is not None:
+            print(f"server CPU per message, {load.transport} x{load.concurrency}: {load.cpu_ms:.1f} ms")
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 
 

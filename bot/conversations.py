@@ -116,9 +116,10 @@ def record_inbound(
 ) -> StoredInbound:
     """Store a customer message and its sentiment in one transaction (the caller commits)."""
     now = utcnow()
+    # Reads first, writes together at the end: on SQLite the first write takes the database's
+    # write lock until commit, and every other writer waits for it.
     customer, open_conversation = _customer_and_open_conversation(session, inbound)
-    customer = _update_customer(session, customer, inbound, now)
-    if inbound.message_id:
+    if customer is not None and inbound.message_id:
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
             conversation = session.get(Conversation, duplicate.conversation_id)
@@ -129,6 +130,7 @@ def record_inbound(
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
             )
+    customer = _update_customer(session, customer, inbound, now)
     conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
     message = Message(
         conversation_id=conversation.id,
