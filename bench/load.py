@@ -1,6 +1,7 @@
 """Speed and cost of the running product, next to bare Rasa on the same model.
 
     .venv/bin/python -m bench.load [--quick]
+    .venv/bin/python -m bench.load --levels 10 50 --transports REST   (a focused before/after run)
 
 Starts the real server (`cxbot run --no-train`, tests/e2e_server.py) on loopback with a fresh
 SQLite store, measures cold start (process start to GET /health = 200) and RSS, then drives N
@@ -17,11 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import aiohttp
 from tqdm import tqdm
@@ -59,6 +62,8 @@ class LoadResult:
     p99: float
     throughput: float
     errors: int
+    # Server CPU seconds (all threads) per message, in ms: steadier than wall clock on a shared machine.
+    cpu_ms: Optional[float] = None
 
 
 def summarise(transport: str, concurrency: int, latencies: list[float], seconds: float, errors: int) -> LoadResult:
@@ -66,6 +71,12 @@ def summarise(transport: str, concurrency: int, latencies: list[float], seconds:
         transport, concurrency, len(latencies), percentile(latencies, 0.5), percentile(latencies, 0.95),
         percentile(latencies, 0.99), len(latencies) / seconds, errors,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -143,11 +154,14 @@ class SpeedResults:
     loads: list[LoadResult]
 
 
-def run(quick: bool = False) -> SpeedResults:
+TRANSPORTS = ("REST", "WebSocket")
+
+
+def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True) -> SpeedResults:
     from tests.e2e_server import RunningServer
 
-    levels = QUICK_CONCURRENCY if quick else CONCURRENCY
-    total = sum(c * messages_per_conversation(c, quick) for c in levels) * 3
+    levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
+    total = sum(c * messages_per_conversation(c, quick) for c in levels) * (len(transports) + bare)
     with tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp, tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar:
         bar.set_description("starting the server")
         started = time.perf_counter()
@@ -164,18 +178,22 @@ def run(quick: bool = False) -> SpeedResults:
                         async with session.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}) as r:
                             await r.read()
                 for concurrency in levels:
-                    for transport in ("REST", "WebSocket"):
+                    for transport in transports:
                         bar.set_description(f"{transport} x{concurrency}")
-                        loads.append(await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar))
+                        cpu_before = cpu_seconds(server.process.pid)
+                        load = await drive(server.url, transport, concurrency, messages_per_conversation(concurrency, quick), str(int(started)), bar)
+                        load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
+                        loads.append(load)
 
             asyncio.run(product())
             rss_after = rss_mb(server.process.pid)
         finally:
             server.stop()
 
-    bar_bare = tqdm(total=total // 3, file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
-    loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
-    bar_bare.close()
+    if bare:
+        bar_bare = tqdm(total=total // (len(transports) + 1), file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
+        loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
+        bar_bare.close()
     return SpeedResults(cold_start, rss_ready, rss_after, loads)
 
 
@@ -196,7 +214,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    print_speed(run(parser.parse_args().quick))
+    parser.add_argument("--levels", type=int, nargs="+", help="concurrent conversations to try (default: %s)" % " ".join(map(str, CONCURRENCY)))
+    parser.add_argument("--transports", nargs="+", choices=TRANSPORTS, default=TRANSPORTS)
+    parser.add_argument("--no-bare", action="store_true", help="skip bare Rasa")
+    args = parser.parse_args()
+    # The machine may be shared: the load average says how comparable two runs are.
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
+    speed = run(args.quick, args.levels, tuple(args.transports), not args.no_bare)
+    print_speed(speed)
+    for load in speed.loads:
+        if load.cpu_ms is not None:
+            print(f"server CPU per message, {load.transport} x{load.concurrency}: {load.cpu_ms:.1f} ms")
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot.messages import InboundMessage, OutboundMessage
@@ -30,12 +30,22 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _find_or_create_customer(session: Session, inbound: InboundMessage, now: datetime) -> Customer:
-    customer = session.execute(
-        select(Customer).where(
-            Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id
-        )
-    ).scalar_one_or_none()
+def _customer_and_open_conversation(
+    session: Session, inbound: InboundMessage
+) -> tuple[Optional[Customer], Optional[Conversation]]:
+    """The customer and their newest open conversation, in one query (both may be missing)."""
+    row = session.execute(
+        select(Customer, Conversation)
+        .outerjoin(Conversation, and_(Conversation.customer_id == Customer.id, Conversation.ended_at.is_(None)))
+        .where(Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _update_customer(session: Session, customer: Optional[Customer], inbound: InboundMessage, now: datetime
+                     ) -> Customer:
     if customer is None:
         customer = Customer(
             channel=inbound.channel,
@@ -54,14 +64,10 @@ def _find_or_create_customer(session: Session, inbound: InboundMessage, now: dat
 
 
 def _current_conversation(
-    session: Session, customer: Customer, channel: str, now: datetime, timeout: timedelta
+    session: Session, customer: Customer, conversation: Optional[Conversation], channel: str, now: datetime,
+    timeout: timedelta
 ) -> Conversation:
-    conversation = session.execute(
-        select(Conversation)
-        .where(Conversation.customer_id == customer.id, Conversation.ended_at.is_(None))
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
     if conversation is not None and now - _aware(conversation.last_activity_at) > timeout:
         conversation.ended_at = _aware(conversation.last_activity_at)
         conversation = None
@@ -110,8 +116,10 @@ def record_inbound(
 ) -> StoredInbound:
     """Store a customer message and its sentiment in one transaction (the caller commits)."""
     now = utcnow()
-    customer = _find_or_create_customer(session, inbound, now)
-    if inbound.message_id:
+    # Reads first, writes together at the end: on SQLite the first write takes the database's
+    # write lock until commit, and every other writer waits for it.
+    customer, open_conversation = _customer_and_open_conversation(session, inbound)
+    if customer is not None and inbound.message_id:
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
             conversation = session.get(Conversation, duplicate.conversation_id)
@@ -122,7 +130,8 @@ def record_inbound(
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
             )
-    conversation = _current_conversation(session, customer, inbound.channel, now, timeout)
+    customer = _update_customer(session, customer, inbound, now)
+    conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.CUSTOMER.value,

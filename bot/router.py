@@ -265,6 +265,9 @@ class ConversationRouter:
         calls for a person; the handoff notice is stored and sent with the replies."""
         messages = list(reply.messages)
         with self._sessions.begin() as session:
+            # Held for the whole transaction: the session keeps unchanged rows only weakly, so
+            # each session.get() below would otherwise load the conversation again.
+            conversation = session.get(Conversation, stored.conversation_id)
             if scored_text is not None:
                 handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
                 if handoff is not None:
@@ -276,7 +279,7 @@ class ConversationRouter:
                 intent=reply.intent,
                 confidence=reply.confidence,
             )
-            return replies, session.get(Conversation, stored.conversation_id).state
+            return replies, conversation.state
 
     def _hold(self, stored) -> list[OutboundMessage]:
         """Waiting for a person: the message is kept for them; the first in a row gets a note."""

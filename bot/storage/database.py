@@ -8,26 +8,47 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+# SQLite file databases keep a few open connections: SQLAlchemy 1.4's default for them (NullPool)
+# opens and closes one per session, and closing the last one checkpoints the WAL (milliseconds
+# per message). Router work runs in asyncio.to_thread workers, so a connection must be usable from
+# any thread (QueuePool hands each to one thread at a time; SingletonThreadPool would keep one per
+# thread forever).
+SQLITE_POOL_SIZE = 5
+SQLITE_MAX_OVERFLOW = 10
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    """Runs on every new pooled connection: SQLite forgets these settings per connection."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may lose the last
+    # commits but never corrupts the database (an application crash loses nothing).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _is_file_sqlite(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not database.startswith("file::memory:")
 
 
 @lru_cache(maxsize=None)
 def get_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
+        options = {}
+        if _is_file_sqlite(parsed.database):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            options = {"poolclass": QueuePool, "pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_MAX_OVERFLOW}
+        # In-memory databases keep SQLAlchemy's default pool (one connection per thread).
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 10}, **options)
+        event.listen(engine, "connect", _configure_sqlite_connection)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

@@ -1,0 +1,71 @@
+"""The storage engine: pooled connections that keep their settings, and few statements per turn."""
+
+from contextlib import ExitStack
+
+from sqlalchemy import event, text
+
+from bot.storage.database import get_engine
+from bot.storage.models import Conversation
+from tests.test_router import ScriptedAssistant, inbound, make_router
+
+
+def _count(engine, what: str) -> list:
+    seen: list = []
+    event.listen(engine, what, lambda *args: seen.append(args))
+    return seen
+
+
+def test_sqlite_file_engine_reuses_its_connection(tmp_path):
+    engine = get_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        connects = _count(engine, "connect")
+        for _ in range(3):
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        assert len(connects) == 1
+    finally:
+        engine.dispose()
+
+
+def test_every_pooled_sqlite_connection_has_foreign_keys_wal_and_normal_sync(tmp_path):
+    engine = get_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        with ExitStack() as stack:
+            # Held at once, so each is a different connection of the pool.
+            connections = [stack.enter_context(engine.connect()) for _ in range(3)]
+            assert len({id(c.connection.dbapi_connection) for c in connections}) == 3
+            for connection in connections:
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    finally:
+        engine.dispose()
+
+
+def test_in_memory_sqlite_still_works_with_foreign_keys():
+    engine = get_engine("sqlite://")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        assert connection.execute(text("SELECT x FROM t")).scalar() == 1
+
+
+async def test_a_turn_opens_no_connection_and_loads_the_conversation_once_per_transaction(session_factory):
+    engine = session_factory.kw["bind"]
+    router = make_router(session_factory, ScriptedAssistant())
+    await router.handle(inbound("hello there", message_id="m1"))  # creates the customer and conversation
+
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: statements.append(statement))
+    connects = _count(engine, "connect")
+    replies = await router.handle(inbound("this is rather slow", message_id="m2"))
+
+    assert [r.text for r in replies] == ["echo: this is rather slow"]
+    assert connects == []
+    loads = [s for s in statements if s.lstrip().startswith("SELECT") and "conversations.public_id" in s]
+    # One for storing the message (with its customer), one for storing the replies.
+    assert len(loads) == 2, loads
+    assert len(statements) <= 12, statements  # 15 before the conversation was loaded once per transaction
+    with session_factory() as session:
+        assert session.query(Conversation).one().customer_message_count == 2
