@@ -12,10 +12,12 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from bot.messages import OutboundMessage
 from bot.router import AssistantReply
 from bot.settings import Settings
+from bot.storage.database import get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,13 @@ def tracker_store_for(url: str) -> SQLTrackerStore:
     dialect = parsed.get_backend_name()
     if dialect == "sqlite":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return SQLTrackerStore(None, dialect="sqlite", db=parsed.database)
+        store = SQLTrackerStore(None, dialect="sqlite", db=parsed.database)
+        # Rasa's own engine opens a connection per use and keeps SQLite's rollback journal with a
+        # full sync per write; ours pools connections in WAL mode (bot/storage/database.py).
+        store.engine.dispose()
+        store.engine = get_engine(url)
+        store.sessionmaker = sessionmaker(bind=store.engine)
+        return store
     return SQLTrackerStore(
         None,  # Agent.load sets the domain
         dialect=parsed.drivername,

@@ -1,5 +1,6 @@
 """The storage engine: pooled connections that keep their settings, and few statements per turn."""
 
+import asyncio
 from contextlib import ExitStack
 
 from sqlalchemy import event, text
@@ -69,3 +70,23 @@ async def test_a_turn_opens_no_connection_and_loads_the_conversation_once_per_tr
     assert len(statements) <= 12, statements  # 15 before the conversation was loaded once per transaction
     with session_factory() as session:
         assert session.query(Conversation).one().customer_message_count == 2
+
+
+def test_rasa_tracker_store_on_sqlite_uses_the_pooled_wal_engine(tmp_path):
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.assistant import tracker_store_for
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = tracker_store_for(url)
+    try:
+        assert store.engine is get_engine(url)
+        with store.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        tracker = DialogueStateTracker.from_events("customer-1", [UserUttered("hello", {"name": "greet"})])
+        asyncio.run(store.save(tracker))
+        again = asyncio.run(store.retrieve("customer-1"))
+        assert again is not None and again.latest_message.text == "hello"
+    finally:
+        get_engine(url).dispose()
