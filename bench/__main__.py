@@ -58,19 +58,6 @@ def write_results(path: Path, text: str) -> None:
     path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
 
 
-def quiet_rasa() -> None:
-    """Rasa logs every parse at debug level by default; the tables and bars are the output here."""
-    import logging
-    import warnings
-
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-    warnings.filterwarnings("ignore")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny subsets, seconds per part")
@@ -79,6 +66,8 @@ def main() -> None:
     parser.add_argument("--pipelines", nargs="*", choices=["shipped", "rasa-lr"], default=["shipped"], help="NLU pipelines to run (rasa-lr: the earlier pipeline, bench/configs/rasa_lr.yml; about 45 min more)")
     parser.add_argument("--write", type=Path, default=None, help="Markdown file whose results section to rewrite (default: BENCHMARKS.md on a full run)")
     args = parser.parse_args()
+    from bench.report import quiet_rasa
+
     quiet_rasa()
     started = time.perf_counter()
     nlu = sentiment_md = speed = training_s = None

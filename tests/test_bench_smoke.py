@@ -65,11 +65,14 @@ def test_the_shipped_model_understands_its_own_heldout_set(output):
 
 def test_load_tables_have_every_transport_and_no_errors(output):
     for transport in ("REST", "WebSocket", "bare Rasa"):
-        found = [r for r in rows(output, transport) if r[0] == transport and len(r) == 8]
+        found = [r for r in rows(output, transport) if r[0] == transport and len(r) == 9]
         assert {int(r[1]) for r in found} == {1, 4}, (transport, found)
         for r in found:
             assert int(r[2]) == int(r[1]) * 3  # every message answered
             assert r[7] == "0", r
+    for transport in ("REST", "WebSocket"):  # customers who pause between messages
+        (paced,) = [r for r in rows(output, f"{transport}, paced") if len(r) == 9]
+        assert (paced[1], paced[2], paced[7]) == ("4", "12", "0"), paced
 
 
 def test_sentiment_table_is_there(output):
