@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
+from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -49,6 +52,39 @@ class InProcessActionEndpoint(EndpointConfig):
             raise ClientResponseError(400, "action rejected", body) from error
         except ActionNotFoundException as error:
             raise ClientResponseError(404, "action not found", str(error)) from error
+
+
+@lru_cache(maxsize=1)
+def _action_result_validator():
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self, result: dict[str, Any]) -> bool:
+    """Rasa's `RemoteAction._validate_action_result`, with the validator built once.
+
+    Rasa calls `jsonschema.validate` for every action result, which checks the (constant) schema
+    itself each time: about a sixth of the server's time under load (`python -m
+    bench.profile_server`). Same schema, same checks and error message; only the repeated schema
+    check is gone."""
+    from jsonschema import exceptions
+
+    error = exceptions.best_match(_action_result_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from "
+            "the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
+RemoteAction._validate_action_result = _validate_action_result
 
 
 def tracker_store_for(url: str) -> SQLTrackerStore:
