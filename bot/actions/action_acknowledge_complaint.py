@@ -11,8 +11,8 @@ from bot.conversations import conversation_by_public_id
 from feedback import recovery
 from feedback.sentiment import TextBlobScorer
 
-# Severity reads emotional intensity with plain TextBlob: the product's scorer rates nearly every
-# complaint near -1, because it is tuned to catch complaints, not to grade them.
+# Severity reads emotional intensity with plain TextBlob: the product's scorer puts every plain
+# complaint at -0.6 or below, because it is tuned to catch complaints, not to grade them.
 _intensity = TextBlobScorer()
 
 
