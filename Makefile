@@ -28,7 +28,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 ## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost; writes BENCHMARKS.md
-## (about 30-45 min on 2 cores; `.venv/bin/python -m bench --quick` is the seconds-long smoke run)
+## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run)
 bench: setup
 	$(BIN)/python -m bench
 

@@ -1,6 +1,6 @@
 """`make bench`: NLU quality, sentiment, speed and cost, side by side with the anchors.
 
-    .venv/bin/python -m bench                 full run (about 30-45 min on 2 cores); rewrites the
+    .venv/bin/python -m bench                 full run (about 12 min on 2 cores); rewrites the
                                               results section of BENCHMARKS.md
     .venv/bin/python -m bench --quick         smoke run on tiny subsets (CI, tests/test_bench_smoke.py);
                                               prints only, unless --write is given
