@@ -49,7 +49,8 @@ CONVERSATION_LENGTH = len(QUESTIONS)
 # and type for several seconds; 2 s is on the busy side). The latency targets only make sense
 # with a pause: back to back, N customers wait N / throughput on average (Little's law).
 THINK_S = 2.0
-PACED_LEVEL = 50
+# 50 is the level; 10 shows what the product serves when it is not saturated.
+PACED_LEVELS = (10, 50)
 
 
 def messages_per_customer(concurrency: int, quick: bool) -> int:
@@ -184,8 +185,8 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
     from tests.e2e_server import RunningServer
 
     levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
-    paced_level, think = (QUICK_CONCURRENCY[-1], 0.2) if quick else (PACED_LEVEL, THINK_S)
-    paced_messages = paced_level * messages_per_customer(paced_level, quick) * len(transports)
+    paced_levels, think = ((QUICK_CONCURRENCY[-1],), 0.2) if quick else (PACED_LEVELS, THINK_S)
+    paced_messages = sum(c * messages_per_customer(c, quick) for c in paced_levels) * len(transports)
     total = sum(c * messages_per_customer(c, quick) for c in levels) * (len(transports) + bare) + paced_messages
     with tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp, tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar:
         bar.set_description("starting the server")
@@ -209,7 +210,7 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
                         load = await drive(server.url, transport, concurrency, messages_per_customer(concurrency, quick), str(int(started)), bar)
                         load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
                         loads.append(load)
-                for transport in transports:
+                for paced_level, transport in ((c, t) for c in paced_levels for t in transports):
                     bar.set_description(f"{transport} x{paced_level}, {think:g} s pause")
                     cpu_before = cpu_seconds(server.process.pid)
                     load = await drive(server.url, transport, paced_level, messages_per_customer(paced_level, quick), str(int(started)), bar, think)

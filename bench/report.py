@@ -104,7 +104,7 @@ def target_rows(nlu, speed) -> list[list[Any]]:
             load = _load(speed, transport, level)
             rows.append([f"{transport} p50 <= 50 ms at {level} conversations, back to back", "product", f"{load.p50:.0f} ms", verdict(load.p50, TARGETS["p50_ms"], False)])
             rows.append([f"{transport} p99 <= 250 ms at {level} conversations, back to back", "product", f"{load.p99:.0f} ms", verdict(load.p99, TARGETS["p99_ms"], False)])
-            paced = next((l for l in speed.loads if l.transport.startswith(f"{transport}, paced")), None)
+            paced = next((l for l in speed.loads if l.transport.startswith(f"{transport}, paced") and l.concurrency == level), None)
             if paced is not None:
                 rows.append([f"{transport} p50 <= 50 ms at {paced.concurrency} conversations, {paced.transport.split('(')[1].rstrip(')')}", "product", f"{paced.p50:.0f} ms", verdict(paced.p50, TARGETS["p50_ms"], False)])
                 rows.append([f"{transport} p99 <= 250 ms at {paced.concurrency} conversations, {paced.transport.split('(')[1].rstrip(')')}", "product", f"{paced.p99:.0f} ms", verdict(paced.p99, TARGETS["p99_ms"], False)])
