@@ -213,7 +213,7 @@ def record_bot_messages(session: Session, conversation_id: int, messages: Sequen
 
 
 def _outbound(row: Message) -> OutboundMessage:
-    data = json.loads(row.payload) if row.payload else {}
+    data = row.payload_data()
     data["text"] = row.text
     return replace(OutboundMessage.from_dict(data), id=row.id)
 

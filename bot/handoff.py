@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.conversations import conversation_by_public_id
 from bot.desk.content import load_content
+from bot.desk.handoffs import active_request
 from bot.desk.estimate import estimate_text
 from bot.settings import get_settings
 from bot.storage.models import (
-    ACTIVE_STATUSES,
     Conversation,
     ConversationState,
     Direction,
@@ -59,16 +59,6 @@ def _desk_messages() -> dict[str, str]:
     return load_content(get_settings().content_dir).messages
 
 
-def open_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
-    """The request still being served (queued, timed out or with a person), if any."""
-    return session.execute(
-        select(HandoffRequest)
-        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(ACTIVE_STATUSES))
-        .order_by(HandoffRequest.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def escalate(
     session: Session,
     conversation: Conversation,
@@ -82,7 +72,7 @@ def escalate(
         raise ValueError(f"unknown handoff reason {reason!r}")
     rules = rules or escalation_rules()
     now = now or utcnow()
-    if open_request(session, conversation.id) is not None:
+    if active_request(session, conversation.id) is not None:
         return Handoff(created=False, message=handoff_message(rules, now, already=True))
     request = HandoffRequest(conversation_id=conversation.id, reason=reason, status=HandoffStatus.OPEN.value,
                              created_at=now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -15,13 +14,8 @@ MAX_HISTORY_MESSAGES = 200
 
 
 def _extras(row: Message) -> dict[str, Any]:
-    if not row.payload:
-        return {}
-    try:
-        data = json.loads(row.payload)
-    except json.JSONDecodeError:
-        return {}
-    return {key: data[key] for key in ("buttons", "custom", "image") if key in data} if isinstance(data, dict) else {}
+    data = row.payload_data()
+    return {key: data[key] for key in ("buttons", "custom", "image") if key in data}
 
 
 def _shown_text(row: Message, offered: dict[str, str]) -> str:

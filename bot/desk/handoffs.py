@@ -155,6 +155,7 @@ def _set_state(session: Session, conversation_id: int, state: ConversationState)
 
 
 def active_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
+    """The request still being served (queued, timed out or with a person), if any."""
     return session.execute(
         select(HandoffRequest)
         .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(ACTIVE_STATUSES))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Optional
@@ -162,13 +161,7 @@ class ConversationView:
 
 
 def _custom(row: Message) -> dict:
-    if not row.payload:
-        return {}
-    try:
-        data = json.loads(row.payload)
-    except json.JSONDecodeError:
-        return {}
-    custom = data.get("custom") if isinstance(data, dict) else None
+    custom = row.payload_data().get("custom")
     return custom if isinstance(custom, dict) else {}
 
 

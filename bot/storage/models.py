@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from datetime import datetime, timezone
 
@@ -105,6 +106,16 @@ class Message(Base):
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
 
     conversation = relationship("Conversation", back_populates="messages")
+
+    def payload_data(self) -> dict:
+        """The stored payload as a dict ({} when there is none or it is not a JSON object)."""
+        if not self.payload:
+            return {}
+        try:
+            data = json.loads(self.payload)
+        except json.JSONDecodeError:
+            return {}
+        return data if isinstance(data, dict) else {}
 
 
 class FaqFeedback(Base):
