@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import PROJECT_DIR
+from bot.app.settings import PROJECT_DIR
 
 BEGIN, END = "<!-- make bench: results begin -->", "<!-- make bench: results end -->"
 

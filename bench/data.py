@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bot.settings import PROJECT_DIR
+from bot.app.settings import PROJECT_DIR
 
 RELATIVE = Path("shared") / "benchmarks" / "data"
 

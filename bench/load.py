@@ -233,7 +233,7 @@ async def bare_rasa(levels, quick: bool, bar: tqdm) -> list[LoadResult]:
     from rasa.core.agent import Agent
 
     from bench.report import find_model
-    from bot.assistant import InProcessActionEndpoint
+    from bot.assistant.rasa import InProcessActionEndpoint
 
     agent = Agent.load(str(find_model()), action_endpoint=InProcessActionEndpoint())
     for i in range(5):

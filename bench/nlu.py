@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from bench.data import DATA
 from bench.rasa_pipeline import Prediction, pipeline_from_config, train
-from bot.settings import PROJECT_DIR
+from bot.app.settings import PROJECT_DIR
 
 OOS = "NO_NODES_DETECTED"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.1, 0.91, 0.1)]

@@ -19,7 +19,7 @@ import yaml
 
 # Not part of an NLU-only benchmark: retrieval intents (faq/chitchat answers) and the fallback,
 # whose decision the benchmark makes itself from the top intent's confidence (same rule).
-SKIPPED_COMPONENTS = {"ResponseSelector", "bot.tfidf_response_selector.TfidfResponseSelector", "FallbackClassifier"}
+SKIPPED_COMPONENTS = {"ResponseSelector", "bot.assistant.nlu.tfidf_response_selector.TfidfResponseSelector", "FallbackClassifier"}
 
 
 def pipeline_from_config(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:

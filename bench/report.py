@@ -20,8 +20,8 @@ TARGETS = {
 
 def find_model() -> Optional[Path]:
     """The model `cxbot run` serves: the one named by the fingerprint of this tree's data."""
-    from bot.settings import load_settings
-    from bot.training import current_model
+    from bot.app.settings import load_settings
+    from bot.assistant.training import current_model
 
     return current_model(load_settings())
 

@@ -15,7 +15,7 @@ import time
 import yaml
 
 from bench.data import DATA
-from bot.settings import PROJECT_DIR
+from bot.app.settings import PROJECT_DIR
 from feedback.sentiment import CustomerServiceScorer, TextBlobScorer
 
 VADER_DIR = DATA / "vader"

@@ -7,8 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.settings import get_settings
-from bot.training import train
+from bot.app.settings import get_settings
+from bot.assistant.training import train
 
 
 def measure() -> float:

@@ -41,7 +41,7 @@ from feedback.reports import (
     Report,
     recovery_effectiveness,
 )
-from feedback.scores import (
+from feedback.surveys.scores import (
     CES_FORMULA,
     CES_VALUES,
     CSAT_FORMULA,
@@ -601,7 +601,7 @@ def fallback_reply_texts(domain_dir: Path) -> frozenset[str]:
 
 
 def _default_domain_dir() -> Path:
-    from bot.settings import get_settings
+    from bot.app.settings import get_settings
 
     return get_settings().project_dir / "domain"
 

@@ -22,7 +22,7 @@ from bot.storage.models import (
     RecoveryStatus,
     SurveyResponse,
 )
-from feedback.scores import (
+from feedback.surveys.scores import (
     CES_FORMULA,
     CSAT_FORMULA,
     NPS_FORMULA,

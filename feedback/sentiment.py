@@ -385,7 +385,7 @@ def default_scorer() -> SentimentScorer:
     """The product's scorer: TextBlob with the customer-service lexicon in the content folder."""
     global _default
     if _default is None:
-        from bot.settings import get_settings
+        from bot.app.settings import get_settings
 
         _default = CustomerServiceScorer(get_settings().content_dir / "sentiment_lexicon.yml")
     return _default

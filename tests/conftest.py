@@ -15,8 +15,8 @@ _database_numbers = itertools.count()
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The trained assistant for the current data (trained once, then cached in models/)."""
-    from bot.settings import load_settings
-    from bot.training import train
+    from bot.app.settings import load_settings
+    from bot.assistant.training import train
 
     return train(load_settings())
 
@@ -39,7 +39,7 @@ def postgres():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path, monkeypatch) -> str:
     """A fresh database migrated to head (SQLite and PostgreSQL), used by settings for this test."""
-    from bot.settings import get_settings
+    from bot.app.settings import get_settings
     from bot.storage.database import get_engine, migrate
 
     if request.param == "sqlite":

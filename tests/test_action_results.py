@@ -1,11 +1,11 @@
-"""Action results are still validated against Rasa's schema after bot.assistant builds the
+"""Action results are still validated against Rasa's schema after bot.assistant.rasa builds the
 validator once (it replaces Rasa's per-call `jsonschema.validate`)."""
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import bot.assistant  # noqa: F401  (installs the cached validator)
+import bot.assistant.rasa  # noqa: F401  (installs the cached validator)
 
 
 @pytest.fixture

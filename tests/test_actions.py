@@ -10,12 +10,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from bot.actions.action_answer_topic import ActionAnswerTopic
-from bot.actions.action_did_you_mean import ActionDidYouMean
-from bot.actions.action_record_faq_feedback import ActionRecordFaqFeedback
-from bot.actions.action_request_human import ActionRequestHuman
-from bot.actions.action_session_start import ActionSessionStart
-from bot.handoff import escalation_rules
+from bot.assistant.actions.action_answer_topic import ActionAnswerTopic
+from bot.assistant.actions.action_did_you_mean import ActionDidYouMean
+from bot.assistant.actions.action_record_faq_feedback import ActionRecordFaqFeedback
+from bot.assistant.actions.action_request_human import ActionRequestHuman
+from bot.assistant.actions.action_session_start import ActionSessionStart
+from bot.handoff.escalate import escalation_rules
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
@@ -55,7 +55,7 @@ def slots_of(events: list) -> dict:
 
 
 async def test_session_start_sets_the_shop_name(monkeypatch):
-    from bot.settings import get_settings
+    from bot.app.settings import get_settings
 
     monkeypatch.setenv("CXBOT_SHOP_NAME", "Acme Outdoor")
     get_settings.cache_clear()

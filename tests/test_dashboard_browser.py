@@ -14,10 +14,10 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import expect
 
-from bot.server import json_errors
-from bot.settings import get_settings
+from bot.app.server import json_errors
+from bot.app.settings import get_settings
 from bot.storage.database import get_session_factory, migrate
-from bot.web import dashboard
+from bot.dashboard import routes as dashboard
 from tests.dashboard_data import add_fixed_data
 from tests.dashboard_guard import stand_in_guard
 from tests.e2e_server import free_port

@@ -14,10 +14,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.server import json_errors
-from bot.settings import get_settings
-from bot.web import dashboard
-from bot.web.charts import Bar, Series, bar_chart, hbar_chart, line_chart
+from bot.app.server import json_errors
+from bot.app.settings import get_settings
+from bot.dashboard import routes as dashboard
+from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from feedback.dashboard import Filters, build_dashboard
 from feedback.exports import export_csv
 from tests.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data

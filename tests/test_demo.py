@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.demo import STAFF_REPLIES
+from bot.app.demo import STAFF_REPLIES
 from bot.storage.models import Compensation, Conversation, HandoffRequest, Message, SurveyResponse
 from feedback.dashboard import Filters, aware, build_dashboard
 

@@ -14,13 +14,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels.base import ChannelRegistry
-from bot.desk import auth, console
-from bot.web import dashboard
-from bot.handoff import escalate, escalation_rules
-from bot.messages import InboundMessage, OutboundMessage
-from bot.router import AssistantReply, ConversationRouter
-from bot.server import AppState, build_desk, json_errors
-from bot.settings import get_settings
+from bot.desk import auth
+from bot.desk.console import routes as console
+from bot.dashboard import routes as dashboard
+from bot.handoff.escalate import escalate, escalation_rules
+from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.app.server import AppState, build_desk, json_errors
+from bot.app.settings import get_settings
 from bot.storage.models import (
     Compensation,
     Conversation,
@@ -30,7 +31,7 @@ from bot.storage.models import (
     SurveyResponse,
     utcnow,
 )
-from feedback.escalation import next_opening
+from bot.handoff.triggers import next_opening
 from feedback.sentiment import TextBlobScorer
 
 PASSWORD = "correct horse battery"

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from bot.desk import auth, handoffs
-from bot.desk.handoffs import AlreadyClaimed, TransitionRefused
-from bot.handoff import escalate
+from bot.desk import auth
+from bot.handoff import transitions as handoffs
+from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
+from bot.handoff.escalate import escalate
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.models import (
     Conversation,
@@ -350,7 +351,7 @@ def test_the_state_machine_holds_for_any_sequence_of_actions(tmp_path):
 
 def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory, staff):
     from bot.desk.content import DEFAULT_MESSAGES
-    from bot.desk.estimate import estimate_text
+    from bot.handoff.estimate import estimate_text
 
     now = utcnow()
     with session_factory.begin() as session:
@@ -376,8 +377,8 @@ def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory
 def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
     from datetime import datetime, timezone
 
-    from bot.handoff import escalation_rules
-    from feedback.escalation import next_opening
+    from bot.handoff.escalate import escalation_rules
+    from bot.handoff.triggers import next_opening
 
     rules = escalation_rules()
     day = next_opening(rules, utcnow())

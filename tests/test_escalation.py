@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback.escalation import (
+from bot.handoff.triggers import (
     handoff_message,
     is_open,
     load_rules,

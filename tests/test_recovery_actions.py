@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.actions.action_acknowledge_complaint import ActionAcknowledgeComplaint
-from bot.actions.action_cancel_recovery import ActionCancelRecovery
-from bot.actions.action_decline_compensation import ActionDeclineCompensation
-from bot.actions.action_issue_compensation import ActionIssueCompensation
-from bot.actions.action_offer_compensation import ActionOfferCompensation
-from bot.actions.content import recovery_content
-from bot.actions.validate_recovery_form import ValidateRecoveryForm
+from bot.assistant.actions.action_acknowledge_complaint import ActionAcknowledgeComplaint
+from bot.assistant.actions.action_cancel_recovery import ActionCancelRecovery
+from bot.assistant.actions.action_decline_compensation import ActionDeclineCompensation
+from bot.assistant.actions.action_issue_compensation import ActionIssueCompensation
+from bot.assistant.actions.action_offer_compensation import ActionOfferCompensation
+from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.validate_recovery_form import ValidateRecoveryForm
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase
 from tests.test_actions import action, run, slots_of, user
 

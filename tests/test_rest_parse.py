@@ -3,7 +3,7 @@ import json
 import pytest
 
 from bot.channels.rest import parse_body
-from bot.messages import InvalidMessage
+from bot.conversation.messages import InvalidMessage
 
 
 def body(**fields) -> bytes:

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.handoff import escalation_rules
-from bot.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
-from bot.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
+from bot.handoff.escalate import escalation_rules
+from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
+from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from feedback.sentiment import TextBlobScorer
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback.scores import (
+from feedback.surveys.scores import (
     CES_VALUES,
     CSAT_RANGE,
     NPS_RANGE,

@@ -76,7 +76,7 @@ def test_rasa_tracker_store_on_sqlite_uses_the_pooled_wal_engine(tmp_path):
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.assistant import tracker_store_for
+    from bot.assistant.rasa import tracker_store_for
 
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     store = tracker_store_for(url)

@@ -9,15 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.actions.action_ask_survey_answer import ActionAskSurveyAnswer
-from bot.actions.action_late_survey_answer import ActionLateSurveyAnswer
-from bot.actions.action_offer_survey import ActionOfferSurvey
-from bot.actions.action_submit_survey import ActionSubmitSurvey
-from bot.actions.content import survey_content
-from bot.actions.validate_survey_form import UNANSWERED, ValidateSurveyForm
+from bot.assistant.actions.action_ask_survey_answer import ActionAskSurveyAnswer
+from bot.assistant.actions.action_late_survey_answer import ActionLateSurveyAnswer
+from bot.assistant.actions.action_offer_survey import ActionOfferSurvey
+from bot.assistant.actions.action_submit_survey import ActionSubmitSurvey
+from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.validate_survey_form import UNANSWERED, ValidateSurveyForm
 from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, SurveyResponse, utcnow
-from feedback import survey_plan, surveys
-from feedback.survey_plan import SKIPPED, next_survey
+from feedback.surveys import plan as survey_plan
+from feedback.surveys import records as surveys
+from feedback.surveys.plan import SKIPPED, next_survey
 from tests.test_actions import action, run, slots_of, user
 
 FORM = "survey_form"

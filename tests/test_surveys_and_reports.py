@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.models import Compensation, HandoffRequest, Message, RecoveryStatus
-from feedback import surveys
+from feedback.surveys import records as surveys
 from feedback.recovery import open_case
 from feedback.reports import build_report, render
 from tests.factories import add_conversation
@@ -77,8 +77,10 @@ def fixed_data(session_factory):
         for p in polarities:
             session.add(Message(conversation_id=chat.id, direction="customer", text="x", polarity=p, handled=True, created_at=T0))
         session.add(Message(conversation_id=chat.id, direction="customer", text="/affirm", polarity=None, handled=True, created_at=T0))
-        for reason in ["customer_request", "customer_request", "repeated_fallback"]:
-            session.add(HandoffRequest(conversation_id=chat.id, reason=reason, status="open", created_at=T0))
+        # One active request per conversation (a unique index holds it): the earlier two were resolved.
+        for reason, status in [("customer_request", "resolved"), ("customer_request", "resolved"),
+                               ("repeated_fallback", "open")]:
+            session.add(HandoffRequest(conversation_id=chat.id, reason=reason, status=status, created_at=T0))
         for amount, percent, status in [(495, None, "issued"), (None, 20, "issued"), (2500, None, "pending_approval"), (1000, None, "declined")]:
             session.add(Compensation(code=f"CX-T{amount}{percent}", conversation_id=chat.id, customer_id=chat.customer_id,
                                      kind="x", amount_cents=amount, percent=percent, currency="EUR", category="other",

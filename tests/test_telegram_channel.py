@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import telegram as telegram_channel
+from bot.channels.telegram import channel as telegram_channel
 from bot.channels.base import ChannelRegistry
-from bot.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
-from bot.settings import load_settings
+from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
+from bot.app.settings import load_settings
 from bot.storage.database import migrate
 from tests.fake_telegram import TOKEN, FakeTelegram, text_update
 

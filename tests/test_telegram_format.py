@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.telegram_format import (
+from bot.channels.telegram.format import (
     MAX_MESSAGE_UNITS,
     button_title,
     callback_data,
@@ -16,7 +16,7 @@ from bot.channels.telegram_format import (
     split_text,
     utf16_units,
 )
-from bot.messages import Button, OutboundMessage
+from bot.conversation.messages import Button, OutboundMessage
 
 
 def test_short_text_is_one_message():

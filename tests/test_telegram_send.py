@@ -6,8 +6,8 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram_send import MAX_ATTEMPTS, DeliveredReplies, retry_wait, with_retries
-from bot.messages import OutboundMessage
+from bot.channels.telegram.send import MAX_ATTEMPTS, DeliveredReplies, retry_wait, with_retries
+from bot.conversation.messages import OutboundMessage
 
 
 def raised_from(error: Exception, cause: Exception) -> Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
-from bot.channels.telegram_updates import (
+from bot.channels.telegram.updates import (
     EDITED_REPLY,
     UNREADABLE_REPLY,
     ButtonTap,
@@ -136,7 +136,7 @@ def test_an_ignored_tap_still_names_the_query_to_answer():
 async def test_one_chat_runs_in_order_while_other_chats_go_ahead():
     import asyncio
 
-    from bot.channels.telegram import ChatOrderedProcessor
+    from bot.channels.telegram.channel import ChatOrderedProcessor
 
     processor = ChatOrderedProcessor(max_concurrent_updates=8)
     first_may_finish = asyncio.Event()

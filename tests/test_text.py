@@ -1,7 +1,7 @@
 import pytest
 
-from bot.messages import InvalidMessage
-from bot.text import clean_text
+from bot.conversation.messages import InvalidMessage
+from bot.conversation.text import clean_text
 
 
 @pytest.mark.parametrize(

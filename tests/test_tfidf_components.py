@@ -10,8 +10,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.tfidf_intent_classifier import TfidfIntentClassifier
-from bot.tfidf_response_selector import TfidfResponseSelector
+from bot.assistant.nlu.tfidf_intent_classifier import TfidfIntentClassifier
+from bot.assistant.nlu.tfidf_response_selector import TfidfResponseSelector
 
 FAQ = {
     "faq/shipping": ["how long does shipping take", "when will my parcel ship", "shipping time please", "how fast do you ship"],

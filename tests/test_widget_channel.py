@@ -11,20 +11,20 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.channels import widget
+from bot.channels.widget import routes as widget
 from bot.channels.base import ChannelRegistry
-from bot.channels.widget_identity import (
+from bot.channels.widget.identity import (
     Identity,
     IdentityRefused,
     sender_id,
     signature_matches,
     user_hash,
 )
-from bot.channels.widget_protocol import InvalidFrame, parse_frame, parse_rest_body
-from bot.messages import Button, InvalidMessage, OutboundMessage
-from bot.router import AssistantReply, ConversationRouter
-from bot.server import AppState, json_errors
-from bot.settings import Settings
+from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_body
+from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
+from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.app.server import AppState, json_errors
+from bot.app.settings import Settings
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.channels.widget_identity import user_hash
+from bot.channels.widget.identity import user_hash
 from bot.storage.models import Conversation, Customer, Message
 from tests.browser import bubble, new_page, say
 from tests.e2e_server import free_port, started_server

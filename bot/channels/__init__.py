@@ -1,1 +1,1 @@
-"""Channel adapters: they translate to and from bot.messages and know nothing of Rasa."""
+"""Channel adapters: they translate to and from bot.conversation.messages and know nothing of Rasa."""

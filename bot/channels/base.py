@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-from bot.messages import OutboundMessage
+from bot.conversation.messages import OutboundMessage
 
 
 class PushChannel(Protocol):

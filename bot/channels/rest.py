@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.messages import InboundMessage, InvalidMessage
-from bot.router import ConversationRouter
+from bot.conversation.messages import InboundMessage, InvalidMessage
+from bot.conversation.router import ConversationRouter
 
 logger = logging.getLogger(__name__)
 

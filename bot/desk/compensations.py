@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.desk.handoffs import TransitionRefused
+from bot.handoff.transitions import TransitionRefused
 from bot.storage.models import (
     Compensation,
     CompensationStatus,

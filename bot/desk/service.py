@@ -18,14 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelRegistry
-from bot.conversations import record_bot_messages
-from bot.desk import compensations, handoffs
+from bot.conversation.store import record_bot_messages
+from bot.desk import compensations
+from bot.handoff import transitions as handoffs
 from bot.desk.content import DeskContent
 from bot.desk.events import DeskEvents
-from bot.desk.handoffs import Outcome, TransitionRefused, customer_address
-from bot.handoff import HAND_BACK_PAYLOAD, escalation_rules
-from bot.messages import OutboundMessage
-from bot.router import ConversationRouter
+from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
+from bot.handoff.escalate import HAND_BACK_PAYLOAD, escalation_rules
+from bot.conversation.messages import OutboundMessage
+from bot.conversation.router import ConversationRouter
 from bot.storage.models import (
     Compensation,
     ConversationState,
@@ -34,7 +35,7 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
-from feedback.escalation import is_open
+from bot.handoff.triggers import is_open
 from feedback.recovery import RecoveryContent
 
 logger = logging.getLogger(__name__)

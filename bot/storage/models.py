@@ -1,4 +1,4 @@
-"""Database models. Schema changes go through Alembic (bot/migrations), never create_all."""
+"""Database models. Schema changes go through Alembic (bot/storage/migrations), never create_all."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text as sql_text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -98,6 +100,8 @@ class Message(Base):
     reply_to_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     intent = Column(String(100))
     intent_confidence = Column(Float)
+    # Bot messages: the response that produced them (utter_...), so reports query, not match text.
+    response = Column(String(100))
     polarity = Column(Float)
     subjectivity = Column(Float)
     handled = Column(Boolean, nullable=False, default=False)
@@ -184,6 +188,16 @@ class HandoffRequest(Base):
     """A customer's request for a person, from the queue to the hand-back (see bot/desk/handoffs.py)."""
 
     __tablename__ = "handoff_requests"
+    # At most one active request per conversation, across processes (migration 0006).
+    __table_args__ = (
+        Index(
+            "uq_handoff_one_active",
+            "conversation_id",
+            unique=True,
+            sqlite_where=sql_text("status IN ('open', 'timed_out', 'claimed')"),
+            postgresql_where=sql_text("status IN ('open', 'timed_out', 'claimed')"),
+        ),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(

@@ -1,0 +1,1 @@
+"""The application: settings, the one wiring place (server), the command line."""

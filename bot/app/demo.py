@@ -1,0 +1,383 @@
+"""`cxbot demo`: simulated customers talk to the real assistant so a new user sees a living dashboard.
+
+Every message goes through the same ConversationRouter and trained model as a real chat (nothing
+is inserted directly): FAQ askers, complainers who accept or decline the offer, survey answers
+tapped or typed, people who ask for a person, questions the bot does not know.
+
+Spreading over weeks: the code has no injectable clock (rows take `utcnow()` in many modules),
+so each simulated conversation runs now and is then moved, as a whole, to its place in the past:
+every date column of the rows that belong to it (the conversation, its messages, surveys,
+handoffs, compensation, recovery cases, FAQ feedback, the customer) is shifted by the same
+offset. Durations inside a conversation stay as they were. Rasa's own tracker events keep
+their real times; the dashboard does not read them.
+
+Escalated conversations are handled by a demo staff member ("Sam", user `demo-staff`, who can't
+sign in: the password is random and not shown) through the real staff desk: most are claimed,
+answered and handed back, after which the bot asks CES and the simulated customer answers; a few
+are left waiting, as in a real queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import DateTime, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.app.settings import Settings
+from bot.storage.database import get_session_factory, migrate
+from bot.storage.models import (
+    Base,
+    Compensation,
+    Conversation,
+    Customer,
+    HandoffRequest,
+    Message,
+    SurveyResponse,
+)
+from feedback.dashboard import FALLBACK_INTENTS, not_understood
+
+logger = logging.getLogger(__name__)
+
+MAX_TURNS = 14
+CHANNELS = (("widget", 0.5), ("telegram", 0.3), ("rest", 0.2))
+NAMES = ("Anna", "Ben", "Cara", "Dev", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kemal", "Lena",
+         "Mateo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara", "Umut", "Vera", "Wim", "Yara", "Zoe")
+
+FAQ_QUESTIONS = (
+    "where is my order?", "how can I track my parcel", "how long does delivery take?",
+    "how much is shipping?", "do you deliver to switzerland", "how do I return something",
+    "when will I get my refund", "can I exchange for another size", "how do I cancel my order",
+    "I need to change my delivery address", "what payment methods do you accept?", "can I pay in instalments",
+    "where can I find my invoice", "my payment failed, what now", "is there a warranty on your products",
+    "how do I know my size", "when will the sold out jacket be back", "how do I use my discount code",
+    "do you sell gift cards", "I forgot my password", "what are your opening hours",
+)
+COMPLAINTS = {
+    "late_delivery": ("my parcel is two weeks late and nobody tells me anything", "my order still hasn't arrived, it's so late"),
+    "damaged_item": ("my parcel arrived damaged, the box was crushed", "the vase I ordered arrived broken"),
+    "wrong_item": ("you sent me the wrong item, I ordered a blue shirt and got a red one", "this is not what I ordered"),
+    "missing_item": ("one item is missing from my parcel", "the package came but the shoes were missing"),
+    "billing_error": ("I was charged twice for my order", "you overcharged me on my card"),
+    "rude_staff": ("your delivery driver was really rude to me", "the person on your hotline was rude and unhelpful"),
+    "website_problem": ("your website keeps crashing at checkout", "the app won't let me log in, it's broken"),
+    "other": ("I'm really unhappy with how this was handled", "this whole experience has been a disaster"),
+}
+# Questions the assistant has no answer for: repeated wordings, so the dashboard can group them.
+UNKNOWN_QUESTIONS = (
+    "are your products vegan", "are your products vegan?", "Are the products vegan",
+    "do you offer gift wrapping for presents", "can you gift wrap my order",
+    "is the blue sweater made of wool", "is the green jacket waterproof",
+    "do you have a showroom in Berlin", "do you have a showroom in berlin?",
+    "can I pay with bitcoin", "do you plant a tree for every order",
+)
+ASK_PERSON = ("can I talk to a human please", "I want to speak to a real person", "agent please")
+COMMENTS = {
+    "happy": ("quick and friendly, thanks", "it was easy and clear", "great service"),
+    "neutral": ("it was ok", "took a bit long", "fine I guess"),
+    "unhappy": ("too slow and I had to repeat myself", "the answer didn't help at all", "nobody solved my problem"),
+}
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+SCORES = {
+    "happy": {"nps": (9, 10, 10), "ces": ("very_easy", "easy"), "csat": (6, 7, 7)},
+    "neutral": {"nps": (7, 8, 8, 6), "ces": ("easy", "neutral"), "csat": (4, 5, 6)},
+    "unhappy": {"nps": (0, 2, 3, 4, 5, 6), "ces": ("difficult", "very_difficult", "neutral"), "csat": (1, 2, 3, 4)},
+}
+
+
+class DemoRefused(Exception):
+    """The database already has conversations and --force was not given."""
+
+
+@dataclass
+class Persona:
+    kind: str  # faq_satisfied, faq_unsatisfied, complaint_accepts, complaint_declines, asks_person, unknown_question
+    opening: str
+    mood: str  # happy, neutral, unhappy: how surveys are answered
+    taps: float  # probability of tapping a button rather than typing
+    skips: float  # probability of skipping a survey question
+    knows_order: bool = True
+    category: Optional[str] = None
+    said_goodbye: bool = False
+    done: bool = False
+    extra_questions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoSummary:
+    conversations: int
+    personas: Counter
+    since: datetime
+    until: datetime
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        people = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(self.personas.items()))
+        numbers = ", ".join(f"{name} {n}" for name, n in self.counts.items())
+        return (f"Simulated {self.conversations} customers ({people}) from {self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}.\n"
+                f"Database now holds: {numbers}.\n"
+                "Escalated conversations wait in the queue for a person. Try `cxbot report` or the dashboard.")
+
+
+def _choose_mood(rng: random.Random, kind: str, progress: float) -> str:
+    """Later weeks go a little better, so the trend lines have something to show."""
+    if kind in ("faq_unsatisfied", "complaint_declines", "unknown_question"):
+        weights = (0.15, 0.3, 0.55)
+    elif kind == "complaint_accepts":
+        weights = (0.45 + 0.2 * progress, 0.35, 0.2 - 0.15 * progress)
+    else:
+        weights = (0.45 + 0.2 * progress, 0.35, 0.2 - 0.1 * progress)
+    return rng.choices(("happy", "neutral", "unhappy"), weights=weights)[0]
+
+
+KINDS = ("complaint_accepts", "faq_satisfied", "asks_person", "unknown_question", "faq_unsatisfied", "complaint_declines")
+KIND_WEIGHTS = (22, 30, 8, 20, 10, 10)
+
+
+def make_persona(rng: random.Random, number: int, progress: float) -> Persona:
+    """The first six customers are one of each kind (so a short demo shows every flow), then a mix."""
+    kind = KINDS[number] if number < len(KINDS) else rng.choices(KINDS, weights=KIND_WEIGHTS)[0]
+    mood = _choose_mood(rng, kind, progress)
+    taps, skips = rng.choice((0.8, 0.5, 0.2)), rng.choice((0.0, 0.0, 0.1, 0.3))
+    if kind.startswith("complaint"):
+        category = rng.choice(sorted(COMPLAINTS))
+        return Persona(kind, rng.choice(COMPLAINTS[category]), mood, taps, skips,
+                       knows_order=rng.random() < 0.75, category=category)
+    if kind == "asks_person":
+        return Persona(kind, rng.choice(ASK_PERSON), mood, taps, skips)
+    if kind == "unknown_question":
+        persona = Persona(kind, rng.choice(UNKNOWN_QUESTIONS), mood, taps, skips)
+        if rng.random() < 0.4:
+            persona.extra_questions.append(rng.choice(UNKNOWN_QUESTIONS))
+        return persona
+    return Persona(kind, rng.choice(FAQ_QUESTIONS), mood, taps, skips)
+
+
+def _buttons(replies: list[OutboundMessage]):
+    return [button for reply in replies for button in reply.buttons]
+
+
+def _typed_answer(rng: random.Random, kind: str, value) -> str:
+    if kind == "ces":
+        return rng.choice((value.replace("_", " "), f"it was {value.replace('_', ' ')}"))
+    forms = [str(value), f"I'd say {value}"] + ([f"{value}/10", NUMBER_WORDS[value]] if kind == "nps" else [])
+    return rng.choice(forms)
+
+
+def next_message(rng: random.Random, persona: Persona, replies: list[OutboundMessage]) -> Optional[str]:
+    """What the simulated customer says to the bot's last replies; None when they leave."""
+    text = " ".join(r.text for r in replies)
+    buttons = _buttons(replies)
+    payloads = [b.payload for b in buttons]
+    if "person from our team" in text or "A person from our team will reply" in text:
+        return None  # handed over: the customer waits for a person
+    survey = next((p for p in payloads if p.startswith("/survey_answer")), None)
+    if "main reason for your score" in text:
+        if rng.random() < 0.3:
+            return survey or "skip"
+        return rng.choice(COMMENTS[persona.mood])
+    if survey:
+        kind = survey.split('"survey_value":"', 1)[1].split(":", 1)[0]
+        if rng.random() < persona.skips:
+            return f'/survey_answer{{"survey_value":"{kind}:skipped"}}' if rng.random() < persona.taps else "skip"
+        value = rng.choice(SCORES[persona.mood][kind])
+        if rng.random() < persona.taps:
+            return f'/survey_answer{{"survey_value":"{kind}:{value}"}}'
+        return _typed_answer(rng, kind, value)
+    if "/accept_offer" in payloads:
+        return "/decline_offer" if persona.kind == "complaint_declines" else "/accept_offer"
+    if "/no_order_number" in payloads:
+        if persona.knows_order:
+            return rng.choice((f"{rng.randint(1000000, 99999999)}", f"it's {rng.randint(1000000, 99999999)}"))
+        return "/no_order_number" if rng.random() < persona.taps else "I don't have it"
+    if "what happened" in text.lower() and "sentence or two" in text:
+        return persona.opening
+    if "Did that answer your question?" in text:
+        return "/affirm" if persona.kind == "faq_satisfied" else "/deny"
+    if "pass your question to a person" in text:
+        return "/affirm" if rng.random() < 0.5 else "/deny"
+    if "Did you mean one of these?" in text:
+        topics = [p for p in payloads if p.startswith("/choose_topic")]
+        return rng.choice(topics) if topics and rng.random() < 0.3 else "/deny"
+    if persona.extra_questions:
+        return persona.extra_questions.pop()
+    if persona.said_goodbye:
+        return None
+    persona.said_goodbye = True
+    return rng.choice(("bye", "thanks, bye", "goodbye"))
+
+
+def shift_conversation(session: Session, conversation_id: int, delta: timedelta, *, customer: bool = True) -> None:
+    """Move every date of one conversation's rows (and, with `customer`, its customer's) by `delta`."""
+    conversation = session.get(Conversation, conversation_id)
+    for table in Base.metadata.sorted_tables:
+        dates = [column for column in table.c if isinstance(column.type, DateTime)]
+        if not dates:
+            continue
+        if table.name == Conversation.__tablename__:
+            where = table.c.id == conversation_id
+        elif table.name == Customer.__tablename__:
+            if not customer:
+                continue
+            where = table.c.id == conversation.customer_id
+        elif "conversation_id" in table.c:
+            where = table.c.conversation_id == conversation_id
+        else:
+            continue
+        for row in session.execute(select(table.c.id, *dates).where(where)).mappings().all():
+            values = {c.name: row[c.name] + delta for c in dates if row[c.name] is not None}
+            if values:
+                session.execute(update(table).where(table.c.id == row["id"]).values(**values))
+    session.expire_all()
+
+
+def _counts(session: Session) -> dict[str, int]:
+    def count(model, *where) -> int:
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    return {
+        "conversations": count(Conversation),
+        "messages": count(Message),
+        "surveys answered": count(SurveyResponse, SurveyResponse.status == "answered"),
+        "compensations": count(Compensation),
+        "escalations": count(HandoffRequest),
+        "not understood": len(not_understood(session, [tuple(row) for row in session.execute(
+            select(Message.id, Message.conversation_id, Message.text).where(
+                Message.direction == "customer", Message.intent.in_(FALLBACK_INTENTS)))])),
+    }
+
+
+def _is_empty(session_factory) -> bool:
+    with session_factory() as session:
+        return session.execute(select(func.count()).select_from(Conversation)).scalar_one() == 0
+
+
+DEMO_STAFF = ("demo-staff", "Sam")
+STAFF_REPLIES = (
+    "Hi, I'm Sam from the team. I've looked into this and sorted it out for you; sorry for the trouble.",
+    "Thanks for waiting. I've checked your order and fixed it on our side.",
+    "I'm sorry about this. I've escalated it with our warehouse and you'll hear from us today.",
+)
+LEFT_WAITING = 0.2  # share of escalations the demo staff member doesn't get to
+
+
+def demo_staff_id(session_factory) -> int:
+    from bot.desk import auth
+
+    with session_factory.begin() as session:
+        user = auth.find_user(session, DEMO_STAFF[0])
+        if user is None:
+            user = auth.add_user(session, username=DEMO_STAFF[0], display_name=DEMO_STAFF[1],
+                                 password=secrets.token_urlsafe(24), role="agent")
+        return user.id
+
+
+async def handle_escalation(desk, session_factory, staff_id: int, rng: random.Random, router, persona,
+                            inbound: dict, *, leave_waiting: bool = False) -> None:
+    """The demo staff member claims a waiting conversation, answers, and hands it back; the
+    customer then answers the bot's CES question like any survey."""
+    with session_factory() as session:
+        handoff = session.execute(
+            select(HandoffRequest).join(Conversation).join(Customer).where(
+                Customer.channel == inbound["channel"], Customer.external_id == inbound["sender_id"],
+                HandoffRequest.status == "open",
+            )
+        ).scalars().first()
+    if handoff is None or leave_waiting:
+        return
+    await desk.claim(handoff.id, staff_id)
+    await desk.reply(handoff.id, staff_id, rng.choice(STAFF_REPLIES))
+    outcome = await desk.resolve(handoff.id, staff_id)
+    replies = [m for m in outcome.messages if m.buttons]
+    message = next_message(rng, persona, replies) if replies else None
+    for _turn in range(3):
+        if message is None:
+            break
+        try:
+            replies = await router.handle(InboundMessage(text=message, **inbound))
+        except InvalidMessage:
+            break
+        message = next_message(rng, persona, replies)
+
+
+async def simulate(router, session_factory, *, conversations: int, weeks: int, seed: int,
+                   now: Optional[datetime] = None, progress_bar: bool = True, desk=None) -> DemoSummary:
+    """Run `conversations` simulated customers through `router`, then spread them over `weeks`."""
+    from tqdm import tqdm
+
+    rng = random.Random(seed)
+    now = now or datetime.now(timezone.utc)
+    start = now - timedelta(weeks=weeks)
+    # Start times first, oldest to newest, so later customers can be a little happier.
+    moments = sorted(start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds() - 3600))
+                     for _ in range(conversations))
+    run = secrets.token_hex(3)
+    personas: Counter = Counter()
+    staff_id = demo_staff_id(session_factory) if desk is not None else None
+    bar = tqdm(total=conversations, unit="conversation", desc="demo", disable=not progress_bar)
+    try:
+        for number, moment in enumerate(moments):
+            persona = make_persona(rng, number, progress=number / max(1, conversations - 1))
+            personas[persona.kind] += 1
+            channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+            inbound = dict(channel=channel, sender_id=f"demo-{run}-{number:05d}", display_name=rng.choice(NAMES))
+            message: Optional[str] = persona.opening
+            for _turn in range(MAX_TURNS):
+                if message is None:
+                    break
+                try:
+                    replies = await router.handle(InboundMessage(text=message, **inbound))
+                except InvalidMessage:
+                    break
+                message = next_message(rng, persona, replies)
+            if desk is not None:
+                # The first customers (one of each persona) are always handled, so any demo shows it.
+                leave = number >= 6 and rng.random() < LEFT_WAITING
+                await handle_escalation(desk, session_factory, staff_id, rng, router, persona, inbound,
+                                        leave_waiting=leave)
+            with session_factory.begin() as session:
+                conversation_ids = session.execute(
+                    select(Conversation.id).join(Customer).where(
+                        Customer.channel == channel, Customer.external_id == inbound["sender_id"]
+                    ).order_by(Conversation.id)
+                ).scalars().all()
+                if conversation_ids:
+                    started = session.get(Conversation, conversation_ids[0]).started_at
+                    delta = moment - (started if started.tzinfo else started.replace(tzinfo=timezone.utc))
+                    for index, conversation_id in enumerate(conversation_ids):
+                        shift_conversation(session, conversation_id, delta, customer=index == 0)
+            bar.update(1)
+    finally:
+        bar.close()
+    with session_factory() as session:
+        counts = _counts(session)
+    return DemoSummary(conversations, personas, start, now, counts)
+
+
+async def run_demo(settings: Settings, model_path: Path, *, conversations: int, weeks: int, seed: int,
+                   force: bool = False) -> DemoSummary:
+    from bot.assistant.rasa import RasaAssistant
+    from bot.channels.base import ChannelRegistry
+    from bot.app.server import build_desk, build_router
+
+    await asyncio.to_thread(migrate, settings.database_url)
+    session_factory = get_session_factory(settings.database_url)
+    if not force and not await asyncio.to_thread(_is_empty, session_factory):
+        raise DemoRefused(f"the database ({settings.database_url.split('://')[0]}) already has conversations; "
+                          "use an empty one (CXBOT_DATABASE_URL) or add --force to add demo customers to it")
+    print("Loading the assistant...", flush=True)
+    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
+    router = build_router(settings, assistant)
+    # The real staff desk, without channels to push to (demo customers read nothing) and without
+    # its queue-timeout task.
+    desk = build_desk(settings, router, ChannelRegistry())
+    return await simulate(router, session_factory, conversations=conversations, weeks=weeks, seed=seed, desk=desk)

@@ -1,0 +1,60 @@
+"""`cxbot chat`: a terminal channel on the same router, storage and model as the server."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+from typing import Optional
+
+from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.app.settings import Settings
+from bot.storage.database import migrate
+
+CHANNEL = "cli"
+QUIT = {"exit", "quit", "/exit", "/quit"}
+
+
+def render(reply: OutboundMessage) -> str:
+    lines = [f"bot> {reply.text}"] if reply.text else []
+    lines += [f"      [{i}] {button.title}" for i, button in enumerate(reply.buttons, start=1)]
+    return "\n".join(lines)
+
+
+def choose(typed: str, buttons: tuple) -> str:
+    """A number picks the matching button of the last reply; anything else is sent as typed."""
+    if typed.isdigit() and 1 <= int(typed) <= len(buttons):
+        return buttons[int(typed) - 1].payload
+    return typed
+
+
+async def chat(settings: Settings, model_path: Path, sender: Optional[str] = None) -> None:
+    from bot.assistant.rasa import RasaAssistant
+    from bot.app.server import build_router
+
+    await asyncio.to_thread(migrate, settings.database_url)
+    print("Loading the assistant...", flush=True)
+    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
+    router = build_router(settings, assistant)
+    sender = sender or f"terminal-{getpass.getuser()}"
+    print(f"Chatting as '{sender}'. Type 'exit' or press Ctrl-D to leave; a number taps a button.")
+    buttons: tuple = ()
+    while True:
+        try:
+            typed = await asyncio.to_thread(input, "you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if typed.strip().lower() in QUIT:
+            return
+        try:
+            replies = await router.handle(
+                InboundMessage(channel=CHANNEL, sender_id=sender, text=choose(typed.strip(), buttons))
+            )
+        except InvalidMessage as invalid:
+            print(f"bot> Sorry, I can't read that: {invalid.reason}.")
+            continue
+        buttons = ()
+        for reply in replies:
+            print(render(reply))
+            buttons = reply.buttons or buttons

@@ -1,0 +1,1 @@
+"""The Rasa assistant: loading and asking it, training, NLU components, custom actions."""

@@ -1,0 +1,27 @@
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.assistant.topics import topics
+
+
+class ActionAnswerTopic(Action):
+    """Answers an FAQ topic picked from a button ("did you mean", the help menu)."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = tracker.get_slot("topic")
+        response = f"utter_faq/{topic}"
+        # The payload can be typed by anyone: only known topics with an answer are used.
+        if topic not in topics().titles or response not in (domain.get("responses") or {}):
+            dispatcher.utter_message(response="utter_unknown_topic")
+            return [SlotSet("topic", None)]
+        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(response="utter_ask_faq_helpful")
+        return [SlotSet("topic", None)]

@@ -1,0 +1,26 @@
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.assistant.actions.support.content import survey_content
+from feedback.surveys import plan as survey_plan
+
+
+class ActionAskSurveyComment(Action):
+    """The optional follow-up: "What is the main reason for your score?", with a Skip button."""
+
+    def name(self) -> str:
+        return "action_ask_survey_comment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        content = survey_content()
+        kind = tracker.get_slot("survey_kind") or "nps"
+        dispatcher.utter_message(
+            text=content.comment_question,
+            buttons=[survey_plan.buttons(content, kind)[-1]],  # just "Skip"
+        )
+        return []

@@ -1,0 +1,1 @@
+"""Helpers the custom actions share (tracker reading, content, database)."""

@@ -1,0 +1,54 @@
+"""What the survey actions need to know about a conversation, read from the database."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.assistant.actions.support.tracker_events import intent_name, user_events
+from bot.storage.models import Conversation, ConversationState, RecoveryCase, SurveyResponse
+from feedback.surveys import plan as survey_plan
+from feedback.surveys import records as surveys
+from feedback.surveys.plan import SurveyContent
+
+
+def surveys_in(session: Session, conversation_id: int) -> list[SurveyResponse]:
+    return list(
+        session.execute(
+            select(SurveyResponse).where(SurveyResponse.conversation_id == conversation_id).order_by(SurveyResponse.id)
+        ).scalars()
+    )
+
+
+def order_related(session: Session, conversation: Conversation, events: Iterable[dict], content: SurveyContent) -> bool:
+    """A complaint in this conversation, or an FAQ about an order topic."""
+    has_case = session.execute(
+        select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation.id)
+    ).first()
+    if has_case is not None:
+        return True
+    for event in user_events(events):
+        name = intent_name(event) or ""
+        if name.startswith("faq/") and name.split("/", 1)[1] in content.order_topics:
+            return True
+    return False
+
+
+def next_kind(
+    session: Session, conversation: Conversation, trigger: Optional[str], events: Iterable[dict], content: SurveyContent
+) -> Optional[str]:
+    """The survey to ask now, or None (the bot doesn't survey a conversation a person holds)."""
+    if conversation.state != ConversationState.BOT.value:
+        return None
+    asked = surveys_in(session, conversation.id)
+    if any(s.status == "skipped" for s in asked):
+        return None  # the customer said "skip": no more surveys in this conversation
+    return survey_plan.next_survey(
+        content,
+        trigger,
+        asked=[s.kind for s in asked],
+        order_related=order_related(session, conversation, events, content),
+        nps_allowed=surveys.nps_allowed(session, customer_id=conversation.customer_id, window=content.nps_window),
+    )

@@ -1,0 +1,1 @@
+"""NLU components registered with Rasa (TF-IDF intent classifier and response selector)."""

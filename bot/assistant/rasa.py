@@ -1,0 +1,169 @@
+"""The Rasa assistant behind the router: a trained model loaded in-process."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversation.messages import OutboundMessage
+from bot.conversation.router import AssistantReply
+from bot.app.settings import Settings
+from bot.storage.database import get_engine
+
+logger = logging.getLogger(__name__)
+
+ACTIONS_PACKAGE = "bot.assistant.actions"
+
+# Slash commands a customer may type, mapped to intents of the domain.
+COMMAND_ALIASES = {"/start": "/greet", "/human": "/request_human", "/agent": "/request_human"}
+
+
+class InProcessActionEndpoint(EndpointConfig):
+    """Runs custom actions through rasa_sdk's executor in this process, so no action server
+    has to be started, while actions stay ordinary rasa_sdk actions."""
+
+    def __init__(self, package: str = ACTIONS_PACKAGE) -> None:
+        from rasa_sdk.executor import ActionExecutor
+
+        super().__init__(url=f"inprocess://{package}")
+        self._executor = ActionExecutor()
+        self._executor.register_package(package)
+
+    async def request(self, method: str = "post", subpath: Optional[str] = None, **kwargs: Any) -> Any:
+        from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+
+        try:
+            return await self._executor.run(kwargs["json"])
+        except ActionExecutionRejection as error:
+            # Same contract as the HTTP action server: Rasa turns a 400 into a rejection.
+            body = json.dumps({"error": error.message, "action_name": error.action_name})
+            raise ClientResponseError(400, "action rejected", body) from error
+        except ActionNotFoundException as error:
+            raise ClientResponseError(404, "action not found", str(error)) from error
+
+
+@lru_cache(maxsize=1)
+def _action_result_validator():
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self, result: dict[str, Any]) -> bool:
+    """Rasa's `RemoteAction._validate_action_result`, with the validator built once.
+
+    Rasa calls `jsonschema.validate` for every action result, which checks the (constant) schema
+    itself each time: about a sixth of the server's time under load (`python -m
+    bench.profile_server`). Same schema, same checks and error message; only the repeated schema
+    check is gone."""
+    from jsonschema import exceptions
+
+    error = exceptions.best_match(_action_result_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from "
+            "the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
+RemoteAction._validate_action_result = _validate_action_result
+
+
+def tracker_store_for(url: str) -> SQLTrackerStore:
+    """Rasa's own SQL tracker store, on the database named by an SQLAlchemy URL."""
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    if dialect == "sqlite":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        store = SQLTrackerStore(None, dialect="sqlite", db=parsed.database)
+        # Rasa's own engine opens a connection per use and keeps SQLite's rollback journal with a
+        # full sync per write; ours pools connections in WAL mode (bot/storage/database.py).
+        store.engine.dispose()
+        store.engine = get_engine(url)
+        store.sessionmaker = sessionmaker(bind=store.engine)
+        return store
+    return SQLTrackerStore(
+        None,  # Agent.load sets the domain
+        dialect=parsed.drivername,
+        host=parsed.host,
+        port=parsed.port,
+        db=parsed.database,
+        username=parsed.username,
+        password=parsed.password,
+    )
+
+
+def _intent_of(parse_data: dict[str, Any]) -> tuple[Optional[str], Optional[float]]:
+    intent = parse_data.get("intent") or {}
+    name = intent.get("full_retrieval_intent_name") or intent.get("name")
+    return name, intent.get("confidence")
+
+
+class RasaAssistant:
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    @classmethod
+    def load(cls, model_path: Path, settings: Settings) -> "RasaAssistant":
+        """Load a trained model with an SQL tracker store and the in-process action runner."""
+        endpoint: EndpointConfig = (
+            EndpointConfig(url=settings.action_server_url)
+            if settings.action_server_url
+            else InProcessActionEndpoint()
+        )
+        tracker_store = tracker_store_for(settings.tracker_database_url)
+        agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
+        return cls(agent)
+
+    def _known_command(self, text: str) -> str:
+        """Map typed slash commands; unknown ones are read as words, not as Rasa intents."""
+        command = COMMAND_ALIASES.get(text.split("{", 1)[0].strip().lower())
+        if command:
+            return command
+        intent = text[1:].split("{", 1)[0].split("@", 1)[0].strip()
+        if intent in self.agent.domain.intents:
+            return text
+        return text.lstrip("/") or "?"
+
+    async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]:
+        """The intent the NLU reads in a text, and how sure it is (no conversation changes)."""
+        return _intent_of(await self.agent.parse_message(text))
+
+    async def respond(
+        self, conversation_id: str, text: str, *, channel: str, metadata: dict[str, Any]
+    ) -> AssistantReply:
+        if text.startswith("/"):
+            text = self._known_command(text)
+        parse_data = await self.agent.parse_message(text)
+        output = CollectingOutputChannel()
+        await self.agent.handle_message(
+            UserMessage(
+                text,
+                output,
+                conversation_id,
+                parse_data=parse_data,
+                input_channel=channel,
+                metadata=metadata,
+            )
+        )
+        intent, confidence = _intent_of(parse_data)
+        messages = [OutboundMessage.from_dict(m) for m in output.messages]
+        return AssistantReply(messages=messages, intent=intent, confidence=confidence)

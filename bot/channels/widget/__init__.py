@@ -1,0 +1,1 @@
+"""The website widget: routes, protocol, identity, history and static files."""

@@ -1,0 +1,1 @@
+"""Conversations: the router that owns them, the message store, events."""

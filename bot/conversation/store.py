@@ -1,0 +1,247 @@
+"""Conversation records: customers, conversations and messages (synchronous, one session per call)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Optional, Sequence
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
+from feedback.sentiment import Sentiment, rolling_score
+
+
+@dataclass(frozen=True)
+class StoredInbound:
+    conversation_id: int
+    conversation_public_id: str
+    conversation_state: str
+    message_id: int
+    # Set when this delivery repeats one already handled: its stored replies are the answer.
+    duplicate_of: Optional[int] = None
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _customer_and_open_conversation(
+    session: Session, inbound: InboundMessage
+) -> tuple[Optional[Customer], Optional[Conversation]]:
+    """The customer and their newest open conversation, in one query (both may be missing)."""
+    row = session.execute(
+        select(Customer, Conversation)
+        .outerjoin(Conversation, and_(Conversation.customer_id == Customer.id, Conversation.ended_at.is_(None)))
+        .where(Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _update_customer(session: Session, customer: Optional[Customer], inbound: InboundMessage, now: datetime
+                     ) -> Customer:
+    if customer is None:
+        customer = Customer(
+            channel=inbound.channel,
+            external_id=inbound.sender_id,
+            first_seen=now,
+            last_seen=now,
+        )
+        session.add(customer)
+        session.flush()
+    customer.last_seen = now
+    if inbound.display_name:
+        customer.display_name = inbound.display_name[:200]
+    if inbound.locale:
+        customer.locale = inbound.locale[:16]
+    return customer
+
+
+def _current_conversation(
+    session: Session, customer: Customer, conversation: Optional[Conversation], channel: str, now: datetime,
+    timeout: timedelta
+) -> Conversation:
+    """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
+    if conversation is not None and now - _aware(conversation.last_activity_at) > timeout:
+        conversation.ended_at = _aware(conversation.last_activity_at)
+        conversation = None
+    if conversation is None:
+        conversation = Conversation(
+            customer_id=customer.id,
+            channel=channel,
+            started_at=now,
+            last_activity_at=now,
+            customer_message_count=0,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Optional[Message]:
+    return session.execute(
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.customer_id == customer.id,
+            Message.external_id == external_id,
+            Message.direction == Direction.CUSTOMER.value,
+        )
+    ).scalar_one_or_none()
+
+
+def conversation_by_public_id(session: Session, public_id: str) -> Conversation:
+    """The conversation Rasa knows by this sender id; LookupError if there is none."""
+    conversation = session.execute(
+        select(Conversation).where(Conversation.public_id == public_id)
+    ).scalar_one_or_none()
+    if conversation is None:
+        raise LookupError(f"no conversation {public_id!r}")
+    return conversation
+
+
+def record_inbound(
+    session: Session,
+    inbound: InboundMessage,
+    *,
+    text: str,
+    sentiment: Optional[Sentiment],
+    timeout: timedelta,
+) -> StoredInbound:
+    """Store a customer message and its sentiment in one transaction (the caller commits)."""
+    now = utcnow()
+    # Reads first, writes together at the end: on SQLite the first write takes the database's
+    # write lock until commit, and every other writer waits for it.
+    customer, open_conversation = _customer_and_open_conversation(session, inbound)
+    if customer is not None and inbound.message_id:
+        duplicate = _find_duplicate(session, customer, inbound.message_id)
+        if duplicate is not None:
+            conversation = session.get(Conversation, duplicate.conversation_id)
+            return StoredInbound(
+                conversation_id=conversation.id,
+                conversation_public_id=conversation.public_id,
+                conversation_state=conversation.state,
+                message_id=duplicate.id,
+                duplicate_of=duplicate.id,
+            )
+    customer = _update_customer(session, customer, inbound, now)
+    conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.CUSTOMER.value,
+        text=text,
+        external_id=inbound.message_id,
+        polarity=sentiment.polarity if sentiment else None,
+        subjectivity=sentiment.subjectivity if sentiment else None,
+        handled=False,
+        created_at=now,
+    )
+    session.add(message)
+    conversation.last_activity_at = now
+    conversation.customer_message_count = (conversation.customer_message_count or 0) + 1
+    if sentiment is not None:
+        conversation.sentiment_rolling = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
+    session.flush()
+    return StoredInbound(
+        conversation_id=conversation.id,
+        conversation_public_id=conversation.public_id,
+        conversation_state=conversation.state,
+        message_id=message.id,
+    )
+
+
+def record_replies(
+    session: Session,
+    *,
+    message_id: int,
+    replies: Sequence[OutboundMessage],
+    intent: Optional[str],
+    confidence: Optional[float],
+    mark_handled: bool = True,
+) -> list[OutboundMessage]:
+    """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
+    message = session.get(Message, message_id)
+    message.intent = intent[:100] if intent else None
+    message.intent_confidence = confidence
+    message.handled = mark_handled
+    now = utcnow()
+    rows = []
+    for reply in replies:
+        extra = {k: v for k, v in reply.to_dict().items() if k != "text"}
+        row = Message(
+            conversation_id=message.conversation_id,
+            direction=Direction.BOT.value,
+            text=reply.text,
+            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            reply_to_id=message.id,
+            handled=True,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.get(Conversation, message.conversation_id).last_activity_at = now
+    session.flush()
+    return [replace(reply, id=row.id) for reply, row in zip(replies, rows)]
+
+
+def record_bot_messages(session: Session, conversation_id: int, messages: Sequence[OutboundMessage]
+                        ) -> list[OutboundMessage]:
+    """Store bot messages that answer no customer message (the bot speaking after a hand-back)."""
+    now = utcnow()
+    rows = []
+    for message in messages:
+        extra = {k: v for k, v in message.to_dict().items() if k != "text"}
+        row = Message(
+            conversation_id=conversation_id,
+            direction=Direction.BOT.value,
+            text=message.text,
+            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            handled=True,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.get(Conversation, conversation_id).last_activity_at = now
+    session.flush()
+    return [replace(message, id=row.id) for message, row in zip(messages, rows)]
+
+
+def _outbound(row: Message) -> OutboundMessage:
+    data = row.payload_data()
+    data["text"] = row.text
+    return replace(OutboundMessage.from_dict(data), id=row.id)
+
+
+def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
+    """The bot replies already stored for a customer message, in order."""
+    rows = session.execute(
+        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+    ).scalars()
+    return [_outbound(row) for row in rows]
+
+
+def button_payload(
+    session: Session, *, channel: str, sender_id: str, message_id: int, index: int
+) -> Optional[str]:
+    """The payload of button `index` on a stored bot message sent to this customer, else None."""
+    row = session.execute(
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .join(Customer, Conversation.customer_id == Customer.id)
+        .where(
+            Message.id == message_id,
+            Message.direction == Direction.BOT.value,
+            Customer.channel == channel,
+            Customer.external_id == sender_id,
+        )
+    ).scalar_one_or_none()
+    if row is None or index < 0:
+        return None
+    buttons = _outbound(row).buttons
+    return buttons[index].payload if index < len(buttons) else None

@@ -1,0 +1,183 @@
+"""The manager dashboard over HTTP: the page, its drill-downs and the CSV exports.
+
+The routes are not public: `add_routes(app, guard)` wraps every handler in `guard`, which the
+staff console supplies (`guard(roles=("manager", "admin"))(handler)` returns a handler that
+refuses anyone else). This module knows nothing of logins.
+
+    GET /dashboard                           the page (?since=YYYY-MM-DD&until=YYYY-MM-DD&channel=widget)
+    GET /dashboard/conversations?drill=KEY   the conversations behind one number (same filters)
+    GET /dashboard/conversations/{id}        one conversation's messages
+    GET /dashboard/export/{kind}.csv         surveys | conversations | compensation (same filters)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.storage.database import get_session_factory
+from bot.storage.models import Conversation, Message
+from bot.dashboard.charts import escape
+from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
+from feedback.dashboard import Filters, build_dashboard
+from feedback.exports import KINDS, conversation_rows, export_csv
+
+DEFAULT_DAYS = 56  # eight weeks: long enough to see a trend, in weekly points
+MAX_DAYS = 731
+MAX_CHANNEL_CHARS = 32
+ROLES = ("manager", "admin")
+BASE = "/dashboard"
+
+Guard = Callable[..., Callable]  # guard(roles=(...)) -> decorator for a handler
+
+
+def _day(text: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise web.HTTPBadRequest(reason=f"{name}: {text[:40]!r} is not a date (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def filters_from(query, now: Optional[datetime] = None) -> Filters:
+    """since (inclusive) and until (exclusive) as dates or ISO times; default: the last eight weeks."""
+    now = now or datetime.now(timezone.utc)
+    until_text, since_text = query.get("until", "").strip(), query.get("since", "").strip()
+    until = _day(until_text, "until") if until_text else datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    since = _day(since_text, "since") if since_text else until - timedelta(days=DEFAULT_DAYS)
+    if since >= until:
+        raise web.HTTPBadRequest(reason="since must be before until")
+    if until - since > timedelta(days=MAX_DAYS):
+        raise web.HTTPBadRequest(reason=f"the period may be at most {MAX_DAYS} days")
+    channel = query.get("channel", "").strip() or None
+    if channel and len(channel) > MAX_CHANNEL_CHARS:
+        raise web.HTTPBadRequest(reason="channel: too long")
+    return Filters(since=since, until=until, channel=channel)
+
+
+def _filter_params(filters: Filters) -> dict[str, str]:
+    params = {"since": filters.since.date().isoformat() if filters.since.time() == datetime.min.time() else filters.since.isoformat(),
+              "until": filters.until.date().isoformat() if filters.until.time() == datetime.min.time() else filters.until.isoformat()}
+    if filters.channel:
+        params["channel"] = filters.channel
+    return params
+
+
+def drill_href(filters: Filters, key: str) -> str:
+    return f"{BASE}/conversations?{urlencode({**_filter_params(filters), 'drill': key})}"
+
+
+def _form(filters: Filters, channels: tuple[str, ...]) -> str:
+    params = _filter_params(filters)
+    options = ['<option value="">all channels</option>'] + [
+        f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>' for c in channels
+    ]
+    return (
+        f'<form class="filters" method="get" action="{BASE}">'
+        f'<label>since (inclusive)<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
+        f'<label>until (exclusive)<input type="date" name="until" value="{escape(params["until"][:10])}"></label>'
+        f'<label>channel<select name="channel">{"".join(options)}</select></label>'
+        '<button type="submit">Show</button></form>'
+    )
+
+
+def _exports(filters: Filters) -> str:
+    query = urlencode(_filter_params(filters))
+    links = "".join(f'<a href="{BASE}/export/{kind}.csv?{escape(query)}">{kind}.csv</a>' for kind in KINDS)
+    return f'<p class="exports">Download CSV: {links}</p>'
+
+
+def _sessions(request: web.Request):
+    return get_session_factory(request.app["settings"].database_url)
+
+
+async def dashboard_page(request: web.Request) -> web.Response:
+    filters = filters_from(request.query)
+
+    def render() -> str:
+        with _sessions(request)() as session:
+            board = build_dashboard(session, filters)
+        return render_dashboard(board, link=lambda key: drill_href(filters, key),
+                                form=_form(filters, board.channels), exports=_exports(filters))
+
+    return web.Response(text=await asyncio.to_thread(render), content_type="text/html", charset="utf-8")
+
+
+async def conversations_page(request: web.Request) -> web.Response:
+    filters = filters_from(request.query)
+    key = request.query.get("drill", "")
+    back = f"{BASE}?{urlencode(_filter_params(filters))}"
+
+    def render() -> Optional[str]:
+        with _sessions(request)() as session:
+            board = build_dashboard(session, filters)
+            if key not in board.drilldown:
+                return None
+            rows = conversation_rows(session, filters, ids=board.drilldown[key])
+        return render_conversation_list(f"Conversations behind {key}", rows, back=back,
+                                        transcript=lambda cid: f"{BASE}/conversations/{cid}")
+
+    page = await asyncio.to_thread(render)
+    if page is None:
+        raise web.HTTPNotFound(reason=f"no number {key[:80]!r} on the dashboard for these filters")
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    try:
+        conversation_id = int(request.match_info["conversation_id"])
+    except ValueError:
+        raise web.HTTPNotFound(reason="no such conversation") from None
+
+    def render() -> Optional[str]:
+        with _sessions(request)() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                return None
+            messages = session.execute(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            ).scalars().all()
+            return render_transcript(
+                {"public_id": conversation.public_id, "channel": conversation.channel, "state": conversation.state,
+                 "started_at": conversation.started_at.isoformat()},
+                [{"created_at": m.created_at.isoformat(), "direction": m.direction, "text": m.text,
+                  "intent": m.intent, "polarity": m.polarity} for m in messages],
+                back=BASE,
+            )
+
+    page = await asyncio.to_thread(render)
+    if page is None:
+        raise web.HTTPNotFound(reason="no such conversation")
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+async def export_page(request: web.Request) -> web.Response:
+    kind = request.match_info["kind"]
+    if kind not in KINDS:
+        raise web.HTTPNotFound(reason=f"no export {kind[:40]!r}; choose one of {', '.join(KINDS)}")
+    filters = filters_from(request.query)
+
+    def render() -> str:
+        with _sessions(request)() as session:
+            return export_csv(kind, session, filters)
+
+    params = _filter_params(filters)
+    name = f"cxbot-{kind}-{params['since'][:10]}-{params['until'][:10]}.csv"
+    return web.Response(
+        text=await asyncio.to_thread(render), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def add_routes(app: web.Application, guard: Guard) -> None:
+    """Mount the dashboard behind `guard(roles=("manager", "admin"))`."""
+    allowed = guard(roles=ROLES)
+    app.router.add_get(BASE, allowed(dashboard_page))
+    app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))
+    app.router.add_get(f"{BASE}/conversations/{{conversation_id}}", allowed(conversation_page))
+    app.router.add_get(f"{BASE}/export/{{kind}}.csv", allowed(export_page))

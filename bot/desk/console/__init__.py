@@ -1,0 +1,1 @@
+"""The staff console: web routes, templates and static files."""

@@ -1,0 +1,502 @@
+"""The staff console: server-rendered pages under /desk, live by server-sent events.
+
+Security, in one place:
+- a login makes a random session token; the cookie (HttpOnly, SameSite=Strict, Secure unless
+  CXBOT_DESK_COOKIE_SECURE=false) carries it, the database keeps only its hash;
+- every POST carries a CSRF token (a form field or the X-CSRF-Token header) bound to the session;
+  the login form, before any session, uses a double-submit cookie;
+- every route but the login page and static files asks for a role: anonymous page views go to
+  the login page, anything else gets 401, a lower role 403;
+- Jinja escapes everything, and the Content-Security-Policy allows only this server's own script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
+
+import jinja2
+from aiohttp import web
+
+from bot.desk import auth, views
+from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
+from bot.desk.service import Desk, compensations_conversation
+from bot.app.settings import Settings
+from bot.storage.database import get_session_factory
+from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "cxdesk_session"
+LOGIN_COOKIE = "cxdesk_login"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+EVENTS_REFRESH_SECONDS = 10
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,  # every template, whatever its name: customer text is never markup
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass
+class ConsoleState:
+    settings: Settings
+    secret: bytes
+    limiter: auth.LoginLimiter
+    stopping: asyncio.Event
+
+
+STATE = web.AppKey("desk_console", ConsoleState)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The signed-in staff member of a request."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    token: str
+    csrf: str
+
+    def can(self, role: str) -> bool:
+        return auth.RANK.get(self.role, 0) >= auth.RANK[role]
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+def _page(template: str, status: int = 200, **values) -> web.Response:
+    html = _templates.get_template(template).render(**values)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
+                        headers=SECURITY_HEADERS)
+
+
+def _redirect(location: str) -> web.Response:
+    # Returned, not raised: the server's JSON error middleware would turn a raised one into JSON.
+    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
+
+
+def _refuse(request: web.Request, status: int, message: str) -> web.Response:
+    if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+        return _page("message.html", status=status, title="Not allowed", message=message, staff=None)
+    return web.json_response({"error": message}, status=status, headers=SECURITY_HEADERS)
+
+
+def _desk(request: web.Request) -> Optional[Desk]:
+    return request.app["state"].desk
+
+
+def _sessions(request: web.Request):
+    return get_session_factory(request.app[STATE].settings.database_url)
+
+
+async def _db(request: web.Request, work):
+    def run():
+        with _sessions(request).begin() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+# --- who is asking ----------------------------------------------------------------------------
+
+
+async def current_staff(request: web.Request) -> Optional[Staff]:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    user: Optional[StaffUser] = await _db(request, lambda s: auth.session_user(s, token))
+    if user is None:
+        return None
+    state = request.app[STATE]
+    return Staff(user.id, user.username, user.display_name, user.role, token, auth.csrf_token(state.secret, token))
+
+
+Handler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
+
+
+def requires(role: str) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+    """Sign-in, role and (for POST) CSRF checks before the handler runs."""
+
+    def wrap(handler: Handler):
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            staff = await current_staff(request)
+            if staff is None:
+                if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+                    return _redirect("/desk/login")
+                return _refuse(request, 401, "sign in to the staff console first")
+            if not staff.can(role):
+                return _refuse(request, 403, f"this needs the {role} role")
+            if request.method == "POST":
+                offered = request.headers.get(CSRF_HEADER)
+                if offered is None:
+                    form = await request.post()
+                    offered = form.get(CSRF_FIELD)
+                if not auth.csrf_ok(request.app[STATE].secret, staff.token, str(offered) if offered else None):
+                    return _refuse(request, 403, "the form's security token is missing or wrong; reload the page")
+            return await handler(request, staff)
+
+        checked.required_role = role
+        return checked
+
+    return wrap
+
+
+def guard(roles: tuple[str, ...]):
+    """The console's sign-in, role and CSRF checks for pages that live elsewhere (the manager
+    dashboard): a handler taking only the request, open to the least of `roles` and above."""
+    least = min(roles, key=lambda role: auth.RANK[role])
+
+    def decorate(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+        async def with_staff(request: web.Request, _staff: Staff) -> web.StreamResponse:
+            return await handler(request)
+
+        return requires(least)(functools.wraps(handler)(with_staff))
+
+    return decorate
+
+
+def _int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except (KeyError, ValueError):
+        raise web.HTTPNotFound() from None
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+# The session is also the manager dashboard's (/dashboard), so its cookie covers the whole site;
+# the login form's cookie only /desk.
+COOKIE_PATHS = {SESSION_COOKIE: "/", LOGIN_COOKIE: "/desk"}
+
+
+def _cookie(response: web.Response, request: web.Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATHS[name], httponly=True, samesite="Strict",
+                        secure=request.app[STATE].settings.desk_cookie_secure)
+
+
+async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    if not error and await current_staff(request) is not None:
+        return _redirect("/desk")
+    token = secrets.token_urlsafe(24)
+    no_users = await _db(request, lambda s: not auth.list_users(s))
+    response = _page("login.html", status=status, error=error, login_csrf=token, no_users=no_users, staff=None)
+    _cookie(response, request, LOGIN_COOKIE, token, 3600)
+    return response
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    offered, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_COOKIE, "")
+    if not offered or not expected or not secrets.compare_digest(offered, expected):
+        return await login_page(request, "The login form expired; please try again.", 403)
+    username = str(form.get("username", ""))[:64].strip().lower()
+    password = str(form.get("password", ""))[:1024]
+    state = request.app[STATE]
+    if state.limiter.blocked(username, _address(request)):
+        return await login_page(request, "Too many failed logins; wait a few minutes and try again.", 429)
+    user = await _db(request, lambda s: auth.authenticate(s, username, password))
+    if user is None:
+        state.limiter.failed(username, _address(request))
+        logger.warning("desk: failed login for %r from %s", username, _address(request))
+        return await login_page(request, "Wrong user name or password.", 401)
+    state.limiter.succeeded(username, _address(request))
+    lifetime = timedelta(hours=state.settings.desk_session_hours)
+    token = await _db(request, lambda s: auth.start_session(s, s.get(StaffUser, user.id), lifetime))
+    response = _redirect("/desk")
+    _cookie(response, request, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+    response.del_cookie(LOGIN_COOKIE, path="/desk")
+    return response
+
+
+@requires(StaffRole.AGENT.value)
+async def logout(request: web.Request, staff: Staff) -> web.Response:
+    await _db(request, lambda s: auth.end_session(s, staff.token))
+    response = _redirect("/desk/login")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATHS[SESSION_COOKIE])
+    return response
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+def _not_ready(request: web.Request) -> Optional[web.Response]:
+    if _desk(request) is None:
+        return _refuse(request, 503, "the assistant is starting; reload in a moment")
+    return None
+
+
+@requires(StaffRole.AGENT.value)
+async def queue_page(request: web.Request, staff: Staff) -> web.Response:
+    rows = await _db(request, lambda s: views.queue(s, utcnow()))
+    return _page("queue.html", staff=staff, rows=rows)
+
+
+@requires(StaffRole.AGENT.value)
+async def queue_fragment(request: web.Request, staff: Staff) -> web.Response:
+    rows = await _db(request, lambda s: views.queue(s, utcnow()))
+    return _page("_queue.html", staff=staff, rows=rows)
+
+
+@requires(StaffRole.AGENT.value)
+async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """GET /desk/events: server-sent events telling the page what to reload."""
+    desk = _desk(request)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    stopping = request.app[STATE].stopping
+
+    async def send(kind: str, data: dict) -> None:
+        await response.write(f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode())
+
+    await send("hello", {"user": staff.username})
+    if desk is None:
+        return response
+    with desk.events.subscribe() as queue:
+        while not stopping.is_set():
+            getter = asyncio.ensure_future(queue.get())
+            stopper = asyncio.ensure_future(stopping.wait())
+            done, _ = await asyncio.wait({getter, stopper}, timeout=EVENTS_REFRESH_SECONDS,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for task in (getter, stopper):
+                if task not in done:
+                    task.cancel()
+            try:
+                if getter in done:
+                    event = getter.result()
+                    if event["kind"] == "queue":
+                        await send("queue", {})
+                    else:
+                        await send("conversation", {"id": event["conversation_id"]})
+                elif not done:
+                    # Now and then: another process may have changed the queue; a disabled
+                    # account's stream ends here.
+                    if await current_staff(request) is None:
+                        break
+                    await send("queue", {})
+            except (ConnectionResetError, RuntimeError):
+                break
+    return response
+
+
+# --- one conversation -------------------------------------------------------------------------
+
+
+async def _conversation(request: web.Request, staff: Staff, conversation_id: int, *, error: str = "",
+                        status: int = 200, fragment: bool = False) -> web.Response:
+    view = await _db(request, lambda s: views.conversation_view(s, conversation_id))
+    if view is None:
+        return _refuse(request, 404, "there is no such conversation")
+    colleagues = await _db(request, lambda s: [(u.id, u.display_name) for u in auth.active_users(s)
+                                               if u.id != (view.holder_id or staff.id)])
+    desk = _desk(request)
+    canned = desk.content.canned if desk is not None else ()
+    return _page("_transcript.html" if fragment else "conversation.html", status=status, staff=staff, view=view,
+                 error=error, colleagues=colleagues, canned=canned)
+
+
+@requires(StaffRole.AGENT.value)
+async def conversation_page(request: web.Request, staff: Staff) -> web.Response:
+    return await _conversation(request, staff, _int(request, "conversation_id"))
+
+
+@requires(StaffRole.AGENT.value)
+async def transcript_fragment(request: web.Request, staff: Staff) -> web.Response:
+    return await _conversation(request, staff, _int(request, "conversation_id"), fragment=True)
+
+
+async def _act(request: web.Request, staff: Staff, conversation_id: int, action) -> web.Response:
+    """Run a desk action; back to the conversation, or the page again with why it was refused."""
+    not_ready = _not_ready(request)
+    if not_ready is not None:
+        return not_ready
+    try:
+        await action()
+    except AlreadyClaimed as taken:
+        return await _conversation(request, staff, conversation_id, error=taken.reason, status=409)
+    except TransitionRefused as refused:
+        return await _conversation(request, staff, conversation_id, error=refused.reason, status=409)
+    return _redirect(f"/desk/conversations/{conversation_id}")
+
+
+async def _handoff_conversation(request: web.Request, handoff_id: int) -> Optional[int]:
+    return await _db(request, lambda s: getattr(s.get(HandoffRequest, handoff_id), "conversation_id", None))
+
+
+def _handoff_action(method: str):
+    @requires(StaffRole.AGENT.value)
+    async def handler(request: web.Request, staff: Staff) -> web.Response:
+        handoff_id = _int(request, "handoff_id")
+        conversation_id = await _handoff_conversation(request, handoff_id)
+        if conversation_id is None:
+            return _refuse(request, 404, "there is no such request")
+        form = await request.post()
+        desk = _desk(request)
+
+        async def action():
+            if method == "claim":
+                await desk.claim(handoff_id, staff.id)
+            elif method == "reply":
+                await desk.reply(handoff_id, staff.id, str(form.get("text", "")))
+            elif method == "resolve":
+                await desk.resolve(handoff_id, staff.id)
+            elif method == "transfer":
+                try:
+                    to = int(str(form.get("to", "")))
+                except ValueError:
+                    raise TransitionRefused("choose who takes over") from None
+                await desk.transfer(handoff_id, staff.id, to)
+
+        return await _act(request, staff, conversation_id, action)
+
+    handler.__name__ = f"handoff_{method}"
+    return handler
+
+
+@requires(StaffRole.AGENT.value)
+async def add_note(request: web.Request, staff: Staff) -> web.Response:
+    conversation_id = _int(request, "conversation_id")
+    form = await request.post()
+    return await _act(request, staff, conversation_id,
+                      lambda: _desk(request).add_note(conversation_id, staff.id, str(form.get("text", ""))))
+
+
+def _decision(approve: bool):
+    @requires(StaffRole.MANAGER.value)
+    async def handler(request: web.Request, staff: Staff) -> web.Response:
+        compensation_id = _int(request, "compensation_id")
+        try:
+            conversation_id = await _db(request, lambda s: compensations_conversation(s, compensation_id))
+        except TransitionRefused as missing:
+            return _refuse(request, 404, missing.reason)
+        return await _act(request, staff, conversation_id, lambda: _desk(request).decide_compensation(
+            compensation_id, staff.id, approve=approve))
+
+    handler.__name__ = "approve" if approve else "decline"
+    return handler
+
+
+# --- staff users (admins) ---------------------------------------------------------------------
+
+
+async def _users(request: web.Request, staff: Staff, error: str = "", status: int = 200) -> web.Response:
+    users = await _db(request, auth.list_users)
+    return _page("users.html", status=status, staff=staff, users=users, roles=auth.ROLES, error=error)
+
+
+@requires(StaffRole.ADMIN.value)
+async def users_page(request: web.Request, staff: Staff) -> web.Response:
+    return await _users(request, staff)
+
+
+@requires(StaffRole.ADMIN.value)
+async def add_user(request: web.Request, staff: Staff) -> web.Response:
+    form = await request.post()
+    telegram = str(form.get("telegram_id", "")).strip()
+    try:
+        telegram_id = int(telegram) if telegram else None
+        await _db(request, lambda s: auth.add_user(
+            s, username=str(form.get("username", "")), display_name=str(form.get("display_name", "")),
+            password=str(form.get("password", "")), role=str(form.get("role", "")), telegram_user_id=telegram_id))
+    except ValueError as invalid:  # StaffError, or a Telegram id that is not a number
+        return await _users(request, staff, str(invalid) if isinstance(invalid, auth.StaffError)
+                            else "the Telegram id must be a number", 400)
+    return _redirect("/desk/users")
+
+
+@requires(StaffRole.ADMIN.value)
+async def disable_user(request: web.Request, staff: Staff) -> web.Response:
+    user_id = _int(request, "user_id")
+    if user_id == staff.id:
+        return await _users(request, staff, "you cannot disable your own account", 400)
+
+    def work(session):
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise auth.StaffError("there is no such user")
+        auth.disable_user(session, user.username)
+
+    try:
+        await _db(request, work)
+    except auth.StaffError as invalid:
+        return await _users(request, staff, str(invalid), 404)
+    return _redirect("/desk/users")
+
+
+# --- wiring -----------------------------------------------------------------------------------
+
+
+def _static(name: str, content_type: str):
+    path = HERE / "static" / name
+
+    async def serve(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(path, headers={"Content-Type": content_type, "Cache-Control": "no-cache",
+                                               "X-Content-Type-Options": "nosniff"})
+
+    return serve
+
+
+async def _stop_streams(app: web.Application) -> None:
+    app[STATE].stopping.set()
+
+
+def add_routes(app: web.Application, settings: Settings) -> None:
+    secret = auth.secret_key(settings.secret_key, settings.data_dir)
+    limiter = auth.LoginLimiter(settings.desk_login_attempts, settings.desk_login_window_minutes * 60)
+    app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event())
+    app.router.add_get("/desk/login", login_page)
+    app.router.add_post("/desk/login", login)
+    app.router.add_get("/desk/static/desk.js", _static("desk.js", "text/javascript; charset=utf-8"))
+    app.router.add_get("/desk/static/desk.css", _static("desk.css", "text/css; charset=utf-8"))
+    for path, method, handler in CONSOLE_ROUTES:
+        app.router.add_route(method, path, handler)
+    app.on_shutdown.append(_stop_streams)
+
+
+# Every route that needs a signed-in staff member (tests walk this list).
+CONSOLE_ROUTES = [
+    ("/desk/logout", "POST", logout),
+    ("/desk", "GET", queue_page),
+    ("/desk/queue", "GET", queue_fragment),
+    ("/desk/events", "GET", events),
+    ("/desk/conversations/{conversation_id}", "GET", conversation_page),
+    ("/desk/conversations/{conversation_id}/transcript", "GET", transcript_fragment),
+    ("/desk/conversations/{conversation_id}/notes", "POST", add_note),
+    ("/desk/handoffs/{handoff_id}/claim", "POST", _handoff_action("claim")),
+    ("/desk/handoffs/{handoff_id}/reply", "POST", _handoff_action("reply")),
+    ("/desk/handoffs/{handoff_id}/resolve", "POST", _handoff_action("resolve")),
+    ("/desk/handoffs/{handoff_id}/transfer", "POST", _handoff_action("transfer")),
+    ("/desk/compensations/{compensation_id}/approve", "POST", _decision(True)),
+    ("/desk/compensations/{compensation_id}/decline", "POST", _decision(False)),
+    ("/desk/users", "GET", users_page),
+    ("/desk/users", "POST", add_user),
+    ("/desk/users/{user_id}/disable", "POST", disable_user),
+]

@@ -1,0 +1,279 @@
+"""Staff on Telegram: a staff chat hears about each escalation and claims it with a button; the
+claimer answers the customer by replying to the bot's messages there (or in a private chat with
+the bot), and hands back with /resolve.
+
+Only Telegram accounts linked to an active staff user (`cxbot user link NAME --telegram-id N`)
+may claim or answer; anyone else is told so and nothing happens. In a group the bot's privacy
+mode lets it see exactly what it needs: replies to its own messages, and commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.error import TelegramError
+
+from bot.desk import auth, views
+from bot.handoff.transitions import TransitionRefused, claimed_by
+from bot.storage.models import (
+    Conversation,
+    HandoffRequest,
+    Message as StoredMessage,
+    StaffChatPost,
+    StaffUser,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.desk.service import Desk
+
+logger = logging.getLogger(__name__)
+
+CLAIM_PREFIX = "desk:claim:"
+MAX_TEXT = 3900  # room for the prefix within Telegram's 4096
+NOT_LINKED = ("Your Telegram account is not linked to a staff user, so it cannot claim or answer customers. "
+              "An admin can link it: cxbot user link <user> --telegram-id {id}")
+WHICH_CUSTOMER = "Reply to one of my messages about a customer to answer them (or use the console)."
+STATUS_LINES = {
+    "claimed": "✋ With {holder}",
+    "resolved": "✅ Resolved: back with the bot",
+    "cancelled": "↩️ Cancelled by the customer",
+    "timed_out": "⏰ Waiting long: the customer was told we're busy",
+}
+
+
+class StaffChat:
+    def __init__(self, channel: "TelegramChannel", chat_id: int, sessions) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
+        self.sessions = sessions
+        self.desk: Optional["Desk"] = None
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    @property
+    def bot(self):
+        return self.channel.bot
+
+    async def _db(self, work):
+        def run():
+            with self.sessions.begin() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    async def _send(self, chat_id: int, text: str, *, markup=None, reply_to: Optional[int] = None) -> Message:
+        reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+        return await self.channel.sender.call(
+            "sendMessage",
+            lambda: self.bot.send_message(chat_id, text[:4096], reply_markup=markup, reply_parameters=reply),
+        )
+
+    async def _record(self, chat_id: int, message_id: int, handoff_id: int, kind: str) -> None:
+        def work(session):
+            session.add(StaffChatPost(chat_id=chat_id, message_id=message_id, handoff_id=handoff_id, kind=kind,
+                                      created_at=utcnow()))
+
+        try:
+            await self._db(work)
+        except IntegrityError:
+            pass  # recorded already
+
+    # --- what the desk tells staff (the StaffNotifier protocol) ---
+
+    def _summary(self, session, handoff_id: int) -> tuple[str, Optional[int]]:
+        handoff = session.get(HandoffRequest, handoff_id)
+        rows = [row for row in views.queue(session, utcnow()) if row.handoff_id == handoff_id]
+        if not rows:
+            return "", None
+        row = rows[0]
+        recent = "\n".join(f"• {text[:300]}" for text in row.last_messages) or "• (no messages)"
+        text = (
+            f"🔔 {row.customer.name} ({row.customer.channel}) is waiting for a person\n"
+            f"Reason: {row.reason}\n"
+            f"Sentiment: {row.sentiment}\n"
+            f"Last messages:\n{recent}\n"
+            f"Console: /desk/conversations/{handoff.conversation_id}"
+        )
+        return text, handoff.conversation_id
+
+    def _announcement(self, session, handoff_id: int) -> Optional[StaffChatPost]:
+        return session.execute(
+            select(StaffChatPost).where(StaffChatPost.handoff_id == handoff_id, StaffChatPost.kind == "announce")
+        ).scalars().first()
+
+    async def announce(self, handoff_id: int) -> None:
+        if not self.chat_id or not self.channel.ready.is_set():
+            return
+        if await self._db(lambda s: self._announcement(s, handoff_id)) is not None:
+            return  # a second trigger for the same request
+        text, _ = await self._db(lambda s: self._summary(s, handoff_id))
+        if not text:
+            return
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Claim", callback_data=f"{CLAIM_PREFIX}{handoff_id}")]])
+        sent = await self._send(self.chat_id, text, markup=markup)
+        await self._record(self.chat_id, sent.message_id, handoff_id, "announce")
+
+    async def relay_customer_message(self, handoff_id: int, message_id: int) -> None:
+        """A customer's message to the person who has them: in the staff chat (under the
+        announcement), or in the holder's private chat when there is no staff chat."""
+        if not self.channel.ready.is_set():
+            return
+
+        def find(session):
+            handoff = session.get(HandoffRequest, handoff_id)
+            message = session.get(StoredMessage, message_id)
+            holder = session.get(StaffUser, handoff.assigned_to_id) if handoff.assigned_to_id else None
+            conversation = session.get(Conversation, handoff.conversation_id)
+            customer = views.customer_context(session, conversation.customer).name
+            announced = self._announcement(session, handoff_id)
+            return message.text, holder, customer, announced.message_id if announced else None
+
+        text, holder, customer, announced = await self._db(find)
+        if self.chat_id:
+            chat_id, reply_to = self.chat_id, announced
+        elif holder is not None and holder.telegram_user_id:
+            chat_id, reply_to = holder.telegram_user_id, None
+        else:
+            return
+        sent = await self._send(chat_id, f"💬 {customer}: {text[:MAX_TEXT]}", reply_to=reply_to)
+        await self._record(chat_id, sent.message_id, handoff_id, "relay")
+
+    async def handoff_changed(self, handoff_id: int) -> None:
+        """Keep the announcement true: who has it now, or that it is over (the button goes)."""
+        if not self.chat_id or not self.channel.ready.is_set():
+            return
+
+        def find(session):
+            post = self._announcement(session, handoff_id)
+            handoff = session.get(HandoffRequest, handoff_id)
+            holder = session.get(StaffUser, handoff.assigned_to_id) if handoff.assigned_to_id else None
+            text, _ = self._summary(session, handoff_id)
+            return post, handoff.status, holder.display_name if holder else "", text
+
+        post, status, holder, summary = await self._db(find)
+        line = STATUS_LINES.get(status)
+        if post is None or line is None:
+            return
+        text = f"{summary}\n\n{line.format(holder=holder)}" if summary else line.format(holder=holder)
+        try:
+            await self.channel.sender.call("editMessageText", lambda: self.bot.edit_message_text(
+                text[:4096], chat_id=post.chat_id, message_id=post.message_id))
+        except TelegramError as error:
+            logger.info("telegram staff: could not update the announcement: %s", error)
+
+    # --- what staff send ---
+
+    def _first_time(self, chat_id: int, message_id: int) -> bool:
+        """A redelivered update (webhook retry) must not send a staff reply twice."""
+        key = (chat_id, message_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > 10_000:
+            self._seen.popitem(last=False)
+        return True
+
+    async def _staff_user(self, telegram_id: Optional[int]) -> Optional[StaffUser]:
+        if telegram_id is None:
+            return None
+        return await self._db(lambda s: auth.user_by_telegram(s, telegram_id))
+
+    async def handle(self, update: Update) -> bool:
+        """True when the update was staff business (then customers' handling skips it)."""
+        query = update.callback_query
+        if query is not None and (query.data or "").startswith(CLAIM_PREFIX):
+            await self._claim_tap(query)
+            return True
+        message = update.message
+        if message is None or message.chat is None:
+            return False
+        in_staff_chat = bool(self.chat_id) and message.chat.id == self.chat_id
+        staff = None
+        if not in_staff_chat:
+            if message.chat.type != "private" or message.from_user is None:
+                return False
+            staff = await self._staff_user(message.from_user.id)
+            if staff is None:
+                return False  # a customer writing to the bot
+        if not self._first_time(message.chat.id, message.message_id):
+            return True
+        if staff is None:
+            staff = await self._staff_user(message.from_user.id if message.from_user else None)
+        await self._staff_message(message, staff)
+        return True
+
+    async def _claim_tap(self, query) -> None:
+        staff = await self._staff_user(query.from_user.id if query.from_user else None)
+        if staff is None:
+            await self._answer(query.id, NOT_LINKED.format(id=query.from_user.id if query.from_user else "?"))
+            return
+        try:
+            handoff_id = int(query.data[len(CLAIM_PREFIX):])
+        except ValueError:
+            await self._answer(query.id, "This button is not one of mine.")
+            return
+        if self.desk is None:
+            await self._answer(query.id, "The desk is starting; try again in a moment.")
+            return
+        try:
+            await self.desk.claim(handoff_id, staff.id)
+        except TransitionRefused as refused:
+            await self._answer(query.id, refused.reason)
+            return
+        await self._answer(query.id, "It's yours. Reply to my messages about this customer to answer them; "
+                                     "/resolve hands back to the bot.")
+
+    async def _answer(self, query_id: str, text: str) -> None:
+        try:
+            await self.channel.sender.call("answerCallbackQuery",
+                                           lambda: self.bot.answer_callback_query(query_id, text=text[:200]))
+        except TelegramError as error:
+            logger.info("telegram staff: could not answer a tap: %s", error)
+
+    async def _handoff_for(self, message: Message, staff: StaffUser) -> Optional[int]:
+        replied = message.reply_to_message
+        if replied is not None:
+            post = await self._db(lambda s: s.execute(select(StaffChatPost.handoff_id).where(
+                StaffChatPost.chat_id == message.chat.id, StaffChatPost.message_id == replied.message_id)).scalar())
+            if post is not None:
+                return post
+        if message.chat.type == "private":
+            held = await self._db(lambda s: [h.id for h in claimed_by(s, staff.id)])
+            if len(held) == 1:
+                return held[0]  # one customer at a time: no need to reply to a message
+        return None
+
+    async def _staff_message(self, message: Message, staff: Optional[StaffUser]) -> None:
+        chat_id = message.chat.id
+        if staff is None:
+            await self._send(chat_id, NOT_LINKED.format(id=message.from_user.id if message.from_user else "?"),
+                             reply_to=message.message_id)
+            return
+        text = (message.text or "").strip()
+        if not text:
+            await self._send(chat_id, "Only text can be passed on to customers for now.", reply_to=message.message_id)
+            return
+        handoff_id = await self._handoff_for(message, staff)
+        if handoff_id is None:
+            await self._send(chat_id, WHICH_CUSTOMER, reply_to=message.message_id)
+            return
+        command = text.split()[0].split("@", 1)[0].lower() if text.startswith("/") else None
+        try:
+            if command == "/resolve":
+                await self.desk.resolve(handoff_id, staff.id)
+            elif command == "/claim":
+                await self.desk.claim(handoff_id, staff.id)
+            elif command is not None:
+                await self._send(chat_id, "Staff commands: /claim, /resolve. Anything else is sent to the customer.",
+                                 reply_to=message.message_id)
+            else:
+                await self.desk.reply(handoff_id, staff.id, text)
+        except TransitionRefused as refused:
+            await self._send(chat_id, f"Not sent: {refused.reason}.", reply_to=message.message_id)

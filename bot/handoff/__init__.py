@@ -1,0 +1,1 @@
+"""Handoff to a person: its state machine (transitions), triggers and wait estimate."""

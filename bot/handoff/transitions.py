@@ -1,0 +1,310 @@
+"""The handoff state machine: every change of who answers a customer, as one explicit transition.
+
+    bot --escalate--> queued (open) --claim--> claimed --resolve--> resolved (state back to bot)
+                        |   \\--time out--> timed_out (still queued, claimable)
+                        \\--customer cancels--> cancelled (state back to bot)
+    claimed --transfer--> claimed (by another staff member)
+
+Each transition is a conditional UPDATE on the handoff row (`... WHERE status IN (queued)`),
+checked by its rowcount: the database decides who was first, so two staff members claiming at
+once, in one process or two, on SQLite or PostgreSQL, end with exactly one holder. The
+conversation's state follows the handoff in the same transaction. Functions here are
+synchronous and leave committing to the caller; bot/desk/service.py runs them in the router's
+per-conversation lock, so no customer message is stored half-way through a transition.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.conversation.messages import OutboundMessage
+from bot.storage.models import (
+    ACTIVE_STATUSES,
+    QUEUED_STATUSES,
+    Conversation,
+    ConversationState,
+    Customer,
+    Direction,
+    HandoffEvent,
+    HandoffRequest,
+    HandoffStatus,
+    Message,
+    StaffRole,
+    StaffUser,
+    utcnow,
+)
+
+MAX_REPLY_CHARS = 4000
+
+
+class TransitionRefused(Exception):
+    """The transition does not apply to the handoff as it is now; `reason` is safe to show staff."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AlreadyClaimed(TransitionRefused):
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"{holder} already has this conversation")
+        self.holder = holder
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a transition changed, and what to deliver to the customer afterwards."""
+
+    handoff_id: int
+    conversation_id: int
+    conversation_public_id: str
+    channel: str
+    sender_id: str
+    messages: list[OutboundMessage] = field(default_factory=list)
+
+
+def customer_address(session: Session, conversation_id: int) -> tuple[str, str]:
+    """(channel, sender id) of the conversation's customer: where deliveries go."""
+    row = session.execute(
+        select(Customer.channel, Customer.external_id)
+        .join(Conversation, Conversation.customer_id == Customer.id)
+        .where(Conversation.id == conversation_id)
+    ).one()
+    return row.channel, row.external_id
+
+
+def _handoff(session: Session, handoff_id: int) -> HandoffRequest:
+    # populate_existing: after a conditional UPDATE lost, read what the winner wrote.
+    handoff = session.execute(
+        select(HandoffRequest).where(HandoffRequest.id == handoff_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if handoff is None:
+        raise TransitionRefused("there is no such request")
+    return handoff
+
+
+def _conditional(session: Session, handoff_id: int, where, **values) -> bool:
+    result = session.execute(
+        update(HandoffRequest)
+        .where(HandoffRequest.id == handoff_id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _name(session: Session, user_id: Optional[int]) -> str:
+    user = session.get(StaffUser, user_id) if user_id else None
+    return user.display_name if user else "someone"
+
+
+def _event(session: Session, handoff_id: int, kind: str, now: datetime, staff_id=None, to_id=None) -> None:
+    session.add(HandoffEvent(handoff_id=handoff_id, kind=kind, staff_user_id=staff_id,
+                             to_staff_user_id=to_id, created_at=now))
+
+
+def store_agent_message(
+    session: Session, conversation_id: int, message: OutboundMessage, *, staff_id: Optional[int], now: datetime
+) -> OutboundMessage:
+    """Store a staff message or marker as an "agent" message; returns it with its id."""
+    extra = {k: v for k, v in message.to_dict().items() if k != "text"}
+    row = Message(
+        conversation_id=conversation_id,
+        direction=Direction.AGENT.value,
+        text=message.text,
+        payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+        handled=True,
+        staff_user_id=staff_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.get(Conversation, conversation_id).last_activity_at = now
+    session.flush()
+    return OutboundMessage(text=message.text, buttons=message.buttons, custom=message.custom, id=row.id)
+
+
+def marker(text: str, event: str, name: str) -> OutboundMessage:
+    return OutboundMessage(text=text, custom={"event": event, "name": name})
+
+
+def _mark_customer_messages_handled(session: Session, conversation_id: int) -> None:
+    """A person has seen the conversation: the waiting messages are answered by them."""
+    session.execute(
+        update(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == Direction.CUSTOMER.value,
+               Message.handled.is_(False))
+        .values(handled=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _outcome(session: Session, handoff: HandoffRequest, messages: list[OutboundMessage]) -> Outcome:
+    conversation = session.get(Conversation, handoff.conversation_id)
+    channel, sender = customer_address(session, conversation.id)
+    return Outcome(handoff.id, conversation.id, conversation.public_id, channel, sender, messages)
+
+
+def _set_state(session: Session, conversation_id: int, state: ConversationState) -> None:
+    session.get(Conversation, conversation_id).state = state.value
+
+
+def active_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
+    """The request still being served (queued, timed out or with a person), if any."""
+    return session.execute(
+        select(HandoffRequest)
+        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(ACTIVE_STATUSES))
+        .order_by(HandoffRequest.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def claim(session: Session, handoff_id: int, staff: StaffUser, *, joined_text: str,
+          now: Optional[datetime] = None) -> Outcome:
+    """Give a queued request to `staff`; the first claim wins, later ones raise AlreadyClaimed."""
+    now = now or utcnow()
+    won = _conditional(
+        session, handoff_id, [HandoffRequest.status.in_(QUEUED_STATUSES)],
+        status=HandoffStatus.CLAIMED.value, assigned_to_id=staff.id, claimed_at=now,
+    )
+    handoff = _handoff(session, handoff_id)
+    if not won:
+        if handoff.status == HandoffStatus.CLAIMED.value:
+            raise AlreadyClaimed(_name(session, handoff.assigned_to_id))
+        raise TransitionRefused(f"this request is {handoff.status.replace('_', ' ')}")
+    _set_state(session, handoff.conversation_id, ConversationState.WITH_HUMAN)
+    _mark_customer_messages_handled(session, handoff.conversation_id)
+    _event(session, handoff.id, "claimed", now, staff.id)
+    joined = store_agent_message(
+        session, handoff.conversation_id, marker(joined_text, "agent_joined", staff.display_name),
+        staff_id=staff.id, now=now,
+    )
+    return _outcome(session, handoff, [joined])
+
+
+def _may_act_for(staff: StaffUser, holder_id: Optional[int]) -> bool:
+    return staff.id == holder_id or staff.role in (StaffRole.MANAGER.value, StaffRole.ADMIN.value)
+
+
+def _held(session: Session, handoff_id: int, staff: StaffUser) -> HandoffRequest:
+    """The claimed handoff, if `staff` may act on it (its holder, or a manager)."""
+    handoff = _handoff(session, handoff_id)
+    if handoff.status != HandoffStatus.CLAIMED.value:
+        raise TransitionRefused(f"this request is {handoff.status.replace('_', ' ')}, not claimed")
+    if not _may_act_for(staff, handoff.assigned_to_id):
+        raise TransitionRefused(f"{_name(session, handoff.assigned_to_id)} has this conversation")
+    return handoff
+
+
+def _still_held_by(holder_id: Optional[int]):
+    return [HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == holder_id]
+
+
+def reply(session: Session, handoff_id: int, staff: StaffUser, text: str,
+          now: Optional[datetime] = None) -> Outcome:
+    """Store the holder's reply to the customer (only the holder may answer)."""
+    now = now or utcnow()
+    text = text.strip()
+    if not text:
+        raise TransitionRefused("the reply is empty")
+    if len(text) > MAX_REPLY_CHARS:
+        raise TransitionRefused(f"the reply is longer than {MAX_REPLY_CHARS} characters")
+    handoff = _handoff(session, handoff_id)
+    if handoff.status != HandoffStatus.CLAIMED.value or handoff.assigned_to_id != staff.id:
+        if handoff.status == HandoffStatus.CLAIMED.value:
+            raise TransitionRefused(f"{_name(session, handoff.assigned_to_id)} has this conversation")
+        raise TransitionRefused("claim the conversation before replying")
+    _mark_customer_messages_handled(session, handoff.conversation_id)
+    message = store_agent_message(
+        session, handoff.conversation_id,
+        OutboundMessage(text=text, custom={"from": "agent", "name": staff.display_name}),
+        staff_id=staff.id, now=now,
+    )
+    return _outcome(session, handoff, [message])
+
+
+def transfer(session: Session, handoff_id: int, staff: StaffUser, to: StaffUser, *, left_text: str,
+             joined_text: str, now: Optional[datetime] = None) -> Outcome:
+    """Pass a claimed conversation to another active staff member."""
+    now = now or utcnow()
+    if not to.active:
+        raise TransitionRefused(f"{to.display_name} is not an active staff member")
+    handoff = _held(session, handoff_id, staff)
+    holder_id = handoff.assigned_to_id
+    if to.id == holder_id:
+        raise TransitionRefused(f"{to.display_name} already has this conversation")
+    if not _conditional(session, handoff_id, _still_held_by(holder_id), assigned_to_id=to.id, claimed_at=now):
+        raise TransitionRefused("the conversation changed hands meanwhile; reload")
+    holder_name = _name(session, holder_id)
+    _event(session, handoff.id, "transferred", now, staff.id, to.id)
+    messages = [
+        store_agent_message(session, handoff.conversation_id, marker(left_text.format(name=holder_name), "agent_left",
+                                                                     holder_name), staff_id=holder_id, now=now),
+        store_agent_message(session, handoff.conversation_id, marker(joined_text.format(name=to.display_name),
+                                                                     "agent_joined", to.display_name),
+                            staff_id=to.id, now=now),
+    ]
+    return _outcome(session, _handoff(session, handoff_id), messages)
+
+
+def resolve(session: Session, handoff_id: int, staff: StaffUser, *, left_text: str,
+            now: Optional[datetime] = None) -> Outcome:
+    """The person is done: the handoff is resolved and the bot has the conversation again."""
+    now = now or utcnow()
+    handoff = _held(session, handoff_id, staff)
+    holder_id = handoff.assigned_to_id
+    if not _conditional(session, handoff_id, _still_held_by(holder_id), status=HandoffStatus.RESOLVED.value,
+                        closed_at=now, closed_by_id=staff.id):
+        raise TransitionRefused("the conversation changed hands meanwhile; reload")
+    _set_state(session, handoff.conversation_id, ConversationState.BOT)
+    _event(session, handoff.id, "resolved", now, staff.id)
+    holder_name = _name(session, holder_id)
+    left = store_agent_message(session, handoff.conversation_id, marker(left_text, "agent_left", holder_name),
+                               staff_id=holder_id, now=now)
+    return _outcome(session, _handoff(session, handoff_id), [left])
+
+
+def cancel_by_customer(session: Session, conversation_id: int, now: Optional[datetime] = None) -> Optional[Outcome]:
+    """The customer said "never mind" while queued; None if nothing was queued (a person has it)."""
+    now = now or utcnow()
+    handoff = active_request(session, conversation_id)
+    if handoff is None or handoff.status not in QUEUED_STATUSES:
+        return None
+    if not _conditional(session, handoff.id, [HandoffRequest.status.in_(QUEUED_STATUSES)],
+                        status=HandoffStatus.CANCELLED.value, closed_at=now):
+        return None  # claimed meanwhile: the person answers
+    _set_state(session, conversation_id, ConversationState.BOT)
+    _event(session, handoff.id, "cancelled", now)
+    return _outcome(session, _handoff(session, handoff.id), [])
+
+
+def time_out(session: Session, handoff_id: int, now: Optional[datetime] = None) -> bool:
+    """Mark a request waited too long; it stays in the queue. False if it is no longer open."""
+    now = now or utcnow()
+    if not _conditional(session, handoff_id, [HandoffRequest.status == HandoffStatus.OPEN.value],
+                        status=HandoffStatus.TIMED_OUT.value, timed_out_at=now):
+        return False
+    _event(session, handoff_id, "timed_out", now)
+    return True
+
+
+def waiting_since_before(session: Session, cutoff: datetime) -> list[int]:
+    """Open (not yet timed out) requests created before `cutoff`, oldest first."""
+    return list(session.execute(
+        select(HandoffRequest.id)
+        .where(HandoffRequest.status == HandoffStatus.OPEN.value, HandoffRequest.created_at < cutoff)
+        .order_by(HandoffRequest.id)
+    ).scalars())
+
+
+def claimed_by(session: Session, staff_id: int) -> list[HandoffRequest]:
+    return list(session.execute(
+        select(HandoffRequest)
+        .where(HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == staff_id)
+        .order_by(HandoffRequest.id)
+    ).scalars())

@@ -1,0 +1,1 @@
+"""Surveys (CES, NPS, CSAT): records, when to ask, scores."""
