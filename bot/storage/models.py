@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +21,8 @@ from sqlalchemy import (
     text as sql_text,
 )
 from sqlalchemy.orm import declarative_base, relationship
+
+from bot.storage.types import UTCDateTime
 
 Base = declarative_base()
 
@@ -55,8 +56,8 @@ class Customer(Base):
     external_id = Column(String(128), nullable=False)
     display_name = Column(String(200))
     locale = Column(String(16))
-    first_seen = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    first_seen = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen = Column(UTCDateTime, nullable=False, default=utcnow)
 
     conversations = relationship("Conversation", back_populates="customer")
 
@@ -69,9 +70,9 @@ class Conversation(Base):
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     channel = Column(String(32), nullable=False)
     state = Column(String(20), nullable=False, default=ConversationState.BOT.value)
-    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_activity_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    ended_at = Column(DateTime(timezone=True))
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_activity_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at = Column(UTCDateTime)
     # Exponential moving average of customer message polarity (-1..1); None until scored.
     sentiment_rolling = Column(Float)
     customer_message_count = Column(Integer, nullable=False, default=0)
@@ -105,7 +106,7 @@ class Message(Base):
     polarity = Column(Float)
     subjectivity = Column(Float)
     handled = Column(Boolean, nullable=False, default=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     # Who wrote an "agent" message (a staff reply or a joined/left marker).
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
 
@@ -136,7 +137,7 @@ class FaqFeedback(Base):
     # Identifies the FAQ answer being rated, so a double tap records one answer.
     question_key = Column(String(64), nullable=False)
     helpful = Column(Boolean, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class HandoffStatus(str, enum.Enum):
@@ -168,8 +169,8 @@ class StaffUser(Base):
     role = Column(String(16), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     telegram_user_id = Column(BigInteger, unique=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_login_at = Column(DateTime(timezone=True))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = Column(UTCDateTime)
 
 
 class StaffSession(Base):
@@ -180,8 +181,8 @@ class StaffSession(Base):
     id = Column(Integer, primary_key=True)
     token_hash = Column(String(64), nullable=False, unique=True)
     user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
 
 
 class HandoffRequest(Base):
@@ -205,11 +206,11 @@ class HandoffRequest(Base):
     )
     reason = Column(String(40), nullable=False)
     status = Column(String(20), nullable=False, default=HandoffStatus.OPEN.value, index=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    closed_at = Column(DateTime(timezone=True))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at = Column(UTCDateTime)
     assigned_to_id = Column(Integer, ForeignKey("staff_users.id", name="fk_handoff_assigned_to", ondelete="SET NULL"))
-    claimed_at = Column(DateTime(timezone=True))
-    timed_out_at = Column(DateTime(timezone=True))
+    claimed_at = Column(UTCDateTime)
+    timed_out_at = Column(UTCDateTime)
     closed_by_id = Column(Integer, ForeignKey("staff_users.id", name="fk_handoff_closed_by", ondelete="SET NULL"))
 
 
@@ -223,7 +224,7 @@ class HandoffEvent(Base):
     kind = Column(String(20), nullable=False)
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
     to_staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class StaffNote(Base):
@@ -237,7 +238,7 @@ class StaffNote(Base):
     )
     author_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
     text = Column(Text, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class StaffChatPost(Base):
@@ -251,7 +252,7 @@ class StaffChatPost(Base):
     message_id = Column(BigInteger, nullable=False)
     handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(16), nullable=False)  # announce | relay
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class CompensationStatus(str, enum.Enum):
@@ -286,8 +287,8 @@ class Compensation(Base):
     # Set by whoever retries the request (a button payload, a request id): same key, same row.
     idempotency_key = Column(String(64), nullable=False)
     decided_by = Column(String(100))
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    decided_at = Column(DateTime(timezone=True))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    decided_at = Column(UTCDateTime)
 
 
 class SurveyResponse(Base):
@@ -308,8 +309,8 @@ class SurveyResponse(Base):
     answer = Column(String(20))  # the CES answer key (very_easy ... very_difficult)
     comment = Column(Text)
     comment_polarity = Column(Float)
-    offered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    answered_at = Column(DateTime(timezone=True))
+    offered_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    answered_at = Column(UTCDateTime)
 
 
 class RecoveryStatus(str, enum.Enum):
@@ -340,5 +341,5 @@ class RecoveryCase(Base):
     description = Column(Text)
     status = Column(String(20), nullable=False, default=RecoveryStatus.OPEN.value)
     compensation_id = Column(Integer, ForeignKey("compensations.id", ondelete="SET NULL"))
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    closed_at = Column(DateTime(timezone=True))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at = Column(UTCDateTime)
