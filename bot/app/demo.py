@@ -29,12 +29,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import DateTime, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.app.settings import Settings
 from bot.storage.database import get_session_factory, migrate
+from bot.storage.types import UTCDateTime
 from bot.storage.models import (
     Base,
     Compensation,
@@ -220,7 +221,7 @@ def shift_conversation(session: Session, conversation_id: int, delta: timedelta,
     """Move every date of one conversation's rows (and, with `customer`, its customer's) by `delta`."""
     conversation = session.get(Conversation, conversation_id)
     for table in Base.metadata.sorted_tables:
-        dates = [column for column in table.c if isinstance(column.type, DateTime)]
+        dates = [column for column in table.c if isinstance(column.type, UTCDateTime)]
         if not dates:
             continue
         if table.name == Conversation.__tablename__:
@@ -352,7 +353,7 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
                 ).scalars().all()
                 if conversation_ids:
                     started = session.get(Conversation, conversation_ids[0]).started_at
-                    delta = moment - (started if started.tzinfo else started.replace(tzinfo=timezone.utc))
+                    delta = moment - started
                     for index, conversation_id in enumerate(conversation_ids):
                         shift_conversation(session, conversation_id, delta, customer=index == 0)
             bar.update(1)

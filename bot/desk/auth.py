@@ -10,7 +10,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -148,17 +148,13 @@ def start_session(session: Session, user: StaffUser, lifetime: timedelta) -> str
     return token
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def session_user(session: Session, token: str) -> Optional[StaffUser]:
     if not token or len(token) > 100:
         return None
     row = session.execute(
         select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
     ).scalar_one_or_none()
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or row.expires_at <= utcnow():
         return None
     user = session.get(StaffUser, row.user_id)
     return user if user is not None and user.active else None
