@@ -103,8 +103,8 @@ def _write(text_or_bytes, out: str | None) -> None:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
-    from feedback.dashboard import Filters, as_report, build_dashboard
-    from feedback.reports import as_rows, build_report, render
+    from feedback.metrics import Filters, build_dashboard
+    from feedback.reports import as_report, as_rows, build_report, render
 
     since, until = _period("report", args)
     if args.format == "pdf" and not args.out:
@@ -134,8 +134,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
-    from feedback.dashboard import Filters
     from feedback.exports import export_csv
+    from feedback.metrics import Filters
 
     since, until = _period("export", args)
     migrate(settings.database_url)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 from bot.dashboard.charts import Bar, Series, bar_chart, escape, grouped_bar_chart, hbar_chart, line_chart, stacked_bar_chart
-from feedback.dashboard import Dashboard, Point, as_report
-from feedback.reports import RECOVERY_GROUPS, as_rows
+from feedback.metrics import Dashboard, Point
+from feedback.metrics.recovery_groups import RECOVERY_GROUPS
+from feedback.reports import as_report, as_rows
 
 Link = Callable[[str], Optional[str]]  # drill key -> href (None: no links, e.g. the printed report)
 TOP_FALLBACKS = 15
