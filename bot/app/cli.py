@@ -111,11 +111,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit("cxbot report: --format pdf needs --out FILE.pdf")
     migrate(settings.database_url)
     with get_session_factory(settings.database_url)() as session:
-        if args.format in ("html", "pdf") or args.channel:
+        if args.format in ("html", "pdf"):
             board = build_dashboard(session, Filters(since=since, until=until, channel=args.channel))
             report = as_report(board)
         else:
-            board, report = None, build_report(session, since=since, until=until)
+            board, report = None, build_report(session, since=since, until=until, channel=args.channel)
     if args.format == "html":
         from bot.dashboard.page import render_dashboard
 
