@@ -1,6 +1,6 @@
 """CSV exports for a period and channel: survey responses, conversations, compensation.
 
-The rows are chosen by the same rules as the dashboard (feedback/dashboard.py), so the numbers
+The rows are chosen by the metrics engine's rules (feedback/metrics/), so the numbers
 recomputed from a CSV equal the page's: surveys by offered_at, conversations by started_at,
 compensation by created_at (declined offers included here, with their status, but not counted
 on the dashboard). Times are ISO 8601 in UTC; money is in cents and in units.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from typing import Iterable, Optional
+from dataclasses import dataclass, field
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,16 +25,10 @@ from bot.storage.models import (
     Message,
     SurveyResponse,
 )
-from feedback.dashboard import (
-    FALLBACK_INTENTS,
-    Filters,
-    _chunks,
-    _in_period,
-    _with_channel,
-    aware,
-    conversation_topics,
-    not_understood,
-)
+from feedback.metrics.not_understood import not_understood_per_conversation
+from feedback.metrics.period import Filters, aware, chunks, in_period, with_channel
+from feedback.metrics.rows import conversation_topics
+from feedback.metrics.totals import mean
 
 KINDS = ("surveys", "conversations", "compensation")
 
@@ -67,11 +62,11 @@ def _cell(value) -> str:
 
 
 def survey_rows(session: Session, filters: Filters) -> list[dict]:
-    query = _with_channel(
+    query = with_channel(
         select(SurveyResponse, Conversation.public_id, Conversation.channel), filters, SurveyResponse.conversation_id
     )
     rows = session.execute(
-        query.where(_in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
+        query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
     ).all()
     return [
         {
@@ -86,9 +81,9 @@ def survey_rows(session: Session, filters: Filters) -> list[dict]:
 
 
 def compensation_rows(session: Session, filters: Filters) -> list[dict]:
-    query = _with_channel(select(Compensation, Conversation.channel), filters, Compensation.conversation_id)
+    query = with_channel(select(Compensation, Conversation.channel), filters, Compensation.conversation_id)
     rows = session.execute(
-        query.where(_in_period(Compensation.created_at, filters)).order_by(Compensation.id)
+        query.where(in_period(Compensation.created_at, filters)).order_by(Compensation.id)
     ).all()
     return [
         {
@@ -103,71 +98,82 @@ def compensation_rows(session: Session, filters: Filters) -> list[dict]:
     ]
 
 
-def conversation_rows(session: Session, filters: Filters, ids: Optional[Iterable[int]] = None) -> list[dict]:
+@dataclass
+class _Related:
+    """A conversation's rows the export summarises."""
+
+    polarities: list[float | None] = field(default_factory=list)  # customer messages (None: not scored)
+    surveys: list[SurveyResponse] = field(default_factory=list)
+    escalation_reasons: list[str] = field(default_factory=list)
+    compensations: list[Compensation] = field(default_factory=list)  # not declined
+
+
+def _related(session: Session, conversation_ids: list[int]) -> dict[int, _Related]:
+    related: dict[int, _Related] = defaultdict(_Related)
+    for chunk in chunks(conversation_ids):
+        for cid, polarity in session.execute(
+            select(Message.conversation_id, Message.polarity).where(
+                Message.conversation_id.in_(chunk), Message.direction == Direction.CUSTOMER.value
+            )
+        ):
+            related[cid].polarities.append(polarity)
+        for survey in session.execute(
+            select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk)).order_by(SurveyResponse.id)
+        ).scalars():
+            related[survey.conversation_id].surveys.append(survey)
+        for cid, reason in session.execute(
+            select(HandoffRequest.conversation_id, HandoffRequest.reason)
+            .where(HandoffRequest.conversation_id.in_(chunk)).order_by(HandoffRequest.id)
+        ):
+            related[cid].escalation_reasons.append(reason)
+        for compensation in session.execute(
+            select(Compensation).where(Compensation.conversation_id.in_(chunk), Compensation.status != "declined")
+        ).scalars():
+            related[compensation.conversation_id].compensations.append(compensation)
+    return related
+
+
+def _conversation_row(c: Conversation, rows: _Related, topic: str, fallbacks: int) -> dict:
+    scored = [p for p in rows.polarities if p is not None]
+    answered = {s.kind: s for s in rows.surveys if s.status == "answered"}  # the last one wins
+    return {
+        "conversation_id": c.id, "conversation_public_id": c.public_id, "channel": c.channel,
+        "customer_id": c.customer_id, "state": c.state, "started_at": _time(c.started_at),
+        "last_activity_at": _time(c.last_activity_at), "ended_at": _time(c.ended_at), "topic": topic,
+        "customer_messages": len(rows.polarities), "scored_messages": len(scored),
+        "mean_polarity": mean(scored),
+        "negative_messages": sum(p < 0 for p in scored),
+        "sentiment_rolling": c.sentiment_rolling,
+        "fallbacks": fallbacks,
+        "nps": answered["nps"].score if "nps" in answered else None,
+        "ces": answered["ces"].score if "ces" in answered else None,
+        "ces_answer": answered["ces"].answer if "ces" in answered else None,
+        "csat": answered["csat"].score if "csat" in answered else None,
+        "surveys_offered": len(rows.surveys),
+        "surveys_answered": sum(s.status == "answered" for s in rows.surveys),
+        "handled_by": ";".join(sorted({s.handled_by for s in rows.surveys})),
+        "escalation_reasons": ";".join(rows.escalation_reasons),
+        "compensations": len(rows.compensations),
+        "compensation_value_cents": sum(x.amount_cents or 0 for x in rows.compensations),
+    }
+
+
+def conversation_rows(session: Session, filters: Filters, ids: Iterable[int] | None = None) -> list[dict]:
     """Conversations started in the period (or exactly `ids`, for a drill-down), with their scores,
     sentiment, escalations and compensation. Scores: the conversation's last answered survey of each kind."""
     query = select(Conversation)
     if ids is not None:
         query = query.where(Conversation.id.in_(sorted(set(ids)) or [-1]))
     else:
-        query = query.where(_in_period(Conversation.started_at, filters))
+        query = query.where(in_period(Conversation.started_at, filters))
         if filters.channel:
             query = query.where(Conversation.channel == filters.channel)
     conversations = list(session.execute(query.order_by(Conversation.id)).scalars())
     conversation_ids = [c.id for c in conversations]
-    messages, surveys, handoffs, compensations = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
-    fallbacks: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(conversation_ids):
-        candidates = []
-        for message_id, cid, polarity, intent, text in session.execute(
-            select(Message.id, Message.conversation_id, Message.polarity, Message.intent, Message.text).where(
-                Message.conversation_id.in_(chunk), Message.direction == Direction.CUSTOMER.value
-            )
-        ):
-            messages[cid].append(polarity)
-            if intent in FALLBACK_INTENTS:
-                candidates.append((message_id, cid, text))
-        for _, cid, _ in not_understood(session, candidates):
-            fallbacks[cid] += 1
-        for survey in session.execute(
-            select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk)).order_by(SurveyResponse.id)
-        ).scalars():
-            surveys[survey.conversation_id].append(survey)
-        for cid, reason in session.execute(
-            select(HandoffRequest.conversation_id, HandoffRequest.reason)
-            .where(HandoffRequest.conversation_id.in_(chunk)).order_by(HandoffRequest.id)
-        ):
-            handoffs[cid].append(reason)
-        for compensation in session.execute(
-            select(Compensation).where(Compensation.conversation_id.in_(chunk), Compensation.status != "declined")
-        ).scalars():
-            compensations[compensation.conversation_id].append(compensation)
+    related = _related(session, conversation_ids)
+    fallbacks = not_understood_per_conversation(session, conversation_ids)
     topics = conversation_topics(session, conversation_ids)
-    rows = []
-    for c in conversations:
-        scored = [p for p in messages[c.id] if p is not None]
-        answered = {s.kind: s for s in surveys[c.id] if s.status == "answered"}  # the last one wins
-        rows.append({
-            "conversation_id": c.id, "conversation_public_id": c.public_id, "channel": c.channel,
-            "customer_id": c.customer_id, "state": c.state, "started_at": _time(c.started_at),
-            "last_activity_at": _time(c.last_activity_at), "ended_at": _time(c.ended_at), "topic": topics[c.id],
-            "customer_messages": len(messages[c.id]), "scored_messages": len(scored),
-            "mean_polarity": sum(scored) / len(scored) if scored else None,
-            "negative_messages": sum(p < 0 for p in scored),
-            "sentiment_rolling": c.sentiment_rolling,
-            "fallbacks": fallbacks[c.id],
-            "nps": answered["nps"].score if "nps" in answered else None,
-            "ces": answered["ces"].score if "ces" in answered else None,
-            "ces_answer": answered["ces"].answer if "ces" in answered else None,
-            "csat": answered["csat"].score if "csat" in answered else None,
-            "surveys_offered": len(surveys[c.id]),
-            "surveys_answered": sum(s.status == "answered" for s in surveys[c.id]),
-            "handled_by": ";".join(sorted({s.handled_by for s in surveys[c.id]})),
-            "escalation_reasons": ";".join(handoffs[c.id]),
-            "compensations": len(compensations[c.id]),
-            "compensation_value_cents": sum(x.amount_cents or 0 for x in compensations[c.id]),
-        })
-    return rows
+    return [_conversation_row(c, related[c.id], topics[c.id], fallbacks[c.id]) for c in conversations]
 
 
 def rows_for(kind: str, session: Session, filters: Filters) -> tuple[tuple[str, ...], list[dict]]:

@@ -1,164 +1,67 @@
-"""The numbers managers read, computed from the database for a period [since, until)."""
+"""The report managers read (`cxbot report`): the metrics engine's totals for a period
+[since, until), as rows, text, CSV or JSON."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import (
-    Compensation,
-    Direction,
-    HandoffRequest,
-    Message,
-    RecoveryCase,
-    RecoveryStatus,
-    SurveyResponse,
-)
-from feedback.surveys.scores import (
-    CES_FORMULA,
-    CSAT_FORMULA,
-    NPS_FORMULA,
-    ces_mean,
-    summarise_csat,
-    summarise_nps,
-)
-
-SENTIMENT_FORMULA = "sentiment = mean TextBlob polarity (-1..+1) of customer messages; negative = polarity < 0"
-RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
-COMPENSATION_FORMULA = "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
-RECOVERY_FORMULA = (
-    "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
-    "recovered = a case ended with a compensation issued or approved; not recovered = complaints, none recovered; "
-    "no complaint = no complaint ever; NPS and CSAT per group from answers given in the period, "
-    "for complainers only answers given after their first complaint"
-)
-RECOVERY_GROUPS = ("recovered", "complaint_not_recovered", "no_complaint")
+from feedback.metrics import Dashboard, Filters, Totals, compute_totals
+from feedback.metrics.formulas import REPORT_FORMULAS
 
 
 @dataclass(frozen=True)
 class Report:
     since: str
     until: str
-    nps: Optional[float]
+    nps: float | None
     nps_promoters: int
     nps_passives: int
     nps_detractors: int
-    ces: Optional[float]
+    ces: float | None
     ces_distribution: dict[str, int]
-    csat: Optional[float]
-    csat_satisfied_share: Optional[float]
-    response_rates: dict[str, Optional[float]]
-    sentiment_mean: Optional[float]
-    sentiment_negative_share: Optional[float]
+    csat: float | None
+    csat_satisfied_share: float | None
+    response_rates: dict[str, float | None]
+    sentiment_mean: float | None
+    sentiment_negative_share: float | None
     customer_messages: int
     escalations_by_reason: dict[str, int]
     compensations: int
     compensation_value_cents: int
     percent_coupons: int
-    recovery: dict[str, dict[str, Optional[float]]]
-    formulas: tuple[str, ...] = (
-        NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, COMPENSATION_FORMULA,
-        RECOVERY_FORMULA,
-    )
+    recovery: dict[str, dict[str, float | None]]
+    formulas: tuple[str, ...] = REPORT_FORMULAS
 
 
-def _in_period(column, since: datetime, until: datetime):
-    return (column >= since) & (column < until)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def recovery_effectiveness(session: Session, answered: list[SurveyResponse]) -> dict[str, dict[str, Optional[float]]]:
-    """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
-    first_complaint: dict[int, datetime] = {}
-    recovered: set[int] = set()
-    for case in session.execute(select(RecoveryCase).where(RecoveryCase.source == "complaint")).scalars():
-        at = _aware(case.created_at)
-        first_complaint[case.customer_id] = min(at, first_complaint.get(case.customer_id, at))
-        if case.status == RecoveryStatus.RECOVERED.value:
-            recovered.add(case.customer_id)
-    groups: dict[str, dict[str, list[int]]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
-    for survey in answered:
-        if survey.kind not in ("nps", "csat"):
-            continue
-        customer = survey.customer_id
-        if customer in first_complaint:
-            if _aware(survey.answered_at or survey.offered_at) < first_complaint[customer]:
-                continue  # given before the complaint: says nothing about the recovery
-            group = "recovered" if customer in recovered else "complaint_not_recovered"
-        else:
-            group = "no_complaint"
-        groups[group][survey.kind].append(survey.score)
-        groups[group]["customers"].append(customer)
-    result = {}
-    for name, values in groups.items():
-        nps, csat = summarise_nps(values["nps"]), summarise_csat(values["csat"])
-        result[name] = {
-            "customers": len(set(values["customers"])),
-            "nps": nps.score,
-            "nps_responses": nps.responses,
-            "csat": csat.mean,
-            "csat_responses": csat.responses,
-        }
-    return result
-
-
-def build_report(session: Session, *, since: datetime, until: datetime) -> Report:
-    surveys = session.execute(
-        select(SurveyResponse).where(_in_period(SurveyResponse.offered_at, since, until))
-    ).scalars().all()
-    answered = {kind: [s for s in surveys if s.kind == kind and s.status == "answered"] for kind in ("nps", "ces", "csat")}
-    offered = Counter(s.kind for s in surveys)
-    nps = summarise_nps(s.score for s in answered["nps"])
-    csat = summarise_csat(s.score for s in answered["csat"])
-    polarities = session.execute(
-        select(Message.polarity).where(
-            Message.direction == Direction.CUSTOMER.value,
-            Message.polarity.isnot(None),
-            _in_period(Message.created_at, since, until),
-        )
-    ).scalars().all()
-    escalations = Counter(
-        session.execute(
-            select(HandoffRequest.reason).where(_in_period(HandoffRequest.created_at, since, until))
-        ).scalars()
-    )
-    compensations = session.execute(
-        select(Compensation).where(
-            _in_period(Compensation.created_at, since, until), Compensation.status != "declined"
-        )
-    ).scalars().all()
+def report_of(totals: Totals, filters: Filters) -> Report:
+    """The report's fields, read from the engine's totals."""
+    t = totals
     return Report(
-        since=since.isoformat(),
-        until=until.isoformat(),
-        nps=nps.score,
-        nps_promoters=nps.promoters,
-        nps_passives=nps.passives,
-        nps_detractors=nps.detractors,
-        ces=ces_mean(s.answer for s in answered["ces"]),
-        ces_distribution=dict(Counter(s.answer for s in answered["ces"])),
-        csat=csat.mean,
-        csat_satisfied_share=csat.satisfied_share,
-        response_rates={k: (len(answered[k]) / offered[k] if offered[k] else None) for k in ("nps", "ces", "csat")},
-        sentiment_mean=sum(polarities) / len(polarities) if polarities else None,
-        sentiment_negative_share=sum(p < 0 for p in polarities) / len(polarities) if polarities else None,
-        customer_messages=len(polarities),
-        escalations_by_reason=dict(escalations),
-        compensations=len(compensations),
-        compensation_value_cents=sum(c.amount_cents or 0 for c in compensations),
-        percent_coupons=sum(c.percent is not None for c in compensations),
-        recovery=recovery_effectiveness(session, [s for kind in ("nps", "csat") for s in answered[kind]]),
+        since=filters.since.isoformat(), until=filters.until.isoformat(),
+        nps=t.nps, nps_promoters=t.nps_promoters, nps_passives=t.nps_passives, nps_detractors=t.nps_detractors,
+        ces=t.ces, ces_distribution=t.ces_distribution, csat=t.csat, csat_satisfied_share=t.csat_satisfied_share,
+        response_rates=t.response_rates, sentiment_mean=t.sentiment_mean,
+        sentiment_negative_share=t.sentiment_negative_share, customer_messages=t.customer_messages,
+        escalations_by_reason=t.escalations_by_reason, compensations=t.compensations,
+        compensation_value_cents=t.compensation_value_cents, percent_coupons=t.percent_coupons,
+        recovery=t.recovery,
     )
+
+
+def build_report(session: Session, *, since: datetime, until: datetime, channel: str | None = None) -> Report:
+    filters = Filters(since=since, until=until, channel=channel)
+    return report_of(compute_totals(session, filters), filters)
+
+
+def as_report(board: Dashboard) -> Report:
+    """The report of the dashboard's period and channel (the same totals)."""
+    return report_of(board.totals, board.filters)
 
 
 def _fmt(value, pattern: str = "{:.2f}") -> str:

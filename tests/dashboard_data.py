@@ -90,8 +90,11 @@ def add_fixed_data(session) -> dict[str, int]:
             session.add(message)
             session.flush()
             # A fallback read that a form accepted (an order number) gets an ordinary reply: understood.
-            reply = NOT_UNDERSTOOD_REPLY if intent == "nlu_fallback" and not text.isdigit() else "ok"
-            session.add(Message(conversation_id=conversation.id, direction="bot", text=reply, reply_to_id=message.id,
+            # The bot message stores the response that produced it, as the router stores Rasa's.
+            fallback = intent == "nlu_fallback" and not text.isdigit()
+            reply, response = (NOT_UNDERSTOOD_REPLY, "utter_did_you_mean") if fallback else ("ok", None)
+            session.add(Message(conversation_id=conversation.id, direction="bot", text=reply, response=response,
+                                reply_to_id=message.id,
                                 handled=True, created_at=at + timedelta(seconds=index)))
         for kind, status, value, handled_by in spec.get("surveys", []):
             survey = SurveyResponse(conversation_id=conversation.id, customer_id=customer.id, kind=kind, status=status,

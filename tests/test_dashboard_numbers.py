@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback.dashboard import Filters, as_report, build_dashboard
 from feedback.exports import export_csv
-from feedback.reports import build_report
+from feedback.metrics import Filters, build_dashboard
+from feedback.reports import as_report, build_report
 from tests.dashboard_data import CES_VALUE, SINCE, UNTIL, XSS_QUESTION, add_fixed_data, conversations_in_period
 
 CXBOT = Path(sys.executable).with_name("cxbot")

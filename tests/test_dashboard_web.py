@@ -18,8 +18,8 @@ from bot.app.server import json_errors
 from bot.app.settings import get_settings
 from bot.dashboard import routes as dashboard
 from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
-from feedback.dashboard import Filters, build_dashboard
 from feedback.exports import export_csv
+from feedback.metrics import Filters, build_dashboard
 from tests.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data
 from tests.dashboard_guard import stand_in_guard
 

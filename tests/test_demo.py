@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.app.demo import STAFF_REPLIES
 from bot.storage.models import Compensation, Conversation, HandoffRequest, Message, SurveyResponse
-from feedback.dashboard import Filters, aware, build_dashboard
+from feedback.metrics import Filters, aware, build_dashboard
 
 CXBOT = Path(sys.executable).with_name("cxbot")
 

@@ -103,19 +103,19 @@ def _write(text_or_bytes, out: str | None) -> None:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
-    from feedback.dashboard import Filters, as_report, build_dashboard
-    from feedback.reports import as_rows, build_report, render
+    from feedback.metrics import Filters, build_dashboard
+    from feedback.reports import as_report, as_rows, build_report, render
 
     since, until = _period("report", args)
     if args.format == "pdf" and not args.out:
         sys.exit("cxbot report: --format pdf needs --out FILE.pdf")
     migrate(settings.database_url)
     with get_session_factory(settings.database_url)() as session:
-        if args.format in ("html", "pdf") or args.channel:
+        if args.format in ("html", "pdf"):
             board = build_dashboard(session, Filters(since=since, until=until, channel=args.channel))
             report = as_report(board)
         else:
-            board, report = None, build_report(session, since=since, until=until)
+            board, report = None, build_report(session, since=since, until=until, channel=args.channel)
     if args.format == "html":
         from bot.dashboard.page import render_dashboard
 
@@ -134,8 +134,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
-    from feedback.dashboard import Filters
     from feedback.exports import export_csv
+    from feedback.metrics import Filters
 
     since, until = _period("export", args)
     migrate(settings.database_url)

@@ -45,7 +45,7 @@ from bot.storage.models import (
     Message,
     SurveyResponse,
 )
-from feedback.dashboard import FALLBACK_INTENTS, not_understood
+from feedback.metrics.not_understood import count_not_understood
 
 logger = logging.getLogger(__name__)
 
@@ -251,9 +251,7 @@ def _counts(session: Session) -> dict[str, int]:
         "surveys answered": count(SurveyResponse, SurveyResponse.status == "answered"),
         "compensations": count(Compensation),
         "escalations": count(HandoffRequest),
-        "not understood": len(not_understood(session, [tuple(row) for row in session.execute(
-            select(Message.id, Message.conversation_id, Message.text).where(
-                Message.direction == "customer", Message.intent.in_(FALLBACK_INTENTS)))])),
+        "not understood": count_not_understood(session),
     }
 
 

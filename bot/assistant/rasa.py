@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -111,6 +112,20 @@ def tracker_store_for(url: str) -> SQLTrackerStore:
     )
 
 
+class ResponseCollector(CollectingOutputChannel):
+    """Rasa's collecting channel, keeping the name of the response behind each message.
+
+    Rasa 3.6 hands `send_response` the response name as `utter_action` (BotUttered metadata), but
+    CollectingOutputChannel keeps only text, buttons, image, attachment and custom."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        response = message.get("utter_action")
+        first = len(self.messages)
+        await super().send_response(recipient_id, message)
+        for collected in self.messages[first:]:  # a text with blank lines becomes several messages
+            collected["utter_action"] = response
+
+
 def _intent_of(parse_data: dict[str, Any]) -> tuple[Optional[str], Optional[float]]:
     intent = parse_data.get("intent") or {}
     name = intent.get("full_retrieval_intent_name") or intent.get("name")
@@ -153,7 +168,7 @@ class RasaAssistant:
         if text.startswith("/"):
             text = self._known_command(text)
         parse_data = await self.agent.parse_message(text)
-        output = CollectingOutputChannel()
+        output = ResponseCollector()
         await self.agent.handle_message(
             UserMessage(
                 text,
@@ -165,5 +180,5 @@ class RasaAssistant:
             )
         )
         intent, confidence = _intent_of(parse_data)
-        messages = [OutboundMessage.from_dict(m) for m in output.messages]
+        messages = [replace(OutboundMessage.from_dict(m), response=m.get("utter_action")) for m in output.messages]
         return AssistantReply(messages=messages, intent=intent, confidence=confidence)

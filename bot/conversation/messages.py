@@ -32,6 +32,8 @@ class OutboundMessage:
     # The stored message's id once the router has saved it: channels use it for short button
     # references (Telegram's 64-byte callback_data) and to show history in order.
     id: Optional[int] = field(default=None, compare=False)
+    # The domain response that produced it (utter_...), stored for the reports; channels never send it.
+    response: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}

@@ -179,6 +179,7 @@ def record_replies(
             direction=Direction.BOT.value,
             text=reply.text,
             payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            response=reply.response[:100] if reply.response else None,
             reply_to_id=message.id,
             handled=True,
             created_at=now,
@@ -202,6 +203,7 @@ def record_bot_messages(session: Session, conversation_id: int, messages: Sequen
             direction=Direction.BOT.value,
             text=message.text,
             payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            response=message.response[:100] if message.response else None,
             handled=True,
             created_at=now,
         )

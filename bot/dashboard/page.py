@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 from bot.dashboard.charts import Bar, Series, bar_chart, escape, grouped_bar_chart, hbar_chart, line_chart, stacked_bar_chart
-from feedback.dashboard import Dashboard, Point, as_report
-from feedback.reports import RECOVERY_GROUPS, as_rows
+from feedback.metrics import Dashboard, Point
+from feedback.metrics.recovery_groups import RECOVERY_GROUPS
+from feedback.reports import as_report, as_rows
 
 Link = Callable[[str], Optional[str]]  # drill key -> href (None: no links, e.g. the printed report)
 TOP_FALLBACKS = 15
@@ -94,7 +95,6 @@ def _short(label: str, bucket: str) -> str:
 def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: str = "", exports: str = "",
                      title: str = "Customer experience dashboard") -> str:
     """The whole page; `link` turns a number's drill key into the href of its conversations."""
-    t = board.totals
     f = board.filters
     x = [_short(label, board.bucket) for label in board.buckets]
     channel = f.channel or "all channels"
@@ -104,14 +104,31 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
         f"{escape(channel)}; one point per {escape(board.bucket)} (UTC).</p>",
         form,
         exports,
+        _headline(board, link),
+        _summary(board),
+        _scores(board, link, x),
+        _distributions(board, link),
+        _sentiment(board, link, x),
+        _escalations(board, link),
+        _compensation(board, link),
+        _recovery(board, link),
+        _handlers(board, link),
+        _fallbacks(board, link),
+        '<section id="formulas"><h2>Formulas</h2><ul class="formulas">'
+        + "".join(f"<li>{escape(formula)}</li>" for formula in board.formulas) + "</ul></section>",
     ]
+    return _page(title, "".join(parts))
+
+
+def _headline(board: Dashboard, link: Link) -> str:
+    t = board.totals
 
     def tile(label: str, value: str, key: Optional[str] = None) -> str:
         shown = _a(value, link(key) if key else None)
         return f'<div class="tile"><div class="value">{shown}</div><div class="label">{escape(label)}</div></div>'
 
     total_escalations = sum(t.escalations_by_reason.values())
-    parts.append('<div class="tiles" id="headline">' + "".join([
+    return '<div class="tiles" id="headline">' + "".join([
         tile(f"NPS ({t.nps_promoters} promoters, {t.nps_passives} passives, {t.nps_detractors} detractors)", fmt_nps(t.nps)),
         tile(f"CES (n={t.answered['ces']})", fmt_number(t.ces)),
         tile(f"CSAT 1-7 (satisfied {fmt_share(t.csat_satisfied_share)}, n={t.answered['csat']})", fmt_number(t.csat)),
@@ -120,11 +137,16 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
         tile("negative messages", fmt_share(t.sentiment_negative_share)),
         tile("escalations", str(total_escalations)),
         tile(f"compensation ({t.percent_coupons} percent coupons)", f"{t.compensations} / {fmt_money(t.compensation_value_cents)}"),
-    ]) + "</div>")
-    summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
-    parts.append('<section id="summary"><h2>Summary</h2>' + _table(["metric", "value"], summary, numeric_from=2) + "</section>")
+    ]) + "</div>"
 
-    # Scores and response rates over time.
+
+def _summary(board: Dashboard) -> str:
+    summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
+    return '<section id="summary"><h2>Summary</h2>' + _table(["metric", "value"], summary, numeric_from=2) + "</section>"
+
+
+def _scores(board: Dashboard, link: Link, x: list[str]) -> str:
+    """Scores and response rates over time."""
     charts = [
         line_chart("NPS over time", "Net Promoter Score per period bucket, from -100 to +100.", x,
                    [_series("NPS", board.scores["nps"], link)], y_range=(-100, 100), fmt=lambda v: f"{v:+.0f}"),
@@ -136,8 +158,10 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
                    [_series(k.upper(), board.response_rates[k], link) for k in ("nps", "ces", "csat")],
                    y_range=(0, 1), fmt=lambda v: f"{v:.0%}"),
     ]
-    parts.append('<section id="scores"><h2>Scores over time</h2><div class="grid">' + "".join(charts) + "</div></section>")
+    return '<section id="scores"><h2>Scores over time</h2><div class="grid">' + "".join(charts) + "</div></section>"
 
+
+def _distributions(board: Dashboard, link: Link) -> str:
     dist = board.distributions
     charts = [
         bar_chart("NPS answers", "How many customers gave each score from 0 to 10.",
@@ -147,9 +171,10 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
         bar_chart("CSAT answers", "How many customers gave each satisfaction score from 1 to 7.",
                   [Bar(p.label, p.value, link(p.drill) if p.count else None) for p in dist["csat"]]),
     ]
-    parts.append('<section id="distributions"><h2>Distributions</h2><div class="grid">' + "".join(charts) + "</div></section>")
+    return '<section id="distributions"><h2>Distributions</h2><div class="grid">' + "".join(charts) + "</div></section>"
 
-    # Sentiment.
+
+def _sentiment(board: Dashboard, link: Link, x: list[str]) -> str:
     channels = sorted(board.sentiment_by_channel)
     charts = [
         line_chart("Mean sentiment by channel", "Mean polarity of customer messages per bucket, -1 to +1, one line per channel.", x,
@@ -165,10 +190,11 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
     ]
     topic_rows = [[_a(r.topic, link(r.drill)), str(r.conversations), str(r.messages), fmt_number(r.mean, "{:+.3f}"), fmt_share(r.negative_share)]
                   for r in board.sentiment_by_topic]
-    parts.append('<section id="sentiment"><h2>Sentiment</h2><div class="grid">' + "".join(charts) + "</div>"
-                 + _table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows) + "</section>")
+    return ('<section id="sentiment"><h2>Sentiment</h2><div class="grid">' + "".join(charts) + "</div>"
+            + _table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows) + "</section>")
 
-    # Escalations.
+
+def _escalations(board: Dashboard, link: Link) -> str:
     reasons = [r.reason for r in board.escalations]
     chart = stacked_bar_chart(
         "Escalations by reason", "Requests for a person per reason, split into still open and closed.",
@@ -181,18 +207,20 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
              fmt_minutes(r.median_minutes_to_resolve)] for r in board.escalations]
     note = "" if board.claim_times_recorded else (
         '<p class="note">Time to claim appears once the staff desk records when a person claims a request.</p>')
-    parts.append('<section id="escalations"><h2>Escalations</h2>' + chart
-                 + _table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows) + note + "</section>")
+    return ('<section id="escalations"><h2>Escalations</h2>' + chart
+            + _table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows) + note + "</section>")
 
-    # Compensation.
+
+def _compensation(board: Dashboard, link: Link) -> str:
     chart = hbar_chart("Compensation by category", "Number of compensations issued, pending or redeemed per complaint category.",
                        [Bar(r.category.replace("_", " "), r.count, link(r.drill), f"value {fmt_money(r.value_cents)}") for r in board.compensation],
                        colour="#009E73")
     rows = [[_a(r.category, link(r.drill)), str(r.count), fmt_money(r.value_cents), str(r.percent_coupons)] for r in board.compensation]
-    parts.append('<section id="compensation"><h2>Compensation</h2>' + chart
-                 + _table(["category", "count", "value (money)", "percent coupons"], rows) + "</section>")
+    return ('<section id="compensation"><h2>Compensation</h2>' + chart
+            + _table(["category", "count", "value (money)", "percent coupons"], rows) + "</section>")
 
-    # Service recovery.
+
+def _recovery(board: Dashboard, link: Link) -> str:
     groups = list(RECOVERY_GROUPS)
     labels = [GROUP_TITLES[g] for g in groups]
     hrefs = [link(board.recovery_drill[g]) for g in groups]
@@ -209,10 +237,12 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
     rows = [[_a(GROUP_TITLES[g], link(board.recovery_drill[g])), str(board.recovery[g]["customers"]),
              fmt_nps(board.recovery[g]["nps"]), str(board.recovery[g]["nps_responses"]),
              fmt_number(board.recovery[g]["csat"]), str(board.recovery[g]["csat_responses"])] for g in groups]
-    parts.append('<section id="recovery"><h2>Service recovery effectiveness</h2><div class="grid">' + "".join(charts) + "</div>"
-                 + _table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows) + "</section>")
+    return ('<section id="recovery"><h2>Service recovery effectiveness</h2><div class="grid">' + "".join(charts) + "</div>"
+            + _table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows) + "</section>")
 
-    # Bot versus staff.
+
+def _handlers(board: Dashboard, link: Link) -> str:
+    """Bot versus staff."""
     main = [h for h in board.handlers if h.handled_by in ("bot", "staff")]
     chart = grouped_bar_chart(
         "Response rates: bot versus staff", "Share of offered surveys answered, by who handled the conversation.",
@@ -224,22 +254,19 @@ def render_dashboard(board: Dashboard, *, link: Link = lambda key: None, form: s
     rows = [[_a(h.handled_by, link(h.drill)), fmt_nps(h.nps), fmt_number(h.ces), fmt_number(h.csat),
              *(f"{fmt_share(h.response_rates[k])} ({h.answered[k]}/{h.offered[k]})" for k in ("nps", "ces", "csat"))]
             for h in board.handlers]
-    parts.append('<section id="handlers"><h2>Bot versus staff</h2>' + chart
-                 + _table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows) + "</section>")
+    return ('<section id="handlers"><h2>Bot versus staff</h2>' + chart
+            + _table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows) + "</section>")
 
-    # Fallbacks.
+
+def _fallbacks(board: Dashboard, link: Link) -> str:
     top = board.fallbacks[:TOP_FALLBACKS]
     chart = hbar_chart("Questions the bot did not understand", "Most frequent groups of not-understood customer messages.",
                        [Bar(g.example, g.count, link(g.drill)) for g in top], colour="#D55E00", label_width=300)
     rows = [[_a(g.example, link(g.drill)), str(g.count), str(len(g.conversation_ids)),
              escape("; ".join(g.variants))] for g in board.fallbacks]
-    parts.append('<section id="fallbacks"><h2>Not understood: which FAQ to add next</h2>' + chart
-                 + _table(["question (most frequent wording)", "messages", "conversations", "other wordings"], rows, numeric_from=1)
-                 + "</section>")
-
-    parts.append('<section id="formulas"><h2>Formulas</h2><ul class="formulas">'
-                 + "".join(f"<li>{escape(formula)}</li>" for formula in board.formulas) + "</ul></section>")
-    return _page(title, "".join(parts))
+    return ('<section id="fallbacks"><h2>Not understood: which FAQ to add next</h2>' + chart
+            + _table(["question (most frequent wording)", "messages", "conversations", "other wordings"], rows, numeric_from=1)
+            + "</section>")
 
 
 def render_conversation_list(title: str, rows: list[dict], *, back: str, transcript: Callable[[int], str]) -> str:

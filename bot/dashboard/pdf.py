@@ -8,8 +8,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from feedback.dashboard import Dashboard
-from feedback.reports import RECOVERY_GROUPS
+from feedback.metrics import Dashboard
+from feedback.metrics.recovery_groups import RECOVERY_GROUPS
 
 A4 = (8.27, 11.69)
 

@@ -24,8 +24,8 @@ from bot.storage.database import get_session_factory
 from bot.storage.models import Conversation, Message
 from bot.dashboard.charts import escape
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
-from feedback.dashboard import Filters, build_dashboard
 from feedback.exports import KINDS, conversation_rows, export_csv
+from feedback.metrics import Filters, build_dashboard
 
 DEFAULT_DAYS = 56  # eight weeks: long enough to see a trend, in weekly points
 MAX_DAYS = 731

@@ -1,0 +1,49 @@
+"""Every formula the report, the dashboard and the exports print, written once."""
+
+from __future__ import annotations
+
+from feedback.metrics.period import DAILY_UP_TO_DAYS
+from feedback.surveys.scores import CES_FORMULA, CSAT_FORMULA, NPS_FORMULA
+
+SENTIMENT_FORMULA = "sentiment = mean TextBlob polarity (-1..+1) of customer messages; negative = polarity < 0"
+RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
+COMPENSATION_FORMULA = "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
+RECOVERY_FORMULA = (
+    "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
+    "recovered = a case ended with a compensation issued or approved; not recovered = complaints, none recovered; "
+    "no complaint = no complaint ever; NPS and CSAT per group from answers given in the period, "
+    "for complainers only answers given after their first complaint"
+)
+TOPIC_FORMULA = (
+    "topic of a conversation = its complaint category (first complaint), else its first FAQ topic, "
+    "else none; sentiment by topic = mean polarity of the customer messages of those conversations"
+)
+ESCALATION_FORMULA = (
+    "time to claim = claimed_at - created_at of a handoff request; time to resolve = closed_at - created_at; "
+    "medians in minutes over the requests that have them"
+)
+HANDLER_FORMULA = (
+    "bot vs staff: surveys grouped by who handled the conversation when the survey was sent "
+    "(survey_responses.handled_by: \"bot\" or a staff member)"
+)
+FALLBACK_FORMULA = (
+    "not understood = customer messages read as nlu_fallback or out_of_scope and answered with a fallback reply "
+    "(messages.response utter_default, utter_did_you_mean, utter_offer_human or utter_out_of_scope; "
+    "not answers a form accepted, like an order number; bot replies stored before migration 0006 "
+    "have no response name and are not counted); grouped by their words "
+    "(lower case, no punctuation or filler words, sorted), near-duplicates (word overlap >= 60%) merged"
+)
+BUCKET_FORMULA = (
+    f"time series: one point per day for periods up to {DAILY_UP_TO_DAYS} days, else per ISO week "
+    "(Monday to Sunday, UTC); surveys count in the bucket they were offered in"
+)
+
+REPORT_FORMULAS = (
+    NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, COMPENSATION_FORMULA,
+    RECOVERY_FORMULA,
+)
+DASHBOARD_FORMULAS = (
+    NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, TOPIC_FORMULA,
+    ESCALATION_FORMULA, COMPENSATION_FORMULA, RECOVERY_FORMULA, HANDLER_FORMULA, FALLBACK_FORMULA,
+    BUCKET_FORMULA,
+)

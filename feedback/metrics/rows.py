@@ -1,0 +1,120 @@
+"""The rows of one period that every metric is computed from, loaded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import (
+    Compensation,
+    Conversation,
+    Direction,
+    HandoffRequest,
+    Message,
+    RecoveryCase,
+    SurveyResponse,
+)
+from feedback.metrics.not_understood import not_understood_in_period
+from feedback.metrics.period import Filters, chunks, in_period, with_channel
+from feedback.metrics.recovery_groups import ComplaintHistory
+
+NO_TOPIC = "none"
+
+CustomerMessage = tuple[int, str, float, datetime]  # conversation id, channel, polarity, time
+
+
+@dataclass(frozen=True)
+class PeriodRows:
+    filters: Filters
+    surveys: list[SurveyResponse]  # offered in the period
+    messages: list[CustomerMessage]  # scored customer messages
+    handoffs: list[HandoffRequest]
+    compensations: list[Compensation]  # not declined
+    history: ComplaintHistory  # all time: a complaint before the period still groups an answer in it
+    not_understood: list[tuple[int, str]]  # (conversation id, text)
+
+    @property
+    def answered(self) -> list[SurveyResponse]:
+        return [s for s in self.surveys if s.status == "answered"]
+
+
+def load_period(session: Session, filters: Filters) -> PeriodRows:
+    return PeriodRows(
+        filters=filters,
+        surveys=load_surveys(session, filters),
+        messages=load_customer_messages(session, filters),
+        handoffs=load_handoffs(session, filters),
+        compensations=load_compensations(session, filters),
+        history=ComplaintHistory.load(session),
+        not_understood=not_understood_in_period(session, filters),
+    )
+
+
+def load_surveys(session: Session, filters: Filters) -> list[SurveyResponse]:
+    """Surveys offered in the period, of the chosen channel."""
+    query = with_channel(select(SurveyResponse), filters, SurveyResponse.conversation_id)
+    return list(session.execute(
+        query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
+    ).scalars())
+
+
+def load_customer_messages(session: Session, filters: Filters) -> list[CustomerMessage]:
+    """(conversation id, channel, polarity, time) of scored customer messages in the period."""
+    query = with_channel(
+        select(Message.conversation_id, Conversation.channel, Message.polarity, Message.created_at),
+        filters, Message.conversation_id,
+    )
+    return [tuple(row) for row in session.execute(
+        query.where(
+            Message.direction == Direction.CUSTOMER.value,
+            Message.polarity.isnot(None),
+            in_period(Message.created_at, filters),
+        ).order_by(Message.id)
+    )]
+
+
+def load_handoffs(session: Session, filters: Filters) -> list[HandoffRequest]:
+    query = with_channel(select(HandoffRequest), filters, HandoffRequest.conversation_id)
+    return list(session.execute(
+        query.where(in_period(HandoffRequest.created_at, filters)).order_by(HandoffRequest.id)
+    ).scalars())
+
+
+def load_compensations(session: Session, filters: Filters) -> list[Compensation]:
+    """Compensation issued, pending or redeemed in the period (declined offers are not counted)."""
+    query = with_channel(select(Compensation), filters, Compensation.conversation_id)
+    return list(session.execute(
+        query.where(in_period(Compensation.created_at, filters), Compensation.status != "declined")
+        .order_by(Compensation.id)
+    ).scalars())
+
+
+def _customer_intents(session: Session, chunk: list[int], condition):
+    return session.execute(
+        select(Message.conversation_id, Message.intent)
+        .where(Message.conversation_id.in_(chunk), Message.direction == Direction.CUSTOMER.value, condition)
+        .order_by(Message.id)
+    )
+
+
+def conversation_topics(session: Session, conversation_ids: Iterable[int]) -> dict[int, str]:
+    """Each conversation's topic: complaint category, else first FAQ topic, else "none"."""
+    ids = sorted(set(conversation_ids))
+    topics: dict[int, str] = {}
+    for chunk in chunks(ids):
+        for conversation_id, category in session.execute(
+            select(RecoveryCase.conversation_id, RecoveryCase.category)
+            .where(RecoveryCase.conversation_id.in_(chunk), RecoveryCase.source == "complaint")
+            .order_by(RecoveryCase.id)
+        ):
+            topics.setdefault(conversation_id, f"complaint: {category}")
+        for conversation_id, intent in _customer_intents(session, chunk, Message.intent.isnot(None)):
+            if intent.startswith("complain_"):
+                topics.setdefault(conversation_id, f"complaint: {intent[len('complain_'):]}")
+        for conversation_id, intent in _customer_intents(session, chunk, Message.intent.like("faq/%")):
+            topics.setdefault(conversation_id, f"faq: {intent.split('/', 1)[1]}")
+    return {cid: topics.get(cid, NO_TOPIC) for cid in ids}
