@@ -14,6 +14,7 @@ from bot.assistant.actions.action_late_survey_answer import ActionLateSurveyAnsw
 from bot.assistant.actions.action_offer_survey import ActionOfferSurvey
 from bot.assistant.actions.action_submit_survey import ActionSubmitSurvey
 from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.surveys import buttons as survey_buttons
 from bot.assistant.actions.validate_survey_form import UNANSWERED, ValidateSurveyForm
 from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, SurveyResponse, utcnow
 from feedback.surveys import plan as survey_plan
@@ -200,7 +201,7 @@ def test_parsing_any_text_gives_a_valid_answer_or_none(kind, text):
 def test_every_button_payload_round_trips():
     content = survey_content()
     for kind in ("ces", "nps", "csat"):
-        for button in survey_plan.buttons(content, kind):
+        for button in survey_buttons(content, kind):
             value = button["payload"].split('"survey_value":"', 1)[1].rstrip('"}')
             button_kind, answer = survey_plan.split_button_value(value)
             assert button_kind == kind

@@ -13,6 +13,8 @@ from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE, parse_ces
 from feedback.surveys.records import KINDS
 
 SKIPPED = "skipped"
+# The survey form gave up after re-asking: nothing is recorded.
+UNANSWERED = "unanswered"
 TRIGGERS = ("faq_helpful", "recovery", "handoff_resolved", "goodbye")
 
 
@@ -126,16 +128,11 @@ def split_button_value(value: Optional[str]) -> tuple[Optional[str], Optional[st
     return (kind, answer) if kind in KINDS else (None, None)
 
 
-def buttons(content: SurveyContent, kind: str) -> list[dict[str, str]]:
-    """Rasa button dicts for a survey question, plus Skip."""
+def choices(content: SurveyContent, kind: str) -> list[tuple[str, str]]:
+    """(title, button value) for each answer of a survey question, then Skip."""
     if kind == "ces":
-        choices = [(title, key) for key, title in content.ces_answers.items()]
+        answers: list[tuple[str, Answer]] = [(title, key) for key, title in content.ces_answers.items()]
     else:
-        scale = NPS_RANGE if kind == "nps" else CSAT_RANGE
-        choices = [(str(n), n) for n in scale]
-    rows = [
-        {"title": title, "payload": '/survey_answer{"survey_value":"%s"}' % button_value(kind, value)}
-        for title, value in choices
-    ]
-    rows.append({"title": content.skip_button, "payload": '/survey_answer{"survey_value":"%s"}' % button_value(kind, SKIPPED)})
-    return rows
+        answers = [(str(n), n) for n in (NPS_RANGE if kind == "nps" else CSAT_RANGE)]
+    answers.append((content.skip_button, SKIPPED))
+    return [(title, button_value(kind, value)) for title, value in answers]

@@ -30,6 +30,12 @@ def consecutive_fallbacks(events: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def faq_topics(events: Iterable[dict[str, Any]]) -> list[str]:
+    """The FAQ topics the customer asked about (faq/order_status -> order_status), in order."""
+    names = (intent_name(event) or "" for event in user_events(events))
+    return [name.split("/", 1)[1] for name in names if name.startswith("faq/")]
+
+
 def last_faq_question(events: Iterable[dict[str, Any]]) -> Optional[tuple[str, str]]:
     """(topic, key) of the latest FAQ the customer asked; the key is the message's timestamp."""
     for event in reversed(user_events(events)):
