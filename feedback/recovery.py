@@ -1,7 +1,10 @@
-"""Service recovery rules: reading a complaint, its severity, the order number, and the case record.
+"""Service recovery rules: reading a complaint, its severity, the order number, the case record,
+and the steps of a recovery (offer, accept, decline, hand over), each returning an Outcome the
+actions only render.
 
 The wording and thresholds come from content/recovery.yml; what is offered comes from the
-compensation policy (feedback/compensation.py).
+compensation policy (feedback/compensation.py); a person is reached through the Handover port
+(feedback/handover.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sqlalchemy import select
@@ -82,7 +84,7 @@ def load_content(path: Path) -> RecoveryContent:
     )
 
 
-def category_of(intent: Optional[str]) -> Optional[str]:
+def category_of(intent: str | None) -> str | None:
     """The complaint category of an intent name (complain_late_delivery -> late_delivery)."""
     if not intent or not intent.startswith(COMPLAINT_PREFIX):
         return None
@@ -90,7 +92,7 @@ def category_of(intent: Optional[str]) -> Optional[str]:
     return category if category in CATEGORIES else "other"
 
 
-def assess_severity(content: RecoveryContent, category: str, text: str, polarity: Optional[float]) -> str:
+def assess_severity(content: RecoveryContent, category: str, text: str, polarity: float | None) -> str:
     """low / medium / high: the category's base, raised by strong negative sentiment or cue words."""
     level = SEVERITIES.index(content.base_severity.get(category, "low"))
     lowered = f" {text.lower()} "
@@ -104,7 +106,7 @@ def assess_severity(content: RecoveryContent, category: str, text: str, polarity
     return SEVERITIES[level]
 
 
-def find_order_number(content: RecoveryContent, text: str) -> Optional[str]:
+def find_order_number(content: RecoveryContent, text: str) -> str | None:
     match = content.order_pattern.search(text or "")
     return match.group(0) if match else None
 
@@ -134,10 +136,10 @@ def open_case(
     source: str,
     category: str,
     severity: str,
-    order_number: Optional[str] = None,
-    description: Optional[str] = None,
+    order_number: str | None = None,
+    description: str | None = None,
     status: RecoveryStatus = RecoveryStatus.OPEN,
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> RecoveryCase:
     conversation = session.get(Conversation, conversation_id)
     case = RecoveryCase(
@@ -156,7 +158,7 @@ def open_case(
     return case
 
 
-def case_in_conversation(session: Session, case_id, conversation_id: int) -> Optional[RecoveryCase]:
+def case_in_conversation(session: Session, case_id, conversation_id: int) -> RecoveryCase | None:
     """The case with this id if it belongs to the conversation (slot values can't be trusted blindly)."""
     try:
         case = session.get(RecoveryCase, int(case_id))
@@ -165,7 +167,7 @@ def case_in_conversation(session: Session, case_id, conversation_id: int) -> Opt
     return case if case is not None and case.conversation_id == conversation_id else None
 
 
-def latest_offer_case(session: Session, conversation_id: int) -> Optional[RecoveryCase]:
+def latest_offer_case(session: Session, conversation_id: int) -> RecoveryCase | None:
     """The newest case in the conversation that got an offer (whatever the customer answered)."""
     made = (
         RecoveryStatus.OFFERED.value, RecoveryStatus.RECOVERED.value,
@@ -179,7 +181,7 @@ def latest_offer_case(session: Session, conversation_id: int) -> Optional[Recove
     ).scalar_one_or_none()
 
 
-def close_case(case: RecoveryCase, status: RecoveryStatus, now: Optional[datetime] = None) -> None:
+def close_case(case: RecoveryCase, status: RecoveryStatus, now: datetime | None = None) -> None:
     case.status = status.value
     if status not in (RecoveryStatus.OPEN, RecoveryStatus.OFFERED, RecoveryStatus.PENDING_APPROVAL):
         case.closed_at = now or utcnow()
@@ -193,7 +195,7 @@ def cancel_case(session: Session, *, conversation_id: int, case_id) -> None:
 
 
 def hand_over(session: Session, conversation: Conversation, *, reason: str, handover: Handover,
-              case: Optional[RecoveryCase] = None) -> str:
+              case: RecoveryCase | None = None) -> str:
     """A person takes the conversation, and the case with it; returns what to tell the customer."""
     if case is not None:
         close_case(case, RecoveryStatus.ESCALATED)
@@ -221,12 +223,12 @@ class Complaint:
     case_id: int
     category: str
     severity: str
-    order_number: Optional[str]
-    description: Optional[str]
+    order_number: str | None
+    description: str | None
 
 
-def open_complaint(session: Session, content: RecoveryContent, *, conversation_id: int, intent: Optional[str],
-                   text: str, order_entity: Optional[str]) -> Complaint:
+def open_complaint(session: Session, content: RecoveryContent, *, conversation_id: int, intent: str | None,
+                   text: str, order_entity: str | None) -> Complaint:
     """Open the case of a complaint: its category, severity, order number and description (text is
     the customer's words, empty for a button)."""
     category = category_of(intent) or "other"
@@ -272,7 +274,7 @@ def _cap_reached(session: Session, conversation: Conversation, case: RecoveryCas
 
 
 def make_offer(session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation,
-               case_id, order_number: Optional[str], description: Optional[str], handover: Handover) -> Outcome:
+               case_id, order_number: str | None, description: str | None, handover: Handover) -> Outcome:
     """Offer what the policy gives for the case, or hand over when the customer's cap is reached."""
     case = case_in_conversation(session, case_id, conversation.id)
     if case is None:

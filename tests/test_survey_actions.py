@@ -64,6 +64,15 @@ async def test_a_helpful_faq_brings_ces_then_nps_and_nothing_more(session_factor
     assert slots_of(again)["survey_due"] is False  # at most two per conversation
 
 
+async def test_a_survey_after_a_hand_back_is_credited_to_the_person_in_the_metadata(session_factory, conversation):
+    """The router sends who handled the conversation with the hand-back; the asking action records it."""
+    hand_back = user("handoff_resolved", text="/handoff_resolved")
+    hand_back["parse_data"]["metadata"] = {"handled_by": "ana"}
+    await run(ActionAskSurveyAnswer, [hand_back], slots={"survey_kind": "ces"})
+    await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "nps"})
+    assert [(kind, by) for kind, *_, by in rows(session_factory)] == [("ces", "ana"), ("nps", "bot")]
+
+
 async def test_nps_is_not_asked_again_within_the_fatigue_window(session_factory, conversation):
     with session_factory.begin() as session:
         surveys.offer(session, conversation_id=conversation, kind="nps", now=utcnow() - timedelta(days=30))

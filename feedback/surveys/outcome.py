@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Optional
+from typing import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -37,14 +37,14 @@ class Step(str, Enum):
 class Outcome:
     step: Step
     handoff: str = ""
-    next_survey: Optional[str] = None
+    next_survey: str | None = None
 
 
 def answer_value(kind: str, raw: str):
     return raw if kind == "ces" else int(raw)
 
 
-def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: Optional[str]) -> bool:
+def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: str | None) -> bool:
     """Store the answer (once) and the comment with its sentiment; False if already answered."""
     recorded = surveys.answer(session, survey_id=survey.id, value=answer_value(survey.kind, raw))
     if recorded and comment:
@@ -53,7 +53,7 @@ def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: O
 
 
 def close_the_loop(session: Session, conversation: Conversation, survey: SurveyResponse,
-                   handover: Handover) -> Optional[str]:
+                   handover: Handover) -> str | None:
     """A detractor NPS or a difficult CES opens a recovery case and asks a person to follow up.
     Returns what to tell the customer, or None when the answer needs no follow-up."""
     reason = handover.survey_reason(kind=survey.kind, score=survey.score, answer=survey.answer)
@@ -73,8 +73,8 @@ def close_the_loop(session: Session, conversation: Conversation, survey: SurveyR
     return recovery.hand_over(session, conversation, reason=reason, handover=handover, case=case)
 
 
-def submit(session: Session, conversation: Conversation, content: SurveyContent, *, kind: Optional[str],
-           raw: Optional[str], comment: Optional[str], trigger: Optional[str], faq_topics: Iterable[str],
+def submit(session: Session, conversation: Conversation, content: SurveyContent, *, kind: str | None,
+           raw: str | None, comment: str | None, trigger: str | None, faq_topics: Iterable[str],
            handover: Handover) -> Outcome:
     """The survey form's result: skipped, given up on, or an answer (and then perhaps the next survey)."""
     if kind not in content.questions or raw is None:
@@ -94,7 +94,7 @@ def submit(session: Session, conversation: Conversation, content: SurveyContent,
     return Outcome(Step.THANKS, next_survey=next_kind(session, conversation, trigger, content, faq_topics=faq_topics))
 
 
-def late_answer(session: Session, conversation: Conversation, *, button_value: Optional[str],
+def late_answer(session: Session, conversation: Conversation, *, button_value: str | None,
                 handover: Handover) -> Outcome:
     """A survey button tapped after the survey moved on: recorded if still open, else once only."""
     kind, value = survey_plan.split_button_value(button_value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable
 
 import yaml
 
@@ -79,12 +79,12 @@ def load_content(path: Path) -> SurveyContent:
 
 def next_survey(
     content: SurveyContent,
-    trigger: Optional[str],
+    trigger: str | None,
     *,
     asked: Iterable[str],
     order_related: bool,
     nps_allowed: bool,
-) -> Optional[str]:
+) -> str | None:
     """The next survey for this moment, or None: not asked yet in this conversation, within the
     per-conversation limit, CSAT only when order-related, NPS only outside the fatigue window."""
     asked = list(asked)
@@ -101,7 +101,7 @@ def next_survey(
     return None
 
 
-Answer = Union[int, str]
+Answer = int | str
 
 
 def is_skip(content: SurveyContent, text: str) -> bool:
@@ -109,7 +109,7 @@ def is_skip(content: SurveyContent, text: str) -> bool:
     return cleaned in content.skip_words
 
 
-def parse_answer(kind: str, text: str) -> Optional[Answer]:
+def parse_answer(kind: str, text: str) -> Answer | None:
     """A typed or tapped answer: NPS/CSAT an int, CES a scale key; None if it isn't one."""
     if kind == "ces":
         return parse_ces(text)
@@ -121,7 +121,7 @@ def button_value(kind: str, value: Answer) -> str:
     return f"{kind}:{value}"
 
 
-def split_button_value(value: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def split_button_value(value: str | None) -> tuple[str | None, str | None]:
     if not value or ":" not in str(value):
         return None, None
     kind, _, answer = str(value).partition(":")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,11 +32,11 @@ def order_related(session: Session, conversation: Conversation, faq_topics: Iter
 def next_kind(
     session: Session,
     conversation: Conversation,
-    trigger: Optional[str],
+    trigger: str | None,
     content: SurveyContent,
     *,
     faq_topics: Iterable[str],
-) -> Optional[str]:
+) -> str | None:
     """The survey to ask now, or None (the bot doesn't survey a conversation a person holds).
     faq_topics: the FAQ topics the customer asked about in this conversation."""
     if conversation.state != ConversationState.BOT.value:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +13,7 @@ from feedback.surveys.outcome import Outcome, Step
 from feedback.surveys.plan import SurveyContent
 
 
-def survey_slots(kind: Optional[str], trigger: Optional[str]) -> list[EventType]:
+def survey_slots(kind: str | None, trigger: str | None) -> list[EventType]:
     """survey_due tells stories/surveys.yml whether survey_form asks `kind` now."""
     return [
         SlotSet("survey_due", kind is not None),
