@@ -1,7 +1,10 @@
-"""Service recovery rules: reading a complaint, its severity, the order number, and the case record.
+"""Service recovery rules: reading a complaint, its severity, the order number, the case record,
+and the steps of a recovery (offer, accept, decline, hand over), each returning an Outcome the
+actions only render.
 
 The wording and thresholds come from content/recovery.yml; what is offered comes from the
-compensation policy (feedback/compensation.py).
+compensation policy (feedback/compensation.py); a person is reached through the Handover port
+(feedback/handover.py).
 """
 
 from __future__ import annotations
@@ -9,15 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Compensation, Conversation, RecoveryCase, RecoveryStatus, utcnow
-from feedback.compensation import CATEGORIES, SEVERITIES, Offer
+from bot.storage.models import Compensation, CompensationStatus, Conversation, RecoveryCase, RecoveryStatus, utcnow
+from feedback import compensation
+from feedback.compensation import CATEGORIES, SEVERITIES, Offer, Policy
+from feedback.handover import Handover
+from feedback.sentiment import TextBlobScorer
 
 COMPLAINT_PREFIX = "complain_"
 UNKNOWN_ORDER = "unknown"
@@ -78,7 +84,7 @@ def load_content(path: Path) -> RecoveryContent:
     )
 
 
-def category_of(intent: Optional[str]) -> Optional[str]:
+def category_of(intent: str | None) -> str | None:
     """The complaint category of an intent name (complain_late_delivery -> late_delivery)."""
     if not intent or not intent.startswith(COMPLAINT_PREFIX):
         return None
@@ -86,7 +92,7 @@ def category_of(intent: Optional[str]) -> Optional[str]:
     return category if category in CATEGORIES else "other"
 
 
-def assess_severity(content: RecoveryContent, category: str, text: str, polarity: Optional[float]) -> str:
+def assess_severity(content: RecoveryContent, category: str, text: str, polarity: float | None) -> str:
     """low / medium / high: the category's base, raised by strong negative sentiment or cue words."""
     level = SEVERITIES.index(content.base_severity.get(category, "low"))
     lowered = f" {text.lower()} "
@@ -100,7 +106,7 @@ def assess_severity(content: RecoveryContent, category: str, text: str, polarity
     return SEVERITIES[level]
 
 
-def find_order_number(content: RecoveryContent, text: str) -> Optional[str]:
+def find_order_number(content: RecoveryContent, text: str) -> str | None:
     match = content.order_pattern.search(text or "")
     return match.group(0) if match else None
 
@@ -130,10 +136,10 @@ def open_case(
     source: str,
     category: str,
     severity: str,
-    order_number: Optional[str] = None,
-    description: Optional[str] = None,
+    order_number: str | None = None,
+    description: str | None = None,
     status: RecoveryStatus = RecoveryStatus.OPEN,
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> RecoveryCase:
     conversation = session.get(Conversation, conversation_id)
     case = RecoveryCase(
@@ -152,7 +158,7 @@ def open_case(
     return case
 
 
-def case_in_conversation(session: Session, case_id, conversation_id: int) -> Optional[RecoveryCase]:
+def case_in_conversation(session: Session, case_id, conversation_id: int) -> RecoveryCase | None:
     """The case with this id if it belongs to the conversation (slot values can't be trusted blindly)."""
     try:
         case = session.get(RecoveryCase, int(case_id))
@@ -161,7 +167,7 @@ def case_in_conversation(session: Session, case_id, conversation_id: int) -> Opt
     return case if case is not None and case.conversation_id == conversation_id else None
 
 
-def latest_offer_case(session: Session, conversation_id: int) -> Optional[RecoveryCase]:
+def latest_offer_case(session: Session, conversation_id: int) -> RecoveryCase | None:
     """The newest case in the conversation that got an offer (whatever the customer answered)."""
     made = (
         RecoveryStatus.OFFERED.value, RecoveryStatus.RECOVERED.value,
@@ -175,7 +181,155 @@ def latest_offer_case(session: Session, conversation_id: int) -> Optional[Recove
     ).scalar_one_or_none()
 
 
-def close_case(case: RecoveryCase, status: RecoveryStatus, now: Optional[datetime] = None) -> None:
+def close_case(case: RecoveryCase, status: RecoveryStatus, now: datetime | None = None) -> None:
     case.status = status.value
     if status not in (RecoveryStatus.OPEN, RecoveryStatus.OFFERED, RecoveryStatus.PENDING_APPROVAL):
         case.closed_at = now or utcnow()
+
+
+def cancel_case(session: Session, *, conversation_id: int, case_id) -> None:
+    """"Never mind": a case still open is closed as cancelled (one already offered stays)."""
+    case = case_in_conversation(session, case_id, conversation_id)
+    if case is not None and case.status == RecoveryStatus.OPEN.value:
+        close_case(case, RecoveryStatus.CANCELLED)
+
+
+def hand_over(session: Session, conversation: Conversation, *, reason: str, handover: Handover,
+              case: RecoveryCase | None = None) -> str:
+    """A person takes the conversation, and the case with it; returns what to tell the customer."""
+    if case is not None:
+        close_case(case, RecoveryStatus.ESCALATED)
+    return handover.escalate(session, conversation, reason=reason)
+
+
+def hand_over_in_recovery(session: Session, conversation: Conversation, *, case_id, reason: str,
+                          handover: Handover) -> str:
+    """The customer asks for a person: a recovery still being worked on goes with them."""
+    case = case_in_conversation(session, case_id, conversation.id)
+    if case is not None and case.status != RecoveryStatus.OPEN.value:
+        case = None
+    return hand_over(session, conversation, reason=reason, handover=handover, case=case)
+
+
+# --- the steps of a recovery, each returning an outcome the action renders --------------------
+
+# Severity reads emotional intensity with plain TextBlob: the product's scorer puts every plain
+# complaint at -0.6 or below, because it is tuned to catch complaints, not to grade them.
+_intensity = TextBlobScorer()
+
+
+@dataclass(frozen=True)
+class Complaint:
+    case_id: int
+    category: str
+    severity: str
+    order_number: str | None
+    description: str | None
+
+
+def open_complaint(session: Session, content: RecoveryContent, *, conversation_id: int, intent: str | None,
+                   text: str, order_entity: str | None) -> Complaint:
+    """Open the case of a complaint: its category, severity, order number and description (text is
+    the customer's words, empty for a button)."""
+    category = category_of(intent) or "other"
+    polarity = _intensity.score(text).polarity if text else None
+    severity = assess_severity(content, category, text, polarity)
+    order_number = order_entity or find_order_number(content, text)
+    # A complaint that already says what happened is not asked for again.
+    description = text if len(text.split()) >= content.description_min_words else None
+    case = open_case(
+        session,
+        conversation_id=conversation_id,
+        source="complaint",
+        category=category,
+        severity=severity,
+        order_number=order_number,
+        description=description,
+    )
+    return Complaint(case.id, category, severity, order_number, description)
+
+
+class Step(str, Enum):
+    NO_OFFER = "no_offer"  # nothing waiting for an answer
+    OFFER = "offer"
+    ISSUED = "issued"
+    NEEDS_APPROVAL = "needs_approval"
+    CAP_REACHED = "cap_reached"
+    ALREADY_ISSUED = "already_issued"  # a second tap or a retry
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: Step
+    offer: str = ""  # the offer in words
+    code: str = ""
+    handoff: str = ""  # what the handoff tells the customer, when a person takes over
+    replacement: bool = False
+
+
+def _cap_reached(session: Session, conversation: Conversation, case: RecoveryCase, handover: Handover) -> Outcome:
+    handoff = hand_over(session, conversation, reason="compensation_cap", handover=handover, case=case)
+    return Outcome(Step.CAP_REACHED, handoff=handoff)
+
+
+def make_offer(session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation,
+               case_id, order_number: str | None, description: str | None, handover: Handover) -> Outcome:
+    """Offer what the policy gives for the case, or hand over when the customer's cap is reached."""
+    case = case_in_conversation(session, case_id, conversation.id)
+    if case is None:
+        return Outcome(Step.NO_OFFER)
+    case.order_number = order_number or case.order_number or None
+    case.description = description or case.description
+    if not compensation.within_cap(session, policy=policy, customer_id=conversation.customer_id):
+        return _cap_reached(session, conversation, case, handover)
+    case.status = RecoveryStatus.OFFERED.value
+    return Outcome(Step.OFFER, offer=describe_offer(content, policy.offer_for(case.category, case.severity), policy.currency))
+
+
+def _waiting_offer(session: Session, content: RecoveryContent, conversation: Conversation) -> RecoveryCase | Outcome:
+    """The case whose offer waits for an answer, or the outcome when none does."""
+    case = latest_offer_case(session, conversation.id)
+    if case is None:
+        return Outcome(Step.NO_OFFER)
+    if case.compensation_id is not None:
+        row = session.get(Compensation, case.compensation_id)
+        return Outcome(Step.ALREADY_ISSUED, offer=describe_compensation(content, row), code=row.code)
+    return case
+
+
+def accept_offer(session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation,
+                 handover: Handover) -> Outcome:
+    """Issue the accepted offer once (idempotent per case); above the limit a person approves it."""
+    case = _waiting_offer(session, content, conversation)
+    if isinstance(case, Outcome):
+        return case
+    result = compensation.issue(
+        session,
+        policy=policy,
+        conversation_id=conversation.id,
+        category=case.category,
+        severity=case.severity,
+        reason=case.description or content.label(case.category),
+        idempotency_key=f"case-{case.id}",
+    )
+    if result.capped:
+        return _cap_reached(session, conversation, case, handover)
+    row = result.compensation
+    case.compensation_id = row.id
+    offer = describe_compensation(content, row)
+    if row.status == CompensationStatus.PENDING_APPROVAL.value:
+        close_case(case, RecoveryStatus.PENDING_APPROVAL)
+        handoff = handover.escalate(session, conversation, reason="compensation_approval")
+        return Outcome(Step.NEEDS_APPROVAL, offer=offer, code=row.code, handoff=handoff)
+    close_case(case, RecoveryStatus.RECOVERED)
+    return Outcome(Step.ISSUED, offer=offer, code=row.code, replacement=row.kind == "replacement")
+
+
+def decline_offer(session: Session, content: RecoveryContent, *, conversation: Conversation) -> Outcome:
+    """Record a declined offer; an offer already issued stays issued."""
+    case = _waiting_offer(session, content, conversation)
+    if isinstance(case, Outcome):
+        return case
+    close_case(case, RecoveryStatus.DECLINED)
+    return Outcome(Step.DECLINED)

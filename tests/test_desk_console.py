@@ -39,8 +39,9 @@ XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 
 
 class DeskAssistant:
-    """Answers with an echo; "/handoff_resolved" gets the CES question and records a survey offer,
-    as the real bot's action does; reads "never mind" as the cancel intent."""
+    """Answers with an echo; "/handoff_resolved" gets the CES question and records a survey offer
+    credited to the metadata's handled_by, as the real bot's action does; reads "never mind" as
+    the cancel intent."""
 
     def __init__(self, sessions) -> None:
         self.sessions = sessions
@@ -56,7 +57,8 @@ class DeskAssistant:
                 conversation = session.execute(
                     select(Conversation).where(Conversation.public_id == conversation_id)).scalar_one()
                 session.add(SurveyResponse(conversation_id=conversation.id, customer_id=conversation.customer_id,
-                                           kind="ces", status="offered", handled_by="bot"))
+                                           kind="ces", status="offered",
+                                           handled_by=metadata.get("handled_by", "bot")))
             return AssistantReply(messages=[OutboundMessage(text="How easy was it to get your issue solved?")])
         return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent="faq/x", confidence=0.9)
 

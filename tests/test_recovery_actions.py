@@ -159,6 +159,25 @@ async def test_the_cap_sends_the_customer_to_a_person_instead_of_an_offer(sessio
     assert cases(session_factory)[-1].status == "escalated"
 
 
+async def test_the_cap_reached_between_offer_and_accept_also_sends_the_customer_to_a_person(session_factory, conversation):
+    from bot.assistant.actions.support.content import compensation_policy
+    from feedback.compensation import issue
+
+    case_id = await open_case("late_delivery", "late again")
+    await run(ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id})
+    with session_factory.begin() as session:
+        for key in ("elsewhere-1", "elsewhere-2"):  # issued meanwhile: the policy allows two per 90 days
+            issue(session, policy=compensation_policy(), conversation_id=conversation, category="late_delivery",
+                  severity="low", reason="earlier", idempotency_key=key)
+    result, messages = await run(ActionIssueCompensation, [user("accept_offer")])
+    assert "passed this to a person" in messages[0]["text"]
+    assert slots_of(result) == {"survey_trigger": "recovery"}
+    with session_factory() as session:
+        assert session.execute(select(HandoffRequest.reason)).scalar_one() == "compensation_cap"
+        assert len(session.execute(select(Compensation)).scalars().all()) == 2
+    assert cases(session_factory)[-1].status == "escalated"
+
+
 async def test_declining_is_recorded_and_issues_nothing(session_factory, conversation):
     case_id = await open_case()
     await run(ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id})

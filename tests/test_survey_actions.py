@@ -14,6 +14,7 @@ from bot.assistant.actions.action_late_survey_answer import ActionLateSurveyAnsw
 from bot.assistant.actions.action_offer_survey import ActionOfferSurvey
 from bot.assistant.actions.action_submit_survey import ActionSubmitSurvey
 from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.surveys import buttons as survey_buttons
 from bot.assistant.actions.validate_survey_form import UNANSWERED, ValidateSurveyForm
 from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, SurveyResponse, utcnow
 from feedback.surveys import plan as survey_plan
@@ -61,6 +62,15 @@ async def test_a_helpful_faq_brings_ces_then_nps_and_nothing_more(session_factor
     ]
     again, _ = await offer_after("action_record_faq_feedback")
     assert slots_of(again)["survey_due"] is False  # at most two per conversation
+
+
+async def test_a_survey_after_a_hand_back_is_credited_to_the_person_in_the_metadata(session_factory, conversation):
+    """The router sends who handled the conversation with the hand-back; the asking action records it."""
+    hand_back = user("handoff_resolved", text="/handoff_resolved")
+    hand_back["parse_data"]["metadata"] = {"handled_by": "ana"}
+    await run(ActionAskSurveyAnswer, [hand_back], slots={"survey_kind": "ces"})
+    await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "nps"})
+    assert [(kind, by) for kind, *_, by in rows(session_factory)] == [("ces", "ana"), ("nps", "bot")]
 
 
 async def test_nps_is_not_asked_again_within_the_fatigue_window(session_factory, conversation):
@@ -200,7 +210,7 @@ def test_parsing_any_text_gives_a_valid_answer_or_none(kind, text):
 def test_every_button_payload_round_trips():
     content = survey_content()
     for kind in ("ces", "nps", "csat"):
-        for button in survey_plan.buttons(content, kind):
+        for button in survey_buttons(content, kind):
             value = button["payload"].split('"survey_value":"', 1)[1].rstrip('"}')
             button_kind, answer = survey_plan.split_button_value(value)
             assert button_kind == kind

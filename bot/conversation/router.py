@@ -17,7 +17,7 @@ from bot.desk.content import DeskContent
 from bot.handoff.transitions import cancel_by_customer
 from bot.handoff.escalate import escalate_on_sentiment, holding_note
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.storage.models import Conversation, ConversationState, SurveyResponse, utcnow
+from bot.storage.models import Conversation, ConversationState
 from bot.conversation.text import clean_text
 from feedback.sentiment import SentimentScorer
 
@@ -211,7 +211,8 @@ class ConversationRouter:
                               ) -> list[OutboundMessage]:
         """After a person hands back: tell the assistant (e.g. "/handoff_resolved", so it offers
         a survey) and store its replies. Call it holding exclusive() for the conversation.
-        Surveys it offers are credited to `handled_by`, the person who handled the customer."""
+        `handled_by`, the person who handled the customer, travels as message metadata: the
+        survey action credits the survey it offers to them."""
 
         def conversation_of() -> tuple[str, str]:
             with self._sessions() as session:
@@ -219,25 +220,16 @@ class ConversationRouter:
                 return conversation.public_id, conversation.channel
 
         public_id, channel = await asyncio.to_thread(conversation_of)
-        since = utcnow()
+        metadata = {"handled_by": handled_by} if handled_by else {}
         try:
-            reply = await self._assistant.respond(public_id, text, channel=channel, metadata={})
+            reply = await self._assistant.respond(public_id, text, channel=channel, metadata=metadata)
         except Exception:
             logger.exception("assistant failed resuming conversation %s", public_id)
             return []
 
         def store() -> list[OutboundMessage]:
             with self._sessions.begin() as session:
-                stored = conversations.record_bot_messages(session, conversation_id, reply.messages)
-                if handled_by:
-                    for survey in session.query(SurveyResponse).filter(
-                        SurveyResponse.conversation_id == conversation_id,
-                        SurveyResponse.status == "offered",
-                        SurveyResponse.handled_by == "bot",
-                        SurveyResponse.offered_at >= since,
-                    ):
-                        survey.handled_by = handled_by[:100]
-                return stored
+                return conversations.record_bot_messages(session, conversation_id, reply.messages)
 
         return await asyncio.to_thread(store)
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.conversation.store import conversation_by_public_id
 from bot.storage.models import FaqFeedback
 
 
 def record_faq_feedback(
-    session: Session, *, conversation_public_id: str, topic: str, question_key: str, helpful: bool
+    session: Session, *, conversation_id: int, topic: str, question_key: str, helpful: bool
 ) -> bool:
     """Store the answer; False if this FAQ answer was already rated (a double tap)."""
-    conversation = conversation_by_public_id(session, conversation_public_id)
     existing = session.execute(
         select(FaqFeedback.id).where(
-            FaqFeedback.conversation_id == conversation.id,
+            FaqFeedback.conversation_id == conversation_id,
             FaqFeedback.question_key == question_key,
         )
     ).first()
@@ -24,7 +22,7 @@ def record_faq_feedback(
         return False
     session.add(
         FaqFeedback(
-            conversation_id=conversation.id, topic=topic, question_key=question_key, helpful=helpful
+            conversation_id=conversation_id, topic=topic, question_key=question_key, helpful=helpful
         )
     )
     return True

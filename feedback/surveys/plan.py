@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable
 
 import yaml
 
@@ -13,6 +13,8 @@ from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE, parse_ces
 from feedback.surveys.records import KINDS
 
 SKIPPED = "skipped"
+# The survey form gave up after re-asking: nothing is recorded.
+UNANSWERED = "unanswered"
 TRIGGERS = ("faq_helpful", "recovery", "handoff_resolved", "goodbye")
 
 
@@ -77,12 +79,12 @@ def load_content(path: Path) -> SurveyContent:
 
 def next_survey(
     content: SurveyContent,
-    trigger: Optional[str],
+    trigger: str | None,
     *,
     asked: Iterable[str],
     order_related: bool,
     nps_allowed: bool,
-) -> Optional[str]:
+) -> str | None:
     """The next survey for this moment, or None: not asked yet in this conversation, within the
     per-conversation limit, CSAT only when order-related, NPS only outside the fatigue window."""
     asked = list(asked)
@@ -99,7 +101,7 @@ def next_survey(
     return None
 
 
-Answer = Union[int, str]
+Answer = int | str
 
 
 def is_skip(content: SurveyContent, text: str) -> bool:
@@ -107,7 +109,7 @@ def is_skip(content: SurveyContent, text: str) -> bool:
     return cleaned in content.skip_words
 
 
-def parse_answer(kind: str, text: str) -> Optional[Answer]:
+def parse_answer(kind: str, text: str) -> Answer | None:
     """A typed or tapped answer: NPS/CSAT an int, CES a scale key; None if it isn't one."""
     if kind == "ces":
         return parse_ces(text)
@@ -119,23 +121,18 @@ def button_value(kind: str, value: Answer) -> str:
     return f"{kind}:{value}"
 
 
-def split_button_value(value: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def split_button_value(value: str | None) -> tuple[str | None, str | None]:
     if not value or ":" not in str(value):
         return None, None
     kind, _, answer = str(value).partition(":")
     return (kind, answer) if kind in KINDS else (None, None)
 
 
-def buttons(content: SurveyContent, kind: str) -> list[dict[str, str]]:
-    """Rasa button dicts for a survey question, plus Skip."""
+def choices(content: SurveyContent, kind: str) -> list[tuple[str, str]]:
+    """(title, button value) for each answer of a survey question, then Skip."""
     if kind == "ces":
-        choices = [(title, key) for key, title in content.ces_answers.items()]
+        answers: list[tuple[str, Answer]] = [(title, key) for key, title in content.ces_answers.items()]
     else:
-        scale = NPS_RANGE if kind == "nps" else CSAT_RANGE
-        choices = [(str(n), n) for n in scale]
-    rows = [
-        {"title": title, "payload": '/survey_answer{"survey_value":"%s"}' % button_value(kind, value)}
-        for title, value in choices
-    ]
-    rows.append({"title": content.skip_button, "payload": '/survey_answer{"survey_value":"%s"}' % button_value(kind, SKIPPED)})
-    return rows
+        answers = [(str(n), n) for n in (NPS_RANGE if kind == "nps" else CSAT_RANGE)]
+    answers.append((content.skip_button, SKIPPED))
+    return [(title, button_value(kind, value)) for title, value in answers]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ KINDS = ("ces", "nps", "csat")
 
 
 def offer(session: Session, *, conversation_id: int, kind: str, handled_by: str = "bot",
-          now: Optional[datetime] = None) -> SurveyResponse:
+          now: datetime | None = None) -> SurveyResponse:
     """Record that a survey was sent; an open one of the same kind is reused, not duplicated."""
     if kind not in KINDS:
         raise ValueError(f"unknown survey {kind!r}")
@@ -38,7 +37,7 @@ def offer(session: Session, *, conversation_id: int, kind: str, handled_by: str 
     return survey
 
 
-def _validated(kind: str, value) -> tuple[int, Optional[str]]:
+def _validated(kind: str, value) -> tuple[int, str | None]:
     if kind == "ces":
         if value not in CES_VALUES:
             raise ValueError(f"CES answer must be one of {', '.join(CES_VALUES)}")
@@ -49,7 +48,7 @@ def _validated(kind: str, value) -> tuple[int, Optional[str]]:
     return value, None
 
 
-def answer(session: Session, *, survey_id: int, value, now: Optional[datetime] = None) -> bool:
+def answer(session: Session, *, survey_id: int, value, now: datetime | None = None) -> bool:
     """Record the answer; False (and nothing changes) if it was already answered or skipped."""
     survey = session.get(SurveyResponse, survey_id)
     score, key = _validated(survey.kind, value)
@@ -68,12 +67,12 @@ def skip(session: Session, *, survey_id: int) -> bool:
     return True
 
 
-def add_comment(session: Session, *, survey_id: int, text: str, polarity: Optional[float]) -> None:
+def add_comment(session: Session, *, survey_id: int, text: str, polarity: float | None) -> None:
     survey = session.get(SurveyResponse, survey_id)
     survey.comment, survey.comment_polarity = text[:4000], polarity
 
 
-def nps_allowed(session: Session, *, customer_id: int, window: timedelta, now: Optional[datetime] = None) -> bool:
+def nps_allowed(session: Session, *, customer_id: int, window: timedelta, now: datetime | None = None) -> bool:
     """At most one NPS survey per customer per window (survey fatigue)."""
     since = (now or utcnow()) - window
     recent = session.execute(
@@ -86,7 +85,7 @@ def nps_allowed(session: Session, *, customer_id: int, window: timedelta, now: O
     return recent is None
 
 
-def latest(session: Session, *, conversation_id: int, kind: str) -> Optional[SurveyResponse]:
+def latest(session: Session, *, conversation_id: int, kind: str) -> SurveyResponse | None:
     """The newest survey of this kind offered in the conversation, whatever its status."""
     return session.execute(
         select(SurveyResponse)

@@ -4,15 +4,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.assistant.actions.support import surveys as survey_support
 from bot.assistant.actions.support.content import survey_content
 from bot.assistant.actions.support.db import transaction
 from bot.conversation.store import conversation_by_public_id
-from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 
 
 class ActionAskSurveyAnswer(Action):
-    """Asks the survey question with its buttons, and records that it was offered (once)."""
+    """Asks the survey question with its buttons, and records that it was offered (once), credited
+    to whoever handled the conversation (a staff member's hand-back says who in its metadata)."""
 
     def name(self) -> str:
         return "action_ask_survey_answer"
@@ -26,10 +27,12 @@ class ActionAskSurveyAnswer(Action):
             return []
         with transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
-            surveys.offer(session, conversation_id=conversation.id, kind=kind, handled_by="bot")
+            surveys.offer(
+                session, conversation_id=conversation.id, kind=kind, handled_by=survey_support.handled_by(tracker)
+            )
         reasked = (tracker.get_slot("survey_reasks") or 0) > 0
         dispatcher.utter_message(
             text=content.reasks[kind] if reasked else content.questions[kind],
-            buttons=survey_plan.buttons(content, kind),
+            buttons=survey_support.buttons(content, kind),
         )
         return []

@@ -5,7 +5,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support.content import survey_content
-from feedback.surveys import plan as survey_plan
+from bot.assistant.actions.support.surveys import buttons
 
 
 class ActionAskSurveyComment(Action):
@@ -21,6 +21,6 @@ class ActionAskSurveyComment(Action):
         kind = tracker.get_slot("survey_kind") or "nps"
         dispatcher.utter_message(
             text=content.comment_question,
-            buttons=[survey_plan.buttons(content, kind)[-1]],  # just "Skip"
+            buttons=[buttons(content, kind)[-1]],  # just "Skip"
         )
         return []

@@ -6,7 +6,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support.db import transaction
 from bot.conversation.store import conversation_by_public_id
-from bot.storage.models import RecoveryStatus
 from feedback import recovery
 
 
@@ -21,9 +20,7 @@ class ActionCancelRecovery(Action):
     ) -> list[EventType]:
         with transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
-            case = recovery.case_in_conversation(session, tracker.get_slot("recovery_case_id"), conversation.id)
-            if case is not None and case.status == RecoveryStatus.OPEN.value:
-                recovery.close_case(case, RecoveryStatus.CANCELLED)
+            recovery.cancel_case(session, conversation_id=conversation.id, case_id=tracker.get_slot("recovery_case_id"))
         dispatcher.utter_message(response="utter_recovery_cancelled")
         return [
             ActiveLoop(None),

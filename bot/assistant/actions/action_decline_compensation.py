@@ -4,10 +4,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.assistant.actions.support import recovery_replies
+from bot.assistant.actions.support.content import recovery_content
 from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.offer_answer import open_offer
-from bot.storage.models import RecoveryStatus
+from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
+from feedback.recovery import Step
 
 
 class ActionDeclineCompensation(Action):
@@ -19,10 +21,11 @@ class ActionDeclineCompensation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        content = recovery_content()
         with transaction() as session:
-            _, case = open_offer(session, tracker, dispatcher)
-            if case is None:
-                return []
-            recovery.close_case(case, RecoveryStatus.DECLINED)
-        dispatcher.utter_message(response="utter_compensation_declined")
+            conversation = conversation_by_public_id(session, tracker.sender_id)
+            outcome = recovery.decline_offer(session, content, conversation=conversation)
+        recovery_replies.say(dispatcher, content, outcome)
+        if outcome.step != Step.DECLINED:
+            return []
         return [SlotSet("survey_trigger", "recovery")]

@@ -4,12 +4,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.assistant.actions.support import recovery_replies
 from bot.assistant.actions.support.content import compensation_policy, recovery_content
 from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.offer_answer import open_offer
-from bot.handoff.escalate import escalate
-from bot.storage.models import CompensationStatus, RecoveryStatus
-from feedback import compensation, recovery
+from bot.assistant.actions.support.handover import handover
+from bot.conversation.store import conversation_by_public_id
+from feedback import recovery
+from feedback.recovery import Step
 
 
 class ActionIssueCompensation(Action):
@@ -21,34 +22,16 @@ class ActionIssueCompensation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content, policy = recovery_content(), compensation_policy()
+        content = recovery_content()
         with transaction() as session:
-            conversation, case = open_offer(session, tracker, dispatcher)
-            if case is None:
-                return []
-            result = compensation.issue(
+            outcome = recovery.accept_offer(
                 session,
-                policy=policy,
-                conversation_id=conversation.id,
-                category=case.category,
-                severity=case.severity,
-                reason=case.description or content.label(case.category),
-                idempotency_key=f"case-{case.id}",
+                content,
+                compensation_policy(),
+                conversation=conversation_by_public_id(session, tracker.sender_id),
+                handover=handover,
             )
-            if result.capped:
-                handoff = escalate(session, conversation, reason="compensation_cap")
-                recovery.close_case(case, RecoveryStatus.ESCALATED)
-                dispatcher.utter_message(text=content.message("capped", handoff=handoff.message))
-                return [SlotSet("survey_trigger", "recovery")]
-            row = result.compensation
-            case.compensation_id = row.id
-            offer = recovery.describe_compensation(content, row)
-            if row.status == CompensationStatus.PENDING_APPROVAL.value:
-                recovery.close_case(case, RecoveryStatus.PENDING_APPROVAL)
-                handoff = escalate(session, conversation, reason="compensation_approval")
-                dispatcher.utter_message(text=content.message("pending", offer=offer, code=row.code, handoff=handoff.message))
-            else:
-                recovery.close_case(case, RecoveryStatus.RECOVERED)
-                key = "issued_replacement" if row.kind == "replacement" else "issued"
-                dispatcher.utter_message(text=content.message(key, offer=offer, code=row.code))
+        recovery_replies.say(dispatcher, content, outcome)
+        if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):
+            return []
         return [SlotSet("survey_trigger", "recovery")]

@@ -5,13 +5,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
+from bot.assistant.actions.support import surveys as survey_support
 from bot.assistant.actions.support.content import survey_content
 from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.survey_outcome import close_the_loop, record_answer
+from bot.assistant.actions.support.handover import handover
 from bot.conversation.store import conversation_by_public_id
-from feedback.surveys import plan as survey_plan
-from feedback.surveys import records as surveys
-from feedback.surveys.plan import SKIPPED
+from feedback.surveys import outcome as survey_outcome
 
 
 class ActionLateSurveyAnswer(Action):
@@ -23,23 +22,12 @@ class ActionLateSurveyAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = survey_content()
-        kind, value = survey_plan.split_button_value(latest.entity(tracker, "survey_value"))
         with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
-            survey = surveys.latest(session, conversation_id=conversation.id, kind=kind) if kind else None
-            if survey is None or survey.status != "offered":
-                dispatcher.utter_message(text=content.already_answered)
-                return []
-            if value == SKIPPED:
-                surveys.skip(session, survey_id=survey.id)
-                dispatcher.utter_message(text=content.skipped)
-                return []
-            answer = survey_plan.parse_answer(kind, value or "")
-            if answer is None:
-                dispatcher.utter_message(text=content.already_answered)
-                return []
-            record_answer(session, survey, str(answer), None)
-            follow_up = close_the_loop(session, conversation, survey)
-        dispatcher.utter_message(text=f"{content.follow_up} {follow_up}" if follow_up else content.thanks)
+            outcome = survey_outcome.late_answer(
+                session,
+                conversation_by_public_id(session, tracker.sender_id),
+                button_value=latest.entity(tracker, "survey_value"),
+                handover=handover,
+            )
+        survey_support.say(dispatcher, survey_content(), outcome)
         return []

@@ -1,14 +1,16 @@
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support.content import survey_content
 from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.survey_state import next_kind
+from bot.assistant.actions.support.surveys import survey_slots
+from bot.assistant.actions.support.tracker_events import faq_topics
 from bot.conversation.store import conversation_by_public_id
+from feedback.surveys.state import next_kind
 
 # The customer's goodbye, or the staff desk's hand-back, tells which moment this is...
 TRIGGER_BY_INTENT = {"goodbye": "goodbye", "handoff_resolved": "handoff_resolved"}
@@ -18,17 +20,6 @@ TRIGGER_AFTER_ACTION = {
     "action_issue_compensation": "recovery",
     "action_decline_compensation": "recovery",
 }
-
-
-def survey_slots(kind, trigger) -> list[EventType]:
-    return [
-        SlotSet("survey_due", kind is not None),
-        SlotSet("survey_kind", kind),
-        SlotSet("survey_trigger", trigger if kind else None),
-        SlotSet("survey_answer", None),
-        SlotSet("survey_comment", None),
-        SlotSet("survey_reasks", 0),
-    ]
 
 
 class ActionOfferSurvey(Action):
@@ -45,7 +36,7 @@ class ActionOfferSurvey(Action):
         )
         with transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
-            kind = next_kind(session, conversation, trigger, tracker.events, survey_content())
+            kind = next_kind(session, conversation, trigger, survey_content(), faq_topics=faq_topics(tracker.events))
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")
         return survey_slots(kind, trigger)

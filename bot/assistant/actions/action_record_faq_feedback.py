@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support.db import transaction
 from bot.assistant.actions.support.tracker_events import last_faq_question
+from bot.conversation.store import conversation_by_public_id
 from feedback.surveys.faq_feedback import record_faq_feedback
 
 
@@ -25,7 +26,7 @@ class ActionRecordFaqFeedback(Action):
             with transaction() as session:
                 record_faq_feedback(
                     session,
-                    conversation_public_id=tracker.sender_id,
+                    conversation_id=conversation_by_public_id(session, tracker.sender_id).id,
                     topic=topic,
                     question_key=key,
                     helpful=helpful,

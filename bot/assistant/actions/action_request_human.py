@@ -5,10 +5,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.handover import handover
 from bot.assistant.actions.support.tracker_events import last_bot_action
 from bot.conversation.store import conversation_by_public_id
-from bot.handoff.escalate import escalate
-from bot.storage.models import RecoveryStatus
 from feedback import recovery
 
 
@@ -24,13 +23,13 @@ class ActionRequestHuman(Action):
         offered = last_bot_action(tracker.events) == "action_did_you_mean"
         with transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
-            # A recovery in progress goes to the person with the handoff.
-            case = recovery.case_in_conversation(session, tracker.get_slot("recovery_case_id"), conversation.id)
-            if case is not None and case.status == RecoveryStatus.OPEN.value:
-                recovery.close_case(case, RecoveryStatus.ESCALATED)
-            handoff = escalate(
-                session, conversation, reason="repeated_fallback" if offered else "customer_request"
+            handoff = recovery.hand_over_in_recovery(
+                session,
+                conversation,
+                case_id=tracker.get_slot("recovery_case_id"),
+                reason="repeated_fallback" if offered else "customer_request",
+                handover=handover,
             )
-        dispatcher.utter_message(text=handoff.message)
+        dispatcher.utter_message(text=handoff)
         # Whatever form was running stops: a person takes it from here.
         return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.action_offer_survey import survey_slots
+from bot.assistant.actions.support.surveys import survey_slots
 
 
 class ActionStopSurvey(Action):

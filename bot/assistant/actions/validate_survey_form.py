@@ -1,17 +1,16 @@
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
-from bot.assistant.actions.support.latest import fresh_answer
 from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
 from feedback.surveys import plan as survey_plan
-from feedback.surveys.plan import SKIPPED
+from feedback.surveys.plan import SKIPPED, UNANSWERED
 
-FORM = "survey_form"
-UNANSWERED = "unanswered"
+__all__ = ["UNANSWERED", "ValidateSurveyForm"]
+
 # Messages that leave the survey for their own rule (stories/surveys.yml) unless they answer it.
 LEAVE_INTENTS = {"request_human", "faq", "accept_offer"}
 
@@ -20,58 +19,60 @@ def is_complaint(intent) -> bool:
     return bool(intent) and intent.startswith("complain_")
 
 
-def done(**slots: Any) -> list[EventType]:
-    return [*(SlotSet(k, v) for k, v in slots.items()), SlotSet("survey_reasks", 0), SlotSet("requested_slot", None)]
+def done(**slots: Any) -> dict[str, Any]:
+    return {**slots, "survey_reasks": 0, "requested_slot": None}
 
 
-class ValidateSurveyForm(Action):
+def button_value(tracker: Tracker) -> tuple[str | None, str | None]:
+    """(kind, value) of a tapped survey button."""
+    return survey_plan.split_button_value(latest.entity(tracker, "survey_value"))
+
+
+class ValidateSurveyForm(MessageFormValidation):
     """Reads a survey answer from a button or typed text; "skip" skips; nonsense is re-asked twice."""
 
     def name(self) -> str:
         return "validate_survey_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        if not fresh_answer(tracker, FORM):
-            return []
+    def validate_survey_answer(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A score or CES answer; then the comment for the kinds that ask for one."""
         content = survey_content()
-        kind = tracker.get_slot("survey_kind")
-        requested = tracker.get_slot("requested_slot")
-        intent, text = latest.intent(tracker), latest.text(tracker)
-        button_kind, button_value = survey_plan.split_button_value(latest.entity(tracker, "survey_value"))
-        if requested == "survey_answer":
-            if intent == "survey_answer":
-                if button_kind != kind:
-                    return [ActionExecutionRejected(FORM)]  # a button of an earlier survey
-                typed = button_value
-            else:
-                typed = "" if latest.is_command(tracker) else text
-            if typed == SKIPPED or survey_plan.is_skip(content, typed) or intent == "cancel":
-                return done(survey_answer=SKIPPED)
-            answer = survey_plan.parse_answer(kind, typed) if typed else None
-            if answer is not None:
-                if kind in content.comment_for:
-                    return [SlotSet("survey_answer", str(answer)), SlotSet("survey_reasks", 0),
-                            SlotSet("requested_slot", "survey_comment")]
-                return done(survey_answer=str(answer))
-            confident = latest.confidence(tracker) >= latest.CONFIDENT
-            if is_complaint(intent) or (confident and intent in LEAVE_INTENTS):
-                return [ActionExecutionRejected(FORM)]
-            reasks = int(tracker.get_slot("survey_reasks") or 0) + 1
-            if reasks > content.max_reasks:
-                return done(survey_answer=UNANSWERED)
-            return [SlotSet("survey_reasks", reasks)]
-        if requested == "survey_comment":
-            if intent == "survey_answer":
-                if button_value == SKIPPED:
-                    return done(survey_comment=SKIPPED)
-                return [SlotSet("survey_reasks", 0)]  # the score tapped twice: ask for the comment again
-            if intent == "request_human" and latest.confidence(tracker) >= latest.CONFIDENT:
-                return [ActionExecutionRejected(FORM)]
-            if latest.is_command(tracker) or not text.strip():
-                return [SlotSet("survey_reasks", 0)]
-            if survey_plan.is_skip(content, text):
+        kind, intent = tracker.get_slot("survey_kind"), latest.intent(tracker)
+        if intent == "survey_answer":
+            button_kind, typed = button_value(tracker)
+            if button_kind != kind:
+                raise LeaveForm  # a button of an earlier survey
+        else:
+            typed = "" if latest.is_command(tracker) else text
+        if typed == SKIPPED or survey_plan.is_skip(content, typed) or intent == "cancel":
+            return done(survey_answer=SKIPPED)
+        answer = survey_plan.parse_answer(kind, typed) if typed else None
+        if answer is not None:
+            if kind in content.comment_for:
+                return {"survey_answer": str(answer), "survey_reasks": 0, "requested_slot": "survey_comment"}
+            return done(survey_answer=str(answer))
+        confident = latest.confidence(tracker) >= latest.CONFIDENT
+        if is_complaint(intent) or (confident and intent in LEAVE_INTENTS):
+            raise LeaveForm
+        reasks = int(tracker.get_slot("survey_reasks") or 0) + 1
+        if reasks > content.max_reasks:
+            return done(survey_answer=UNANSWERED)
+        return {"survey_answer": None, "survey_reasks": reasks}
+
+    def validate_survey_comment(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The reason for the score, in the customer's words, or Skip."""
+        if latest.intent(tracker) == "survey_answer":
+            if button_value(tracker)[1] == SKIPPED:
                 return done(survey_comment=SKIPPED)
-            return done(survey_comment=text[:2000])
-        return []
+            return {"survey_comment": None, "survey_reasks": 0}  # the score tapped twice: ask again
+        if latest.intent(tracker) == "request_human" and latest.confidence(tracker) >= latest.CONFIDENT:
+            raise LeaveForm
+        if latest.is_command(tracker) or not text.strip():
+            return {"survey_comment": None, "survey_reasks": 0}
+        if survey_plan.is_skip(survey_content(), text):
+            return done(survey_comment=SKIPPED)
+        return done(survey_comment=text[:2000])

@@ -1,1 +1,2 @@
-"""Helpers the custom actions share (tracker reading, content, database)."""
+"""Helpers the custom actions share: tracker reading, content, database, the form validation base,
+Rasa buttons and replies for service outcomes, and the handoff port given to the services."""

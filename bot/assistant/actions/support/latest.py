@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 CONFIDENT = 0.7
 
 
-def intent(tracker: Tracker) -> Optional[str]:
+def intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
@@ -22,7 +22,7 @@ def text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-def entity(tracker: Tracker, name: str) -> Optional[Any]:
+def entity(tracker: Tracker, name: str) -> Any | None:
     for found in (tracker.latest_message or {}).get("entities") or []:
         if found.get("entity") == name:
             return found.get("value")

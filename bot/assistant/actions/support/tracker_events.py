@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 FALLBACK_INTENT = "nlu_fallback"
 # Saying "none of these" after a "did you mean" does not end a run of misunderstandings.
@@ -13,7 +13,7 @@ def user_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e.get("event") == "user"]
 
 
-def intent_name(event: dict[str, Any]) -> Optional[str]:
+def intent_name(event: dict[str, Any]) -> str | None:
     intent = (event.get("parse_data") or {}).get("intent") or {}
     return intent.get("full_retrieval_intent_name") or intent.get("name")
 
@@ -30,7 +30,13 @@ def consecutive_fallbacks(events: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def last_faq_question(events: Iterable[dict[str, Any]]) -> Optional[tuple[str, str]]:
+def faq_topics(events: Iterable[dict[str, Any]]) -> list[str]:
+    """The FAQ topics the customer asked about (faq/order_status -> order_status), in order."""
+    names = (intent_name(event) or "" for event in user_events(events))
+    return [name.split("/", 1)[1] for name in names if name.startswith("faq/")]
+
+
+def last_faq_question(events: Iterable[dict[str, Any]]) -> tuple[str, str] | None:
     """(topic, key) of the latest FAQ the customer asked; the key is the message's timestamp."""
     for event in reversed(user_events(events)):
         name = intent_name(event) or ""
@@ -43,7 +49,7 @@ def last_faq_question(events: Iterable[dict[str, Any]]) -> Optional[tuple[str, s
     return None
 
 
-def last_bot_action(events: Iterable[dict[str, Any]]) -> Optional[str]:
+def last_bot_action(events: Iterable[dict[str, Any]]) -> str | None:
     """The last action before the latest customer message, ignoring action_listen."""
     seen_user = False
     for event in reversed(list(events)):

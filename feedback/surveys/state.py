@@ -1,13 +1,12 @@
-"""What the survey actions need to know about a conversation, read from the database."""
+"""What the survey rules need to know about a conversation, read from the database."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support.tracker_events import intent_name, user_events
 from bot.storage.models import Conversation, ConversationState, RecoveryCase, SurveyResponse
 from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
@@ -22,24 +21,24 @@ def surveys_in(session: Session, conversation_id: int) -> list[SurveyResponse]:
     )
 
 
-def order_related(session: Session, conversation: Conversation, events: Iterable[dict], content: SurveyContent) -> bool:
+def order_related(session: Session, conversation: Conversation, faq_topics: Iterable[str], content: SurveyContent) -> bool:
     """A complaint in this conversation, or an FAQ about an order topic."""
     has_case = session.execute(
         select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation.id)
     ).first()
-    if has_case is not None:
-        return True
-    for event in user_events(events):
-        name = intent_name(event) or ""
-        if name.startswith("faq/") and name.split("/", 1)[1] in content.order_topics:
-            return True
-    return False
+    return has_case is not None or any(topic in content.order_topics for topic in faq_topics)
 
 
 def next_kind(
-    session: Session, conversation: Conversation, trigger: Optional[str], events: Iterable[dict], content: SurveyContent
-) -> Optional[str]:
-    """The survey to ask now, or None (the bot doesn't survey a conversation a person holds)."""
+    session: Session,
+    conversation: Conversation,
+    trigger: str | None,
+    content: SurveyContent,
+    *,
+    faq_topics: Iterable[str],
+) -> str | None:
+    """The survey to ask now, or None (the bot doesn't survey a conversation a person holds).
+    faq_topics: the FAQ topics the customer asked about in this conversation."""
     if conversation.state != ConversationState.BOT.value:
         return None
     asked = surveys_in(session, conversation.id)
@@ -49,6 +48,6 @@ def next_kind(
         content,
         trigger,
         asked=[s.kind for s in asked],
-        order_related=order_related(session, conversation, events, content),
+        order_related=order_related(session, conversation, faq_topics, content),
         nps_allowed=surveys.nps_allowed(session, customer_id=conversation.customer_id, window=content.nps_window),
     )
