@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.desk import auth
 from bot.handoff import transitions as handoffs
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
-from bot.handoff.escalate import escalate
+from bot.handoff.transitions import escalate
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.models import (
     Conversation,
@@ -377,8 +377,8 @@ def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory
 def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
     from datetime import datetime, timezone
 
-    from bot.handoff.escalate import escalation_rules
-    from bot.handoff.triggers import next_opening
+    from bot.handoff.rules import escalation_rules
+    from bot.handoff.rules import next_opening
 
     rules = escalation_rules()
     day = next_opening(rules, utcnow())

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.assistant.actions.support.content import compensation_policy, recovery_content
 from bot.assistant.actions.support.db import transaction
 from bot.assistant.actions.support.offer_answer import open_offer
-from bot.handoff.escalate import escalate
+from bot.handoff.transitions import escalate
 from bot.storage.models import CompensationStatus, RecoveryStatus
 from feedback import compensation, recovery
 

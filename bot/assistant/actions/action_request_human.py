@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.assistant.actions.support.db import transaction
 from bot.assistant.actions.support.tracker_events import last_bot_action
 from bot.conversation.store import conversation_by_public_id
-from bot.handoff.escalate import escalate
+from bot.handoff.transitions import escalate
 from bot.storage.models import RecoveryStatus
 from feedback import recovery
 

@@ -24,12 +24,13 @@ from typing import Awaitable, Callable, Optional
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
 from bot.desk.service import Desk, compensations_conversation
 from bot.app.settings import Settings
-from bot.storage.database import get_session_factory
+from bot.storage.database import run_in_session
 from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class ConsoleState:
     secret: bytes
     limiter: auth.LoginLimiter
     stopping: asyncio.Event
+    sessions: sessionmaker
+    desk: Callable[[], Optional[Desk]]  # the desk once the assistant is loaded, None before
 
 
 STATE = web.AppKey("desk_console", ConsoleState)
@@ -104,19 +107,11 @@ def _refuse(request: web.Request, status: int, message: str) -> web.Response:
 
 
 def _desk(request: web.Request) -> Optional[Desk]:
-    return request.app["state"].desk
-
-
-def _sessions(request: web.Request):
-    return get_session_factory(request.app[STATE].settings.database_url)
+    return request.app[STATE].desk()
 
 
 async def _db(request: web.Request, work):
-    def run():
-        with _sessions(request).begin() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    return await run_in_session(request.app[STATE].sessions, work)
 
 
 # --- who is asking ----------------------------------------------------------------------------
@@ -280,7 +275,7 @@ async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
     await send("hello", {"user": staff.username})
     if desk is None:
         return response
-    with desk.events.subscribe() as queue:
+    with desk.live.subscribe() as queue:
         while not stopping.is_set():
             getter = asyncio.ensure_future(queue.get())
             stopper = asyncio.ensure_future(stopping.wait())
@@ -468,10 +463,11 @@ async def _stop_streams(app: web.Application) -> None:
     app[STATE].stopping.set()
 
 
-def add_routes(app: web.Application, settings: Settings) -> None:
+def add_routes(app: web.Application, settings: Settings, sessions: sessionmaker,
+               desk: Callable[[], Optional[Desk]]) -> None:
     secret = auth.secret_key(settings.secret_key, settings.data_dir)
     limiter = auth.LoginLimiter(settings.desk_login_attempts, settings.desk_login_window_minutes * 60)
-    app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event())
+    app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event(), sessions, desk)
     app.router.add_get("/desk/login", login_page)
     app.router.add_post("/desk/login", login)
     app.router.add_get("/desk/static/desk.js", _static("desk.js", "text/javascript; charset=utf-8"))

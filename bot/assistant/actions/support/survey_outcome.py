@@ -6,7 +6,8 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from bot.handoff.escalate import escalate, escalation_rules
+from bot.handoff.rules import escalation_rules
+from bot.handoff.transitions import escalate
 from bot.storage.models import Conversation, RecoveryStatus, SurveyResponse
 from feedback import recovery
 from bot.handoff import triggers as escalation
