@@ -207,6 +207,74 @@ def test_concurrent_claims_from_two_sessions_exactly_one_wins(session_factory, s
             assert joined == 1  # one "has joined" marker, from the winner
 
 
+def test_concurrent_escalations_from_two_sessions_open_one_request(session_factory):
+    """Two triggers for one conversation at the same moment, each in its own database session
+    (as two server processes would): the partial unique index lets exactly one request in."""
+    url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
+    for round_number in range(6):
+        with session_factory.begin() as session:
+            conversation_id = add_conversation(session, f"race-{round_number}").id
+        barrier = threading.Barrier(2)
+        results: dict[str, object] = {}
+
+        def trigger(reason: str) -> None:
+            try:
+                with get_session_factory(url).begin() as session:
+                    conversation = session.get(Conversation, conversation_id)
+                    barrier.wait()
+                    results[reason] = escalate(session, conversation, reason=reason).created
+            except Exception as error:  # reported by the assertion below, not lost in the thread
+                results[reason] = error
+
+        threads = [threading.Thread(target=trigger, args=(reason,))
+                   for reason in ("customer_request", "very_negative_message")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results.values(), key=str) == [False, True], results
+        with session_factory() as session:
+            active = session.execute(select(HandoffRequest).where(
+                HandoffRequest.conversation_id == conversation_id)).scalars().all()
+            assert [(h.status, h.reason) for h in active] == [("open", next(r for r, c in results.items() if c))]
+            assert session.get(Conversation, conversation_id).state == "awaiting_human"
+            assert session.execute(select(func.count(HandoffEvent.id)).where(
+                HandoffEvent.handoff_id == active[0].id)).scalar_one() == 1  # one "queued" event
+
+
+def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(session_factory):
+    """While one session's request is not yet committed, a second session's escalate waits for it,
+    is refused by the database, says "already", and its own earlier writes still commit."""
+    with session_factory.begin() as session:
+        conversation_id = add_conversation(session, "c1").id
+    url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
+    first = get_session_factory(url)()
+    first.begin()
+    assert escalate(first, first.get(Conversation, conversation_id), reason="customer_request").created
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            with get_session_factory(url).begin() as session:
+                conversation = session.get(Conversation, conversation_id)
+                outcome["created"] = escalate(session, conversation, reason="nps_detractor").created
+                session.add(Message(conversation_id=conversation_id, direction="bot", text="still here",
+                                    handled=True, created_at=utcnow()))
+        except Exception as error:
+            outcome["created"] = error
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    first.commit()  # the second session's insert was waiting for this, or comes after it
+    first.close()
+    thread.join()
+    assert outcome == {"created": False}
+    with session_factory() as session:
+        assert session.execute(select(func.count(HandoffRequest.id))).scalar_one() == 1
+        assert session.execute(select(Message.text).where(Message.conversation_id == conversation_id)).scalars().all() \
+            == ["still here"]
+
+
 # --- properties: any sequence of actions keeps the conversation and its request consistent ---
 
 
