@@ -418,7 +418,7 @@ def test_the_state_machine_holds_for_any_sequence_of_actions(tmp_path):
 
 
 def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory, staff):
-    from bot.desk.content import DEFAULT_MESSAGES
+    from bot.handoff.content import DEFAULT_MESSAGES
     from bot.handoff.estimate import estimate_text
 
     now = utcnow()

@@ -37,9 +37,9 @@ from bot.conversation.events import (
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
-from bot.desk.content import load_content
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
+from bot.handoff.content import load_content
 from bot.storage.database import get_session_factory, migrate, run_in_session
 from feedback.recovery import load_content as load_recovery
 from feedback.sentiment import SentimentScorer, default_scorer

@@ -32,9 +32,9 @@ from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import ConversationRouter
 from bot.conversation.store import write_messages
 from bot.desk import compensations
-from bot.desk.content import DeskContent
 from bot.desk.events import DeskEvents
 from bot.handoff import transitions as handoffs
+from bot.handoff.content import DeskContent
 from bot.handoff.rules import escalation_rules, is_open
 from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
 from bot.storage.database import run_in_session

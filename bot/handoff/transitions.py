@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.app.settings import get_settings
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.store import write_messages
-from bot.desk.content import load_content
+from bot.handoff.content import load_content
 from bot.handoff.estimate import estimate_text
 from bot.handoff.rules import EscalationRules, escalation_rules, handoff_message, is_open
 from bot.storage.database import savepoint
