@@ -119,6 +119,7 @@ def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> N
 
 
 async def start_services(state: AppState) -> None:
+    """Load the assistant, then build and start everything that needs it."""
     from bot.assistant.rasa import RasaAssistant
 
     try:
