@@ -15,7 +15,7 @@ from bot.assistant.actions.action_did_you_mean import ActionDidYouMean
 from bot.assistant.actions.action_record_faq_feedback import ActionRecordFaqFeedback
 from bot.assistant.actions.action_request_human import ActionRequestHuman
 from bot.assistant.actions.action_session_start import ActionSessionStart
-from bot.handoff.escalate import escalation_rules
+from bot.handoff.rules import escalation_rules
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()

@@ -22,7 +22,6 @@ from tests.dashboard_data import add_fixed_data
 from tests.dashboard_guard import stand_in_guard
 from tests.e2e_server import free_port
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
 ROLE_COOKIE = "cxbot_test_role"
 cookie_guard = stand_in_guard(lambda request: request.cookies.get(ROLE_COOKIE))
 
@@ -37,8 +36,7 @@ def server(tmp_path, monkeypatch):
     with get_session_factory(url).begin() as session:
         add_fixed_data(session)
     app = web.Application(middlewares=[json_errors])
-    app["settings"] = get_settings()
-    dashboard.add_routes(app, cookie_guard)
+    dashboard.add_routes(app, cookie_guard, get_session_factory(url))
     port = free_port()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -15,7 +15,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app.server import json_errors
-from bot.app.settings import get_settings
 from bot.dashboard import routes as dashboard
 from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from feedback.exports import export_csv
@@ -23,16 +22,14 @@ from feedback.metrics import Filters, build_dashboard
 from tests.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data
 from tests.dashboard_guard import stand_in_guard
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
 SVG = "{http://www.w3.org/2000/svg}"
 ROLE_HEADER = "X-Test-Role"  # stands in for the console's login in these tests only
 header_guard = stand_in_guard(lambda request: request.headers.get(ROLE_HEADER))
 
 
-def make_app() -> web.Application:
+def make_app(session_factory) -> web.Application:
     app = web.Application(middlewares=[json_errors])
-    app["settings"] = get_settings()
-    dashboard.add_routes(app, header_guard)
+    dashboard.add_routes(app, header_guard, session_factory)
     return app
 
 
@@ -40,7 +37,7 @@ def make_app() -> web.Application:
 async def client(session_factory):
     with session_factory.begin() as session:
         ids = add_fixed_data(session)
-    async with TestClient(TestServer(make_app())) as test_client:
+    async with TestClient(TestServer(make_app(session_factory))) as test_client:
         test_client.conversation_ids = ids
         yield test_client
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -17,10 +16,12 @@ from bot.channels.base import ChannelRegistry
 from bot.desk import auth
 from bot.desk.console import routes as console
 from bot.dashboard import routes as dashboard
-from bot.handoff.escalate import escalate, escalation_rules
+from bot.handoff.rules import escalation_rules
+from bot.handoff.transitions import escalate
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.conversation.router import AssistantReply, ConversationRouter
-from bot.app.server import AppState, build_desk, json_errors
+from bot.conversation.router import AssistantReply
+from bot.app.server import build_services, json_errors
+from bot.conversation.events import EventBus
 from bot.app.settings import get_settings
 from bot.storage.models import (
     Compensation,
@@ -31,7 +32,7 @@ from bot.storage.models import (
     SurveyResponse,
     utcnow,
 )
-from bot.handoff.triggers import next_opening
+from bot.handoff.rules import next_opening
 from feedback.sentiment import TextBlobScorer
 
 PASSWORD = "correct horse battery"
@@ -80,17 +81,13 @@ class RecordingChannel:
 async def desk_app(session_factory, database_url, tmp_path):
     settings = replace(get_settings(), data_dir=tmp_path, secret_key="test-secret")
     app = web.Application(middlewares=[json_errors])
-    app["settings"] = settings
-    app["state"] = AppState(model_path=Path("none"))
-    app["channels"] = ChannelRegistry()
+    channels = ChannelRegistry()
     channel = RecordingChannel()
-    app["channels"].register(channel)
-    console.add_routes(app, settings)
-    dashboard.add_routes(app, console.guard)  # as bot/server.py mounts it
+    channels.register(channel)
     assistant = DeskAssistant(session_factory)
-    router = ConversationRouter(session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer())
-    app["state"].router = router
-    app["state"].desk = build_desk(settings, router, app["channels"])
+    router, desk = build_services(settings, assistant, channels=channels, events=EventBus(), scorer=TextBlobScorer())
+    console.add_routes(app, settings, session_factory, desk=lambda: desk)
+    dashboard.add_routes(app, console.guard, session_factory)  # as bot/app/server.py mounts it
     with session_factory.begin() as session:
         for username, name, role in (("ana", "Ana", "agent"), ("ben", "Ben", "agent"),
                                      ("mia", "Mia", "manager"), ("root", "Ria", "admin")):
@@ -100,7 +97,7 @@ async def desk_app(session_factory, database_url, tmp_path):
     client.channel = channel
     client.router = router
     client.assistant = assistant
-    client.desk = app["state"].desk
+    client.desk = desk
     yield client
     await client.close()
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.desk import auth
 from bot.handoff import transitions as handoffs
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
-from bot.handoff.escalate import escalate
+from bot.handoff.transitions import escalate
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.models import (
     Conversation,
@@ -207,6 +207,74 @@ def test_concurrent_claims_from_two_sessions_exactly_one_wins(session_factory, s
             assert joined == 1  # one "has joined" marker, from the winner
 
 
+def test_concurrent_escalations_from_two_sessions_open_one_request(session_factory):
+    """Two triggers for one conversation at the same moment, each in its own database session
+    (as two server processes would): the partial unique index lets exactly one request in."""
+    url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
+    for round_number in range(6):
+        with session_factory.begin() as session:
+            conversation_id = add_conversation(session, f"race-{round_number}").id
+        barrier = threading.Barrier(2)
+        results: dict[str, object] = {}
+
+        def trigger(reason: str) -> None:
+            try:
+                with get_session_factory(url).begin() as session:
+                    conversation = session.get(Conversation, conversation_id)
+                    barrier.wait()
+                    results[reason] = escalate(session, conversation, reason=reason).created
+            except Exception as error:  # reported by the assertion below, not lost in the thread
+                results[reason] = error
+
+        threads = [threading.Thread(target=trigger, args=(reason,))
+                   for reason in ("customer_request", "very_negative_message")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results.values(), key=str) == [False, True], results
+        with session_factory() as session:
+            active = session.execute(select(HandoffRequest).where(
+                HandoffRequest.conversation_id == conversation_id)).scalars().all()
+            assert [(h.status, h.reason) for h in active] == [("open", next(r for r, c in results.items() if c))]
+            assert session.get(Conversation, conversation_id).state == "awaiting_human"
+            assert session.execute(select(func.count(HandoffEvent.id)).where(
+                HandoffEvent.handoff_id == active[0].id)).scalar_one() == 1  # one "queued" event
+
+
+def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(session_factory):
+    """While one session's request is not yet committed, a second session's escalate waits for it,
+    is refused by the database, says "already", and its own earlier writes still commit."""
+    with session_factory.begin() as session:
+        conversation_id = add_conversation(session, "c1").id
+    url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
+    first = get_session_factory(url)()
+    first.begin()
+    assert escalate(first, first.get(Conversation, conversation_id), reason="customer_request").created
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            with get_session_factory(url).begin() as session:
+                conversation = session.get(Conversation, conversation_id)
+                outcome["created"] = escalate(session, conversation, reason="nps_detractor").created
+                session.add(Message(conversation_id=conversation_id, direction="bot", text="still here",
+                                    handled=True, created_at=utcnow()))
+        except Exception as error:
+            outcome["created"] = error
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    first.commit()  # the second session's insert was waiting for this, or comes after it
+    first.close()
+    thread.join()
+    assert outcome == {"created": False}
+    with session_factory() as session:
+        assert session.execute(select(func.count(HandoffRequest.id))).scalar_one() == 1
+        assert session.execute(select(Message.text).where(Message.conversation_id == conversation_id)).scalars().all() \
+            == ["still here"]
+
+
 # --- properties: any sequence of actions keeps the conversation and its request consistent ---
 
 
@@ -350,7 +418,7 @@ def test_the_state_machine_holds_for_any_sequence_of_actions(tmp_path):
 
 
 def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory, staff):
-    from bot.desk.content import DEFAULT_MESSAGES
+    from bot.handoff.content import DEFAULT_MESSAGES
     from bot.handoff.estimate import estimate_text
 
     now = utcnow()
@@ -377,8 +445,8 @@ def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory
 def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
     from datetime import datetime, timezone
 
-    from bot.handoff.escalate import escalation_rules
-    from bot.handoff.triggers import next_opening
+    from bot.handoff.rules import escalation_rules
+    from bot.handoff.rules import next_opening
 
     rules = escalation_rules()
     day = next_opening(rules, utcnow())

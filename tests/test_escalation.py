@@ -4,14 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.handoff.triggers import (
-    handoff_message,
-    is_open,
-    load_rules,
-    next_opening,
-    sentiment_trigger,
-    survey_trigger,
-)
+from bot.handoff.rules import handoff_message, is_open, load_rules, next_opening
+from bot.handoff.triggers import sentiment_trigger, survey_trigger
 from tests.conftest import PROJECT_DIR
 
 RULES = load_rules(PROJECT_DIR / "content" / "escalation.yml")

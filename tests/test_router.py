@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.handoff.escalate import escalation_rules
+from bot.handoff.rules import escalation_rules
 from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message

@@ -46,6 +46,9 @@ def fake():
     server.stop()
 
 
+CHANNELS = web.AppKey("channels", ChannelRegistry)
+
+
 @pytest.fixture
 async def client(fake, tmp_path):
     url = f"sqlite:///{tmp_path / 'cxbot.db'}"
@@ -56,18 +59,17 @@ async def client(fake, tmp_path):
         "CXBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
     })
     app = web.Application()
-    app["channels"] = ChannelRegistry()
-    channel = telegram_channel.setup(app, settings)
-    channel.router = StubRouter()
+    app[CHANNELS] = ChannelRegistry()
+    channel = telegram_channel.setup(app, settings, app[CHANNELS])
     async with TestClient(TestServer(app)) as test_client:
         test_client.channel = channel
+        test_client.router = StubRouter()
         yield test_client
         await channel.on_shutdown(app)
 
 
 async def connect(client) -> None:
-    await client.channel._connect()
-    client.channel.ready.set()
+    await client.channel.run(client.router)
 
 
 async def post(client, body):
@@ -114,7 +116,7 @@ async def test_an_expired_button_is_answered_with_a_notice(client, fake):
 
 async def test_the_channel_pushes_through_the_registry(client, fake):
     await connect(client)
-    registry: ChannelRegistry = client.server.app["channels"]
+    registry: ChannelRegistry = client.server.app[CHANNELS]
     assert registry.names() == ["telegram"]
     staff_reply = OutboundMessage(text="Hi, Sam from the team here.", buttons=(Button("Thanks", "/thanks"),))
     assert await registry.deliver("telegram", "42", [OutboundMessage(text="A team member joined"), staff_reply])
@@ -141,22 +143,16 @@ def test_both_token_names_are_read_and_the_cxbot_one_wins():
 
 def test_without_a_token_there_is_no_telegram_channel():
     app = web.Application()
-    app["channels"] = ChannelRegistry()
-    assert telegram_channel.setup(app, load_settings({"TELEGRAM_BOT_TOKEN": ""})) is None
-    assert app["channels"].names() == []
+    registry = ChannelRegistry()
+    assert telegram_channel.setup(app, load_settings({"TELEGRAM_BOT_TOKEN": ""}), registry) is None
+    assert registry.names() == []
 
 
 async def test_connecting_survives_telegram_failing_at_first(client, fake, monkeypatch):
-    import asyncio
-    from types import SimpleNamespace
-
     monkeypatch.setattr(telegram_channel, "START_RETRY_SECONDS", (0, 0))
     fake.fail_next("getMe", 500)
     fake.fail_next("setWebhook", 502)
-    loader = asyncio.get_running_loop().create_future()
-    loader.set_result(None)
-    router = StubRouter()
-    await client.channel._start_when_assistant_ready({"loader": loader, "state": SimpleNamespace(router=router)})
+    await client.channel.run(client.router)
     assert client.channel.ready.is_set()
     assert [c.status for c in fake.calls if c.method == "getMe"] == [500, 200]
     assert [c.status for c in fake.calls if c.method == "setWebhook"][-1] == 200
@@ -165,13 +161,8 @@ async def test_connecting_survives_telegram_failing_at_first(client, fake, monke
 
 
 async def test_a_rejected_token_stops_trying_and_keeps_the_token_out_of_the_log(client, fake, caplog):
-    import asyncio
-    from types import SimpleNamespace
-
     fake.token = "something-else"
-    loader = asyncio.get_running_loop().create_future()
-    loader.set_result(None)
-    await client.channel._start_when_assistant_ready({"loader": loader, "state": SimpleNamespace(router=StubRouter())})
+    await client.channel.run(client.router)
     assert not client.channel.ready.is_set()
     assert len(fake.calls_to("getMe", ok_only=False)) == 1
     assert "rejected" in caplog.text and TOKEN not in caplog.text

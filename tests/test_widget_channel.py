@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from aiohttp import WSMsgType, web
@@ -23,13 +22,12 @@ from bot.channels.widget.identity import (
 from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_body
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
 from bot.conversation.router import AssistantReply, ConversationRouter
-from bot.app.server import AppState, json_errors
+from bot.app.server import json_errors, widget_history
 from bot.app.settings import Settings
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer
 
 # The app's string keys ("settings", "state", "channels") are the server's own convention.
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_app.NotAppKeyWarning")
 
 SECRET = "s3cret-shared-with-the-shop"
 VISITOR = "a1b2c3d4e5f6a7b8c9d0"
@@ -135,17 +133,17 @@ class EchoAssistant:
         return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")])
 
 
+CHANNELS = web.AppKey("test_channels", ChannelRegistry)
+
+
 def make_app(session_factory, database_url: str, *, ready: bool = True, **settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[json_errors])
-    app["settings"] = Settings(database_url=database_url, max_message_chars=100, **settings)
-    app["state"] = AppState(model_path=Path("unused"))
-    if ready:
-        app["state"].router = ConversationRouter(
-            session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(),
-            max_message_chars=100,
-        )
-    app["channels"] = ChannelRegistry()
-    widget.add_routes(app)
+    app[CHANNELS] = ChannelRegistry()
+    router = ConversationRouter(
+        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), max_message_chars=100,
+    ) if ready else None
+    widget.add_routes(app, Settings(database_url=database_url, max_message_chars=100, **settings),
+                      channels=app[CHANNELS], router=lambda: router, history=widget_history(session_factory))
     return app
 
 
@@ -291,7 +289,7 @@ async def test_history_shows_the_latest_conversation_with_tapped_button_titles(c
 
 
 async def test_deliver_pushes_to_open_widgets_and_is_quiet_without_one(client):
-    channel = client.server.app["channels"].get("widget")
+    channel = client.server.app[CHANNELS].get("widget")
     assert channel is not None and channel.name == "widget"
     joined = OutboundMessage(custom={"event": "agent_joined", "name": "Sam"})
     staff = replace(OutboundMessage(text="Hi, Sam here"), id=7)

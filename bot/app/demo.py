@@ -366,7 +366,8 @@ async def run_demo(settings: Settings, model_path: Path, *, conversations: int, 
                    force: bool = False) -> DemoSummary:
     from bot.assistant.rasa import RasaAssistant
     from bot.channels.base import ChannelRegistry
-    from bot.app.server import build_desk, build_router
+    from bot.app.server import build_services
+    from bot.conversation.events import EventBus
 
     await asyncio.to_thread(migrate, settings.database_url)
     session_factory = get_session_factory(settings.database_url)
@@ -375,8 +376,7 @@ async def run_demo(settings: Settings, model_path: Path, *, conversations: int, 
                           "use an empty one (CXBOT_DATABASE_URL) or add --force to add demo customers to it")
     print("Loading the assistant...", flush=True)
     assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
-    router = build_router(settings, assistant)
-    # The real staff desk, without channels to push to (demo customers read nothing) and without
-    # its queue-timeout task.
-    desk = build_desk(settings, router, ChannelRegistry())
+    # The real router and staff desk, without channels to push to (demo customers read nothing)
+    # and without the desk's queue-timeout task.
+    router, desk = build_services(settings, assistant, channels=ChannelRegistry(), events=EventBus())
     return await simulate(router, session_factory, conversations=conversations, weeks=weeks, seed=seed, desk=desk)

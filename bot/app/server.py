@@ -1,4 +1,10 @@
-"""The web server: channels, health, and the assistant loaded in the background."""
+"""The web server and the one wiring place: every part is built here, in reading order.
+
+create_app() mounts the channels, the staff console and the dashboard. On start-up the database
+is migrated and the assistant loads in the background (the server answers "starting" meanwhile);
+then start_services() builds the conversation router and the staff desk, subscribes the
+listeners to their events, and starts the Telegram channel with its staff chat.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +14,35 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from aiohttp import web
+from sqlalchemy.orm import sessionmaker
 
+from bot.app.settings import Settings
 from bot.channels import rest
+from bot.channels.base import ChannelRegistry
 from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
-from bot.channels.base import ChannelRegistry
-from bot.desk.console import routes as console
-from bot.conversation.router import ConversationRouter
-from bot.app.settings import Settings
-from bot.storage.database import get_session_factory, migrate
+from bot.channels.widget.history import HistoryReader
+from bot.conversation import store
+from bot.conversation.events import (
+    ConversationEscalated,
+    CustomerMessageForStaff,
+    EventBus,
+    HandoffChanged,
+    HandoffQueued,
+    MessageForHolder,
+)
+from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
-from feedback.sentiment import default_scorer
-
-if TYPE_CHECKING:
-    from bot.desk.service import Desk
+from bot.desk.console import routes as console
+from bot.desk.service import Desk
+from bot.desk.telegram_staff import StaffChat
+from bot.handoff.content import load_content
+from bot.storage.database import get_session_factory, migrate, run_in_session
+from feedback.recovery import load_content as load_recovery
+from feedback.sentiment import SentimentScorer, default_scorer
 
 logger = logging.getLogger(__name__)
 
@@ -33,48 +51,107 @@ MAX_BODY_BYTES = 64 * 1024
 
 @dataclass
 class AppState:
+    settings: Settings
     model_path: Path
-    router: Optional[ConversationRouter] = None
-    desk: Optional["Desk"] = None  # the staff desk, once the assistant is loaded
+    sessions: sessionmaker
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    events: EventBus = field(default_factory=EventBus)
+    telegram: Optional[telegram.TelegramChannel] = None
+    router: Optional[ConversationRouter] = None  # once the assistant is loaded
+    desk: Optional[Desk] = None  # the staff desk, likewise
+    loader: Optional[asyncio.Task] = None
     load_error: Optional[str] = None
     started: float = field(default_factory=time.monotonic)
     ready_after_seconds: Optional[float] = None
 
 
-def build_router(settings: Settings, assistant) -> ConversationRouter:
+STATE = web.AppKey("cxbot", AppState)
+
+
+# --- the services, built once the assistant is loaded ---
+
+
+def build_router(settings: Settings, assistant: Assistant, *, events: Optional[EventBus] = None,
+                 never_mind: Optional[NeverMind] = None, scorer: Optional[SentimentScorer] = None
+                 ) -> ConversationRouter:
     return ConversationRouter(
         session_factory=get_session_factory(settings.database_url),
         assistant=assistant,
-        scorer=default_scorer(),
+        scorer=scorer or default_scorer(),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
+        events=events,
+        never_mind=never_mind,
     )
 
 
-def build_desk(settings: Settings, router: ConversationRouter, channels: ChannelRegistry):
-    from bot.desk.content import load_content
-    from bot.desk.service import Desk
-    from feedback.recovery import load_content as load_recovery
-
+def build_services(settings: Settings, assistant: ReadingAssistant, *, channels: ChannelRegistry,
+                   events: EventBus, scorer: Optional[SentimentScorer] = None) -> tuple[ConversationRouter, Desk]:
+    """The router and the staff desk; the desk hears the router's events."""
+    content = load_content(settings.content_dir)
+    # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
+    never_mind = NeverMind(parse=assistant.parse, reply=content.say("cancelled"))
+    router = build_router(settings, assistant, events=events, never_mind=never_mind, scorer=scorer)
     minutes = settings.desk_queue_timeout_minutes
-    return Desk(
+    desk = Desk(
         sessions=get_session_factory(settings.database_url),
         router=router,
         channels=channels,
-        content=load_content(settings.content_dir),
+        content=content,
         recovery=load_recovery(settings.content_dir / "recovery.yml"),
+        events=events,
         queue_timeout=timedelta(minutes=minutes) if minutes > 0 else None,
     )
+    events.subscribe(ConversationEscalated, desk.on_escalated)
+    events.subscribe(CustomerMessageForStaff, desk.on_customer_message)
+    events.subscribe(HandoffChanged, desk.on_handoff_changed)
+    return router, desk
 
 
-async def _first_admin_hint(settings: Settings) -> None:
+def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> None:
+    """Telegram serves customers through the router and staff through the desk's staff chat."""
+    channel = state.telegram
+    staff = StaffChat(channel, state.settings.telegram_staff_chat_id, desk, state.sessions)
+    state.events.subscribe(HandoffQueued, staff.announce)
+    state.events.subscribe(MessageForHolder, staff.relay_customer_message)
+    state.events.subscribe(HandoffChanged, staff.handoff_changed)
+    channel.start(router, staff=staff.handle)
+
+
+async def start_services(state: AppState) -> None:
+    """Load the assistant, then build and start everything that needs it."""
+    from bot.assistant.rasa import RasaAssistant
+
+    try:
+        # Loading TensorFlow and the model takes seconds: keep the server answering meanwhile.
+        assistant = await asyncio.to_thread(RasaAssistant.load, state.model_path, state.settings)
+    except Exception as error:
+        logger.exception("could not load the model %s", state.model_path)
+        state.load_error = str(error)
+        return
+    router, desk = build_services(state.settings, assistant, channels=state.channels, events=state.events)
+    if state.telegram is not None:
+        start_telegram(state, router, desk)
+    state.router, state.desk = router, desk
+    desk.start()
+    state.ready_after_seconds = round(time.monotonic() - state.started, 2)
+    logger.info("assistant ready after %.1f s", state.ready_after_seconds)
+
+
+def widget_history(sessions: sessionmaker) -> HistoryReader:
+    """The widget's history reads, from the message store."""
+
+    async def read(sender_id: str, limit: int) -> list[store.StoredMessage]:
+        return await run_in_session(sessions, lambda s: store.latest_conversation(
+            s, channel=widget.CHANNEL, sender_id=sender_id, limit=limit))
+
+    return read
+
+
+async def _first_admin_hint(sessions: sessionmaker) -> None:
     from bot.desk.auth import count_admins
 
-    def admins() -> int:
-        with get_session_factory(settings.database_url)() as session:
-            return count_admins(session)
-
-    if not await asyncio.to_thread(admins):
+    if not await run_in_session(sessions, count_admins):
         logger.warning("staff desk: no admin yet; create one with "
                        "`cxbot user add admin --name <first name> --role admin`, then sign in at /desk")
 
@@ -98,7 +175,7 @@ async def json_errors(request: web.Request, handler):
 
 async def health(request: web.Request) -> web.Response:
     """GET /health: 200 once the model is loaded, 503 before (or if loading failed)."""
-    state: AppState = request.app["state"]
+    state = request.app[STATE]
     if state.router is None:
         body = {"status": "failed" if state.load_error else "starting", "model": state.model_path.name}
         if state.load_error:
@@ -109,62 +186,42 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-async def _load_assistant(app: web.Application) -> None:
-    from bot.assistant.rasa import RasaAssistant
-
-    settings: Settings = app["settings"]
-    state: AppState = app["state"]
-    try:
-        # Loading TensorFlow and the model takes seconds: keep the server answering meanwhile.
-        assistant = await asyncio.to_thread(RasaAssistant.load, state.model_path, settings)
-    except Exception as error:
-        logger.exception("could not load the model %s", state.model_path)
-        state.load_error = str(error)
-        return
-    router = build_router(settings, assistant)
-    state.desk = build_desk(settings, router, app["channels"])
-    state.router = router
-    state.desk.start()
-    state.ready_after_seconds = round(time.monotonic() - state.started, 2)
-    logger.info("assistant ready after %.1f s", state.ready_after_seconds)
-
-
 async def _on_startup(app: web.Application) -> None:
-    settings: Settings = app["settings"]
-    await asyncio.to_thread(migrate, settings.database_url)
-    await _first_admin_hint(settings)
-    app["loader"] = asyncio.create_task(_load_assistant(app))
+    state = app[STATE]
+    await asyncio.to_thread(migrate, state.settings.database_url)
+    await _first_admin_hint(state.sessions)
+    state.loader = asyncio.create_task(start_services(state))
 
 
-async def _on_cleanup(app: web.Application) -> None:
-    loader: asyncio.Task = app["loader"]
-    if not loader.done():
-        loader.cancel()
-
-
-async def _stop_desk(app: web.Application) -> None:
+async def _on_shutdown(app: web.Application) -> None:
     # On shutdown, not cleanup: aiohttp waits for running tasks before it cleans up.
-    desk = app["state"].desk
+    desk = app[STATE].desk
     if desk is not None:
         desk.stop()
 
 
+async def _on_cleanup(app: web.Application) -> None:
+    loader = app[STATE].loader
+    if loader is not None and not loader.done():
+        loader.cancel()
+
+
 def create_app(settings: Settings, model_path: Path) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
-    app["settings"] = settings
-    app["state"] = AppState(model_path=model_path)
-    app["channels"] = ChannelRegistry()
+    state = AppState(settings, model_path, get_session_factory(settings.database_url))
+    app[STATE] = state
     app.router.add_get("/health", health)
-    rest.add_routes(app)
-    widget.add_routes(app)
-    console.add_routes(app, settings)
+    rest.add_routes(app, router=lambda: state.router)
+    widget.add_routes(app, settings, channels=state.channels, router=lambda: state.router,
+                      history=widget_history(state.sessions))
+    console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
-    dashboard.add_routes(app, console.guard)
+    dashboard.add_routes(app, console.guard, state.sessions)
     app.on_startup.append(_on_startup)
-    app.on_shutdown.append(_stop_desk)
+    app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
-    # After the server's own hooks: Telegram starts once the assistant has loaded.
-    telegram.setup(app, settings)
+    # After the server's own hooks, so Telegram stops after the desk; started by start_services().
+    state.telegram = telegram.setup(app, settings, state.channels)
     return app
 
 

@@ -7,9 +7,15 @@ channel registers itself here under its name, so the staff desk never imports a 
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, Sequence
 
 from bot.conversation.messages import OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.conversation.router import ConversationRouter
+
+# The router, once the assistant has loaded (None until then: channels answer "starting").
+RouterSource = Callable[[], Optional["ConversationRouter"]]
 
 
 class PushChannel(Protocol):

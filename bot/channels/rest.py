@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.base import RouterSource
 from bot.conversation.messages import InboundMessage, InvalidMessage
-from bot.conversation.router import ConversationRouter
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,12 @@ def parse_body(raw: bytes) -> InboundMessage:
     )
 
 
+ROUTER = web.AppKey("rest_router", RouterSource)
+
+
 async def webhook(request: web.Request) -> web.Response:
     """POST /webhooks/rest/webhook: one customer message in, the bot's replies out."""
-    router: ConversationRouter | None = request.app["state"].router
+    router = request.app[ROUTER]()
     if router is None:
         return web.json_response(
             {"error": "the assistant is starting; try again shortly"},
@@ -83,6 +86,7 @@ async def status(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, router: RouterSource) -> None:
+    app[ROUTER] = router
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_get("/webhooks/rest/", status)

@@ -8,17 +8,18 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Optional, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Optional, Protocol, Sequence
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import store as conversations
-from bot.desk.content import DeskContent
-from bot.handoff.transitions import cancel_by_customer
-from bot.handoff.escalate import escalate_on_sentiment, holding_note
+from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.storage.models import Conversation, ConversationState
 from bot.conversation.text import clean_text
+from bot.handoff.transitions import cancel_by_customer
+from bot.handoff.triggers import escalate_on_sentiment, holding_note
+from bot.storage.database import run_in_session
+from bot.storage.models import Conversation, ConversationState
 from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
@@ -49,21 +50,26 @@ class Assistant(Protocol):
     ) -> AssistantReply:
         """Answer one customer message in a conversation."""
 
-    # Optional: assistants without it never read "never mind" while a customer waits for a person.
-    # async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]
 
+class ReadingAssistant(Assistant, Protocol):
+    """An assistant that can also read a message without answering it (for "never mind")."""
 
-class RouterListener(Protocol):
-    """The staff desk: told when a conversation enters the queue or its customer writes to a person."""
-
-    async def on_escalated(self, conversation_id: int) -> None: ...
-
-    async def on_customer_message(self, conversation_id: int, message_id: int, state: str) -> None: ...
+    async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]:
+        """The intent of a text and how sure the assistant is; no conversation changes."""
 
 
 # "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
 CANCEL_INTENT = "cancel"
 CANCEL_MIN_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class NeverMind:
+    """How a waiting customer cancels their request for a person: `parse` reads a message's
+    intent and confidence (the assistant's NLU), `reply` is what they are told."""
+
+    parse: Callable[[str], Awaitable[tuple[Optional[str], Optional[float]]]]
+    reply: str
 
 
 def is_command(text: str) -> bool:
@@ -80,7 +86,11 @@ class ConversationRouter:
         scorer: SentimentScorer,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
+        events: Optional[EventBus] = None,
+        never_mind: Optional[NeverMind] = None,
     ) -> None:
+        """`events` hears of escalations and messages for staff; without `never_mind` a waiting
+        customer cannot cancel by saying so."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -88,27 +98,22 @@ class ConversationRouter:
         self._timeout = conversation_timeout
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
-        self.listener: Optional[RouterListener] = None
-        self.desk_content: Optional[DeskContent] = None
+        self._events = events or EventBus()
+        self._never_mind = never_mind
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
-        return (await self.handle_turn(inbound)).replies
-
-    async def handle_turn(self, inbound: InboundMessage) -> Turn:
-        """Like handle(), and says whether the message id was seen before (channels that push
-        replies themselves, like Telegram, then know not to send them twice)."""
         text = clean_text(inbound.text, max_chars=self._max_chars)
         sentiment = None if is_command(text) else self._scorer.score(text)
         async with self._in_order(inbound):
-            return await self._handle_in_order(inbound, text, sentiment)
+            return (await self._handle_in_order(inbound, text, sentiment)).replies
 
     async def record_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
         """Store a message the assistant can't read (a photo, a sticker; its text is a marker like
         "[photo]") with the channel's fixed reply, in order and once per message id. Rasa must not
         see it: it would read "[photo]" as a greeting."""
         async with self._in_order(inbound):
-            return await asyncio.to_thread(self._store_unreadable, inbound, reply)
+            return await run_in_session(self._sessions, lambda s: self._store_unreadable(s, inbound, reply))
 
     def _in_order(self, inbound: InboundMessage):
         return self.exclusive(inbound.channel, inbound.sender_id)
@@ -131,36 +136,38 @@ class ConversationRouter:
                 del self._waiting[key]
                 self._locks.pop(key, None)
 
-    def _store_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
-        with self._sessions.begin() as session:
-            stored = conversations.record_inbound(
-                session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
-            )
-            if stored.duplicate_of is not None:
-                return Turn(conversations.stored_replies(session, stored.message_id), duplicate=True)
-            replies = conversations.record_replies(
-                session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
-            )
-            return Turn(replies)
+    def _store_unreadable(self, session: Session, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
+        stored = conversations.record_inbound(
+            session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
+        )
+        if stored.duplicate_of is not None:
+            return Turn(conversations.stored_replies(session, stored.message_id), duplicate=True)
+        replies = conversations.record_replies(
+            session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
+        )
+        return Turn(replies)
+
+    def _db(self, work: Callable[[Session], Any]) -> Awaitable[Any]:
+        return run_in_session(self._sessions, work)
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
-        stored = await asyncio.to_thread(self._store_inbound, inbound, text, sentiment)
+        stored = await self._db(lambda s: conversations.record_inbound(
+            s, inbound, text=text, sentiment=sentiment, timeout=self._timeout))
         if stored.duplicate_of is not None:
-            return Turn(await asyncio.to_thread(self._replies_of, stored.message_id), duplicate=True)
+            return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)), duplicate=True)
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
-                cancelled = await asyncio.to_thread(self._cancel_handoff, stored)
+                cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))
                 if cancelled is not None:
-                    await self._tell_listener("on_escalated", stored.conversation_id)  # the queue changed
-                    return Turn(cancelled)
-            replies = await asyncio.to_thread(self._hold, stored)
-            await self._tell_listener("on_customer_message", stored.conversation_id, stored.message_id,
-                                      stored.conversation_state)
+                    handoff_id, replies = cancelled
+                    await self._events.publish(HandoffChanged(handoff_id, stored.conversation_id))
+                    return Turn(replies)
+            replies = await self._db(lambda s: self._hold(s, stored))
+            await self._for_staff(stored)
             return Turn(replies)
         if stored.conversation_state != ConversationState.BOT.value:
             # A person has the conversation: the message goes to them, the bot stays silent.
-            await self._tell_listener("on_customer_message", stored.conversation_id, stored.message_id,
-                                      stored.conversation_state)
+            await self._for_staff(stored)
             return Turn([])
         try:
             reply = await self._assistant.respond(
@@ -172,40 +179,37 @@ class ConversationRouter:
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
-        replies, state = await asyncio.to_thread(self._store_replies, stored, reply, text if sentiment else None)
+        scored = text if sentiment else None
+        replies, state = await self._db(lambda s: self._store_replies(s, stored, reply, scored))
         if state != ConversationState.BOT.value:
             # This turn asked for a person (an action, a mood, a compensation to approve).
-            await self._tell_listener("on_escalated", stored.conversation_id)
+            await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(replies)
 
-    async def _tell_listener(self, method: str, *args) -> None:
-        """The desk's own failures (Telegram down) never cost the customer their reply."""
-        if self.listener is None:
-            return
-        try:
-            await getattr(self.listener, method)(*args)
-        except Exception:
-            logger.exception("staff desk: %s failed for conversation %s", method, args[0])
+    async def _for_staff(self, stored: conversations.StoredInbound) -> None:
+        await self._events.publish(CustomerMessageForStaff(
+            stored.conversation_id, stored.message_id, stored.conversation_state))
 
     async def _means_never_mind(self, text: str) -> bool:
-        parse = getattr(self._assistant, "parse", None)
-        if parse is None or self.desk_content is None:
+        if self._never_mind is None:
             return False
         try:
-            intent, confidence = await parse(text)
+            intent, confidence = await self._never_mind.parse(text)
         except Exception:
             logger.exception("could not read a waiting customer's message")
             return False
         return intent == CANCEL_INTENT and (confidence or 0) >= CANCEL_MIN_CONFIDENCE
 
-    def _cancel_handoff(self, stored) -> Optional[list[OutboundMessage]]:
-        with self._sessions.begin() as session:
-            if cancel_by_customer(session, stored.conversation_id) is None:
-                return None
-            return conversations.record_replies(
-                session, message_id=stored.message_id, replies=[OutboundMessage(text=self.desk_content.say("cancelled"))],
-                intent=CANCEL_INTENT, confidence=None,
-            )
+    def _cancel_handoff(self, session: Session, stored: conversations.StoredInbound
+                        ) -> Optional[tuple[int, list[OutboundMessage]]]:
+        """(the cancelled handoff's id, the stored reply), or None if a person has it already."""
+        outcome = cancel_by_customer(session, stored.conversation_id)
+        if outcome is None:
+            return None
+        return outcome.handoff_id, conversations.record_replies(
+            session, message_id=stored.message_id, replies=[OutboundMessage(text=self._never_mind.reply)],
+            intent=CANCEL_INTENT, confidence=None,
+        )
 
     async def resume_with_bot(self, conversation_id: int, text: str, *, handled_by: Optional[str] = None
                               ) -> list[OutboundMessage]:
@@ -214,12 +218,11 @@ class ConversationRouter:
         `handled_by`, the person who handled the customer, travels as message metadata: the
         survey action credits the survey it offers to them."""
 
-        def conversation_of() -> tuple[str, str]:
-            with self._sessions() as session:
-                conversation = session.get(Conversation, conversation_id)
-                return conversation.public_id, conversation.channel
+        def conversation_of(session: Session) -> tuple[str, str]:
+            conversation = session.get(Conversation, conversation_id)
+            return conversation.public_id, conversation.channel
 
-        public_id, channel = await asyncio.to_thread(conversation_of)
+        public_id, channel = await self._db(conversation_of)
         metadata = {"handled_by": handled_by} if handled_by else {}
         try:
             reply = await self._assistant.respond(public_id, text, channel=channel, metadata=metadata)
@@ -227,62 +230,41 @@ class ConversationRouter:
             logger.exception("assistant failed resuming conversation %s", public_id)
             return []
 
-        def store() -> list[OutboundMessage]:
-            with self._sessions.begin() as session:
-                return conversations.record_bot_messages(session, conversation_id, reply.messages)
-
-        return await asyncio.to_thread(store)
-
-    def _store_inbound(self, inbound, text, sentiment) -> conversations.StoredInbound:
-        with self._sessions.begin() as session:
-            return conversations.record_inbound(
-                session, inbound, text=text, sentiment=sentiment, timeout=self._timeout
-            )
+        return await self._db(lambda session: conversations.write_messages(session, conversation_id, reply.messages))
 
     async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> Optional[str]:
         """What a button on an earlier reply sends, for channels that can only carry a short id."""
 
-        def lookup() -> Optional[str]:
-            with self._sessions() as session:
-                return conversations.button_payload(
-                    session, channel=channel, sender_id=sender_id, message_id=message_id, index=index
-                )
-
-        return await asyncio.to_thread(lookup)
+        return await self._db(lambda s: conversations.button_payload(
+            s, channel=channel, sender_id=sender_id, message_id=message_id, index=index))
 
     def _store_replies(
-        self, stored, reply: AssistantReply, scored_text: Optional[str]
+        self, session: Session, stored, reply: AssistantReply, scored_text: Optional[str]
     ) -> tuple[list[OutboundMessage], str]:
         """Store the bot's replies and, after a scored message, check whether the customer's mood
         calls for a person; the handoff notice is stored and sent with the replies."""
         messages = list(reply.messages)
-        with self._sessions.begin() as session:
-            # Held for the whole transaction: the session keeps unchanged rows only weakly, so
-            # each session.get() below would otherwise load the conversation again.
-            conversation = session.get(Conversation, stored.conversation_id)
-            if scored_text is not None:
-                handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
-                if handoff is not None:
-                    messages.append(OutboundMessage(text=handoff.message))
-            replies = conversations.record_replies(
-                session,
-                message_id=stored.message_id,
-                replies=messages,
-                intent=reply.intent,
-                confidence=reply.confidence,
-            )
-            return replies, conversation.state
+        # Held for the whole transaction: the session keeps unchanged rows only weakly, so
+        # each session.get() below would otherwise load the conversation again.
+        conversation = session.get(Conversation, stored.conversation_id)
+        if scored_text is not None:
+            handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
+            if handoff is not None:
+                messages.append(OutboundMessage(text=handoff.message))
+        replies = conversations.record_replies(
+            session,
+            message_id=stored.message_id,
+            replies=messages,
+            intent=reply.intent,
+            confidence=reply.confidence,
+        )
+        return replies, conversation.state
 
-    def _hold(self, stored) -> list[OutboundMessage]:
+    def _hold(self, session: Session, stored) -> list[OutboundMessage]:
         """Waiting for a person: the message is kept for them; the first in a row gets a note."""
-        with self._sessions.begin() as session:
-            note = holding_note(session, stored.conversation_id, stored.message_id)
-            replies = [OutboundMessage(text=note)] if note else []
-            return conversations.record_replies(
-                session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,
-                mark_handled=False,
-            )
-
-    def _replies_of(self, message_id: int) -> list[OutboundMessage]:
-        with self._sessions() as session:
-            return conversations.stored_replies(session, message_id)
+        note = holding_note(session, stored.conversation_id, stored.message_id)
+        replies = [OutboundMessage(text=note)] if note else []
+        return conversations.record_replies(
+            session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,
+            mark_handled=False,
+        )

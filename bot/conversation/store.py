@@ -156,6 +156,41 @@ def record_inbound(
     )
 
 
+def write_messages(
+    session: Session,
+    conversation_id: int,
+    messages: Sequence[OutboundMessage],
+    *,
+    direction: Direction = Direction.BOT,
+    reply_to_id: Optional[int] = None,
+    staff_id: Optional[int] = None,
+    now: Optional[datetime] = None,
+) -> list[OutboundMessage]:
+    """The one writer of bot and staff messages: stores them in order (the caller commits) and
+    returns them with their ids. `reply_to_id` links bot replies to the customer message they
+    answer; `staff_id` names the person behind an agent message."""
+    now = now or utcnow()
+    rows = []
+    for message in messages:
+        extra = {k: v for k, v in message.to_dict().items() if k != "text"}
+        row = Message(
+            conversation_id=conversation_id,
+            direction=direction.value,
+            text=message.text,
+            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
+            response=message.response[:100] if message.response else None,
+            reply_to_id=reply_to_id,
+            handled=True,
+            staff_user_id=staff_id,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.get(Conversation, conversation_id).last_activity_at = now
+    session.flush()
+    return [replace(message, id=row.id) for message, row in zip(messages, rows)]
+
+
 def record_replies(
     session: Session,
     *,
@@ -170,48 +205,7 @@ def record_replies(
     message.intent = intent[:100] if intent else None
     message.intent_confidence = confidence
     message.handled = mark_handled
-    now = utcnow()
-    rows = []
-    for reply in replies:
-        extra = {k: v for k, v in reply.to_dict().items() if k != "text"}
-        row = Message(
-            conversation_id=message.conversation_id,
-            direction=Direction.BOT.value,
-            text=reply.text,
-            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
-            response=reply.response[:100] if reply.response else None,
-            reply_to_id=message.id,
-            handled=True,
-            created_at=now,
-        )
-        session.add(row)
-        rows.append(row)
-    session.get(Conversation, message.conversation_id).last_activity_at = now
-    session.flush()
-    return [replace(reply, id=row.id) for reply, row in zip(replies, rows)]
-
-
-def record_bot_messages(session: Session, conversation_id: int, messages: Sequence[OutboundMessage]
-                        ) -> list[OutboundMessage]:
-    """Store bot messages that answer no customer message (the bot speaking after a hand-back)."""
-    now = utcnow()
-    rows = []
-    for message in messages:
-        extra = {k: v for k, v in message.to_dict().items() if k != "text"}
-        row = Message(
-            conversation_id=conversation_id,
-            direction=Direction.BOT.value,
-            text=message.text,
-            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
-            response=message.response[:100] if message.response else None,
-            handled=True,
-            created_at=now,
-        )
-        session.add(row)
-        rows.append(row)
-    session.get(Conversation, conversation_id).last_activity_at = now
-    session.flush()
-    return [replace(message, id=row.id) for message, row in zip(messages, rows)]
+    return write_messages(session, message.conversation_id, replies, reply_to_id=message.id)
 
 
 def _outbound(row: Message) -> OutboundMessage:
@@ -247,3 +241,31 @@ def button_payload(
         return None
     buttons = _outbound(row).buttons
     return buttons[index].payload if index < len(buttons) else None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message of a conversation as stored: who wrote it, and what it showed."""
+
+    id: int
+    direction: str  # customer, bot, agent
+    message: OutboundMessage  # text, and for bot and staff messages their buttons, custom and image
+    external_id: Optional[str] = None  # the channel's id of a customer message
+
+
+def latest_conversation(session: Session, *, channel: str, sender_id: str, limit: int) -> list[StoredMessage]:
+    """The last `limit` messages of this customer's newest conversation, oldest first."""
+    conversation_id = session.execute(
+        select(Conversation.id)
+        .join(Customer, Conversation.customer_id == Customer.id)
+        .where(Customer.channel == channel, Customer.external_id == sender_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if conversation_id is None:
+        return []
+    rows = list(session.execute(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id.desc()).limit(limit)
+    ).scalars())
+    rows.reverse()
+    return [StoredMessage(row.id, row.direction, _outbound(row), row.external_id) for row in rows]

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from bot.storage.database import get_session_factory
 from bot.storage.models import Conversation, Message
 from bot.dashboard.charts import escape
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
@@ -92,8 +92,11 @@ def _exports(filters: Filters) -> str:
     return f'<p class="exports">Download CSV: {links}</p>'
 
 
-def _sessions(request: web.Request):
-    return get_session_factory(request.app["settings"].database_url)
+SESSIONS = web.AppKey("dashboard_sessions", sessionmaker)
+
+
+def _sessions(request: web.Request) -> sessionmaker:
+    return request.app[SESSIONS]
 
 
 async def dashboard_page(request: web.Request) -> web.Response:
@@ -174,8 +177,9 @@ async def export_page(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(app: web.Application, guard: Guard) -> None:
+def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker) -> None:
     """Mount the dashboard behind `guard(roles=("manager", "admin"))`."""
+    app[SESSIONS] = sessions
     allowed = guard(roles=ROLES)
     app.router.add_get(BASE, allowed(dashboard_page))
     app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))

@@ -1,9 +1,11 @@
 """The staff desk's actions, shared by the web console and the Telegram staff chat.
 
-Every action runs its database transition (bot/desk/handoffs.py) inside the router's lock for
-that customer, then delivers what the customer should see through the channel registry: staff
+Every action runs its database transition (bot/handoff/transitions.py) inside the router's lock
+for that customer, then delivers what the customer should see through the channel registry: staff
 replies and "a team member has joined/left" markers are stored first, so a customer whose
-channel cannot push (REST, or a widget that is closed) still finds them in the history.
+channel cannot push (REST, or a widget that is closed) still finds them in the history. Each
+change of a handoff is published as a HandoffChanged event; the desk itself listens to the
+router's events (the server subscribes it) to keep open consoles and the staff chat current.
 """
 
 from __future__ import annotations
@@ -12,30 +14,39 @@ import asyncio
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Callable, Optional, Protocol, Sequence, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelRegistry
-from bot.conversation.store import record_bot_messages
-from bot.desk import compensations
-from bot.handoff import transitions as handoffs
-from bot.desk.content import DeskContent
-from bot.desk.events import DeskEvents
-from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
-from bot.handoff.escalate import HAND_BACK_PAYLOAD, escalation_rules
+from bot.conversation.events import (
+    ConversationEscalated,
+    CustomerMessageForStaff,
+    EventBus,
+    HandoffChanged,
+    HandoffQueued,
+    MessageForHolder,
+)
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import ConversationRouter
+from bot.conversation.store import write_messages
+from bot.desk import compensations
+from bot.desk.events import DeskEvents
+from bot.handoff import transitions as handoffs
+from bot.handoff.content import DeskContent
+from bot.handoff.rules import escalation_rules, is_open
+from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
+from bot.storage.database import run_in_session
 from bot.storage.models import (
     Compensation,
     ConversationState,
+    Direction,
     HandoffRequest,
     StaffNote,
     StaffUser,
     utcnow,
 )
-from bot.handoff.triggers import is_open
 from feedback.recovery import RecoveryContent
 
 logger = logging.getLogger(__name__)
@@ -43,17 +54,11 @@ logger = logging.getLogger(__name__)
 TIMEOUT_CHECK_SECONDS = 30
 MAX_NOTE_CHARS = 4000
 
+# What the desk sends the assistant when a person hands a conversation back: the bot then
+# offers a CES survey (the rule is in stories/surveys.yml).
+HAND_BACK_PAYLOAD = "/handoff_resolved"
+
 T = TypeVar("T")
-
-
-class StaffNotifier(Protocol):
-    """Somewhere staff hear about the queue besides the console (the Telegram staff chat)."""
-
-    async def announce(self, handoff_id: int) -> None: ...
-
-    async def relay_customer_message(self, handoff_id: int, message_id: int) -> None: ...
-
-    async def handoff_changed(self, handoff_id: int) -> None: ...
 
 
 def from_bot(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
@@ -70,6 +75,7 @@ class Desk:
         channels: ChannelRegistry,
         content: DeskContent,
         recovery: RecoveryContent,
+        events: EventBus,
         queue_timeout: Optional[timedelta] = None,
     ) -> None:
         self.sessions = sessions
@@ -78,19 +84,14 @@ class Desk:
         self.content = content
         self.recovery = recovery
         self.queue_timeout = queue_timeout
-        self.events = DeskEvents()
-        self.notifiers: list[StaffNotifier] = []
-        router.listener = self
-        router.desk_content = content
+        self._events = events  # where the desk publishes handoff changes
+        self.live = DeskEvents()  # what open consoles reload
+        self._timeouts: Optional[asyncio.Task] = None
 
     # --- plumbing ---
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with self.sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_session(self.sessions, work)
 
     async def _address(self, conversation_id: int) -> tuple[str, str]:
         return await self._db(lambda s: customer_address(s, conversation_id))
@@ -104,16 +105,9 @@ class Desk:
             # Stored already: the customer sees it in the history; staff see it in the transcript.
             logger.exception("staff desk: could not deliver to %s %s", channel, sender_id)
 
-    async def _notify(self, method: str, *args) -> None:
-        for notifier in self.notifiers:
-            try:
-                await getattr(notifier, method)(*args)
-            except Exception:
-                logger.exception("staff desk: notifier %s failed", method)
-
     def _changed(self, conversation_id: int) -> None:
-        self.events.publish("queue")
-        self.events.publish("conversation", conversation_id)
+        self.live.publish("queue")
+        self.live.publish("conversation", conversation_id)
 
     @staticmethod
     def _staff(session: Session, staff_id: int) -> StaffUser:
@@ -127,8 +121,7 @@ class Desk:
         async with self.router.exclusive(channel, sender_id):
             outcome = await self._db(work)
             await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
-        self._changed(outcome.conversation_id)
-        await self._notify("handoff_changed", outcome.handoff_id)
+        await self._events.publish(HandoffChanged(outcome.handoff_id, outcome.conversation_id))
         return outcome
 
     async def _conversation_of(self, handoff_id: int) -> int:
@@ -191,8 +184,7 @@ class Desk:
             await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
             bot_replies = await self.router.resume_with_bot(conversation_id, HAND_BACK_PAYLOAD, handled_by=handled_by)
             await self._deliver(outcome.channel, outcome.sender_id, from_bot(bot_replies))
-        self._changed(conversation_id)
-        await self._notify("handoff_changed", handoff_id)
+        await self._events.publish(HandoffChanged(handoff_id, conversation_id))
         return Outcome(outcome.handoff_id, outcome.conversation_id, outcome.conversation_public_id,
                        outcome.channel, outcome.sender_id, list(outcome.messages) + list(bot_replies))
 
@@ -208,7 +200,7 @@ class Desk:
             session.add(StaffNote(conversation_id=conversation_id, author_id=staff.id, text=text, created_at=utcnow()))
 
         await self._db(work)
-        self.events.publish("conversation", conversation_id)
+        self.live.publish("conversation", conversation_id)
 
     async def decide_compensation(self, compensation_id: int, staff_id: int, *, approve: bool) -> None:
         """Approve or decline; the customer is told the outcome in their channel."""
@@ -217,51 +209,58 @@ class Desk:
             staff = self._staff(session, staff_id)
             decision = compensations.decide(session, compensation_id, staff, approve=approve,
                                             wording=self.content.messages, recovery=self.recovery)
-            message = handoffs.store_agent_message(
+            messages = write_messages(
                 session, decision.conversation_id,
-                OutboundMessage(text=decision.customer_text, custom={"from": "agent", "name": staff.display_name}),
-                staff_id=staff.id, now=utcnow(),
+                [OutboundMessage(text=decision.customer_text, custom={"from": "agent", "name": staff.display_name})],
+                direction=Direction.AGENT, staff_id=staff.id,
             )
-            return decision, message, customer_address(session, decision.conversation_id)
+            return decision, messages, customer_address(session, decision.conversation_id)
 
         # The customer's address first, so the lock is the right one; the decision itself is
         # guarded by its own conditional update.
         conversation_id = await self._db(lambda s: compensations_conversation(s, compensation_id))
         channel, sender_id = await self._address(conversation_id)
         async with self.router.exclusive(channel, sender_id):
-            decision, message, (channel, sender_id) = await self._db(work)
-            await self._deliver(channel, sender_id, [message])
+            decision, messages, (channel, sender_id) = await self._db(work)
+            await self._deliver(channel, sender_id, messages)
         self._changed(decision.conversation_id)
 
-    # --- the router's listener ---
+    # --- listening (the server subscribes these to the router's events) ---
 
-    async def on_escalated(self, conversation_id: int) -> None:
-        """A request was queued, or (the customer said "never mind") left the queue."""
+    async def on_escalated(self, event: ConversationEscalated) -> None:
+        """A request was queued: consoles reload, staff elsewhere are told."""
 
         def find(session: Session) -> tuple[Optional[int], bool]:
-            handoff = handoffs.active_request(session, conversation_id)
+            handoff = handoffs.active_request(session, event.conversation_id)
             if handoff is not None:
                 return handoff.id, True
             latest = session.execute(
-                select(HandoffRequest.id).where(HandoffRequest.conversation_id == conversation_id)
+                select(HandoffRequest.id).where(HandoffRequest.conversation_id == event.conversation_id)
                 .order_by(HandoffRequest.id.desc()).limit(1)
             ).scalar_one_or_none()
             return latest, False
 
         handoff_id, queued = await self._db(find)
-        self._changed(conversation_id)
-        if handoff_id is not None:
-            await self._notify("announce" if queued else "handoff_changed", handoff_id)
+        if handoff_id is None:
+            self._changed(event.conversation_id)
+        elif queued:
+            self._changed(event.conversation_id)
+            await self._events.publish(HandoffQueued(handoff_id, event.conversation_id))
+        else:  # over already (a person resolved it meanwhile): consoles and posts catch up
+            await self._events.publish(HandoffChanged(handoff_id, event.conversation_id))
 
-    async def on_customer_message(self, conversation_id: int, message_id: int, state: str) -> None:
-        self._changed(conversation_id)
-        if state != ConversationState.WITH_HUMAN.value:
+    async def on_customer_message(self, event: CustomerMessageForStaff) -> None:
+        """A waiting customer wrote: consoles reload; the person who has them hears it too."""
+        self._changed(event.conversation_id)
+        if event.state != ConversationState.WITH_HUMAN.value:
             return
-        handoff_id = await self._db(
-            lambda s: getattr(handoffs.active_request(s, conversation_id), "id", None)
-        )
-        if handoff_id is not None:
-            await self._notify("relay_customer_message", handoff_id, message_id)
+        handoff = await self._db(lambda s: handoffs.active_request(s, event.conversation_id))
+        if handoff is not None:
+            await self._events.publish(MessageForHolder(handoff.id, event.conversation_id, event.message_id))
+
+    async def on_handoff_changed(self, event: HandoffChanged) -> None:
+        """Open consoles reload the queue and the conversation."""
+        self._changed(event.conversation_id)
 
     # --- the queue timeout ---
 
@@ -284,24 +283,22 @@ class Desk:
                 def work(session: Session) -> list[OutboundMessage]:
                     if not handoffs.time_out(session, handoff_id, now):
                         return []
-                    return record_bot_messages(session, conversation_id,
-                                               [OutboundMessage(text=self.content.say("timed_out"))])
+                    return write_messages(session, conversation_id,
+                                          [OutboundMessage(text=self.content.say("timed_out"))])
 
                 told = await self._db(work)
                 await self._deliver(channel, sender_id, from_bot(told))
             if told:
                 timed_out.append(handoff_id)
-                self._changed(conversation_id)
-                await self._notify("handoff_changed", handoff_id)
+                await self._events.publish(HandoffChanged(handoff_id, conversation_id))
         return timed_out
 
     def start(self) -> None:
         self._timeouts = asyncio.create_task(self.run_timeouts())
 
     def stop(self) -> None:
-        task = getattr(self, "_timeouts", None)
-        if task is not None:
-            task.cancel()
+        if self._timeouts is not None:
+            self._timeouts.cancel()
 
     async def run_timeouts(self) -> None:
         while True:

@@ -9,30 +9,22 @@ mode lets it see exactly what it needs: replies to its own messages, and command
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import TelegramError
 
-from bot.desk import auth, views
+from bot.channels.telegram.channel import TelegramChannel
+from bot.conversation.events import HandoffChanged, HandoffQueued, MessageForHolder
+from bot.desk import auth, posts
+from bot.desk.service import Desk
 from bot.handoff.transitions import TransitionRefused, claimed_by
-from bot.storage.models import (
-    Conversation,
-    HandoffRequest,
-    Message as StoredMessage,
-    StaffChatPost,
-    StaffUser,
-    utcnow,
-)
-
-if TYPE_CHECKING:
-    from bot.channels.telegram.channel import TelegramChannel
-    from bot.desk.service import Desk
+from bot.storage.database import run_in_session
+from bot.storage.models import StaffUser
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +42,14 @@ STATUS_LINES = {
 
 
 class StaffChat:
-    def __init__(self, channel: "TelegramChannel", chat_id: int, sessions) -> None:
+    """The desk's front-end on Telegram; the server subscribes it to the desk's events and hands
+    it the channel's updates before the customers' handling sees them."""
+
+    def __init__(self, channel: TelegramChannel, chat_id: int, desk: Desk, sessions: sessionmaker) -> None:
         self.channel = channel
         self.chat_id = chat_id
+        self.desk = desk
         self.sessions = sessions
-        self.desk: Optional["Desk"] = None
         self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
 
     @property
@@ -62,11 +57,7 @@ class StaffChat:
         return self.channel.bot
 
     async def _db(self, work):
-        def run():
-            with self.sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_session(self.sessions, work)
 
     async def _send(self, chat_id: int, text: str, *, markup=None, reply_to: Optional[int] = None) -> Message:
         reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -76,92 +67,54 @@ class StaffChat:
         )
 
     async def _record(self, chat_id: int, message_id: int, handoff_id: int, kind: str) -> None:
-        def work(session):
-            session.add(StaffChatPost(chat_id=chat_id, message_id=message_id, handoff_id=handoff_id, kind=kind,
-                                      created_at=utcnow()))
-
         try:
-            await self._db(work)
+            await self._db(lambda s: posts.record(s, chat_id=chat_id, message_id=message_id, handoff_id=handoff_id,
+                                                  kind=kind))
         except IntegrityError:
             pass  # recorded already
 
-    # --- what the desk tells staff (the StaffNotifier protocol) ---
+    # --- what the desk tells staff (subscribed to its events in bot/app/server.py) ---
 
-    def _summary(self, session, handoff_id: int) -> tuple[str, Optional[int]]:
-        handoff = session.get(HandoffRequest, handoff_id)
-        rows = [row for row in views.queue(session, utcnow()) if row.handoff_id == handoff_id]
-        if not rows:
-            return "", None
-        row = rows[0]
-        recent = "\n".join(f"• {text[:300]}" for text in row.last_messages) or "• (no messages)"
-        text = (
-            f"🔔 {row.customer.name} ({row.customer.channel}) is waiting for a person\n"
-            f"Reason: {row.reason}\n"
-            f"Sentiment: {row.sentiment}\n"
-            f"Last messages:\n{recent}\n"
-            f"Console: /desk/conversations/{handoff.conversation_id}"
-        )
-        return text, handoff.conversation_id
-
-    def _announcement(self, session, handoff_id: int) -> Optional[StaffChatPost]:
-        return session.execute(
-            select(StaffChatPost).where(StaffChatPost.handoff_id == handoff_id, StaffChatPost.kind == "announce")
-        ).scalars().first()
-
-    async def announce(self, handoff_id: int) -> None:
+    async def announce(self, event: HandoffQueued) -> None:
+        """A new request in the queue: post it with a Claim button."""
         if not self.chat_id or not self.channel.ready.is_set():
             return
-        if await self._db(lambda s: self._announcement(s, handoff_id)) is not None:
+        handoff_id = event.handoff_id
+        if await self._db(lambda s: posts.announcement(s, handoff_id)) is not None:
             return  # a second trigger for the same request
-        text, _ = await self._db(lambda s: self._summary(s, handoff_id))
+        text = await self._db(lambda s: posts.summary(s, handoff_id))
         if not text:
             return
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Claim", callback_data=f"{CLAIM_PREFIX}{handoff_id}")]])
         sent = await self._send(self.chat_id, text, markup=markup)
         await self._record(self.chat_id, sent.message_id, handoff_id, "announce")
 
-    async def relay_customer_message(self, handoff_id: int, message_id: int) -> None:
+    async def relay_customer_message(self, event: MessageForHolder) -> None:
         """A customer's message to the person who has them: in the staff chat (under the
         announcement), or in the holder's private chat when there is no staff chat."""
         if not self.channel.ready.is_set():
             return
-
-        def find(session):
-            handoff = session.get(HandoffRequest, handoff_id)
-            message = session.get(StoredMessage, message_id)
-            holder = session.get(StaffUser, handoff.assigned_to_id) if handoff.assigned_to_id else None
-            conversation = session.get(Conversation, handoff.conversation_id)
-            customer = views.customer_context(session, conversation.customer).name
-            announced = self._announcement(session, handoff_id)
-            return message.text, holder, customer, announced.message_id if announced else None
-
-        text, holder, customer, announced = await self._db(find)
+        relay = await self._db(lambda s: posts.relay(s, event.handoff_id, event.message_id))
         if self.chat_id:
-            chat_id, reply_to = self.chat_id, announced
-        elif holder is not None and holder.telegram_user_id:
-            chat_id, reply_to = holder.telegram_user_id, None
+            chat_id, reply_to = self.chat_id, relay.announcement.message_id if relay.announcement else None
+        elif relay.holder_telegram_id:
+            chat_id, reply_to = relay.holder_telegram_id, None
         else:
             return
-        sent = await self._send(chat_id, f"💬 {customer}: {text[:MAX_TEXT]}", reply_to=reply_to)
-        await self._record(chat_id, sent.message_id, handoff_id, "relay")
+        sent = await self._send(chat_id, f"💬 {relay.customer}: {relay.text[:MAX_TEXT]}", reply_to=reply_to)
+        await self._record(chat_id, sent.message_id, event.handoff_id, "relay")
 
-    async def handoff_changed(self, handoff_id: int) -> None:
+    async def handoff_changed(self, event: HandoffChanged) -> None:
         """Keep the announcement true: who has it now, or that it is over (the button goes)."""
         if not self.chat_id or not self.channel.ready.is_set():
             return
-
-        def find(session):
-            post = self._announcement(session, handoff_id)
-            handoff = session.get(HandoffRequest, handoff_id)
-            holder = session.get(StaffUser, handoff.assigned_to_id) if handoff.assigned_to_id else None
-            text, _ = self._summary(session, handoff_id)
-            return post, handoff.status, holder.display_name if holder else "", text
-
-        post, status, holder, summary = await self._db(find)
-        line = STATUS_LINES.get(status)
-        if post is None or line is None:
+        now = await self._db(lambda s: posts.status(s, event.handoff_id))
+        line = STATUS_LINES.get(now.status)
+        if now.announcement is None or line is None:
             return
-        text = f"{summary}\n\n{line.format(holder=holder)}" if summary else line.format(holder=holder)
+        status = line.format(holder=now.holder)
+        text = f"{now.summary}\n\n{status}" if now.summary else status
+        post = now.announcement
         try:
             await self.channel.sender.call("editMessageText", lambda: self.bot.edit_message_text(
                 text[:4096], chat_id=post.chat_id, message_id=post.message_id))
@@ -219,9 +172,6 @@ class StaffChat:
         except ValueError:
             await self._answer(query.id, "This button is not one of mine.")
             return
-        if self.desk is None:
-            await self._answer(query.id, "The desk is starting; try again in a moment.")
-            return
         try:
             await self.desk.claim(handoff_id, staff.id)
         except TransitionRefused as refused:
@@ -240,8 +190,7 @@ class StaffChat:
     async def _handoff_for(self, message: Message, staff: StaffUser) -> Optional[int]:
         replied = message.reply_to_message
         if replied is not None:
-            post = await self._db(lambda s: s.execute(select(StaffChatPost.handoff_id).where(
-                StaffChatPost.chat_id == message.chat.id, StaffChatPost.message_id == replied.message_id)).scalar())
+            post = await self._db(lambda s: posts.handoff_of(s, message.chat.id, replied.message_id))
             if post is not None:
                 return post
         if message.chat.type == "private":

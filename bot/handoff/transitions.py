@@ -7,7 +7,9 @@
 
 Each transition is a conditional UPDATE on the handoff row (`... WHERE status IN (queued)`),
 checked by its rowcount: the database decides who was first, so two staff members claiming at
-once, in one process or two, on SQLite or PostgreSQL, end with exactly one holder. The
+once, in one process or two, on SQLite or PostgreSQL, end with exactly one holder. Escalating
+is an INSERT that the partial unique index `uq_handoff_one_active` allows once per conversation
+while a request is active, so two triggers at once open one request. The
 conversation's state follows the handoff in the same transaction. Functions here are
 synchronous and leave committing to the caller; bot/desk/service.py runs them in the router's
 per-conversation lock, so no customer message is stored half-way through a transition.
@@ -15,15 +17,22 @@ per-conversation lock, so no customer message is stored half-way through a trans
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.app.settings import get_settings
 from bot.conversation.messages import OutboundMessage
+from bot.conversation.store import write_messages
+from bot.handoff.content import load_content
+from bot.handoff.estimate import estimate_text
+from bot.handoff.rules import EscalationRules, escalation_rules, handoff_message, is_open
+from bot.storage.database import savepoint
 from bot.storage.models import (
     ACTIVE_STATUSES,
     QUEUED_STATUSES,
@@ -41,6 +50,11 @@ from bot.storage.models import (
 )
 
 MAX_REPLY_CHARS = 4000
+
+REASONS = (
+    "customer_request", "repeated_fallback", "negative_sentiment", "very_negative_message",
+    "nps_detractor", "difficult_ces", "compensation_approval", "compensation_cap",
+)
 
 
 class TransitionRefused(Exception):
@@ -67,6 +81,14 @@ class Outcome:
     channel: str
     sender_id: str
     messages: list[OutboundMessage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What escalating did."""
+
+    created: bool  # False: a request was already open (a retry, or a second trigger)
+    message: str  # what to tell the customer
 
 
 def customer_address(session: Session, conversation_id: int) -> tuple[str, str]:
@@ -113,20 +135,9 @@ def store_agent_message(
     session: Session, conversation_id: int, message: OutboundMessage, *, staff_id: Optional[int], now: datetime
 ) -> OutboundMessage:
     """Store a staff message or marker as an "agent" message; returns it with its id."""
-    extra = {k: v for k, v in message.to_dict().items() if k != "text"}
-    row = Message(
-        conversation_id=conversation_id,
-        direction=Direction.AGENT.value,
-        text=message.text,
-        payload=json.dumps(extra, ensure_ascii=False) if extra else None,
-        handled=True,
-        staff_user_id=staff_id,
-        created_at=now,
-    )
-    session.add(row)
-    session.get(Conversation, conversation_id).last_activity_at = now
-    session.flush()
-    return OutboundMessage(text=message.text, buttons=message.buttons, custom=message.custom, id=row.id)
+    [stored] = write_messages(session, conversation_id, [message], direction=Direction.AGENT, staff_id=staff_id,
+                              now=now)
+    return stored
 
 
 def marker(text: str, event: str, name: str) -> OutboundMessage:
@@ -162,6 +173,52 @@ def active_request(session: Session, conversation_id: int) -> Optional[HandoffRe
         .order_by(HandoffRequest.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+@lru_cache(maxsize=1)
+def _desk_messages() -> dict[str, str]:
+    return load_content(get_settings().content_dir).messages
+
+
+def _queue(session: Session, conversation_id: int, reason: str, now: datetime) -> Optional[HandoffRequest]:
+    """Insert the request; None when the database refuses it: one is active already."""
+    request = HandoffRequest(conversation_id=conversation_id, reason=reason, status=HandoffStatus.OPEN.value,
+                             created_at=now)
+    try:
+        # Warning: the partial unique index uq_handoff_one_active is what keeps this once per
+        # conversation across processes; the savepoint keeps the caller's transaction usable.
+        with savepoint(session):
+            session.add(request)
+    except IntegrityError:
+        return None
+    return request
+
+
+def escalate(
+    session: Session,
+    conversation: Conversation,
+    *,
+    reason: str,
+    rules: Optional[EscalationRules] = None,
+    now: Optional[datetime] = None,
+) -> Handoff:
+    """bot -> queued: record a request for a person once and put the conversation in the queue
+    (the caller commits). A second request while one is active is told "already"."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
+    rules = rules or escalation_rules()
+    now = now or utcnow()
+    request = _queue(session, conversation.id, reason, now)
+    if request is None:
+        return Handoff(created=False, message=handoff_message(rules, now, already=True))
+    if conversation.state == ConversationState.BOT.value:
+        conversation.state = ConversationState.AWAITING_HUMAN.value
+    _event(session, request.id, "queued", now)
+    message = handoff_message(rules, now)
+    if rules.hours and is_open(rules, now):
+        # People are there: say how long it will likely take (outside hours the message says when).
+        message = f"{message} {estimate_text(session, request, _desk_messages(), now)}"
+    return Handoff(created=True, message=message)
 
 
 def claim(session: Session, handoff_id: int, staff: StaffUser, *, joined_text: str,

@@ -1,77 +1,24 @@
-"""When a customer should reach a person, and when a person can answer (rules from YAML)."""
+"""When a customer should reach a person: anger, a run of negative messages, a poor survey answer;
+and the note a customer gets while waiting."""
 
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from pathlib import Path
-from typing import Optional, Sequence
-from zoneinfo import ZoneInfo
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-import yaml
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DEFAULT_MESSAGES = {
-    "open": "I've asked a person from our team to take over this chat. Someone will reply here shortly.",
-    "closed": "I've asked a person from our team to take over this chat. Someone will reply here {when}.",
-    "no_hours": "I've asked a person from our team to take over this chat.",
-    "already": "A person from our team already has your request and will reply here.",
-    "holding": "Thanks, I've added this to your request.",
-    "empathy": "I'm sorry this has been frustrating.",
-}
-
-
-@dataclass(frozen=True)
-class EscalationRules:
-    sentiment_window: int
-    rolling_below: float
-    single_at_or_below: float
-    anger_cues: tuple[str, ...]
-    fallbacks_in_a_row: int
-    nps_detractor_at_or_below: int
-    ces_escalate: frozenset[str]
-    timezone: ZoneInfo
-    hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
-    messages: dict[str, str] = field(default_factory=dict)
-
-
-def _clock(text: str, where: str) -> time:
-    try:
-        return time.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {text!r} is not a time like 09:00") from None
-
-
-def load_rules(path: Path) -> EscalationRules:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    sentiment = data.get("sentiment") or {}
-    hours_data = data.get("business_hours") or {}
-    hours = {}
-    for day, span in hours_data.items():
-        if day == "timezone":
-            continue
-        if day not in DAYS or not isinstance(span, list) or len(span) != 2:
-            raise ValueError(f"{path.name}: business_hours.{day} must be a weekday with [opens, closes]")
-        opens, closes = (_clock(t, f"{path.name}: business_hours.{day}") for t in span)
-        if closes <= opens:
-            raise ValueError(f"{path.name}: business_hours.{day} closes before it opens")
-        hours[DAYS.index(day)] = (opens, closes)
-    return EscalationRules(
-        sentiment_window=int(sentiment.get("window", 3)),
-        rolling_below=float(sentiment.get("rolling_below", -0.35)),
-        single_at_or_below=float(sentiment.get("single_at_or_below", -0.9)),
-        anger_cues=tuple(str(c).lower() for c in sentiment.get("anger_cues") or ()),
-        fallbacks_in_a_row=int(data.get("fallbacks_in_a_row", 2)),
-        nps_detractor_at_or_below=int(data.get("nps_detractor_at_or_below", 6)),
-        ces_escalate=frozenset(data.get("ces_escalate") or ()),
-        timezone=ZoneInfo(str(hours_data.get("timezone", "UTC"))),
-        hours=hours,
-        messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
-    )
-
+from bot.handoff.rules import EscalationRules, escalation_rules
+from bot.handoff.transitions import Handoff, escalate
+from bot.storage.models import (
+    Conversation,
+    ConversationState,
+    Direction,
+    Message,
+    RecoveryCase,
+    RecoveryStatus,
+)
 
 NEGATIONS = ("not", "never", "no", "isn't", "wasn't", "aren't", "i'm not")
 
@@ -87,7 +34,7 @@ def angry(rules: EscalationRules, text: str) -> bool:
     return False
 
 
-def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float], latest_text: str = "") -> Optional[str]:
+def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float], latest_text: str = "") -> str | None:
     """The reason to escalate on the customer's scored messages (oldest first), or None."""
     if not polarities:
         return None
@@ -101,8 +48,8 @@ def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float], lates
     return None
 
 
-def survey_trigger(rules: EscalationRules, *, kind: str, score: Optional[int] = None,
-                   answer: Optional[str] = None) -> Optional[str]:
+def survey_trigger(rules: EscalationRules, *, kind: str, score: int | None = None,
+                   answer: str | None = None) -> str | None:
     if kind == "nps" and score is not None and score <= rules.nps_detractor_at_or_below:
         return "nps_detractor"
     if kind == "ces" and answer in rules.ces_escalate:
@@ -110,50 +57,63 @@ def survey_trigger(rules: EscalationRules, *, kind: str, score: Optional[int] = 
     return None
 
 
-def is_open(rules: EscalationRules, moment: datetime) -> bool:
-    local = moment.astimezone(rules.timezone)
-    span = rules.hours.get(local.weekday())
-    return span is not None and span[0] <= local.time() < span[1]
+def _recent_polarities(session: Session, conversation_id: int, limit: int) -> list[float]:
+    rows = session.execute(
+        select(Message.polarity)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.CUSTOMER.value,
+            Message.polarity.isnot(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).scalars().all()
+    return list(reversed(rows))
 
 
-def next_opening(rules: EscalationRules, moment: datetime) -> Optional[datetime]:
-    """When people are next there (now if open); None if no hours are set at all."""
-    if not rules.hours:
+def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
+    busy = (RecoveryStatus.OPEN.value, RecoveryStatus.OFFERED.value)
+    return session.execute(
+        select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation_id, RecoveryCase.status.in_(busy))
+    ).first() is not None
+
+
+def escalate_on_sentiment(
+    session: Session,
+    conversation_id: int,
+    *,
+    intent: str | None,
+    text: str = "",
+    rules: EscalationRules | None = None,
+) -> Handoff | None:
+    """After the bot answered: hand an unhappy customer to a person, unless the bot is already
+    handling the unhappiness (a complaint being recovered) or a person already has it."""
+    rules = rules or escalation_rules()
+    conversation = session.get(Conversation, conversation_id)
+    if conversation.state != ConversationState.BOT.value:
         return None
-    local = moment.astimezone(rules.timezone)
-    for days_ahead in range(8):
-        day = (local + timedelta(days=days_ahead)).date()
-        span = rules.hours.get(day.weekday())
-        if span is None:
-            continue
-        opens = datetime.combine(day, span[0], tzinfo=rules.timezone)
-        closes = datetime.combine(day, span[1], tzinfo=rules.timezone)
-        if local < closes:
-            return max(opens, local)
-    return None
+    if (intent or "").startswith("complain_") or _recovery_in_progress(session, conversation_id):
+        return None
+    reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window), text)
+    if reason is None:
+        return None
+    handoff = escalate(session, conversation, reason=reason, rules=rules)
+    return Handoff(created=handoff.created, message=f"{rules.messages['empathy']} {handoff.message}")
 
 
-def describe_opening(rules: EscalationRules, moment: datetime) -> str:
-    """ "today at 09:00", "tomorrow at 09:00" or "on Monday at 09:00", in the business's time zone."""
-    opening = next_opening(rules, moment)
-    if opening is None:
-        return "as soon as they can"
-    local_now = moment.astimezone(rules.timezone)
-    days = (opening.date() - local_now.date()).days
-    clock = opening.strftime("%H:%M")
-    if days == 0:
-        return f"today at {clock} ({rules.timezone.key} time)"
-    if days == 1:
-        return f"tomorrow at {clock} ({rules.timezone.key} time)"
-    return f"on {DAY_NAMES[opening.weekday()]} at {clock} ({rules.timezone.key} time)"
-
-
-def handoff_message(rules: EscalationRules, moment: datetime, *, already: bool = False) -> str:
-    """What the customer is told when a person is asked to take over: honest about the hours."""
-    if already:
-        return rules.messages["already"]
-    if not rules.hours:
-        return rules.messages["no_hours"]
-    if is_open(rules, moment):
-        return rules.messages["open"]
-    return rules.messages["closed"].format(when=describe_opening(rules, moment))
+def holding_note(session: Session, conversation_id: int, message_id: int) -> str | None:
+    """While waiting for a person: a note for the first message after the handoff, then silence
+    (the earlier messages still waiting are the ones nobody has handled yet)."""
+    previous_handled = session.execute(
+        select(Message.handled)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.CUSTOMER.value,
+            Message.id < message_id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous_handled is False:
+        return None
+    return escalation_rules().messages["holding"]

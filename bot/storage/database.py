@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -56,6 +60,30 @@ def get_engine(url: str) -> Engine:
 @lru_cache(maxsize=None)
 def get_session_factory(url: str) -> sessionmaker:
     return sessionmaker(bind=get_engine(url), class_=Session, future=True, expire_on_commit=False)
+
+
+async def run_in_session(sessions: sessionmaker, work: Callable[[Session], T]) -> T:
+    """Run `work` in a worker thread, in one transaction: committed if it returns, rolled back if
+    it raises. The event loop keeps serving meanwhile."""
+
+    def run() -> T:
+        with sessions.begin() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+def savepoint(session: Session):
+    """`session.begin_nested()` that also holds on SQLite.
+
+    Warning: pysqlite opens its transaction only at the first write, so a SAVEPOINT before any
+    write would be the outermost one and its RELEASE would commit everything at once. Begin the
+    transaction first; the caller's commit still decides.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return session.begin_nested()
 
 
 def alembic_config(url: str):

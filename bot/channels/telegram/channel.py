@@ -1,8 +1,9 @@
 """Telegram channel: python-telegram-bot inside the product's aiohttp server, on its event loop.
 
 Long polling by default (no public URL needed); webhook mode adds a route that checks Telegram's
-secret token. Starts once the assistant is loaded: until then updates wait at Telegram. The
-channel only talks to the router; it knows nothing of the assistant behind it.
+secret token. The server starts it once the assistant is loaded: until then updates wait at
+Telegram. The channel only talks to the router; it knows nothing of the assistant behind it, and
+of the staff desk only that staff updates are handled first (by what the server passes to start()).
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import hmac
 import logging
 import re
 from collections import defaultdict
-from typing import Any, Awaitable, Optional, Sequence
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
+from bot.channels.base import ChannelRegistry
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.send import TelegramSender
-from bot.desk.telegram_staff import StaffChat
 from bot.channels.telegram.updates import (
     CHANNEL,
     UNREADABLE_REPLY,
@@ -35,7 +36,6 @@ from bot.channels.telegram.updates import (
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.conversation.router import ConversationRouter
 from bot.app.settings import Settings
-from bot.storage.database import get_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,13 @@ START_RETRY_SECONDS = (1, 2, 5, 10, 30)
 
 TOO_LONG_REPLY = "Sorry, that message is too long for me. Please send it in shorter parts."
 EXPIRED_BUTTON_REPLY = "This button has expired. Please type your question."
+
+# Staff business on Telegram (bot/desk/telegram_staff.py): True when it took the update.
+StaffUpdates = Callable[[Update], Awaitable[bool]]
+
+
+async def _no_staff(_update: Update) -> bool:
+    return False
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -122,9 +129,8 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
-        self.router: Optional[ConversationRouter] = None
-        # Staff claim and answer customers here too (bot/channels/telegram_staff.py).
-        self.staff = StaffChat(self, settings.telegram_staff_chat_id, get_session_factory(settings.database_url))
+        self.router: Optional[ConversationRouter] = None  # set by run(): updates wait until then
+        self._staff: StaffUpdates = _no_staff
         self.ready = asyncio.Event()
         self._starter: Optional[asyncio.Task] = None
 
@@ -132,22 +138,16 @@ class TelegramChannel:
     def bot(self) -> Bot:
         return self.application.bot
 
-    # --- lifecycle, in the aiohttp app's startup and cleanup hooks ---
+    # --- lifecycle: the server starts it once the assistant is ready; stopped on shutdown ---
 
-    async def on_startup(self, app: web.Application) -> None:
-        self._starter = asyncio.create_task(self._start_when_assistant_ready(app))
+    def start(self, router: ConversationRouter, staff: Optional[StaffUpdates] = None) -> None:
+        """Connect in the background (retrying while Telegram is unreachable), then serve."""
+        self._starter = asyncio.create_task(self.run(router, staff))
 
-    async def _start_when_assistant_ready(self, app: web.Application) -> None:
-        await app["loader"]
-        router = app["state"].router
-        if router is None:
-            logger.error("telegram: not started, the assistant did not load")
-            return
+    async def run(self, router: ConversationRouter, staff: Optional[StaffUpdates] = None) -> None:
+        """Connect and serve customers through `router`; `staff` sees every update first."""
         self.router = router
-        desk = getattr(app["state"], "desk", None)
-        if desk is not None:
-            self.staff.desk = desk
-            desk.notifiers.append(self.staff)
+        self._staff = staff or _no_staff
         for attempt in range(len(START_RETRY_SECONDS) + 1):
             try:
                 await self._connect()
@@ -244,7 +244,7 @@ class TelegramChannel:
     # --- handling updates ---
 
     async def _on_update(self, update: Update, _context: Optional[ContextTypes.DEFAULT_TYPE] = None) -> None:
-        if await self.staff.handle(update):
+        if await self._staff(update):
             return
         action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
         if isinstance(action, CustomerText):
@@ -346,16 +346,15 @@ class TelegramChannel:
             pass  # only a courtesy
 
 
-def setup(app: web.Application, settings: Settings) -> Optional[TelegramChannel]:
-    """Add the Telegram channel to the server if a bot token is configured."""
+def setup(app: web.Application, settings: Settings, channels: ChannelRegistry) -> Optional[TelegramChannel]:
+    """Add the Telegram channel to the server if a bot token is configured (start() connects it)."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
     channel = TelegramChannel(settings)
-    app["channels"].register(channel)
+    channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
-    app.on_startup.append(channel.on_startup)
     # on_shutdown, not on_cleanup: aiohttp waits for the tasks PTB runs before it cleans up.
     app.on_shutdown.append(channel.on_shutdown)
     return channel

@@ -3,7 +3,8 @@
 A shop adds one `<script src="https://<this server>/widget.js">` tag; everything else (the
 script, its CSS, the conversation) comes from this server. The browser talks over
 `/widget/ws`; where WebSockets are blocked it falls back to `POST /widget/messages` and polls
-`GET /widget/history`. The JSON shapes are in widget_protocol.
+`GET /widget/history`. The JSON shapes are in protocol.py. The server passes in the router and
+the history reader: the channel opens no database session itself.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from aiohttp import WSMsgType, web
 
-from bot.channels.widget import history as widget_history
+from bot.channels.base import ChannelRegistry, RouterSource
+from bot.channels.widget.history import HistoryReader, MAX_HISTORY_MESSAGES, history_json
 from bot.channels.widget.identity import Identity, IdentityRefused, sender_id
 from bot.channels.widget.protocol import (
     CHANNEL,
@@ -31,7 +34,6 @@ from bot.channels.widget.protocol import (
 )
 from bot.conversation.messages import InvalidMessage, OutboundMessage
 from bot.app.settings import Settings
-from bot.storage.database import get_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +102,21 @@ class WidgetChannel:
                 await ws.close(code=1001, message=b"server shutting down")
 
 
-CHANNEL_KEY = web.AppKey("widget_channel", WidgetChannel)
+@dataclass(frozen=True)
+class Widget:
+    """What the widget's routes need, given by the server."""
+
+    settings: Settings
+    channel: WidgetChannel
+    router: RouterSource
+    history: HistoryReader
+
+
+WIDGET = web.AppKey("widget", Widget)
 
 
 def _settings(request: web.Request) -> Settings:
-    return request.app["settings"]
+    return request.app[WIDGET].settings
 
 
 def origin_allowed(settings: Settings, origin: str | None) -> bool:
@@ -139,7 +151,7 @@ async def _answer_frame(app: web.Application, ws: web.WebSocketResponse, sender:
     except InvalidFrame as invalid:
         await _send(ws, error_event(error_code(invalid), invalid.reason, reply_to=invalid.client_id))
         return
-    router = app["state"].router
+    router = app[WIDGET].router()
     if router is None:
         await _send(ws, error_event("starting", STARTING, reply_to=message.client_id, retry=True))
         return
@@ -172,7 +184,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         await _send(ws, error_event("invalid", invalid.reason))
         await ws.close(code=CLOSE_BAD_REQUEST, message=b"bad request")
         return ws
-    channel: WidgetChannel = request.app[CHANNEL_KEY]
+    channel = request.app[WIDGET].channel
     channel.attach(sender, ws)
     answering: set[asyncio.Task] = set()
     try:
@@ -200,7 +212,7 @@ async def post_message(request: web.Request) -> web.Response:
         return _refused(refused)
     except InvalidMessage as invalid:
         return _invalid(invalid)
-    router = request.app["state"].router
+    router = request.app[WIDGET].router()
     if router is None:
         return web.json_response(
             {"error": "the assistant is starting; try again shortly", "code": "starting"},
@@ -214,7 +226,7 @@ async def post_message(request: web.Request) -> web.Response:
     return _json(200, replies_event(message.client_id, replies))
 
 
-async def history(request: web.Request) -> web.Response:
+async def get_history(request: web.Request) -> web.Response:
     """GET /widget/history?visitor=...: the latest conversation, so a returning visitor continues it."""
     if not origin_allowed(_settings(request), request.headers.get("Origin")):
         return _forbidden_origin()
@@ -224,9 +236,8 @@ async def history(request: web.Request) -> web.Response:
         return _refused(refused)
     except InvalidMessage as invalid:
         return _invalid(invalid)
-    sessions = get_session_factory(_settings(request).database_url)
-    messages = await asyncio.to_thread(widget_history.latest_conversation, sessions, sender)
-    return _json(200, {"messages": messages})
+    stored = await request.app[WIDGET].history(sender, MAX_HISTORY_MESSAGES)
+    return _json(200, {"messages": history_json(stored)})
 
 
 async def preflight(_request: web.Request) -> web.Response:
@@ -245,7 +256,7 @@ async def _cors_headers(request: web.Request, response: web.StreamResponse) -> N
     """Let shop pages on other origins read the widget's answers, errors included."""
     if not request.path.startswith("/widget"):
         return
-    settings: Settings = request.app["settings"]
+    settings = _settings(request)
     origin = request.headers.get("Origin")
     if "*" in settings.widget_allowed_origins:
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -266,18 +277,21 @@ def _static(name: str, content_type: str):
 
 async def _close_sockets(app: web.Application) -> None:
     # Open WebSockets would hold shutdown for its whole timeout; browsers reconnect later.
-    await app[CHANNEL_KEY].close_all()
+    await app[WIDGET].channel.close_all()
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, settings: Settings, *, channels: ChannelRegistry, router: RouterSource,
+               history: HistoryReader) -> WidgetChannel:
+    """Serve the widget; its channel registers for pushes (staff replies) in `channels`."""
     channel = WidgetChannel()
-    app[CHANNEL_KEY] = channel
-    app["channels"].register(channel)
+    app[WIDGET] = Widget(settings, channel, router, history)
+    channels.register(channel)
     app.router.add_get("/", _static("demo.html", "text/html; charset=utf-8"))
     app.router.add_get("/widget.js", _static("widget.js", "text/javascript; charset=utf-8"))
     app.router.add_get("/widget/ws", websocket)
     app.router.add_post("/widget/messages", post_message)
     app.router.add_route("OPTIONS", "/widget/messages", preflight)
-    app.router.add_get("/widget/history", history)
+    app.router.add_get("/widget/history", get_history)
     app.on_response_prepare.append(_cors_headers)
     app.on_shutdown.append(_close_sockets)
+    return channel

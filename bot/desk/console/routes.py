@@ -13,198 +13,59 @@ Security, in one place:
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import Callable, Optional
 
-import jinja2
 from aiohttp import web
+from sqlalchemy.orm import sessionmaker
 
-from bot.desk import auth, views
-from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
-from bot.desk.service import Desk, compensations_conversation
 from bot.app.settings import Settings
-from bot.storage.database import get_session_factory
+from bot.desk import auth, views
+from bot.desk.console.access import (
+    COOKIE_PATHS,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    HERE,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    STATE,
+    ConsoleState,
+    Staff,
+    current_staff,
+    db,
+    desk_of,
+    guard,
+    int_param,
+    page,
+    redirect,
+    refuse,
+    requires,
+    set_cookie,
+)
+from bot.desk.service import Desk, compensations_conversation
+from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
 from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent
-SESSION_COOKIE = "cxdesk_session"
-LOGIN_COOKIE = "cxdesk_login"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
 EVENTS_REFRESH_SECONDS = 10
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=True,  # every template, whatever its name: customer text is never markup
-    undefined=jinja2.StrictUndefined,
-)
-
-
-@dataclass
-class ConsoleState:
-    settings: Settings
-    secret: bytes
-    limiter: auth.LoginLimiter
-    stopping: asyncio.Event
-
-
-STATE = web.AppKey("desk_console", ConsoleState)
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The signed-in staff member of a request."""
-
-    id: int
-    username: str
-    name: str
-    role: str
-    token: str
-    csrf: str
-
-    def can(self, role: str) -> bool:
-        return auth.RANK.get(self.role, 0) >= auth.RANK[role]
-
-
-# --- responses --------------------------------------------------------------------------------
-
-
-def _page(template: str, status: int = 200, **values) -> web.Response:
-    html = _templates.get_template(template).render(**values)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
-                        headers=SECURITY_HEADERS)
-
-
-def _redirect(location: str) -> web.Response:
-    # Returned, not raised: the server's JSON error middleware would turn a raised one into JSON.
-    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
-
-
-def _refuse(request: web.Request, status: int, message: str) -> web.Response:
-    if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
-        return _page("message.html", status=status, title="Not allowed", message=message, staff=None)
-    return web.json_response({"error": message}, status=status, headers=SECURITY_HEADERS)
-
-
-def _desk(request: web.Request) -> Optional[Desk]:
-    return request.app["state"].desk
-
-
-def _sessions(request: web.Request):
-    return get_session_factory(request.app[STATE].settings.database_url)
-
-
-async def _db(request: web.Request, work):
-    def run():
-        with _sessions(request).begin() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
-
-
-# --- who is asking ----------------------------------------------------------------------------
-
-
-async def current_staff(request: web.Request) -> Optional[Staff]:
-    token = request.cookies.get(SESSION_COOKIE, "")
-    if not token:
-        return None
-    user: Optional[StaffUser] = await _db(request, lambda s: auth.session_user(s, token))
-    if user is None:
-        return None
-    state = request.app[STATE]
-    return Staff(user.id, user.username, user.display_name, user.role, token, auth.csrf_token(state.secret, token))
-
-
-Handler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
-
-
-def requires(role: str) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
-    """Sign-in, role and (for POST) CSRF checks before the handler runs."""
-
-    def wrap(handler: Handler):
-        @functools.wraps(handler)
-        async def checked(request: web.Request) -> web.StreamResponse:
-            staff = await current_staff(request)
-            if staff is None:
-                if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
-                    return _redirect("/desk/login")
-                return _refuse(request, 401, "sign in to the staff console first")
-            if not staff.can(role):
-                return _refuse(request, 403, f"this needs the {role} role")
-            if request.method == "POST":
-                offered = request.headers.get(CSRF_HEADER)
-                if offered is None:
-                    form = await request.post()
-                    offered = form.get(CSRF_FIELD)
-                if not auth.csrf_ok(request.app[STATE].secret, staff.token, str(offered) if offered else None):
-                    return _refuse(request, 403, "the form's security token is missing or wrong; reload the page")
-            return await handler(request, staff)
-
-        checked.required_role = role
-        return checked
-
-    return wrap
-
-
-def guard(roles: tuple[str, ...]):
-    """The console's sign-in, role and CSRF checks for pages that live elsewhere (the manager
-    dashboard): a handler taking only the request, open to the least of `roles` and above."""
-    least = min(roles, key=lambda role: auth.RANK[role])
-
-    def decorate(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-        async def with_staff(request: web.Request, _staff: Staff) -> web.StreamResponse:
-            return await handler(request)
-
-        return requires(least)(functools.wraps(handler)(with_staff))
-
-    return decorate
-
-
-def _int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except (KeyError, ValueError):
-        raise web.HTTPNotFound() from None
-
+# Re-exported for the server and the tests: the console's names in one place.
+__all__ = ["CONSOLE_ROUTES", "CSRF_HEADER", "LOGIN_COOKIE", "SESSION_COOKIE", "add_routes", "guard"]
 
 # --- login ------------------------------------------------------------------------------------
 
 
-# The session is also the manager dashboard's (/dashboard), so its cookie covers the whole site;
-# the login form's cookie only /desk.
-COOKIE_PATHS = {SESSION_COOKIE: "/", LOGIN_COOKIE: "/desk"}
-
-
-def _cookie(response: web.Response, request: web.Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATHS[name], httponly=True, samesite="Strict",
-                        secure=request.app[STATE].settings.desk_cookie_secure)
-
-
 async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     if not error and await current_staff(request) is not None:
-        return _redirect("/desk")
+        return redirect("/desk")
     token = secrets.token_urlsafe(24)
-    no_users = await _db(request, lambda s: not auth.list_users(s))
-    response = _page("login.html", status=status, error=error, login_csrf=token, no_users=no_users, staff=None)
-    _cookie(response, request, LOGIN_COOKIE, token, 3600)
+    no_users = await db(request, lambda s: not auth.list_users(s))
+    response = page("login.html", status=status, error=error, login_csrf=token, no_users=no_users, staff=None)
+    set_cookie(response, request, LOGIN_COOKIE, token, 3600)
     return response
 
 
@@ -222,24 +83,24 @@ async def login(request: web.Request) -> web.Response:
     state = request.app[STATE]
     if state.limiter.blocked(username, _address(request)):
         return await login_page(request, "Too many failed logins; wait a few minutes and try again.", 429)
-    user = await _db(request, lambda s: auth.authenticate(s, username, password))
+    user = await db(request, lambda s: auth.authenticate(s, username, password))
     if user is None:
         state.limiter.failed(username, _address(request))
         logger.warning("desk: failed login for %r from %s", username, _address(request))
         return await login_page(request, "Wrong user name or password.", 401)
     state.limiter.succeeded(username, _address(request))
     lifetime = timedelta(hours=state.settings.desk_session_hours)
-    token = await _db(request, lambda s: auth.start_session(s, s.get(StaffUser, user.id), lifetime))
-    response = _redirect("/desk")
-    _cookie(response, request, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+    token = await db(request, lambda s: auth.start_session(s, s.get(StaffUser, user.id), lifetime))
+    response = redirect("/desk")
+    set_cookie(response, request, SESSION_COOKIE, token, int(lifetime.total_seconds()))
     response.del_cookie(LOGIN_COOKIE, path="/desk")
     return response
 
 
 @requires(StaffRole.AGENT.value)
 async def logout(request: web.Request, staff: Staff) -> web.Response:
-    await _db(request, lambda s: auth.end_session(s, staff.token))
-    response = _redirect("/desk/login")
+    await db(request, lambda s: auth.end_session(s, staff.token))
+    response = redirect("/desk/login")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATHS[SESSION_COOKIE])
     return response
 
@@ -248,27 +109,27 @@ async def logout(request: web.Request, staff: Staff) -> web.Response:
 
 
 def _not_ready(request: web.Request) -> Optional[web.Response]:
-    if _desk(request) is None:
-        return _refuse(request, 503, "the assistant is starting; reload in a moment")
+    if desk_of(request) is None:
+        return refuse(request, 503, "the assistant is starting; reload in a moment")
     return None
 
 
 @requires(StaffRole.AGENT.value)
 async def queue_page(request: web.Request, staff: Staff) -> web.Response:
-    rows = await _db(request, lambda s: views.queue(s, utcnow()))
-    return _page("queue.html", staff=staff, rows=rows)
+    rows = await db(request, lambda s: views.queue(s, utcnow()))
+    return page("queue.html", staff=staff, rows=rows)
 
 
 @requires(StaffRole.AGENT.value)
 async def queue_fragment(request: web.Request, staff: Staff) -> web.Response:
-    rows = await _db(request, lambda s: views.queue(s, utcnow()))
-    return _page("_queue.html", staff=staff, rows=rows)
+    rows = await db(request, lambda s: views.queue(s, utcnow()))
+    return page("_queue.html", staff=staff, rows=rows)
 
 
 @requires(StaffRole.AGENT.value)
 async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
     """GET /desk/events: server-sent events telling the page what to reload."""
-    desk = _desk(request)
+    desk = desk_of(request)
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     await response.prepare(request)
@@ -280,7 +141,7 @@ async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
     await send("hello", {"user": staff.username})
     if desk is None:
         return response
-    with desk.events.subscribe() as queue:
+    with desk.live.subscribe() as queue:
         while not stopping.is_set():
             getter = asyncio.ensure_future(queue.get())
             stopper = asyncio.ensure_future(stopping.wait())
@@ -312,25 +173,25 @@ async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
 
 async def _conversation(request: web.Request, staff: Staff, conversation_id: int, *, error: str = "",
                         status: int = 200, fragment: bool = False) -> web.Response:
-    view = await _db(request, lambda s: views.conversation_view(s, conversation_id))
+    view = await db(request, lambda s: views.conversation_view(s, conversation_id))
     if view is None:
-        return _refuse(request, 404, "there is no such conversation")
-    colleagues = await _db(request, lambda s: [(u.id, u.display_name) for u in auth.active_users(s)
+        return refuse(request, 404, "there is no such conversation")
+    colleagues = await db(request, lambda s: [(u.id, u.display_name) for u in auth.active_users(s)
                                                if u.id != (view.holder_id or staff.id)])
-    desk = _desk(request)
+    desk = desk_of(request)
     canned = desk.content.canned if desk is not None else ()
-    return _page("_transcript.html" if fragment else "conversation.html", status=status, staff=staff, view=view,
+    return page("_transcript.html" if fragment else "conversation.html", status=status, staff=staff, view=view,
                  error=error, colleagues=colleagues, canned=canned)
 
 
 @requires(StaffRole.AGENT.value)
 async def conversation_page(request: web.Request, staff: Staff) -> web.Response:
-    return await _conversation(request, staff, _int(request, "conversation_id"))
+    return await _conversation(request, staff, int_param(request, "conversation_id"))
 
 
 @requires(StaffRole.AGENT.value)
 async def transcript_fragment(request: web.Request, staff: Staff) -> web.Response:
-    return await _conversation(request, staff, _int(request, "conversation_id"), fragment=True)
+    return await _conversation(request, staff, int_param(request, "conversation_id"), fragment=True)
 
 
 async def _act(request: web.Request, staff: Staff, conversation_id: int, action) -> web.Response:
@@ -344,22 +205,22 @@ async def _act(request: web.Request, staff: Staff, conversation_id: int, action)
         return await _conversation(request, staff, conversation_id, error=taken.reason, status=409)
     except TransitionRefused as refused:
         return await _conversation(request, staff, conversation_id, error=refused.reason, status=409)
-    return _redirect(f"/desk/conversations/{conversation_id}")
+    return redirect(f"/desk/conversations/{conversation_id}")
 
 
 async def _handoff_conversation(request: web.Request, handoff_id: int) -> Optional[int]:
-    return await _db(request, lambda s: getattr(s.get(HandoffRequest, handoff_id), "conversation_id", None))
+    return await db(request, lambda s: getattr(s.get(HandoffRequest, handoff_id), "conversation_id", None))
 
 
 def _handoff_action(method: str):
     @requires(StaffRole.AGENT.value)
     async def handler(request: web.Request, staff: Staff) -> web.Response:
-        handoff_id = _int(request, "handoff_id")
+        handoff_id = int_param(request, "handoff_id")
         conversation_id = await _handoff_conversation(request, handoff_id)
         if conversation_id is None:
-            return _refuse(request, 404, "there is no such request")
+            return refuse(request, 404, "there is no such request")
         form = await request.post()
-        desk = _desk(request)
+        desk = desk_of(request)
 
         async def action():
             if method == "claim":
@@ -383,21 +244,21 @@ def _handoff_action(method: str):
 
 @requires(StaffRole.AGENT.value)
 async def add_note(request: web.Request, staff: Staff) -> web.Response:
-    conversation_id = _int(request, "conversation_id")
+    conversation_id = int_param(request, "conversation_id")
     form = await request.post()
     return await _act(request, staff, conversation_id,
-                      lambda: _desk(request).add_note(conversation_id, staff.id, str(form.get("text", ""))))
+                      lambda: desk_of(request).add_note(conversation_id, staff.id, str(form.get("text", ""))))
 
 
 def _decision(approve: bool):
     @requires(StaffRole.MANAGER.value)
     async def handler(request: web.Request, staff: Staff) -> web.Response:
-        compensation_id = _int(request, "compensation_id")
+        compensation_id = int_param(request, "compensation_id")
         try:
-            conversation_id = await _db(request, lambda s: compensations_conversation(s, compensation_id))
+            conversation_id = await db(request, lambda s: compensations_conversation(s, compensation_id))
         except TransitionRefused as missing:
-            return _refuse(request, 404, missing.reason)
-        return await _act(request, staff, conversation_id, lambda: _desk(request).decide_compensation(
+            return refuse(request, 404, missing.reason)
+        return await _act(request, staff, conversation_id, lambda: desk_of(request).decide_compensation(
             compensation_id, staff.id, approve=approve))
 
     handler.__name__ = "approve" if approve else "decline"
@@ -408,8 +269,8 @@ def _decision(approve: bool):
 
 
 async def _users(request: web.Request, staff: Staff, error: str = "", status: int = 200) -> web.Response:
-    users = await _db(request, auth.list_users)
-    return _page("users.html", status=status, staff=staff, users=users, roles=auth.ROLES, error=error)
+    users = await db(request, auth.list_users)
+    return page("users.html", status=status, staff=staff, users=users, roles=auth.ROLES, error=error)
 
 
 @requires(StaffRole.ADMIN.value)
@@ -423,18 +284,18 @@ async def add_user(request: web.Request, staff: Staff) -> web.Response:
     telegram = str(form.get("telegram_id", "")).strip()
     try:
         telegram_id = int(telegram) if telegram else None
-        await _db(request, lambda s: auth.add_user(
+        await db(request, lambda s: auth.add_user(
             s, username=str(form.get("username", "")), display_name=str(form.get("display_name", "")),
             password=str(form.get("password", "")), role=str(form.get("role", "")), telegram_user_id=telegram_id))
     except ValueError as invalid:  # StaffError, or a Telegram id that is not a number
         return await _users(request, staff, str(invalid) if isinstance(invalid, auth.StaffError)
                             else "the Telegram id must be a number", 400)
-    return _redirect("/desk/users")
+    return redirect("/desk/users")
 
 
 @requires(StaffRole.ADMIN.value)
 async def disable_user(request: web.Request, staff: Staff) -> web.Response:
-    user_id = _int(request, "user_id")
+    user_id = int_param(request, "user_id")
     if user_id == staff.id:
         return await _users(request, staff, "you cannot disable your own account", 400)
 
@@ -445,10 +306,10 @@ async def disable_user(request: web.Request, staff: Staff) -> web.Response:
         auth.disable_user(session, user.username)
 
     try:
-        await _db(request, work)
+        await db(request, work)
     except auth.StaffError as invalid:
         return await _users(request, staff, str(invalid), 404)
-    return _redirect("/desk/users")
+    return redirect("/desk/users")
 
 
 # --- wiring -----------------------------------------------------------------------------------
@@ -468,10 +329,11 @@ async def _stop_streams(app: web.Application) -> None:
     app[STATE].stopping.set()
 
 
-def add_routes(app: web.Application, settings: Settings) -> None:
+def add_routes(app: web.Application, settings: Settings, sessions: sessionmaker,
+               desk: Callable[[], Optional[Desk]]) -> None:
     secret = auth.secret_key(settings.secret_key, settings.data_dir)
     limiter = auth.LoginLimiter(settings.desk_login_attempts, settings.desk_login_window_minutes * 60)
-    app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event())
+    app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event(), sessions, desk)
     app.router.add_get("/desk/login", login_page)
     app.router.add_post("/desk/login", login)
     app.router.add_get("/desk/static/desk.js", _static("desk.js", "text/javascript; charset=utf-8"))

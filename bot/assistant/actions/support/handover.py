@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.handoff import triggers
-from bot.handoff.escalate import escalate, escalation_rules
+from bot.handoff.rules import escalation_rules
+from bot.handoff.transitions import escalate
 from bot.storage.models import Conversation
 
 

@@ -1,4 +1,5 @@
-"""The desk's wording for customers and the staff's canned replies, from YAML in content/."""
+"""The wording around a handoff (content/desk.yml: joined, left, cancelled, queue estimates...) and
+the staff's canned replies; the desk, the router (via the server) and escalate use it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,79 @@
+"""What happened to a conversation, as typed events, and the small dispatcher that delivers them.
+
+The router and the staff desk publish; the server (bot/app/server.py) subscribes the listeners:
+the desk hears about escalations and customers writing to a person, the Telegram staff chat about
+new, relayed and changed handoffs. Publishers know nothing of who listens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Awaitable, Callable, TypeVar
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConversationEscalated:
+    """A turn asked for a person: a handoff request was queued (or was already)."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class CustomerMessageForStaff:
+    """A customer wrote while waiting for a person (`state` awaiting_human) or talking to one."""
+
+    conversation_id: int
+    message_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class HandoffQueued:
+    """A new request is waiting in the queue: staff should hear about it."""
+
+    handoff_id: int
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class MessageForHolder:
+    """A customer's message for the staff member who has their conversation."""
+
+    handoff_id: int
+    conversation_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class HandoffChanged:
+    """A handoff was claimed, transferred, resolved, cancelled or timed out."""
+
+    handoff_id: int
+    conversation_id: int
+
+
+Event = ConversationEscalated | CustomerMessageForStaff | HandoffQueued | MessageForHolder | HandoffChanged
+E = TypeVar("E", ConversationEscalated, CustomerMessageForStaff, HandoffQueued, MessageForHolder, HandoffChanged)
+Handler = Callable[[E], Awaitable[None]]
+
+
+class EventBus:
+    """In-process, in order: publish() awaits each handler of the event's type in turn."""
+
+    def __init__(self) -> None:
+        self._handlers: defaultdict[type, list[Callable[[Event], Awaitable[None]]]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
+        self._handlers[event_type].append(handler)
+
+    async def publish(self, event: Event) -> None:
+        # A listener's failure (Telegram down) is logged; it never costs the customer a reply.
+        for handler in list(self._handlers[type(event)]):
+            try:
+                await handler(event)
+            except Exception:
+                logger.exception("%s: a listener failed on %s", type(event).__name__, event)
