@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench                 full run (about 12 min on 2 cores); rewrites the
                                               results section of BENCHMARKS.md
-    .venv/bin/python -m bench --quick         smoke run on tiny subsets (CI, tests/test_bench_smoke.py);
+    .venv/bin/python -m bench --quick         smoke run on tiny subsets (CI, tests/e2e/test_bench_smoke.py);
                                               prints only, unless --write is given
     .venv/bin/python -m bench --only nlu      one part: nlu, sentiment, load
 

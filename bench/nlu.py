@@ -269,7 +269,7 @@ def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_
         results.rows.append({
             "set": f"own held-out tests/nlu ({len(heldout)})", "pipeline": f"shipped model {model_path.name}",
             "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)", "train s": None, "value": float(np.mean(ok)), "target": None,
-            "anchor": "tests/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
+            "anchor": "tests/e2e/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
         })
         bar.update(1)
     train_rows = own_training_data()
