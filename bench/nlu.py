@@ -273,8 +273,8 @@ def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_
         })
         bar.update(1)
     train_rows = own_training_data()
-    if quick:
-        train_rows = train_rows[::4]
+    if quick:  # every intent with a few examples: a quarter of nlu/ took most of the quick run
+        train_rows = subset(train_rows, labels=len(train_rows), per_label=4)
     truth = [l.split("/")[0] for _, l in heldout]
     for name, (pipeline, fallback) in pipelines.items():
         bar.set_description(f"own held-out: {name} retrained")
