@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run chat train test bench clean
+.PHONY: setup run chat train lint test bench clean
 
 setup: $(STAMP)
 
@@ -22,8 +22,15 @@ chat: setup
 train: setup
 	$(BIN)/cxbot train
 
-## test: the whole test suite (trains the model it needs, cached in models/)
-test: setup
+## lint: ruff (rules and formatting) and the import contracts in pyproject.toml
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+## test: lint, then the whole test suite (trains the model it needs, cached in models/);
+## `.venv/bin/python -m pytest -m unit` is the quick part (see the markers in pyproject.toml)
+test: setup lint
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 

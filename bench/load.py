@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.load [--quick]
     .venv/bin/python -m bench.load --levels 10 50 --transports REST   (a focused before/after run)
 
-Starts the real server (`cxbot run --no-train`, tests/e2e_server.py) on loopback with a fresh
+Starts the real server (`cxbot run --no-train`, tests/support/e2e_server.py) on loopback with a fresh
 SQLite store, measures cold start (process start to GET /health = 200) and RSS, then drives N
 concurrent conversations (1, 10, 50, 200) through the REST channel and the widget WebSocket: each
 conversation sends its messages one after another and waits for the replies; latency is per
@@ -182,7 +182,7 @@ TRANSPORTS = ("REST", "WebSocket")
 
 
 def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True) -> SpeedResults:
-    from tests.e2e_server import RunningServer
+    from tests.support.e2e_server import RunningServer
 
     levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
     paced_levels, think = ((QUICK_CONCURRENCY[-1],), 0.2) if quick else (PACED_LEVELS, THINK_S)

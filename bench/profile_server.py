@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.load import drive
-from tests.e2e_server import RunningServer
+from tests.support.e2e_server import RunningServer
 
 
 def summarise(collapsed: Path, top: int) -> str:

@@ -9,7 +9,26 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
 _database_numbers = itertools.count()
+# The folder says what a test needs, and its marker: `pytest -m unit` is the quick run.
+#   unit:    in-process; no trained model, no server process, no browser
+#   e2e:     the trained model, the real server over HTTP, the fake Telegram
+#   browser: Chromium through Playwright against a real server
+KINDS = ("unit", "e2e", "browser")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark each test by its folder, and the ones that run on PostgreSQL as `postgres`."""
+    for item in items:
+        folder = Path(item.path).resolve().relative_to(TESTS_DIR).parts[0]
+        if folder not in KINDS:
+            raise pytest.UsageError(f"{item.nodeid}: test modules live in tests/unit, tests/e2e or tests/browser")
+        item.add_marker(folder)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker("postgres")
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +43,7 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server for the session; each test gets its own database."""
-    from tests.postgres_server import PostgresServer, installed
+    from tests.support.postgres_server import PostgresServer, installed
 
     if not installed():
         if os.environ.get("CI"):
@@ -67,7 +86,7 @@ def session_factory(database_url):
 @pytest.fixture
 def conversation(session_factory) -> int:
     """One customer's conversation, known to Rasa (and the action tests) as "conv-1"."""
-    from tests.factories import add_conversation
+    from tests.support.factories import add_conversation
 
     with session_factory.begin() as session:
         return add_conversation(session, "c1", public_id="conv-1").id
@@ -91,7 +110,7 @@ def db(server):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module; tests open their own contexts in it."""
-    from tests.browser import launched_chromium
+    from tests.support.browser import launched_chromium
 
     with launched_chromium() as chromium:
         yield chromium
@@ -100,7 +119,7 @@ def browser():
 @pytest.fixture(scope="module")
 def telegram():
     """The fake Telegram Bot API the module's server talks to."""
-    from tests.fake_telegram import FakeTelegram
+    from tests.support.fake_telegram import FakeTelegram
 
     fake = FakeTelegram().start()
     yield fake

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.storage.models import Compensation, utcnow
 from feedback.compensation import CATEGORIES, SEVERITIES, issue, load_policy
 from tests.conftest import PROJECT_DIR
-from tests.factories import add_conversation
+from tests.support.factories import add_conversation
 
 POLICY = load_policy(PROJECT_DIR / "content" / "compensation.yml")
 

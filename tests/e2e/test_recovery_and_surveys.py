@@ -14,8 +14,8 @@ import requests
 from sqlalchemy import select
 
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase, SurveyResponse
-from tests.domain_texts import DOMAIN
-from tests.e2e_server import started_server
+from tests.support.domain_texts import DOMAIN
+from tests.support.e2e_server import started_server
 
 def apologies() -> set[str]:
     return {r["text"].split("{", 1)[0] for level in ("low", "medium", "high") for r in DOMAIN.responses[f"utter_apologise_{level}"]}

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, Message
-from tests.domain_texts import response_texts as shop_response_texts
-from tests.e2e_server import started_server
-from tests.fake_telegram import TOKEN, text_update
+from tests.support.domain_texts import response_texts as shop_response_texts
+from tests.support.e2e_server import started_server
+from tests.support.fake_telegram import TOKEN, text_update
 
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://bot.example.invalid/webhooks/telegram/webhook"

@@ -12,7 +12,7 @@ from bot.storage.models import Compensation, HandoffRequest, Message, RecoverySt
 from feedback.surveys import records as surveys
 from feedback.recovery import open_case
 from feedback.reports import build_report, render
-from tests.factories import add_conversation
+from tests.support.factories import add_conversation
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -18,7 +18,7 @@ import pytest
 from feedback.exports import export_csv
 from feedback.metrics import Filters, build_dashboard
 from feedback.reports import as_report, build_report
-from tests.dashboard_data import CES_VALUE, SINCE, UNTIL, XSS_QUESTION, add_fixed_data, conversations_in_period
+from tests.support.dashboard_data import CES_VALUE, SINCE, UNTIL, XSS_QUESTION, add_fixed_data, conversations_in_period
 
 CXBOT = Path(sys.executable).with_name("cxbot")
 
@@ -30,7 +30,7 @@ def fixed(session_factory):
 
 
 def expected(channel=None) -> dict:
-    """The numbers recomputed by hand from tests/dashboard_data.FIXED, with no project code."""
+    """The numbers recomputed by hand from tests/support/dashboard_data.FIXED, with no project code."""
     specs = conversations_in_period(channel)
     surveys = [(spec, kind, status, value, who) for spec in specs for kind, status, value, who in spec.get("surveys", [])]
     answered = {k: [v for _, kind, status, v, _ in surveys if kind == k and status == "answered"] for k in ("nps", "ces", "csat")}
@@ -231,7 +231,7 @@ def test_cli_report_json_export_html_and_pdf_agree(session_factory, fixed, datab
 
 
 def test_time_to_claim_is_read_from_the_desks_claims(session_factory, fixed):
-    """Handled requests were claimed 7 minutes after they were made (tests/dashboard_data.py)."""
+    """Handled requests were claimed 7 minutes after they were made (tests/support/dashboard_data.py)."""
     with session_factory() as session:
         board = build_dashboard(session, Filters(SINCE, UNTIL))
     assert board.claim_times_recorded

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from tests.e2e_server import free_port
+from tests.support.e2e_server import free_port
 
 TOKEN = "123456:TEST-token_for-the-fake"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Test Shop", "username": "test_shop_bot"}

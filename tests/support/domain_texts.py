@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rasa.shared.core.domain import Domain
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain"))
+DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 
 
 def response_texts(name: str, shop: str) -> set[str]:

@@ -19,8 +19,8 @@ from bot.dashboard import routes as dashboard
 from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from feedback.exports import export_csv
 from feedback.metrics import Filters, build_dashboard
-from tests.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data
-from tests.dashboard_guard import stand_in_guard
+from tests.support.dashboard_data import SINCE, UNTIL, XSS_QUESTION, add_fixed_data
+from tests.support.dashboard_guard import stand_in_guard
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROLE_HEADER = "X-Test-Role"  # stands in for the console's login in these tests only

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e_server import RunningServer
+from tests.support.e2e_server import RunningServer
 
 PASSWORD = "correct horse battery"
 

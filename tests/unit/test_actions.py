@@ -18,7 +18,7 @@ from bot.assistant.actions.action_session_start import ActionSessionStart
 from bot.handoff.rules import escalation_rules
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain")).as_dict()
+DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain")).as_dict()
 SENDER = "conv-1"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import PROJECT_DIR
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def output(model_path) -> str:

@@ -12,8 +12,8 @@ import requests
 from sqlalchemy import select
 
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest, Message
-from tests.domain_texts import response_texts as shop_response_texts
-from tests.e2e_server import started_server
+from tests.support.domain_texts import response_texts as shop_response_texts
+from tests.support.e2e_server import started_server
 
 SHOP = "Test Shop & Co"
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, FaqFeedback, Message
-from tests.domain_texts import response_texts as shop_response_texts
-from tests.e2e_server import started_server
-from tests.fake_telegram import (
+from tests.support.domain_texts import response_texts as shop_response_texts
+from tests.support.e2e_server import started_server
+from tests.support.fake_telegram import (
     TOKEN,
     FakeTelegram,
     callback_update,

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
-from tests.browser import bubble, new_page, say
-from tests.desk_helpers import PASSWORD, add_staff, cxbot_user
-from tests.e2e_server import RunningServer, started_server
+from tests.support.browser import bubble, new_page, say
+from tests.support.desk_helpers import PASSWORD, add_staff, cxbot_user
+from tests.support.e2e_server import RunningServer, started_server
 
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 CONTENT = yaml.safe_load(open("content/surveys.yml", encoding="utf-8"))

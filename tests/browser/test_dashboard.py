@@ -18,9 +18,9 @@ from bot.app.server import json_errors
 from bot.app.settings import get_settings
 from bot.storage.database import get_session_factory, migrate
 from bot.dashboard import routes as dashboard
-from tests.dashboard_data import add_fixed_data
-from tests.dashboard_guard import stand_in_guard
-from tests.e2e_server import free_port
+from tests.support.dashboard_data import add_fixed_data
+from tests.support.dashboard_guard import stand_in_guard
+from tests.support.e2e_server import free_port
 
 ROLE_COOKIE = "cxbot_test_role"
 cookie_guard = stand_in_guard(lambda request: request.cookies.get(ROLE_COOKIE))

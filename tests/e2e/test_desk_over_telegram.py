@@ -14,9 +14,9 @@ import yaml
 from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
-from tests.desk_helpers import PASSWORD, add_staff
-from tests.e2e_server import RunningServer, started_server
-from tests.fake_telegram import TOKEN, FakeTelegram, text_update
+from tests.support.desk_helpers import PASSWORD, add_staff
+from tests.support.e2e_server import RunningServer, started_server
+from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
 
 STAFF_CHAT = -1001234567
 ANA_TELEGRAM = 9001

@@ -16,7 +16,7 @@ from bot.channels.base import ChannelRegistry
 from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.app.settings import load_settings
 from bot.storage.database import migrate
-from tests.fake_telegram import TOKEN, FakeTelegram, text_update
+from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
 
 SECRET = "secret_1"
 

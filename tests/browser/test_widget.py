@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.channels.widget.identity import user_hash
 from bot.storage.models import Conversation, Customer, Message
-from tests.browser import bubble, new_page, say
-from tests.e2e_server import free_port, started_server
+from tests.support.browser import bubble, new_page, say
+from tests.support.e2e_server import free_port, started_server
 
-DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
+DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 SECRET = "test-identity-secret"
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 PERSIAN = "سلام، سفارش من کجاست؟"

@@ -25,7 +25,7 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
-from tests.factories import add_conversation
+from tests.support.factories import add_conversation
 
 JOINED = "A team member ({name}) has joined"
 LEFT = "A team member ({name}) has left"

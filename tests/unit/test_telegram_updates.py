@@ -15,7 +15,7 @@ from bot.channels.telegram.updates import (
     command_text,
     read_update,
 )
-from tests.fake_telegram import message_update, photo_update, text_update
+from tests.support.fake_telegram import message_update, photo_update, text_update
 
 
 def read(data: dict, allow_groups: bool = False):
