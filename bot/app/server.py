@@ -40,6 +40,7 @@ from bot.desk.console import routes as console
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
 from bot.handoff.content import load_content
+from bot.handoff.policy import HandoffByRules
 from bot.storage.database import get_session_factory, migrate, run_in_session
 from feedback.recovery import load_content as load_recovery
 from feedback.sentiment import SentimentScorer, default_scorer
@@ -78,6 +79,8 @@ def build_router(settings: Settings, assistant: Assistant, *, events: Optional[E
         session_factory=get_session_factory(settings.database_url),
         assistant=assistant,
         scorer=scorer or default_scorer(),
+        # The router sits below the handoff package: when a person takes over is decided here.
+        handoff=HandoffByRules(),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         events=events,

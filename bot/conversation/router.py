@@ -16,8 +16,6 @@ from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.text import clean_text
-from bot.handoff.transitions import cancel_by_customer
-from bot.handoff.triggers import escalate_on_sentiment, holding_note
 from bot.storage.database import run_in_session
 from bot.storage.models import Conversation, ConversationState
 from feedback.sentiment import SentimentScorer
@@ -58,6 +56,22 @@ class ReadingAssistant(Assistant, Protocol):
         """The intent of a text and how sure the assistant is; no conversation changes."""
 
 
+class HandoffPolicy(Protocol):
+    """When a person takes over, asked inside the transaction that stores the customer's message.
+    The handoff package implements it; the server passes it in, since handoff sits above this one."""
+
+    def holding_note(self, session: Session, conversation_id: int, message_id: int) -> str | None:
+        """A message while the customer waits for a person: the note they get, or None for silence."""
+
+    def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
+        """After the bot answered a scored message: if the mood calls for a person, open the handoff
+        and return the notice sent with the replies; else None."""
+
+    def cancel_while_queued(self, session: Session, conversation_id: int) -> int | None:
+        """The customer said "never mind" while queued: the cancelled handoff's id, or None if a
+        person has it already."""
+
+
 # "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
 CANCEL_INTENT = "cancel"
 CANCEL_MIN_CONFIDENCE = 0.7
@@ -84,16 +98,18 @@ class ConversationRouter:
         session_factory: sessionmaker,
         assistant: Assistant,
         scorer: SentimentScorer,
+        handoff: HandoffPolicy,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
         events: Optional[EventBus] = None,
         never_mind: Optional[NeverMind] = None,
     ) -> None:
-        """`events` hears of escalations and messages for staff; without `never_mind` a waiting
-        customer cannot cancel by saying so."""
+        """`handoff` decides when a person takes over; `events` hears of escalations and messages
+        for staff; without `never_mind` a waiting customer cannot cancel by saying so."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
+        self._handoff = handoff
         self._max_chars = max_message_chars
         self._timeout = conversation_timeout
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -203,10 +219,10 @@ class ConversationRouter:
     def _cancel_handoff(self, session: Session, stored: conversations.StoredInbound
                         ) -> Optional[tuple[int, list[OutboundMessage]]]:
         """(the cancelled handoff's id, the stored reply), or None if a person has it already."""
-        outcome = cancel_by_customer(session, stored.conversation_id)
-        if outcome is None:
+        handoff_id = self._handoff.cancel_while_queued(session, stored.conversation_id)
+        if handoff_id is None:
             return None
-        return outcome.handoff_id, conversations.record_replies(
+        return handoff_id, conversations.record_replies(
             session, message_id=stored.message_id, replies=[OutboundMessage(text=self._never_mind.reply)],
             intent=CANCEL_INTENT, confidence=None,
         )
@@ -248,9 +264,9 @@ class ConversationRouter:
         # each session.get() below would otherwise load the conversation again.
         conversation = session.get(Conversation, stored.conversation_id)
         if scored_text is not None:
-            handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
-            if handoff is not None:
-                messages.append(OutboundMessage(text=handoff.message))
+            notice = self._handoff.after_reply(session, stored.conversation_id, intent=reply.intent, text=scored_text)
+            if notice is not None:
+                messages.append(OutboundMessage(text=notice))
         replies = conversations.record_replies(
             session,
             message_id=stored.message_id,
@@ -262,7 +278,7 @@ class ConversationRouter:
 
     def _hold(self, session: Session, stored) -> list[OutboundMessage]:
         """Waiting for a person: the message is kept for them; the first in a row gets a note."""
-        note = holding_note(session, stored.conversation_id, stored.message_id)
+        note = self._handoff.holding_note(session, stored.conversation_id, stored.message_id)
         replies = [OutboundMessage(text=note)] if note else []
         return conversations.record_replies(
             session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,

@@ -11,6 +11,7 @@ from bot.app.settings import get_settings
 from bot.assistant.rasa import RasaAssistant
 from bot.conversation.messages import InboundMessage
 from bot.conversation.router import ConversationRouter
+from bot.handoff.policy import HandoffByRules
 from bot.storage.models import Message
 from feedback.exports import conversation_rows
 from feedback.metrics import Filters, build_dashboard, compute_totals
@@ -20,7 +21,7 @@ from feedback.sentiment import TextBlobScorer
 
 async def test_a_fallback_reply_stores_its_response_and_counts_as_not_understood(model_path, session_factory):
     router = ConversationRouter(session_factory=session_factory, assistant=RasaAssistant.load(model_path, get_settings()),
-                                scorer=TextBlobScorer())
+                                scorer=TextBlobScorer(), handoff=HandoffByRules())
     since = datetime.now(timezone.utc) - timedelta(minutes=1)
     said = []
     for text in ("/nlu_fallback", "where is my order"):

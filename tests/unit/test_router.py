@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.handoff.policy import HandoffByRules
 from bot.handoff.rules import escalation_rules
 from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
@@ -39,7 +40,8 @@ class ScriptedAssistant:
 
 def make_router(session_factory, assistant, **kwargs) -> ConversationRouter:
     return ConversationRouter(
-        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), **kwargs
+        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), handoff=HandoffByRules(),
+        **kwargs
     )
 
 

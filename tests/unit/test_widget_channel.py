@@ -22,6 +22,7 @@ from bot.channels.widget.identity import (
 from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_body
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
 from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.handoff.policy import HandoffByRules
 from bot.app.server import json_errors, widget_history
 from bot.app.settings import Settings
 from bot.storage.models import Message
@@ -140,7 +141,8 @@ def make_app(session_factory, database_url: str, *, ready: bool = True, **settin
     app = web.Application(client_max_size=64 * 1024, middlewares=[json_errors])
     app[CHANNELS] = ChannelRegistry()
     router = ConversationRouter(
-        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), max_message_chars=100,
+        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), handoff=HandoffByRules(),
+        max_message_chars=100,
     ) if ready else None
     widget.add_routes(app, Settings(database_url=database_url, max_message_chars=100, **settings),
                       channels=app[CHANNELS], router=lambda: router, history=widget_history(session_factory))
