@@ -187,6 +187,37 @@ async def test_an_angry_complaint_is_left_to_the_recovery_flow(session_factory):
     assert handoff_requests(session_factory) == []
 
 
+class MoodOnly:
+    """A handoff policy that records what the router asks and answers every scored reply with a notice."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str | None, str]] = []
+
+    def holding_note(self, session, conversation_id, message_id):
+        return None
+
+    def after_reply(self, session, conversation_id, *, intent, text):
+        self.asked.append((intent, text))
+        return "a person will look at this"
+
+    def cancel_while_queued(self, session, conversation_id):
+        return None
+
+
+async def test_the_router_follows_the_handoff_policy_it_is_given(session_factory):
+    policy = MoodOnly()
+    router = ConversationRouter(session_factory=session_factory, assistant=ScriptedAssistant(),
+                                scorer=TextBlobScorer(), handoff=policy)
+    replies = await router.handle(inbound("This is rather slow"))
+    await router.handle(inbound('/choose_topic{"topic":"order_status"}'))  # a button: no mood to read
+    assert [r.text for r in replies] == ["echo: This is rather slow", "a person will look at this"]
+    assert policy.asked == [("faq/x", "This is rather slow")]
+    with session_factory() as session:
+        stored = session.execute(select(Message.text).where(Message.direction == "bot")).scalars().all()
+    assert "a person will look at this" in stored
+    assert handoff_requests(session_factory) == []  # the policy given, not the escalation rules
+
+
 async def test_a_button_on_a_stored_reply_is_found_only_for_its_customer(session_factory):
     class Buttons(ScriptedAssistant):
         async def respond(self, conversation_id, text, *, channel, metadata):
