@@ -1,0 +1,28 @@
+"""The handoff policy the conversation router follows (its `HandoffPolicy`): the escalation rules
+in content/ and the handoff state machine. The server hands it to the router, which sits below
+this package and does not import it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.handoff.transitions import cancel_by_customer
+from bot.handoff.triggers import escalate_on_sentiment, holding_note
+
+
+class HandoffByRules:
+    """Escalate on the customer's mood, note the first message while waiting, cancel on "never mind"."""
+
+    def holding_note(self, session: Session, conversation_id: int, message_id: int) -> str | None:
+        """The note for a waiting customer's message, or None."""
+        return holding_note(session, conversation_id, message_id)
+
+    def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
+        """The handoff notice if the customer's mood calls for a person, or None."""
+        handoff = escalate_on_sentiment(session, conversation_id, intent=intent, text=text)
+        return None if handoff is None else handoff.message
+
+    def cancel_while_queued(self, session: Session, conversation_id: int) -> int | None:
+        """The cancelled handoff's id, or None if nothing was queued."""
+        outcome = cancel_by_customer(session, conversation_id)
+        return None if outcome is None else outcome.handoff_id
