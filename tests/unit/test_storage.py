@@ -7,7 +7,7 @@ from sqlalchemy import event, text
 
 from bot.storage.database import get_engine
 from bot.storage.models import Conversation
-from tests.unit.test_router import ScriptedAssistant, inbound, make_router
+from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 
 def _count(engine, what: str) -> list:
