@@ -26,7 +26,7 @@ from bot.storage.models import (
     SurveyResponse,
 )
 from feedback.metrics.not_understood import not_understood_per_conversation
-from feedback.metrics.period import Filters, aware, chunks, in_period, with_channel
+from feedback.metrics.period import Filters, chunks, in_period, with_channel
 from feedback.metrics.rows import conversation_topics
 from feedback.metrics.totals import mean
 
@@ -50,7 +50,7 @@ COMPENSATION_COLUMNS = (
 
 
 def _time(moment) -> str:
-    return "" if moment is None else aware(moment).isoformat()
+    return "" if moment is None else moment.isoformat()
 
 
 def _cell(value) -> str:

@@ -65,6 +65,10 @@ class _Pattern:
 
     def tokens(self, string: str) -> list[str]:
         """textblob._text.find_tokens, flattened (the sentiment scorer joins the sentences anyway)."""
+        return self._sentence_words(self._split_punctuation(string))
+
+    def _split_punctuation(self, string: str) -> list[str]:
+        """The words, with punctuation split off except inside abbreviations and contractions."""
         t_ = self._t
         # The contractions never overlap, so one pass equals TextBlob's one re.sub per contraction.
         if "'" in string:
@@ -101,6 +105,11 @@ class _Pattern:
             if t != "":
                 tokens.append(t)
             tokens.extend(reversed(tail))
+        return tokens
+
+    def _sentence_words(self, tokens: list[str]) -> list[str]:
+        """The tokens again, with sarcasm marks and emoticons joined up sentence by sentence."""
+        t_ = self._t
         # Sentence splitting, kept because the emoticon regex below anchors at sentence ends.
         eos, ends = t_.EOS, ("...", ".", "!", "?", t_.EOS)
         closers = ("'", '"', "”", "’", "...", ".", "!", "?", ")", t_.EOS)

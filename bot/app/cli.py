@@ -66,15 +66,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _moment(command: str, text: str | None, default):
-    from datetime import datetime, timezone
+    from bot.storage.types import parse_moment
 
     if not text:
         return default
     try:
-        parsed = datetime.fromisoformat(text)
+        return parse_moment(text)
     except ValueError:
         sys.exit(f"cxbot {command}: {text!r} is not a date (use YYYY-MM-DD or an ISO time)")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _period(command: str, args: argparse.Namespace):

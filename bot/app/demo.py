@@ -297,8 +297,13 @@ async def handle_escalation(desk, session_factory, staff_id: int, rng: random.Ra
     await desk.reply(handoff.id, staff_id, rng.choice(STAFF_REPLIES))
     outcome = await desk.resolve(handoff.id, staff_id)
     replies = [m for m in outcome.messages if m.buttons]
-    message = next_message(rng, persona, replies) if replies else None
-    for _turn in range(3):
+    await converse(router, rng, persona, inbound, next_message(rng, persona, replies) if replies else None, turns=3)
+
+
+async def converse(router, rng: random.Random, persona: Persona, inbound: dict, message: str | None, *,
+                   turns: int) -> None:
+    """The persona talks to the bot, from `message` on, until it has nothing to say or `turns` ran out."""
+    for _turn in range(turns):
         if message is None:
             break
         try:
@@ -329,15 +334,7 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
             personas[persona.kind] += 1
             channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
             inbound = dict(channel=channel, sender_id=f"demo-{run}-{number:05d}", display_name=rng.choice(NAMES))
-            message: Optional[str] = persona.opening
-            for _turn in range(MAX_TURNS):
-                if message is None:
-                    break
-                try:
-                    replies = await router.handle(InboundMessage(text=message, **inbound))
-                except InvalidMessage:
-                    break
-                message = next_message(rng, persona, replies)
+            await converse(router, rng, persona, inbound, persona.opening, turns=MAX_TURNS)
             if desk is not None:
                 # The first customers (one of each persona) are always handled, so any demo shows it.
                 leave = number >= 6 and rng.random() < LEFT_WAITING

@@ -32,28 +32,28 @@ class CustomerMessageForStaff:
 
 
 @dataclass(frozen=True)
-class HandoffQueued:
-    """A new request is waiting in the queue: staff should hear about it."""
+class HandoffEvent:
+    """What the events about one handoff request carry; listeners subscribe to the kinds below."""
 
     handoff_id: int
     conversation_id: int
 
 
 @dataclass(frozen=True)
-class MessageForHolder:
+class HandoffQueued(HandoffEvent):
+    """A new request is waiting in the queue: staff should hear about it."""
+
+
+@dataclass(frozen=True)
+class MessageForHolder(HandoffEvent):
     """A customer's message for the staff member who has their conversation."""
 
-    handoff_id: int
-    conversation_id: int
     message_id: int
 
 
 @dataclass(frozen=True)
-class HandoffChanged:
+class HandoffChanged(HandoffEvent):
     """A handoff was claimed, transferred, resolved, cancelled or timed out."""
-
-    handoff_id: int
-    conversation_id: int
 
 
 Event = ConversationEscalated | CustomerMessageForStaff | HandoffQueued | MessageForHolder | HandoffChanged

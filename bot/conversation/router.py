@@ -37,9 +37,8 @@ class AssistantReply:
 
 @dataclass(frozen=True)
 class Turn:
+    # When this message id was handled before, the stored replies (already sent once).
     replies: list[OutboundMessage]
-    # True when this message id was handled before: the replies are the stored ones, already sent.
-    duplicate: bool = False
 
 
 class Assistant(Protocol):
@@ -157,7 +156,7 @@ class ConversationRouter:
             session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
         )
         if stored.duplicate_of is not None:
-            return Turn(conversations.stored_replies(session, stored.message_id), duplicate=True)
+            return Turn(conversations.stored_replies(session, stored.message_id))
         replies = conversations.record_replies(
             session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
         )
@@ -170,7 +169,7 @@ class ConversationRouter:
         stored = await self._db(lambda s: conversations.record_inbound(
             s, inbound, text=text, sentiment=sentiment, timeout=self._timeout))
         if stored.duplicate_of is not None:
-            return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)), duplicate=True)
+            return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
                 cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
 from sqlalchemy import and_, select
@@ -23,11 +23,6 @@ class StoredInbound:
     message_id: int
     # Set when this delivery repeats one already handled: its stored replies are the answer.
     duplicate_of: Optional[int] = None
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _customer_and_open_conversation(
@@ -68,8 +63,8 @@ def _current_conversation(
     timeout: timedelta
 ) -> Conversation:
     """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
-    if conversation is not None and now - _aware(conversation.last_activity_at) > timeout:
-        conversation.ended_at = _aware(conversation.last_activity_at)
+    if conversation is not None and now - conversation.last_activity_at > timeout:
+        conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:
         conversation = Conversation(

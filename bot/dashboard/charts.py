@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape as _escape
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#000000")
@@ -27,16 +28,16 @@ def escape(text) -> str:
 @dataclass(frozen=True)
 class Series:
     name: str
-    values: Sequence[Optional[float]]
-    hrefs: Sequence[Optional[str]] = ()
+    values: Sequence[float | None]
+    hrefs: Sequence[str | None] = ()
     notes: Sequence[str] = ()  # extra tooltip text per value, e.g. "n=12"
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: Optional[float]
-    href: Optional[str] = None
+    value: float | None
+    href: str | None = None
     note: str = ""
 
 
@@ -56,7 +57,7 @@ def _open(title: str, desc: str, width: int, height: int, kind: str) -> tuple[st
     return head, "</svg>"
 
 
-def _linked(element: str, href: Optional[str]) -> str:
+def _linked(element: str, href: str | None) -> str:
     return f'<a href="{escape(href)}">{element}</a>' if href else element
 
 
@@ -65,7 +66,7 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [low + i * step for i in range(count + 1)]
 
 
-def _range(values: Sequence[Optional[float]], fixed: Optional[tuple[float, float]]) -> tuple[float, float]:
+def _range(values: Sequence[float | None], fixed: tuple[float, float] | None) -> tuple[float, float]:
     if fixed:
         return fixed
     present = [v for v in values if v is not None]
@@ -117,28 +118,69 @@ def _axis(low: float, high: float, left: int, top: int, plot_w: int, plot_h: int
     return "".join(parts), y_of
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A chart's outline: the svg's head and tail, the plot area and its value axis."""
+
+    head: str
+    tail: str
+    left: int
+    top: int
+    plot_w: int
+    plot_h: int
+    low: float
+    high: float
+    y_of: Callable[[float], float]
+    label_y: int  # the baseline of the labels under the plot
+
+    def x_label(self, x: float, label: str) -> str:
+        return f'<text x="{x:.1f}" y="{self.label_y}" text-anchor="middle" {FONT}>{escape(label)}</text>'
+
+
+def _frame(title: str, desc: str, kind: str, values: Sequence[float | None], *, legend: Sequence[str] | None,
+           y_range: tuple[float, float] | None, fmt: Callable[[float], str], width: int,
+           height: int) -> tuple[_Frame, list[str]]:
+    """The outline of a chart over labels, with a legend of the series names unless legend is None;
+    returns it and the markup so far (head, axis, legend)."""
+    left, right, bottom = 48, 12, 36
+    if legend is None:
+        keys, top = "", 16
+    else:
+        keys, top = _legend(legend, left, width)
+        height += top - 24
+    head, tail = _open(title, desc, width, height, kind)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    low, high = _range(values, y_range)
+    axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
+    frame = _Frame(head, tail, left, top, plot_w, plot_h, low, high, y_of, height - bottom + 16)
+    return frame, [head, axis, keys]
+
+
+def _tip(subject: str, value: str, note: str = "") -> str:
+    return f"{subject}: {value}" + (f" ({note})" if note else "")
+
+
+def _at(values: Sequence, index: int, default=None):
+    """The index-th of the optional per-value hrefs or notes."""
+    return values[index] if index < len(values) else default
+
+
 def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[Series], *,
-               y_range: Optional[tuple[float, float]] = None, fmt: Callable[[float], str] = _fmt_default,
+               y_range: tuple[float, float] | None = None, fmt: Callable[[float], str] = _fmt_default,
                width: int = 640, height: int = 240) -> str:
     """One line per series over the x labels; a missing value (None) leaves a gap."""
-    left, right, bottom = 48, 12, 36
-    legend, top = _legend([s.name for s in series], left, width)
-    height += top - 24
-    head, tail = _open(title, desc, width, height, "line")
-    plot_w, plot_h = width - left - right, height - top - bottom
-    low, high = _range([v for s in series for v in s.values], y_range)
-    axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
-    count = max(1, len(x_labels))
-    step = plot_w / count
+    frame, parts = _frame(title, desc, "line", [v for s in series for v in s.values], legend=[s.name for s in series],
+                          y_range=y_range, fmt=fmt, width=width, height=height)
+    y_of, plot_w = frame.y_of, frame.plot_w
+    step = plot_w / max(1, len(x_labels))
 
     def x_of(index: int) -> float:
-        return left + step * (index + 0.5)
+        return frame.left + step * (index + 0.5)
 
-    parts = [head, axis, legend]
     every = _x_label_every(len(x_labels), plot_w // 60)
     for index, label in enumerate(x_labels):
         if index % every == 0:
-            parts.append(f'<text x="{x_of(index):.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(label)}</text>')
+            parts.append(frame.x_label(x_of(index), label))
     for number, line in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
         run: list[str] = []
@@ -157,44 +199,40 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[
         for index, value in enumerate(line.values):
             if value is None:
                 continue
-            note = line.notes[index] if index < len(line.notes) else ""
-            tip = f"{line.name}, {x_labels[index]}: {fmt(value)}" + (f" ({note})" if note else "")
+            tip = _tip(f"{line.name}, {x_labels[index]}", fmt(value), _at(line.notes, index, ""))
             dot = (f'<circle class="point" cx="{x_of(index):.1f}" cy="{y_of(value):.1f}" r="4" fill="{colour}">'
                    f"<title>{escape(tip)}</title></circle>")
-            parts.append(_linked(dot, line.hrefs[index] if index < len(line.hrefs) else None))
+            parts.append(_linked(dot, _at(line.hrefs, index)))
     if not any(v is not None for s in series for v in s.values):
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" text-anchor="middle" {FONT}>no data</text>')
-    parts.append(tail)
+        x, y = frame.left + plot_w / 2, frame.top + frame.plot_h / 2
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" {FONT}>no data</text>')
+    parts.append(frame.tail)
     return "".join(parts)
 
 
 def bar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[float], str] = _fmt_default,
-              y_range: Optional[tuple[float, float]] = None, width: int = 640, height: int = 220,
+              y_range: tuple[float, float] | None = None, width: int = 640, height: int = 220,
               colour: str = PALETTE[0]) -> str:
     """Vertical bars, one per label (distributions)."""
-    head, tail = _open(title, desc, width, height, "bar")
-    left, top, right, bottom = 48, 16, 12, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    low, high = _range([b.value for b in bars], y_range)
-    axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
-    step = plot_w / max(1, len(bars))
-    parts = [head, axis]
+    frame, parts = _frame(title, desc, "bar", [b.value for b in bars], legend=None, y_range=y_range, fmt=fmt,
+                          width=width, height=height)
+    step = frame.plot_w / max(1, len(bars))
     for index, bar in enumerate(bars):
-        x = left + step * index + step * 0.15
-        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(bar.label)}</text>')
+        x = frame.left + step * index + step * 0.15
+        parts.append(frame.x_label(x + step * 0.35, bar.label))
         if bar.value is None:
             continue
-        y0, y1 = y_of(max(low, 0)), y_of(bar.value)
-        tip = f"{bar.label}: {fmt(bar.value)}" + (f" ({bar.note})" if bar.note else "")
+        y0, y1 = frame.y_of(max(frame.low, 0)), frame.y_of(bar.value)
+        tip = _tip(bar.label, fmt(bar.value), bar.note)
         rect = (f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{step * 0.7:.1f}" '
                 f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>')
         parts.append(_linked(rect, bar.href))
-    parts.append(tail)
+    parts.append(frame.tail)
     return "".join(parts)
 
 
 def hbar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[float], str] = _fmt_default,
-               x_range: Optional[tuple[float, float]] = None, width: int = 640, label_width: int = 220,
+               x_range: tuple[float, float] | None = None, width: int = 640, label_width: int = 220,
                colour: str = PALETTE[0]) -> str:
     """Horizontal bars for long labels (topics, reasons, questions); negative values go left of zero."""
     row = 22
@@ -218,7 +256,7 @@ def hbar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[flo
             parts.append(f'<text x="{zero + 4:.1f}" y="{y + 15}" {FONT}>n/a</text>')
             continue
         x1 = x_of(bar.value)
-        tip = f"{bar.label}: {fmt(bar.value)}" + (f" ({bar.note})" if bar.note else "")
+        tip = _tip(bar.label, fmt(bar.value), bar.note)
         rect = (f'<rect class="bar" x="{min(zero, x1):.1f}" y="{y + 3}" width="{max(abs(x1 - zero), 0.5):.1f}" '
                 f'height="{row - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>')
         parts.append(_linked(rect, bar.href))
@@ -228,64 +266,53 @@ def hbar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[flo
 
 
 def grouped_bar_chart(title: str, desc: str, groups: Sequence[str], series: Sequence[Series], *,
-                      fmt: Callable[[float], str] = _fmt_default, y_range: Optional[tuple[float, float]] = None,
+                      fmt: Callable[[float], str] = _fmt_default, y_range: tuple[float, float] | None = None,
                       width: int = 640, height: int = 240) -> str:
     """Bars side by side: for each group, one bar per series (recovered vs not vs no complaint)."""
-    left, right, bottom = 48, 12, 36
-    legend, top = _legend([s.name for s in series], left, width)
-    height += top - 24
-    head, tail = _open(title, desc, width, height, "grouped")
-    plot_w, plot_h = width - left - right, height - top - bottom
-    low, high = _range([v for s in series for v in s.values], y_range)
-    axis, y_of = _axis(low, high, left, top, plot_w, plot_h, fmt)
-    step = plot_w / max(1, len(groups))
+    frame, parts = _frame(title, desc, "grouped", [v for s in series for v in s.values],
+                          legend=[s.name for s in series], y_range=y_range, fmt=fmt, width=width, height=height)
+    y_of, low, high = frame.y_of, frame.low, frame.high
+    step = frame.plot_w / max(1, len(groups))
     bar_w = step * 0.8 / max(1, len(series))
-    parts = [head, axis, legend]
     for g, group in enumerate(groups):
-        parts.append(f'<text x="{left + step * (g + 0.5):.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(group)}</text>')
+        parts.append(frame.x_label(frame.left + step * (g + 0.5), group))
         for number, line in enumerate(series):
             value = line.values[g]
-            x = left + step * g + step * 0.1 + bar_w * number
+            x = frame.left + step * g + step * 0.1 + bar_w * number
             if value is None:
                 parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y_of(max(low, 0)) - 4:.1f}" text-anchor="middle" {FONT}>n/a</text>')
                 continue
             y0, y1 = y_of(max(low, min(0.0, high))), y_of(value)
-            note = line.notes[g] if g < len(line.notes) else ""
-            tip = f"{group}, {line.name}: {fmt(value)}" + (f" ({note})" if note else "")
+            tip = _tip(f"{group}, {line.name}", fmt(value), _at(line.notes, g, ""))
             rect = (f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{bar_w:.1f}" '
                     f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{PALETTE[number % len(PALETTE)]}">'
                     f"<title>{escape(tip)}</title></rect>")
-            parts.append(_linked(rect, line.hrefs[g] if g < len(line.hrefs) else None))
-    parts.append(tail)
+            parts.append(_linked(rect, _at(line.hrefs, g)))
+    parts.append(frame.tail)
     return "".join(parts)
 
 
 def stacked_bar_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *,
                       width: int = 640, height: int = 220) -> str:
     """Counts stacked per label (e.g. escalations open and closed per reason)."""
-    left, right, bottom = 48, 12, 36
-    legend, top = _legend([s.name for s in series], left, width)
-    height += top - 24
-    head, tail = _open(title, desc, width, height, "stacked")
-    plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    high = max(totals + [1])
-    axis, y_of = _axis(0, high, left, top, plot_w, plot_h, _fmt_default)
-    step = plot_w / max(1, len(labels))
-    parts = [head, axis, legend]
+    frame, parts = _frame(title, desc, "stacked", totals, legend=[s.name for s in series],
+                          y_range=(0, max(totals + [1])), fmt=_fmt_default, width=width, height=height)
+    y_of = frame.y_of
+    step = frame.plot_w / max(1, len(labels))
     for index, label in enumerate(labels):
-        x = left + step * index + step * 0.2
-        parts.append(f'<text x="{x + step * 0.3:.1f}" y="{height - bottom + 16}" text-anchor="middle" {FONT}>{escape(label)}</text>')
+        x = frame.left + step * index + step * 0.2
+        parts.append(frame.x_label(x + step * 0.3, label))
         base = 0.0
         for number, line in enumerate(series):
             value = line.values[index] or 0
             if not value:
                 continue
             y_top, y_bottom = y_of(base + value), y_of(base)
-            tip = f"{label}, {line.name}: {_fmt_default(value)}"
+            tip = _tip(f"{label}, {line.name}", _fmt_default(value))
             rect = (f'<rect class="bar" x="{x:.1f}" y="{y_top:.1f}" width="{step * 0.6:.1f}" '
                     f'height="{y_bottom - y_top:.1f}" fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(tip)}</title></rect>')
-            parts.append(_linked(rect, line.hrefs[index] if index < len(line.hrefs) else None))
+            parts.append(_linked(rect, _at(line.hrefs, index)))
             base += value
-    parts.append(tail)
+    parts.append(frame.tail)
     return "".join(parts)

@@ -203,12 +203,10 @@ def _escalations(board: Dashboard, link: Link) -> str:
          Series("closed", [r.count - r.open for r in board.escalations], [link(r.drill) for r in board.escalations])],
     )
     rows = [[_a(r.reason, link(r.drill)), str(r.count), str(r.open),
-             fmt_minutes(r.median_minutes_to_claim) if board.claim_times_recorded else "not recorded yet",
+             fmt_minutes(r.median_minutes_to_claim),
              fmt_minutes(r.median_minutes_to_resolve)] for r in board.escalations]
-    note = "" if board.claim_times_recorded else (
-        '<p class="note">Time to claim appears once the staff desk records when a person claims a request.</p>')
     return ('<section id="escalations"><h2>Escalations</h2>' + chart
-            + _table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows) + note + "</section>")
+            + _table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows) + "</section>")
 
 
 def _compensation(board: Dashboard, link: Link) -> str:

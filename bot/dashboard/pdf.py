@@ -77,7 +77,7 @@ def detail_lines(board: Dashboard) -> list[str]:
     """The tables of the dashboard as text lines: escalations, compensation, bot vs staff, questions."""
     lines = ["Escalations (reason: requests, open, median time to claim, median time to resolve):"]
     lines += [f"  {e.reason}: {e.count}, open {e.open}, "
-              f"claim {_n(e.median_minutes_to_claim, '{:.0f} min') if board.claim_times_recorded else 'not recorded yet'}, "
+              f"claim {_n(e.median_minutes_to_claim, '{:.0f} min')}, "
               f"resolve {_n(e.median_minutes_to_resolve, '{:.0f} min')}" for e in board.escalations] or ["  none"]
     lines += ["Compensation by category (count, value, percent coupons):"]
     lines += [f"  {c.category}: {c.count}, {c.value_cents / 100:.2f}, {c.percent_coupons}" for c in board.compensation] or ["  none"]

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.storage.models import Conversation, Message
+from bot.storage.types import parse_moment
 from bot.dashboard.charts import escape
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
 from feedback.exports import KINDS, conversation_rows, export_csv
@@ -38,10 +39,9 @@ Guard = Callable[..., Callable]  # guard(roles=(...)) -> decorator for a handler
 
 def _day(text: str, name: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        return parse_moment(text)
     except ValueError:
         raise web.HTTPBadRequest(reason=f"{name}: {text[:40]!r} is not a date (use YYYY-MM-DD)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def filters_from(query, now: Optional[datetime] = None) -> Filters:

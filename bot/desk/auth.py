@@ -36,10 +36,6 @@ class StaffError(ValueError):
     """A staff user operation that cannot be done; the message says why."""
 
 
-def has_role(user: StaffUser, role: str) -> bool:
-    return RANK.get(user.role, 0) >= RANK[role]
-
-
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise StaffError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -27,14 +27,8 @@ from bot.storage.models import (
 RECENT_MESSAGES = 3
 
 
-def _aware(moment: Optional[datetime]) -> Optional[datetime]:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def waited(since: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - _aware(since)).total_seconds()))
+    seconds = max(0, int((now - since).total_seconds()))
     if seconds < 60:
         return f"{seconds} s"
     if seconds < 3600:
@@ -180,13 +174,13 @@ def conversation_view(session: Session, conversation_id: int) -> Optional[Conver
             id=row.id,
             direction=row.direction,
             text=row.text,
-            at=_aware(row.created_at),
+            at=row.created_at,
             author=names.get(row.staff_user_id) if row.staff_user_id else None,
             sentiment=mood(row.polarity) if row.direction == Direction.CUSTOMER.value and row.polarity is not None else None,
             event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
         ))
     notes = [
-        (names.get(note.author_id, "someone"), _aware(note.created_at), note.text)
+        (names.get(note.author_id, "someone"), note.created_at, note.text)
         for note in session.execute(
             select(StaffNote).where(StaffNote.conversation_id == conversation_id).order_by(StaffNote.id)
         ).scalars()

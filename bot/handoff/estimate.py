@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -14,10 +14,6 @@ from bot.storage.models import QUEUED_STATUSES, HandoffRequest
 
 RECENT = timedelta(days=14)
 SAMPLE = 50
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def ahead_in_queue(session: Session, handoff: HandoffRequest) -> int:
@@ -38,7 +34,7 @@ def typical_wait_minutes(session: Session, now: datetime) -> Optional[int]:
     ).all()
     if not rows:
         return None
-    waits = [(_aware(claimed) - _aware(created)).total_seconds() / 60 for created, claimed in rows]
+    waits = [(claimed - created).total_seconds() / 60 for created, claimed in rows]
     return max(1, math.ceil(statistics.median(waits)))
 
 

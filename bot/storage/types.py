@@ -1,4 +1,4 @@
-"""Column types shared by the models."""
+"""Timestamps: the column type shared by the models, and the one rule for naive values (UTC)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,20 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_moment(text: str) -> datetime:
+    """A date (YYYY-MM-DD) or ISO time as a person types it (--since, ?until=); without a zone it
+    is UTC, like the stored timestamps. ValueError if it is neither."""
+    parsed = datetime.fromisoformat(text.strip())
+    return parsed if parsed.tzinfo else as_utc(parsed)
 
 
 class UTCDateTime(TypeDecorator):
@@ -20,15 +34,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        return None if value is None else as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        return None if value is None else as_utc(value)

@@ -12,8 +12,8 @@ for the report (`cxbot report`), the manager dashboard and the CSV exports.
 """
 
 from feedback.metrics.dashboard import Dashboard, build_dashboard
-from feedback.metrics.period import Filters, aware
+from feedback.metrics.period import Filters
 from feedback.metrics.series import Point
 from feedback.metrics.totals import Totals, compute_totals
 
-__all__ = ["Dashboard", "Filters", "Point", "Totals", "aware", "build_dashboard", "compute_totals"]
+__all__ = ["Dashboard", "Filters", "Point", "Totals", "build_dashboard", "compute_totals"]

@@ -49,7 +49,6 @@ class Dashboard:
     handlers: tuple[HandlerRow, ...]
     fallbacks: tuple[FallbackGroup, ...]
     drilldown: dict[str, tuple[int, ...]] = field(repr=False)
-    claim_times_recorded: bool = True  # the desk records claimed_at (migration 0005)
     formulas: tuple[str, ...] = DASHBOARD_FORMULAS
 
     @property

@@ -16,11 +16,6 @@ from bot.storage.models import Conversation
 DAILY_UP_TO_DAYS = 31
 
 
-def aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 @dataclass(frozen=True)
 class Filters:
     since: datetime  # inclusive
@@ -28,7 +23,10 @@ class Filters:
     channel: str | None = None  # None: all channels
 
     def __post_init__(self) -> None:
-        if aware(self.since) >= aware(self.until):
+        # Timestamps read from the database are UTC-aware (bot/storage/types.py); so must these be.
+        if self.since.tzinfo is None or self.until.tzinfo is None:
+            raise ValueError("since and until must be timezone-aware")
+        if self.since >= self.until:
             raise ValueError("the period is empty: since must be before until")
 
 
@@ -57,17 +55,17 @@ def channels_in_use(session: Session) -> tuple[str, ...]:
 # -- time buckets -----------------------------------------------------------------------------
 
 def bucket_size(filters: Filters) -> str:
-    return "day" if aware(filters.until) - aware(filters.since) <= timedelta(days=DAILY_UP_TO_DAYS) else "week"
+    return "day" if filters.until - filters.since <= timedelta(days=DAILY_UP_TO_DAYS) else "week"
 
 
 def bucket_start(moment: datetime, size: str) -> date:
-    day = aware(moment).astimezone(timezone.utc).date()
+    day = moment.astimezone(timezone.utc).date()
     return day if size == "day" else day - timedelta(days=day.weekday())
 
 
 def bucket_labels(filters: Filters, size: str) -> tuple[str, ...]:
     first = bucket_start(filters.since, size)
-    last = bucket_start(aware(filters.until) - timedelta(microseconds=1), size)
+    last = bucket_start(filters.until - timedelta(microseconds=1), size)
     step = timedelta(days=1 if size == "day" else 7)
     labels, current = [], first
     while current <= last:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import RecoveryCase, RecoveryStatus, SurveyResponse
-from feedback.metrics.period import aware
 from feedback.surveys.scores import summarise_csat, summarise_nps
 
 RECOVERY_GROUPS = ("recovered", "complaint_not_recovered", "no_complaint")
@@ -28,7 +27,7 @@ class ComplaintHistory:
         first: dict[int, datetime] = {}
         recovered: set[int] = set()
         for case in session.execute(select(RecoveryCase).where(RecoveryCase.source == "complaint")).scalars():
-            at = aware(case.created_at)
+            at = case.created_at
             first[case.customer_id] = min(at, first.get(case.customer_id, at))
             if case.status == RecoveryStatus.RECOVERED.value:
                 recovered.add(case.customer_id)
@@ -40,7 +39,7 @@ class ComplaintHistory:
         customer = survey.customer_id
         if customer not in self.first_complaint:
             return "no_complaint"
-        if aware(survey.answered_at or survey.offered_at) < self.first_complaint[customer]:
+        if (survey.answered_at or survey.offered_at) < self.first_complaint[customer]:
             return None
         return "recovered" if customer in self.recovered else "complaint_not_recovered"
 

@@ -54,12 +54,15 @@ def load_period(session: Session, filters: Filters) -> PeriodRows:
     )
 
 
+def _rows_in_period(session: Session, filters: Filters, model, moment, *conditions) -> list:
+    """The model's rows whose `moment` is in the period, of the chosen channel, oldest first."""
+    query = with_channel(select(model), filters, model.conversation_id)
+    return list(session.execute(query.where(in_period(moment, filters), *conditions).order_by(model.id)).scalars())
+
+
 def load_surveys(session: Session, filters: Filters) -> list[SurveyResponse]:
     """Surveys offered in the period, of the chosen channel."""
-    query = with_channel(select(SurveyResponse), filters, SurveyResponse.conversation_id)
-    return list(session.execute(
-        query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
-    ).scalars())
+    return _rows_in_period(session, filters, SurveyResponse, SurveyResponse.offered_at)
 
 
 def load_customer_messages(session: Session, filters: Filters) -> list[CustomerMessage]:
@@ -78,19 +81,12 @@ def load_customer_messages(session: Session, filters: Filters) -> list[CustomerM
 
 
 def load_handoffs(session: Session, filters: Filters) -> list[HandoffRequest]:
-    query = with_channel(select(HandoffRequest), filters, HandoffRequest.conversation_id)
-    return list(session.execute(
-        query.where(in_period(HandoffRequest.created_at, filters)).order_by(HandoffRequest.id)
-    ).scalars())
+    return _rows_in_period(session, filters, HandoffRequest, HandoffRequest.created_at)
 
 
 def load_compensations(session: Session, filters: Filters) -> list[Compensation]:
     """Compensation issued, pending or redeemed in the period (declined offers are not counted)."""
-    query = with_channel(select(Compensation), filters, Compensation.conversation_id)
-    return list(session.execute(
-        query.where(in_period(Compensation.created_at, filters), Compensation.status != "declined")
-        .order_by(Compensation.id)
-    ).scalars())
+    return _rows_in_period(session, filters, Compensation, Compensation.created_at, Compensation.status != "declined")
 
 
 def _customer_intents(session: Session, chunk: list[int], condition):

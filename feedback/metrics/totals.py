@@ -11,7 +11,7 @@ from typing import Iterable
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Compensation, SurveyResponse
-from feedback.metrics.period import Filters, aware
+from feedback.metrics.period import Filters
 from feedback.metrics.recovery_groups import recovery_effectiveness
 from feedback.metrics.rows import PeriodRows, load_period
 from feedback.surveys.scores import ces_mean, summarise_csat, summarise_nps
@@ -67,7 +67,7 @@ def median(values: list[float]) -> float | None:
 def minutes(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    return (aware(end) - aware(start)).total_seconds() / 60
+    return (end - start).total_seconds() / 60
 
 
 def score(kind: str, surveys: Iterable[SurveyResponse]) -> float | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.app.demo import STAFF_REPLIES
 from bot.storage.models import Compensation, Conversation, HandoffRequest, Message, SurveyResponse
-from feedback.metrics import Filters, aware, build_dashboard
+from feedback.metrics import Filters, build_dashboard
 
 CXBOT = Path(sys.executable).with_name("cxbot")
 
@@ -47,13 +47,13 @@ def test_a_short_demo_fills_an_empty_database_through_the_real_pipeline(model_pa
         agent_texts = session.execute(select(Message.text).where(Message.direction == "agent")).scalars().all()
         assert any(text in STAFF_REPLIES for text in agent_texts)
         # Moved into the past: each conversation keeps its minutes, the six spread over days.
-        starts = [aware(c.started_at) for c in conversations]
+        starts = [c.started_at for c in conversations]
         assert all(started - timedelta(weeks=3) <= at <= started - timedelta(hours=1) for at in starts)
         assert len({at.date() for at in starts}) >= 2
         for conversation in conversations:
-            times = [aware(m.created_at) for m in session.execute(
+            times = [m.created_at for m in session.execute(
                 select(Message).where(Message.conversation_id == conversation.id)).scalars()]
-            assert min(times) >= aware(conversation.started_at) and max(times) - min(times) < timedelta(minutes=30)
+            assert min(times) >= conversation.started_at and max(times) - min(times) < timedelta(minutes=30)
         board = build_dashboard(session, Filters(started - timedelta(weeks=3), started + timedelta(days=1)))
         assert board.totals.compensations >= 1 and sum(board.totals.escalations_by_reason.values()) == len(handoffs)
         assert sum(p.count for p in board.scores["ces"]) == sum(s.kind == "ces" for s in surveys)

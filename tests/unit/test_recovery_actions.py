@@ -13,7 +13,7 @@ from bot.assistant.actions.action_offer_compensation import ActionOfferCompensat
 from bot.assistant.actions.support.content import recovery_content
 from bot.assistant.actions.validate_recovery_form import ValidateRecoveryForm
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase
-from tests.unit.test_actions import action, run, slots_of, user
+from tests.support.actions import action, run, slots_of, user
 
 FORM = "recovery_form"
 

@@ -6,47 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.handoff.policy import HandoffByRules
+from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
+from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply
 from bot.handoff.rules import escalation_rules
-from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
-from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
-from feedback.sentiment import TextBlobScorer
-
-
-class ScriptedAssistant:
-    """Echoes the text back after a delay and records the order it was asked in."""
-
-    def __init__(self, delay: float = 0.0, fail: bool = False, intent: str = "faq/x") -> None:
-        self.delay = delay
-        self.fail = fail
-        self.intent = intent
-        self.calls: list[str] = []
-        self.active = 0
-        self.max_active = 0
-
-    async def respond(self, conversation_id, text, *, channel, metadata):
-        self.active += 1
-        self.max_active = max(self.max_active, self.active)
-        try:
-            self.calls.append(text)
-            await asyncio.sleep(self.delay)
-            if self.fail:
-                raise RuntimeError("model exploded")
-            return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent=self.intent, confidence=0.9)
-        finally:
-            self.active -= 1
-
-
-def make_router(session_factory, assistant, **kwargs) -> ConversationRouter:
-    return ConversationRouter(
-        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), handoff=HandoffByRules(),
-        **kwargs
-    )
-
-
-def inbound(text: str, sender: str = "c1", **kwargs) -> InboundMessage:
-    return InboundMessage(channel="rest", sender_id=sender, text=text, **kwargs)
+from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 
 async def test_stores_message_sentiment_and_replies(session_factory):
@@ -237,9 +201,12 @@ async def test_an_unreadable_message_is_stored_with_its_reply_once_and_never_rea
     router = make_router(session_factory, assistant)
     photo = inbound("[photo]", message_id="tg-7")
     first = await router.record_unreadable(photo, OutboundMessage(text="I can only read text"))
-    again = await router.record_unreadable(photo, OutboundMessage(text="I can only read text"))
-    assert [r.text for r in first.replies] == ["I can only read text"] and not first.duplicate
-    assert again.duplicate and [r.id for r in again.replies] == [r.id for r in first.replies]
+    with session_factory() as session:
+        stored_first = session.execute(select(Message.id).order_by(Message.id)).scalars().all()
+    again = await router.record_unreadable(photo, OutboundMessage(text="a second reply, never stored"))
+    # The first delivery stores its reply; the repeat gets that stored reply back and stores nothing.
+    assert [r.text for r in first.replies] == ["I can only read text"] and [r.id for r in first.replies] == stored_first[1:]
+    assert [(r.id, r.text) for r in again.replies] == [(r.id, r.text) for r in first.replies]
     assert assistant.calls == []
     with session_factory() as session:
         texts = session.execute(select(Message.text).order_by(Message.id)).scalars().all()

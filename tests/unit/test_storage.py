@@ -2,12 +2,17 @@
 
 import asyncio
 from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import event, text
 
 from bot.storage.database import get_engine
 from bot.storage.models import Conversation
-from tests.unit.test_router import ScriptedAssistant, inbound, make_router
+from bot.storage.types import parse_moment
+from feedback.metrics import Filters
+from tests.support.factories import add_conversation
+from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 
 def _count(engine, what: str) -> list:
@@ -90,3 +95,27 @@ def test_rasa_tracker_store_on_sqlite_uses_the_pooled_wal_engine(tmp_path):
         assert again is not None and again.latest_message.text == "hello"
     finally:
         get_engine(url).dispose()
+
+
+def test_a_typed_date_without_a_zone_is_utc_and_a_zone_given_is_kept():
+    assert parse_moment("2026-11-02") == datetime(2026, 11, 2, tzinfo=timezone.utc)
+    assert parse_moment(" 2026-11-02T10:30 ").tzinfo == timezone.utc
+    given = parse_moment("2026-11-02T10:30+02:00")
+    assert given.utcoffset() == timedelta(hours=2) and given == datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        parse_moment("last tuesday")
+
+
+def test_timestamps_read_back_from_sqlite_are_utc_aware(session_factory):
+    at = datetime(2026, 11, 2, 10, 30, tzinfo=timezone(timedelta(hours=2)))
+    with session_factory.begin() as session:
+        add_conversation(session, "c1", at=at).last_activity_at = at.replace(tzinfo=None)
+    with session_factory() as session:
+        stored = session.query(Conversation).one()
+        assert stored.started_at == at and stored.started_at.tzinfo == timezone.utc
+        assert stored.last_activity_at == datetime(2026, 11, 2, 10, 30, tzinfo=timezone.utc)  # naive: taken as UTC
+
+
+def test_a_period_needs_zone_aware_bounds():
+    with pytest.raises(ValueError):
+        Filters(since=datetime(2026, 11, 2), until=datetime(2026, 11, 9, tzinfo=timezone.utc))

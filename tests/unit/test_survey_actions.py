@@ -20,7 +20,7 @@ from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, Surve
 from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 from feedback.surveys.plan import SKIPPED, next_survey
-from tests.unit.test_actions import action, run, slots_of, user
+from tests.support.actions import action, run, slots_of, user
 
 FORM = "survey_form"
 REJECTED = {"event": "action_execution_rejected", "timestamp": None, "name": FORM, "policy": None, "confidence": None}

@@ -290,7 +290,7 @@ async def test_history_shows_the_latest_conversation_with_tapped_button_titles(c
     assert refused.status == 403 and (await refused.json())["code"] == "identity_refused"
 
 
-async def test_deliver_pushes_to_open_widgets_and_is_quiet_without_one(client):
+async def test_deliver_pushes_to_open_widgets_and_is_quiet_without_one(client, monkeypatch):
     channel = client.server.app[CHANNELS].get("widget")
     assert channel is not None and channel.name == "widget"
     joined = OutboundMessage(custom={"event": "agent_joined", "name": "Sam"})
@@ -308,7 +308,11 @@ async def test_deliver_pushes_to_open_widgets_and_is_quiet_without_one(client):
             {"id": 7, "from": "agent", "text": "Hi, Sam here"},
         ],
     }
-    assert not channel.is_open(f"visitor:{VISITOR}")
+    # The closed widget was let go: a later push is not even tried.
+    tried = []
+    monkeypatch.setattr(widget, "_send", lambda ws, event: tried.append(ws))
+    await channel.deliver(f"visitor:{VISITOR}", [staff])
+    assert tried == []
 
 
 async def test_the_script_and_the_sample_page_are_served(client):

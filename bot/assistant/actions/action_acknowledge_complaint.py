@@ -1,28 +1,23 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import latest
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import recovery_content
-from bot.assistant.actions.support.db import transaction
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.db import in_conversation
 from feedback import recovery
 
 
-class ActionAcknowledgeComplaint(Action):
+class ActionAcknowledgeComplaint(CustomAction):
     """Apologises for a complaint (worded by severity) and opens its recovery case."""
 
-    def name(self) -> str:
-        return "action_acknowledge_complaint"
+    action_name = "action_acknowledge_complaint"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         content = recovery_content()
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
+        with in_conversation(tracker) as (session, conversation):
             complaint = recovery.open_complaint(
                 session,
                 content,

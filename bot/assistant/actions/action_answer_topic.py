@@ -1,21 +1,18 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.topics import topics
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(CustomAction):
     """Answers an FAQ topic picked from a button ("did you mean", the help menu)."""
 
-    def name(self) -> str:
-        return "action_answer_topic"
+    action_name = "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         topic = tracker.get_slot("topic")
         response = f"utter_faq/{topic}"
         # The payload can be typed by anyone: only known topics with an answer are used.

@@ -1,21 +1,18 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import recovery_content
 
 
-class ActionAskOrderNumber(Action):
+class ActionAskOrderNumber(CustomAction):
     """Asks for the order number, with an "I don't have it" button; re-asks say what's expected."""
 
-    def name(self) -> str:
-        return "action_ask_order_number"
+    action_name = "action_ask_order_number"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         content = recovery_content()
         key = "reask_order_number" if (tracker.get_slot("recovery_reasks") or 0) > 0 else "ask_order_number"
         dispatcher.utter_message(

@@ -1,32 +1,27 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import surveys as survey_support
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.db import in_conversation
 from feedback.surveys import records as surveys
 
 
-class ActionAskSurveyAnswer(Action):
+class ActionAskSurveyAnswer(CustomAction):
     """Asks the survey question with its buttons, and records that it was offered (once), credited
     to whoever handled the conversation (a staff member's hand-back says who in its metadata)."""
 
-    def name(self) -> str:
-        return "action_ask_survey_answer"
+    action_name = "action_ask_survey_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         content = survey_content()
         kind = tracker.get_slot("survey_kind")
         if kind not in content.questions:
             return []
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
+        with in_conversation(tracker) as (session, conversation):
             surveys.offer(
                 session, conversation_id=conversation.id, kind=kind, handled_by=survey_support.handled_by(tracker)
             )

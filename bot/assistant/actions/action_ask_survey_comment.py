@@ -1,22 +1,19 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import survey_content
 from bot.assistant.actions.support.surveys import buttons
 
 
-class ActionAskSurveyComment(Action):
+class ActionAskSurveyComment(CustomAction):
     """The optional follow-up: "What is the main reason for your score?", with a Skip button."""
 
-    def name(self) -> str:
-        return "action_ask_survey_comment"
+    action_name = "action_ask_survey_comment"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         content = survey_content()
         kind = tracker.get_slot("survey_kind") or "nps"
         dispatcher.utter_message(

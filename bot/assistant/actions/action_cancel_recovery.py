@@ -1,25 +1,20 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from bot.assistant.actions.support.db import transaction
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.db import in_conversation
 from feedback import recovery
 
 
-class ActionCancelRecovery(Action):
+class ActionCancelRecovery(CustomAction):
     """"Never mind" during a recovery: the case is closed as cancelled and the form stops."""
 
-    def name(self) -> str:
-        return "action_cancel_recovery"
+    action_name = "action_cancel_recovery"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        with in_conversation(tracker) as (session, conversation):
             recovery.cancel_case(session, conversation_id=conversation.id, case_id=tracker.get_slot("recovery_case_id"))
         dispatcher.utter_message(response="utter_recovery_cancelled")
         return [

@@ -1,31 +1,22 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support import recovery_replies
-from bot.assistant.actions.support.content import recovery_content
-from bot.assistant.actions.support.db import transaction
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
+from bot.storage.models import Conversation
 from feedback import recovery
-from feedback.recovery import Step
+from feedback.recovery import Outcome, RecoveryContent, Step
 
 
-class ActionDeclineCompensation(Action):
+class ActionDeclineCompensation(RecoveryStepAction):
     """Records a declined offer; an offer already issued stays issued."""
 
-    def name(self) -> str:
-        return "action_decline_compensation"
+    action_name = "action_decline_compensation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
-            outcome = recovery.decline_offer(session, content, conversation=conversation)
-        recovery_replies.say(dispatcher, content, outcome)
+    def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
+        return recovery.decline_offer(session, content, conversation=conversation)
+
+    def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step != Step.DECLINED:
             return []
         return [SlotSet("survey_trigger", "recovery")]

@@ -1,9 +1,11 @@
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.tracker_events import consecutive_fallbacks
 from bot.assistant.topics import Topics, topics
 
@@ -40,15 +42,12 @@ def suggestions(latest_message: dict[str, Any], content: Topics) -> list[dict[st
     return buttons[:MAX_SUGGESTIONS]
 
 
-class ActionDidYouMean(Action):
+class ActionDidYouMean(CustomAction):
     """First miss: the two closest topics; second miss in a row: offer a person."""
 
-    def name(self) -> str:
-        return "action_did_you_mean"
+    action_name = "action_did_you_mean"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
             return []

@@ -1,37 +1,25 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support import recovery_replies
-from bot.assistant.actions.support.content import compensation_policy, recovery_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.content import compensation_policy
 from bot.assistant.actions.support.handover import handover
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
+from bot.storage.models import Conversation
 from feedback import recovery
-from feedback.recovery import Step
+from feedback.recovery import Outcome, RecoveryContent, Step
 
 
-class ActionIssueCompensation(Action):
+class ActionIssueCompensation(RecoveryStepAction):
     """Issues the accepted offer once: a second tap or a retry shows the same code."""
 
-    def name(self) -> str:
-        return "action_issue_compensation"
+    action_name = "action_issue_compensation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
-            outcome = recovery.accept_offer(
-                session,
-                content,
-                compensation_policy(),
-                conversation=conversation_by_public_id(session, tracker.sender_id),
-                handover=handover,
-            )
-        recovery_replies.say(dispatcher, content, outcome)
+    def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
+        policy = compensation_policy()
+        return recovery.accept_offer(session, content, policy, conversation=conversation, handover=handover)
+
+    def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):
             return []
         return [SlotSet("survey_trigger", "recovery")]

@@ -1,31 +1,27 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support import surveys as survey_support
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.handover import handover
-from bot.conversation.store import conversation_by_public_id
 from feedback.surveys import outcome as survey_outcome
 
 
-class ActionLateSurveyAnswer(Action):
+class ActionLateSurveyAnswer(CustomAction):
     """A survey button tapped after the survey moved on: recorded if still open, else once only."""
 
-    def name(self) -> str:
-        return "action_late_survey_answer"
+    action_name = "action_late_survey_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        with transaction() as session:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        with in_conversation(tracker) as (session, conversation):
             outcome = survey_outcome.late_answer(
                 session,
-                conversation_by_public_id(session, tracker.sender_id),
+                conversation,
                 button_value=latest.entity(tracker, "survey_value"),
                 handover=handover,
             )

@@ -1,39 +1,33 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support import recovery_replies
-from bot.assistant.actions.support.content import compensation_policy, recovery_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.content import compensation_policy
 from bot.assistant.actions.support.handover import handover
-from bot.conversation.store import conversation_by_public_id
+from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
+from bot.storage.models import Conversation
 from feedback import recovery
+from feedback.recovery import Outcome, RecoveryContent, Step
 
 
-class ActionOfferCompensation(Action):
+class ActionOfferCompensation(RecoveryStepAction):
     """Offers what the policy gives for the complaint's category and severity, within the cap."""
 
-    def name(self) -> str:
-        return "action_offer_compensation"
+    action_name = "action_offer_compensation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
-            outcome = recovery.make_offer(
-                session,
-                content,
-                compensation_policy(),
-                conversation=conversation_by_public_id(session, tracker.sender_id),
-                case_id=tracker.get_slot("recovery_case_id"),
-                order_number=tracker.get_slot("order_number"),
-                description=tracker.get_slot("complaint_description"),
-                handover=handover,
-            )
-        recovery_replies.say(dispatcher, content, outcome)
-        if outcome.step == recovery.Step.NO_OFFER:
+    def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
+        return recovery.make_offer(
+            session,
+            content,
+            compensation_policy(),
+            conversation=conversation,
+            case_id=tracker.get_slot("recovery_case_id"),
+            order_number=tracker.get_slot("order_number"),
+            description=tracker.get_slot("complaint_description"),
+            handover=handover,
+        )
+
+    def events(self, outcome: Outcome) -> list[EventType]:
+        if outcome.step == Step.NO_OFFER:
             return []
         return [SlotSet("order_number", None), SlotSet("complaint_description", None), SlotSet("recovery_reasks", 0)]

@@ -1,15 +1,14 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import latest
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.surveys import survey_slots
 from bot.assistant.actions.support.tracker_events import faq_topics
-from bot.conversation.store import conversation_by_public_id
 from feedback.surveys.state import next_kind
 
 # The customer's goodbye, or the staff desk's hand-back, tells which moment this is...
@@ -22,20 +21,16 @@ TRIGGER_AFTER_ACTION = {
 }
 
 
-class ActionOfferSurvey(Action):
+class ActionOfferSurvey(CustomAction):
     """Decides whether a survey follows this moment (content/surveys.yml); survey_form asks it."""
 
-    def name(self) -> str:
-        return "action_offer_survey"
+    action_name = "action_offer_survey"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         trigger = TRIGGER_BY_INTENT.get(latest.intent(tracker) or "") or TRIGGER_AFTER_ACTION.get(
             tracker.latest_action_name or ""
         )
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
+        with in_conversation(tracker) as (session, conversation):
             kind = next_kind(session, conversation, trigger, survey_content(), faq_topics=faq_topics(tracker.events))
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")

@@ -1,28 +1,23 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.handover import handover
 from bot.assistant.actions.support.tracker_events import last_bot_action
-from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(CustomAction):
     """Hands the conversation to a person with the reason, and says honestly what happens next."""
 
-    def name(self) -> str:
-        return "action_request_human"
+    action_name = "action_request_human"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         offered = last_bot_action(tracker.events) == "action_did_you_mean"
-        with transaction() as session:
-            conversation = conversation_by_public_id(session, tracker.sender_id)
+        with in_conversation(tracker) as (session, conversation):
             handoff = recovery.hand_over_in_recovery(
                 session,
                 conversation,

@@ -1,21 +1,18 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.app.settings import get_settings
+from bot.assistant.actions.support.base import CustomAction
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(CustomAction):
     """Starts a session with the shop's name in a slot, so responses can use it."""
 
-    def name(self) -> str:
-        return "action_session_start"
+    action_name = "action_session_start"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         carried = [
             SlotSet(key, value)
             for key, value in tracker.current_slot_values().items()

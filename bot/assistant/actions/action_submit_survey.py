@@ -1,37 +1,33 @@
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import surveys as survey_support
+from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.handover import handover
 from bot.assistant.actions.support.tracker_events import faq_topics
-from bot.conversation.store import conversation_by_public_id
 from feedback.surveys import outcome as survey_outcome
 from feedback.surveys.outcome import Step
 from feedback.surveys.plan import SKIPPED
 
 
-class ActionSubmitSurvey(Action):
+class ActionSubmitSurvey(CustomAction):
     """Stores the answer once, closes the loop after a bad score, and picks the next survey."""
 
-    def name(self) -> str:
-        return "action_submit_survey"
+    action_name = "action_submit_survey"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         content = survey_content()
         comment = tracker.get_slot("survey_comment")
         comment = None if comment in (None, SKIPPED, "") else comment
         trigger = tracker.get_slot("survey_trigger")
-        with transaction() as session:
+        with in_conversation(tracker) as (session, conversation):
             outcome = survey_outcome.submit(
                 session,
-                conversation_by_public_id(session, tracker.sender_id),
+                conversation,
                 content,
                 kind=tracker.get_slot("survey_kind"),
                 raw=tracker.get_slot("survey_answer"),

@@ -28,8 +28,7 @@ def leaving(tracker: Tracker, intents: set[str]) -> bool:
 class ValidateRecoveryForm(MessageFormValidation):
     """Reads the order number and the description; "never mind" and questions leave the form."""
 
-    def name(self) -> str:
-        return "validate_recovery_form"
+    action_name = "validate_recovery_form"
 
     def validate_order_number(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -31,8 +31,7 @@ def button_value(tracker: Tracker) -> tuple[str | None, str | None]:
 class ValidateSurveyForm(MessageFormValidation):
     """Reads a survey answer from a button or typed text; "skip" skips; nonsense is re-asked twice."""
 
-    def name(self) -> str:
-        return "validate_survey_form"
+    action_name = "validate_survey_form"
 
     def validate_survey_answer(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

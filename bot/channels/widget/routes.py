@@ -77,9 +77,6 @@ class WidgetChannel:
             if not sockets:
                 del self._sockets[sender]
 
-    def is_open(self, sender_id: str) -> bool:
-        return bool(self._sockets.get(sender_id))
-
     async def deliver(self, sender_id: str, messages: Sequence[OutboundMessage]) -> None:
         """Push to every open widget of this visitor.
 

@@ -1,9 +1,26 @@
 """Database access for actions: a fresh session per action call."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
 from bot.app.settings import get_settings
+from bot.conversation.store import conversation_by_public_id
 from bot.storage.database import get_session_factory
+from bot.storage.models import Conversation
 
 
 def transaction():
     """A session in a transaction, committed when the block ends without error."""
     return get_session_factory(get_settings().database_url).begin()
+
+
+@contextmanager
+def in_conversation(tracker: Tracker) -> Iterator[tuple[Session, Conversation]]:
+    """A transaction and the conversation Rasa knows by the tracker's sender id."""
+    with transaction() as session:
+        yield session, conversation_by_public_id(session, tracker.sender_id)

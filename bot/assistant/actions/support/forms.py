@@ -23,9 +23,14 @@ class MessageFormValidation(FormValidationAction):
     """The slot the form asked for gets the latest message; its validate_<slot> method reads it
     and returns the slots to set (the asked slot None: ask again)."""
 
+    @property
     @abstractmethod
+    def action_name(self) -> str:
+        """validate_<form name>, a class attribute of each validator; abstract, so rasa_sdk's
+        executor does not register this base."""
+
     def name(self) -> str:
-        """validate_<form name>; abstract, so rasa_sdk's executor does not register this base."""
+        return self.action_name
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -1,9 +1,20 @@
-"""Recovery outcomes in words (content/recovery.yml) and buttons."""
+"""Recovery outcomes in words (content/recovery.yml) and buttons, and the base of the actions
+that run one recovery step and only render its outcome."""
 
 from __future__ import annotations
 
-from rasa_sdk.executor import CollectingDispatcher
+from abc import abstractmethod
 
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.support.db import in_conversation
+from bot.storage.models import Conversation
 from feedback.recovery import Outcome, RecoveryContent, Step
 
 # The message in content/recovery.yml for each outcome that is worded there.
@@ -35,3 +46,22 @@ def say(dispatcher: CollectingDispatcher, content: RecoveryContent, outcome: Out
             {"title": content.messages.get("decline_button", "No, thanks"), "payload": "/decline_offer"},
         ],
     )
+
+
+class RecoveryStepAction(CustomAction):
+    """Runs `step` (a call to feedback.recovery) in the conversation and says its outcome."""
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        content = recovery_content()
+        with in_conversation(tracker) as (session, conversation):
+            outcome = self.step(session, conversation, content, tracker)
+        say(dispatcher, content, outcome)
+        return self.events(outcome)
+
+    @abstractmethod
+    def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
+        """The recovery service's outcome for this action."""
+
+    @abstractmethod
+    def events(self, outcome: Outcome) -> list[EventType]:
+        """The slots the outcome sets for the stories."""
