@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
-from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply
+from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
 from bot.handoff.rules import escalation_rules
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
+from feedback.sentiment import TextBlobScorer
 from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 
