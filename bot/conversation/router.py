@@ -16,6 +16,8 @@ from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.text import clean_text
+from bot.handoff.content import DeskContent
+from bot.handoff.rules import EscalationRules
 from bot.handoff.transitions import cancel_by_customer
 from bot.handoff.triggers import escalate_on_sentiment, holding_note
 from bot.storage.database import run_in_session
@@ -84,16 +86,21 @@ class ConversationRouter:
         session_factory: sessionmaker,
         assistant: Assistant,
         scorer: SentimentScorer,
+        escalation: EscalationRules,
+        desk_content: DeskContent,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
         events: Optional[EventBus] = None,
         never_mind: Optional[NeverMind] = None,
     ) -> None:
-        """`events` hears of escalations and messages for staff; without `never_mind` a waiting
+        """`escalation` and `desk_content` word the handoffs the router opens (content/);
+        `events` hears of escalations and messages for staff; without `never_mind` a waiting
         customer cannot cancel by saying so."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
+        self._escalation = escalation
+        self._desk_content = desk_content
         self._max_chars = max_message_chars
         self._timeout = conversation_timeout
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -248,7 +255,8 @@ class ConversationRouter:
         # each session.get() below would otherwise load the conversation again.
         conversation = session.get(Conversation, stored.conversation_id)
         if scored_text is not None:
-            handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text)
+            handoff = escalate_on_sentiment(session, stored.conversation_id, intent=reply.intent, text=scored_text,
+                                            rules=self._escalation, desk=self._desk_content)
             if handoff is not None:
                 messages.append(OutboundMessage(text=handoff.message))
         replies = conversations.record_replies(
@@ -262,7 +270,7 @@ class ConversationRouter:
 
     def _hold(self, session: Session, stored) -> list[OutboundMessage]:
         """Waiting for a person: the message is kept for them; the first in a row gets a note."""
-        note = holding_note(session, stored.conversation_id, stored.message_id)
+        note = holding_note(session, stored.conversation_id, stored.message_id, rules=self._escalation)
         replies = [OutboundMessage(text=note)] if note else []
         return conversations.record_replies(
             session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,

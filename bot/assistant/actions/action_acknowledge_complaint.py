@@ -5,8 +5,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
-from bot.assistant.actions.support.content import recovery_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
 
@@ -20,8 +19,8 @@ class ActionAcknowledgeComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
+        content = context().content.recovery
+        with context().transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
             complaint = recovery.open_complaint(
                 session,

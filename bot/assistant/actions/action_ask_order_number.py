@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.support.context import context
 
 
 class ActionAskOrderNumber(Action):
@@ -16,7 +16,7 @@ class ActionAskOrderNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = recovery_content()
+        content = context().content.recovery
         key = "reask_order_number" if (tracker.get_slot("recovery_reasks") or 0) > 0 else "ask_order_number"
         dispatcher.utter_message(
             text=content.message(key),

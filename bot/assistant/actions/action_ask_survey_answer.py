@@ -5,8 +5,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import surveys as survey_support
-from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback.surveys import records as surveys
 
@@ -21,11 +20,11 @@ class ActionAskSurveyAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = survey_content()
+        content = context().content.surveys
         kind = tracker.get_slot("survey_kind")
         if kind not in content.questions:
             return []
-        with transaction() as session:
+        with context().transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
             surveys.offer(
                 session, conversation_id=conversation.id, kind=kind, handled_by=survey_support.handled_by(tracker)

@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.surveys import buttons
 
 
@@ -17,7 +17,7 @@ class ActionAskSurveyComment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = survey_content()
+        content = context().content.surveys
         kind = tracker.get_slot("survey_kind") or "nps"
         dispatcher.utter_message(
             text=content.comment_question,

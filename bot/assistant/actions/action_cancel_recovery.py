@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
 
@@ -18,7 +18,7 @@ class ActionCancelRecovery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        with transaction() as session:
+        with context().transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
             recovery.cancel_case(session, conversation_id=conversation.id, case_id=tracker.get_slot("recovery_case_id"))
         dispatcher.utter_message(response="utter_recovery_cancelled")

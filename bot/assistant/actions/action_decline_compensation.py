@@ -5,8 +5,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import recovery_replies
-from bot.assistant.actions.support.content import recovery_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
 from feedback.recovery import Step
@@ -21,8 +20,8 @@ class ActionDeclineCompensation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
+        content = context().content.recovery
+        with context().transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
             outcome = recovery.decline_offer(session, content, conversation=conversation)
         recovery_replies.say(dispatcher, content, outcome)

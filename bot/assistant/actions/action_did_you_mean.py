@@ -4,8 +4,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.tracker_events import consecutive_fallbacks
-from bot.assistant.topics import Topics, topics
+from bot.assistant.topics import Topics
 
 MAX_SUGGESTIONS = 2
 # Suggesting these would not help someone who was not understood.
@@ -52,7 +53,7 @@ class ActionDidYouMean(Action):
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
             return []
-        content = topics()
+        content = context().content.topics
         buttons = suggestions(tracker.latest_message, content)
         buttons.append({"title": content.something_else, "payload": "/deny"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)

@@ -5,9 +5,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import recovery_replies
-from bot.assistant.actions.support.content import compensation_policy, recovery_content
-from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.handover import handover
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback import recovery
 from feedback.recovery import Step
@@ -22,14 +20,15 @@ class ActionIssueCompensation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = recovery_content()
-        with transaction() as session:
+        ctx = context()
+        content = ctx.content.recovery
+        with ctx.transaction() as session:
             outcome = recovery.accept_offer(
                 session,
                 content,
-                compensation_policy(),
+                ctx.content.compensation,
                 conversation=conversation_by_public_id(session, tracker.sender_id),
-                handover=handover,
+                handover=ctx.handover(),
             )
         recovery_replies.say(dispatcher, content, outcome)
         if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):

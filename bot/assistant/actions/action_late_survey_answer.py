@@ -6,9 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support import surveys as survey_support
-from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.handover import handover
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
 from feedback.surveys import outcome as survey_outcome
 
@@ -22,12 +20,14 @@ class ActionLateSurveyAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        with transaction() as session:
+        ctx = context()
+        with ctx.transaction() as session:
             outcome = survey_outcome.late_answer(
                 session,
                 conversation_by_public_id(session, tracker.sender_id),
                 button_value=latest.entity(tracker, "survey_value"),
-                handover=handover,
+                handover=ctx.handover(),
+                scorer=ctx.content.sentiment,
             )
-        survey_support.say(dispatcher, survey_content(), outcome)
+        survey_support.say(dispatcher, ctx.content.surveys, outcome)
         return []

@@ -5,8 +5,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
-from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.surveys import survey_slots
 from bot.assistant.actions.support.tracker_events import faq_topics
 from bot.conversation.store import conversation_by_public_id
@@ -34,9 +33,10 @@ class ActionOfferSurvey(Action):
         trigger = TRIGGER_BY_INTENT.get(latest.intent(tracker) or "") or TRIGGER_AFTER_ACTION.get(
             tracker.latest_action_name or ""
         )
-        with transaction() as session:
+        ctx = context()
+        with ctx.transaction() as session:
             conversation = conversation_by_public_id(session, tracker.sender_id)
-            kind = next_kind(session, conversation, trigger, survey_content(), faq_topics=faq_topics(tracker.events))
+            kind = next_kind(session, conversation, trigger, ctx.content.surveys, faq_topics=faq_topics(tracker.events))
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")
         return survey_slots(kind, trigger)

@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.support.db import transaction
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.tracker_events import last_faq_question
 from bot.conversation.store import conversation_by_public_id
 from feedback.surveys.faq_feedback import record_faq_feedback
@@ -23,7 +23,7 @@ class ActionRecordFaqFeedback(Action):
         question = last_faq_question(tracker.events)
         if question is not None:
             topic, key = question
-            with transaction() as session:
+            with context().transaction() as session:
                 record_faq_feedback(
                     session,
                     conversation_id=conversation_by_public_id(session, tracker.sender_id).id,

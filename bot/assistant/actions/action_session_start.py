@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.app.settings import get_settings
+from bot.assistant.actions.support.context import context
 
 
 class ActionSessionStart(Action):
@@ -24,6 +24,6 @@ class ActionSessionStart(Action):
         return [
             SessionStarted(),
             *carried,
-            SlotSet("shop_name", get_settings().shop_name),
+            SlotSet("shop_name", context().shop_name),
             ActionExecuted("action_listen"),
         ]

@@ -5,9 +5,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import surveys as survey_support
-from bot.assistant.actions.support.content import survey_content
-from bot.assistant.actions.support.db import transaction
-from bot.assistant.actions.support.handover import handover
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.tracker_events import faq_topics
 from bot.conversation.store import conversation_by_public_id
 from feedback.surveys import outcome as survey_outcome
@@ -24,11 +22,12 @@ class ActionSubmitSurvey(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        content = survey_content()
+        ctx = context()
+        content = ctx.content.surveys
         comment = tracker.get_slot("survey_comment")
         comment = None if comment in (None, SKIPPED, "") else comment
         trigger = tracker.get_slot("survey_trigger")
-        with transaction() as session:
+        with ctx.transaction() as session:
             outcome = survey_outcome.submit(
                 session,
                 conversation_by_public_id(session, tracker.sender_id),
@@ -38,7 +37,8 @@ class ActionSubmitSurvey(Action):
                 comment=comment,
                 trigger=trigger,
                 faq_topics=faq_topics(tracker.events),
-                handover=handover,
+                handover=ctx.handover(),
+                scorer=ctx.content.sentiment,
             )
         if outcome.step == Step.NOTHING:
             return survey_support.survey_slots(None, None)
