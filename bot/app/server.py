@@ -210,7 +210,7 @@ async def _on_cleanup(app: web.Application) -> None:
         loader.cancel()
 
 
-def create_app(settings: Settings, model_path: Path, content: Optional[Content] = None) -> web.Application:
+def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
     content = content or load_content(settings.content_dir)
@@ -232,7 +232,7 @@ def create_app(settings: Settings, model_path: Path, content: Optional[Content] 
     return app
 
 
-def run(settings: Settings, model_path: Path, content: Optional[Content] = None) -> None:
+def run(settings: Settings, model_path: Path, content: Content | None = None) -> None:
     try:
         app = create_app(settings, model_path, content)
     except ContentError as bad_content:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
-from typing import Optional
 
 from bot.app.content import Content
 from bot.app.settings import Settings
@@ -29,7 +28,7 @@ def choose(typed: str, buttons: tuple) -> str:
     return typed
 
 
-async def chat(settings: Settings, content: Content, model_path: Path, sender: Optional[str] = None) -> None:
+async def chat(settings: Settings, content: Content, model_path: Path, sender: str | None = None) -> None:
     from bot.assistant.rasa import RasaAssistant
     from bot.app.server import build_router
 
