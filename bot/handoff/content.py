@@ -1,5 +1,6 @@
 """The wording around a handoff (content/desk.yml: joined, left, cancelled, queue estimates...) and
-the staff's canned replies; the desk, the router (via the server) and escalate use it."""
+the staff's canned replies; bot/app/content.py loads them, and the desk, the router and escalate
+are given them."""
 
 from __future__ import annotations
 
@@ -55,7 +56,3 @@ def load_canned(path: Path) -> tuple[CannedReply, ...]:
             canned.append(CannedReply(title=str(item.get("title") or f"Reply {index + 1}"), text=str(item["text"]).strip()))
     return tuple(canned)
 
-
-def load_content(content_dir: Path) -> DeskContent:
-    return DeskContent(messages=load_messages(content_dir / "desk.yml"),
-                       canned=load_canned(content_dir / "canned_replies.yml"))
