@@ -386,15 +386,3 @@ def rolling_score(previous: Optional[float], polarity: float, weight: float = RO
         return polarity
     return (1 - weight) * previous + weight * polarity
 
-
-_default: Optional[SentimentScorer] = None
-
-
-def default_scorer() -> SentimentScorer:
-    """The product's scorer: TextBlob with the customer-service lexicon in the content folder."""
-    global _default
-    if _default is None:
-        from bot.app.settings import get_settings
-
-        _default = CustomerServiceScorer(get_settings().content_dir / "sentiment_lexicon.yml")
-    return _default

@@ -83,6 +83,28 @@ def session_factory(database_url):
     return get_session_factory(database_url)
 
 
+@pytest.fixture(scope="session")
+def content():
+    """The project's content folder, as the server loads it."""
+    from tests.support.content import project_content
+
+    return project_content()
+
+
+@pytest.fixture
+def installed_action_context(request):
+    """The actions' context installed as the assistant does: the project's content and, when the
+    test has one, its database (`session_factory`)."""
+    from bot.assistant.actions.support import context as actions
+    from tests.support.content import action_context
+
+    uses_database = "session_factory" in request.fixturenames
+    installed = action_context(request.getfixturevalue("session_factory") if uses_database else None)
+    actions.install(installed)
+    yield installed
+    actions.install(None)
+
+
 @pytest.fixture
 def conversation(session_factory) -> int:
     """One customer's conversation, known to Rasa (and the action tests) as "conv-1"."""

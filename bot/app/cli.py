@@ -38,11 +38,22 @@ def _model(settings: Settings, train_if_needed: bool):
     return model
 
 
+def _content(settings: Settings):
+    """The content folder, read and checked once before anything starts."""
+    from bot.app.content import ContentError, load_content
+
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as error:
+        sys.exit(f"cxbot: content: {error}")
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app import server
 
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
-    server.run(settings, _model(settings, train_if_needed=not args.no_train))
+    content = _content(settings)
+    server.run(settings, _model(settings, train_if_needed=not args.no_train), content)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
@@ -61,8 +72,9 @@ def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> None:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app.terminal import chat
 
+    content = _content(settings)
     model = _model(settings, train_if_needed=True)
-    asyncio.run(chat(settings, model, sender=args.sender))
+    asyncio.run(chat(settings, content, model, sender=args.sender))
 
 
 def _moment(command: str, text: str | None, default):
@@ -150,9 +162,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit("cxbot demo: --conversations must be at least 1")
     if args.weeks < 1:
         sys.exit("cxbot demo: --weeks must be at least 1")
+    content = _content(settings)
     model = _model(settings, train_if_needed=True)
     try:
-        summary = asyncio.run(run_demo(settings, model, conversations=args.conversations, weeks=args.weeks,
+        summary = asyncio.run(run_demo(settings, content, model, conversations=args.conversations, weeks=args.weeks,
                                        seed=args.seed, force=args.force))
     except DemoRefused as refused:
         sys.exit(f"cxbot demo: {refused}")

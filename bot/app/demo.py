@@ -32,8 +32,9 @@ from typing import Optional
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.app.content import Content
 from bot.app.settings import Settings
+from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.types import UTCDateTime
 from bot.storage.models import (
@@ -359,7 +360,7 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
     return DemoSummary(conversations, personas, start, now, counts)
 
 
-async def run_demo(settings: Settings, model_path: Path, *, conversations: int, weeks: int, seed: int,
+async def run_demo(settings: Settings, content: Content, model_path: Path, *, conversations: int, weeks: int, seed: int,
                    force: bool = False) -> DemoSummary:
     from bot.assistant.rasa import RasaAssistant
     from bot.channels.base import ChannelRegistry
@@ -372,8 +373,8 @@ async def run_demo(settings: Settings, model_path: Path, *, conversations: int, 
         raise DemoRefused(f"the database ({settings.database_url.split('://')[0]}) already has conversations; "
                           "use an empty one (CXBOT_DATABASE_URL) or add --force to add demo customers to it")
     print("Loading the assistant...", flush=True)
-    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
+    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings, content)
     # The real router and staff desk, without channels to push to (demo customers read nothing)
     # and without the desk's queue-timeout task.
-    router, desk = build_services(settings, assistant, channels=ChannelRegistry(), events=EventBus())
+    router, desk = build_services(settings, content, assistant, channels=ChannelRegistry(), events=EventBus())
     return await simulate(router, session_factory, conversations=conversations, weeks=weeks, seed=seed, desk=desk)

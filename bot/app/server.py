@@ -1,6 +1,7 @@
 """The web server and the one wiring place: every part is built here, in reading order.
 
-create_app() mounts the channels, the staff console and the dashboard. On start-up the database
+create_app() reads the content folder once (bot/app/content.py: a broken file stops the start) and
+mounts the channels, the staff console and the dashboard. On start-up the database
 is migrated and the assistant loads in the background (the server answers "starting" meanwhile);
 then start_services() builds the conversation router and the staff desk, subscribes the
 listeners to their events, and starts the Telegram channel with its staff chat.
@@ -19,6 +20,7 @@ from typing import Optional
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
+from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
@@ -39,11 +41,9 @@ from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
-from bot.handoff.content import load_content
 from bot.handoff.policy import HandoffByRules
 from bot.storage.database import get_session_factory, migrate, run_in_session
-from feedback.recovery import load_content as load_recovery
-from feedback.sentiment import SentimentScorer, default_scorer
+from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ MAX_BODY_BYTES = 64 * 1024
 @dataclass
 class AppState:
     settings: Settings
+    content: Content
     model_path: Path
     sessions: sessionmaker
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
@@ -72,15 +73,15 @@ STATE = web.AppKey("cxbot", AppState)
 # --- the services, built once the assistant is loaded ---
 
 
-def build_router(settings: Settings, assistant: Assistant, *, events: Optional[EventBus] = None,
+def build_router(settings: Settings, content: Content, assistant: Assistant, *, events: Optional[EventBus] = None,
                  never_mind: Optional[NeverMind] = None, scorer: Optional[SentimentScorer] = None
                  ) -> ConversationRouter:
     return ConversationRouter(
         session_factory=get_session_factory(settings.database_url),
         assistant=assistant,
-        scorer=scorer or default_scorer(),
+        scorer=scorer or content.sentiment,
         # The router sits below the handoff package: when a person takes over is decided here.
-        handoff=HandoffByRules(),
+        handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         events=events,
@@ -88,20 +89,20 @@ def build_router(settings: Settings, assistant: Assistant, *, events: Optional[E
     )
 
 
-def build_services(settings: Settings, assistant: ReadingAssistant, *, channels: ChannelRegistry,
+def build_services(settings: Settings, content: Content, assistant: ReadingAssistant, *, channels: ChannelRegistry,
                    events: EventBus, scorer: Optional[SentimentScorer] = None) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
-    content = load_content(settings.content_dir)
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
-    never_mind = NeverMind(parse=assistant.parse, reply=content.say("cancelled"))
-    router = build_router(settings, assistant, events=events, never_mind=never_mind, scorer=scorer)
+    never_mind = NeverMind(parse=assistant.parse, reply=content.desk.say("cancelled"))
+    router = build_router(settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer)
     minutes = settings.desk_queue_timeout_minutes
     desk = Desk(
         sessions=get_session_factory(settings.database_url),
         router=router,
         channels=channels,
-        content=content,
-        recovery=load_recovery(settings.content_dir / "recovery.yml"),
+        content=content.desk,
+        recovery=content.recovery,
+        escalation=content.escalation,
         events=events,
         queue_timeout=timedelta(minutes=minutes) if minutes > 0 else None,
     )
@@ -127,12 +128,13 @@ async def start_services(state: AppState) -> None:
 
     try:
         # Loading TensorFlow and the model takes seconds: keep the server answering meanwhile.
-        assistant = await asyncio.to_thread(RasaAssistant.load, state.model_path, state.settings)
+        assistant = await asyncio.to_thread(RasaAssistant.load, state.model_path, state.settings, state.content)
     except Exception as error:
         logger.exception("could not load the model %s", state.model_path)
         state.load_error = str(error)
         return
-    router, desk = build_services(state.settings, assistant, channels=state.channels, events=state.events)
+    router, desk = build_services(state.settings, state.content, assistant, channels=state.channels,
+                                  events=state.events)
     if state.telegram is not None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
@@ -209,9 +211,12 @@ async def _on_cleanup(app: web.Application) -> None:
         loader.cancel()
 
 
-def create_app(settings: Settings, model_path: Path) -> web.Application:
+def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
+    """The server; `content` is read from the settings' content folder unless given (a broken file
+    raises ContentError here, before anything starts)."""
+    content = content or load_content(settings.content_dir)
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
-    state = AppState(settings, model_path, get_session_factory(settings.database_url))
+    state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
     app[STATE] = state
     app.router.add_get("/health", health)
     rest.add_routes(app, router=lambda: state.router)
@@ -228,9 +233,11 @@ def create_app(settings: Settings, model_path: Path) -> web.Application:
     return app
 
 
-def run(settings: Settings, model_path: Path) -> None:
+def run(settings: Settings, model_path: Path, content: Content | None = None) -> None:
     try:
-        app = create_app(settings, model_path)
+        app = create_app(settings, model_path, content)
+    except ContentError as bad_content:
+        raise SystemExit(f"cxbot: content: {bad_content}") from None
     except ValueError as bad_setting:
         raise SystemExit(f"cxbot: {bad_setting}") from None
     print(f"cxbot: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)", flush=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
-from typing import Optional
 
-from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
+from bot.app.content import Content
 from bot.app.settings import Settings
+from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.storage.database import migrate
 
 CHANNEL = "cli"
@@ -28,14 +28,14 @@ def choose(typed: str, buttons: tuple) -> str:
     return typed
 
 
-async def chat(settings: Settings, model_path: Path, sender: Optional[str] = None) -> None:
+async def chat(settings: Settings, content: Content, model_path: Path, sender: str | None = None) -> None:
     from bot.assistant.rasa import RasaAssistant
     from bot.app.server import build_router
 
     await asyncio.to_thread(migrate, settings.database_url)
     print("Loading the assistant...", flush=True)
-    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings)
-    router = build_router(settings, assistant)
+    assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings, content)
+    router = build_router(settings, content, assistant)
     sender = sender or f"terminal-{getpass.getuser()}"
     print(f"Chatting as '{sender}'. Type 'exit' or press Ctrl-D to leave; a number taps a button.")
     buttons: tuple = ()

@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
@@ -18,10 +18,14 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bot.assistant.actions.support import context as action_context
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
-from bot.app.settings import Settings
-from bot.storage.database import get_engine
+from bot.storage.database import get_engine, get_session_factory
+
+if TYPE_CHECKING:
+    from bot.app.content import Content
+    from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +141,11 @@ class RasaAssistant:
         self.agent = agent
 
     @classmethod
-    def load(cls, model_path: Path, settings: Settings) -> "RasaAssistant":
-        """Load a trained model with an SQL tracker store and the in-process action runner."""
+    def load(cls, model_path: Path, settings: Settings, content: Content) -> RasaAssistant:
+        """Load a trained model with an SQL tracker store and the in-process action runner,
+        whose actions work with `content` and the settings' database and shop name."""
+        action_context.install(action_context.ActionContext(
+            content=content, sessions=get_session_factory(settings.database_url), shop_name=settings.shop_name))
         endpoint: EndpointConfig = (
             EndpointConfig(url=settings.action_server_url)
             if settings.action_server_url

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
-
-from bot.app.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,3 @@ def load_topics(path: Path) -> Topics:
         something_else=str(data.get("something_else") or "Something else"),
     )
 
-
-@lru_cache(maxsize=1)
-def topics() -> Topics:
-    return load_topics(get_settings().content_dir / "topics.yml")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from bot.app.settings import Settings
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
+
 
 logger = logging.getLogger(__name__)
 

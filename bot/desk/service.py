@@ -35,7 +35,7 @@ from bot.desk import compensations
 from bot.desk.events import DeskEvents
 from bot.handoff import transitions as handoffs
 from bot.handoff.content import DeskContent
-from bot.handoff.rules import escalation_rules, is_open
+from bot.handoff.rules import EscalationRules, is_open
 from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
 from bot.storage.database import run_in_session
 from bot.storage.models import (
@@ -75,6 +75,7 @@ class Desk:
         channels: ChannelRegistry,
         content: DeskContent,
         recovery: RecoveryContent,
+        escalation: EscalationRules,
         events: EventBus,
         queue_timeout: Optional[timedelta] = None,
     ) -> None:
@@ -83,6 +84,7 @@ class Desk:
         self.channels = channels
         self.content = content
         self.recovery = recovery
+        self.escalation = escalation  # business hours: the queue times out only while people are there
         self.queue_timeout = queue_timeout
         self._events = events  # where the desk publishes handoff changes
         self.live = DeskEvents()  # what open consoles reload
@@ -270,7 +272,7 @@ class Desk:
         if self.queue_timeout is None:
             return []
         now = now or utcnow()
-        rules = escalation_rules()
+        rules = self.escalation
         if rules.hours and not is_open(rules, now):
             return []
         due = await self._db(lambda s: handoffs.waiting_since_before(s, now - self.queue_timeout))

@@ -1,5 +1,6 @@
 """The wording around a handoff (content/desk.yml: joined, left, cancelled, queue estimates...) and
-the staff's canned replies; the desk, the router (via the server) and escalate use it."""
+the staff's canned replies; bot/app/content.py loads them, and the desk, the router and escalate
+are given them."""
 
 from __future__ import annotations
 
@@ -35,18 +36,23 @@ class DeskContent:
         return self.messages[key].format(**values)
 
 
-def load_content(content_dir: Path) -> DeskContent:
+def load_messages(path: Path) -> dict[str, str]:
+    """The desk's wording (desk.yml), over the defaults; no file keeps the defaults."""
     messages = dict(DEFAULT_MESSAGES)
-    desk_file = content_dir / "desk.yml"
-    if desk_file.is_file():
-        data = yaml.safe_load(desk_file.read_text(encoding="utf-8")) or {}
+    if path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         messages.update({str(k): str(v) for k, v in (data.get("messages") or {}).items()})
+    return messages
+
+
+def load_canned(path: Path) -> tuple[CannedReply, ...]:
+    """The staff's canned replies (canned_replies.yml); none without the file."""
     canned: list[CannedReply] = []
-    canned_file = content_dir / "canned_replies.yml"
-    if canned_file.is_file():
-        data = yaml.safe_load(canned_file.read_text(encoding="utf-8")) or {}
+    if path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for index, item in enumerate(data.get("canned_replies") or ()):
             if not isinstance(item, dict) or not str(item.get("text") or "").strip():
                 raise ValueError(f"canned_replies.yml: entry {index + 1} needs a title and a text")
             canned.append(CannedReply(title=str(item.get("title") or f"Reply {index + 1}"), text=str(item["text"]).strip()))
-    return DeskContent(messages=messages, canned=tuple(canned))
+    return tuple(canned)
+

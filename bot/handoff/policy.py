@@ -4,22 +4,31 @@ this package and does not import it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
+from bot.handoff.content import DeskContent
+from bot.handoff.rules import EscalationRules
 from bot.handoff.transitions import cancel_by_customer
 from bot.handoff.triggers import escalate_on_sentiment, holding_note
 
 
+@dataclass(frozen=True)
 class HandoffByRules:
     """Escalate on the customer's mood, note the first message while waiting, cancel on "never mind"."""
 
+    rules: EscalationRules  # content/escalation.yml
+    desk: DeskContent  # how handoffs are worded to the customer (content/desk.yml)
+
     def holding_note(self, session: Session, conversation_id: int, message_id: int) -> str | None:
         """The note for a waiting customer's message, or None."""
-        return holding_note(session, conversation_id, message_id)
+        return holding_note(session, conversation_id, message_id, rules=self.rules)
 
     def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
         """The handoff notice if the customer's mood calls for a person, or None."""
-        handoff = escalate_on_sentiment(session, conversation_id, intent=intent, text=text)
+        handoff = escalate_on_sentiment(session, conversation_id, intent=intent, text=text,
+                                        rules=self.rules, desk=self.desk)
         return None if handoff is None else handoff.message
 
     def cancel_while_queued(self, session: Session, conversation_id: int) -> int | None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-
-from bot.app.settings import get_settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -72,11 +69,6 @@ def load_rules(path: Path) -> EscalationRules:
         hours=hours,
         messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
     )
-
-
-@lru_cache(maxsize=1)
-def escalation_rules() -> EscalationRules:
-    return load_rules(get_settings().content_dir / "escalation.yml")
 
 
 def is_open(rules: EscalationRules, moment: datetime) -> bool:

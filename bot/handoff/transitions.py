@@ -19,19 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.app.settings import get_settings
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.store import write_messages
-from bot.handoff.content import load_content
+from bot.handoff.content import DeskContent
 from bot.handoff.estimate import estimate_text
-from bot.handoff.rules import EscalationRules, escalation_rules, handoff_message, is_open
+from bot.handoff.rules import EscalationRules, handoff_message, is_open
 from bot.storage.database import savepoint
 from bot.storage.models import (
     ACTIVE_STATUSES,
@@ -175,11 +173,6 @@ def active_request(session: Session, conversation_id: int) -> Optional[HandoffRe
     ).scalar_one_or_none()
 
 
-@lru_cache(maxsize=1)
-def _desk_messages() -> dict[str, str]:
-    return load_content(get_settings().content_dir).messages
-
-
 def _queue(session: Session, conversation_id: int, reason: str, now: datetime) -> Optional[HandoffRequest]:
     """Insert the request; None when the database refuses it: one is active already."""
     request = HandoffRequest(conversation_id=conversation_id, reason=reason, status=HandoffStatus.OPEN.value,
@@ -199,14 +192,15 @@ def escalate(
     conversation: Conversation,
     *,
     reason: str,
-    rules: Optional[EscalationRules] = None,
+    rules: EscalationRules,
+    desk: DeskContent,
     now: Optional[datetime] = None,
 ) -> Handoff:
     """bot -> queued: record a request for a person once and put the conversation in the queue
-    (the caller commits). A second request while one is active is told "already"."""
+    (the caller commits). A second request while one is active is told "already". `rules` say
+    what the customer is told; `desk` words the queue estimate."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    rules = rules or escalation_rules()
     now = now or utcnow()
     request = _queue(session, conversation.id, reason, now)
     if request is None:
@@ -217,7 +211,7 @@ def escalate(
     message = handoff_message(rules, now)
     if rules.hours and is_open(rules, now):
         # People are there: say how long it will likely take (outside hours the message says when).
-        message = f"{message} {estimate_text(session, request, _desk_messages(), now)}"
+        message = f"{message} {estimate_text(session, request, desk.messages, now)}"
     return Handoff(created=True, message=message)
 
 

@@ -9,7 +9,8 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handoff.rules import EscalationRules, escalation_rules
+from bot.handoff.content import DeskContent
+from bot.handoff.rules import EscalationRules
 from bot.handoff.transitions import Handoff, escalate
 from bot.storage.models import (
     Conversation,
@@ -84,11 +85,11 @@ def escalate_on_sentiment(
     *,
     intent: str | None,
     text: str = "",
-    rules: EscalationRules | None = None,
+    rules: EscalationRules,
+    desk: DeskContent,
 ) -> Handoff | None:
     """After the bot answered: hand an unhappy customer to a person, unless the bot is already
     handling the unhappiness (a complaint being recovered) or a person already has it."""
-    rules = rules or escalation_rules()
     conversation = session.get(Conversation, conversation_id)
     if conversation.state != ConversationState.BOT.value:
         return None
@@ -97,11 +98,11 @@ def escalate_on_sentiment(
     reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window), text)
     if reason is None:
         return None
-    handoff = escalate(session, conversation, reason=reason, rules=rules)
+    handoff = escalate(session, conversation, reason=reason, rules=rules, desk=desk)
     return Handoff(created=handoff.created, message=f"{rules.messages['empathy']} {handoff.message}")
 
 
-def holding_note(session: Session, conversation_id: int, message_id: int) -> str | None:
+def holding_note(session: Session, conversation_id: int, message_id: int, *, rules: EscalationRules) -> str | None:
     """While waiting for a person: a note for the first message after the handoff, then silence
     (the earlier messages still waiting are the ones nobody has handled yet)."""
     previous_handled = session.execute(
@@ -116,4 +117,4 @@ def holding_note(session: Session, conversation_id: int, message_id: int) -> str
     ).scalar_one_or_none()
     if previous_handled is False:
         return None
-    return escalation_rules().messages["holding"]
+    return rules.messages["holding"]

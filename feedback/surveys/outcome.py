@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.storage.models import Conversation, SurveyResponse
 from feedback import recovery
 from feedback.handover import Handover
-from feedback.sentiment import default_scorer
+from feedback.sentiment import SentimentScorer
 from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 from feedback.surveys.plan import SKIPPED, UNANSWERED, SurveyContent
@@ -44,11 +44,12 @@ def answer_value(kind: str, raw: str):
     return raw if kind == "ces" else int(raw)
 
 
-def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: str | None) -> bool:
+def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: str | None,
+                  scorer: SentimentScorer) -> bool:
     """Store the answer (once) and the comment with its sentiment; False if already answered."""
     recorded = surveys.answer(session, survey_id=survey.id, value=answer_value(survey.kind, raw))
     if recorded and comment:
-        surveys.add_comment(session, survey_id=survey.id, text=comment, polarity=default_scorer().score(comment).polarity)
+        surveys.add_comment(session, survey_id=survey.id, text=comment, polarity=scorer.score(comment).polarity)
     return recorded
 
 
@@ -75,7 +76,7 @@ def close_the_loop(session: Session, conversation: Conversation, survey: SurveyR
 
 def submit(session: Session, conversation: Conversation, content: SurveyContent, *, kind: str | None,
            raw: str | None, comment: str | None, trigger: str | None, faq_topics: Iterable[str],
-           handover: Handover) -> Outcome:
+           handover: Handover, scorer: SentimentScorer) -> Outcome:
     """The survey form's result: skipped, given up on, or an answer (and then perhaps the next survey)."""
     if kind not in content.questions or raw is None:
         return Outcome(Step.NOTHING)
@@ -87,7 +88,7 @@ def submit(session: Session, conversation: Conversation, content: SurveyContent,
         return Outcome(Step.SKIPPED)
     if raw == UNANSWERED:
         return Outcome(Step.UNANSWERED)
-    record_answer(session, survey, raw, comment)
+    record_answer(session, survey, raw, comment, scorer)
     handoff = close_the_loop(session, conversation, survey, handover)
     if handoff:
         return Outcome(Step.FOLLOW_UP, handoff=handoff)
@@ -95,7 +96,7 @@ def submit(session: Session, conversation: Conversation, content: SurveyContent,
 
 
 def late_answer(session: Session, conversation: Conversation, *, button_value: str | None,
-                handover: Handover) -> Outcome:
+                handover: Handover, scorer: SentimentScorer) -> Outcome:
     """A survey button tapped after the survey moved on: recorded if still open, else once only."""
     kind, value = survey_plan.split_button_value(button_value)
     survey = surveys.latest(session, conversation_id=conversation.id, kind=kind) if kind else None
@@ -107,6 +108,6 @@ def late_answer(session: Session, conversation: Conversation, *, button_value: s
     answer = survey_plan.parse_answer(kind, value or "")
     if answer is None:
         return Outcome(Step.ALREADY_ANSWERED)
-    record_answer(session, survey, str(answer), None)
+    record_answer(session, survey, str(answer), None, scorer)
     handoff = close_the_loop(session, conversation, survey, handover)
     return Outcome(Step.FOLLOW_UP, handoff=handoff) if handoff else Outcome(Step.THANKS)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.app.settings import get_settings
 from bot.assistant.rasa import RasaAssistant
 from bot.conversation.messages import InboundMessage
 from bot.conversation.router import ConversationRouter
@@ -19,9 +18,13 @@ from feedback.metrics.not_understood import count_not_understood
 from feedback.sentiment import TextBlobScorer
 
 
-async def test_a_fallback_reply_stores_its_response_and_counts_as_not_understood(model_path, session_factory):
-    router = ConversationRouter(session_factory=session_factory, assistant=RasaAssistant.load(model_path, get_settings()),
-                                scorer=TextBlobScorer(), handoff=HandoffByRules())
+async def test_a_fallback_reply_stores_its_response_and_counts_as_not_understood(model_path, session_factory,
+                                                                                content):
+    from bot.app.settings import get_settings
+
+    assistant = RasaAssistant.load(model_path, get_settings(), content)
+    router = ConversationRouter(session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(),
+                                handoff=HandoffByRules(rules=content.escalation, desk=content.desk))
     since = datetime.now(timezone.utc) - timedelta(minutes=1)
     said = []
     for text in ("/nlu_fallback", "where is my order"):

@@ -8,6 +8,7 @@ from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.router import AssistantReply, ConversationRouter
 from bot.handoff.policy import HandoffByRules
 from feedback.sentiment import TextBlobScorer
+from tests.support.content import project_content
 
 
 class ScriptedAssistant:
@@ -35,8 +36,9 @@ class ScriptedAssistant:
 
 
 def make_router(session_factory, assistant, **kwargs) -> ConversationRouter:
+    content = project_content()
     return ConversationRouter(
-        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), handoff=HandoffByRules(),
+        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
         **kwargs,
     )
 

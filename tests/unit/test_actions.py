@@ -10,18 +10,20 @@ from bot.assistant.actions.action_did_you_mean import ActionDidYouMean
 from bot.assistant.actions.action_record_faq_feedback import ActionRecordFaqFeedback
 from bot.assistant.actions.action_request_human import ActionRequestHuman
 from bot.assistant.actions.action_session_start import ActionSessionStart
-from bot.handoff.rules import escalation_rules
 from bot.storage.models import Conversation, FaqFeedback, HandoffRequest
 from tests.support.actions import action, run, user
+from tests.support.content import project_content
+
+pytestmark = pytest.mark.usefixtures("installed_action_context")
 
 
-async def test_session_start_sets_the_shop_name(monkeypatch):
-    from bot.app.settings import get_settings
+async def test_session_start_sets_the_shop_name(installed_action_context):
+    from dataclasses import replace
 
-    monkeypatch.setenv("CXBOT_SHOP_NAME", "Acme Outdoor")
-    get_settings.cache_clear()
+    from bot.assistant.actions.support.context import install
+
+    install(replace(installed_action_context, shop_name="Acme Outdoor"))
     events, messages = await run(ActionSessionStart, [], slots={"topic": "old", "shop_name": "x"})
-    get_settings.cache_clear()
     names = [(e["event"], e.get("name"), e.get("value")) for e in events]
     assert names[0] == ("session_started", None, None)
     assert ("slot", "shop_name", "Acme Outdoor") in names
@@ -103,7 +105,7 @@ async def test_request_human_records_one_open_request_with_its_reason(session_fa
     events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", ts=2)]
     result, first = await run(ActionRequestHuman, events)
     _, again = await run(ActionRequestHuman, events + [action("action_request_human"), user("request_human", ts=3)])
-    rules = escalation_rules()
+    rules = project_content().escalation
     # In business hours the desk adds the customer's place in the queue after the "open" message.
     assert first[0]["text"] == rules.messages["no_hours"] or first[0]["text"].startswith(
         (rules.messages["open"], rules.messages["closed"].split("{when}")[0])

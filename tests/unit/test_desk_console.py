@@ -16,7 +16,6 @@ from bot.channels.base import ChannelRegistry
 from bot.desk import auth
 from bot.desk.console import routes as console
 from bot.dashboard import routes as dashboard
-from bot.handoff.rules import escalation_rules
 from bot.handoff.transitions import escalate
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.router import AssistantReply
@@ -34,6 +33,7 @@ from bot.storage.models import (
 )
 from bot.handoff.rules import next_opening
 from feedback.sentiment import TextBlobScorer
+from tests.support.content import handoff_wording, project_content
 
 PASSWORD = "correct horse battery"
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
@@ -85,7 +85,8 @@ async def desk_app(session_factory, database_url, tmp_path):
     channel = RecordingChannel()
     channels.register(channel)
     assistant = DeskAssistant(session_factory)
-    router, desk = build_services(settings, assistant, channels=channels, events=EventBus(), scorer=TextBlobScorer())
+    router, desk = build_services(settings, project_content(), assistant, channels=channels, events=EventBus(),
+                                  scorer=TextBlobScorer())
     console.add_routes(app, settings, session_factory, desk=lambda: desk)
     dashboard.add_routes(app, console.guard, session_factory)  # as bot/app/server.py mounts it
     with session_factory.begin() as session:
@@ -145,7 +146,7 @@ async def customer_waiting(client, sender: str = "visitor-1", text: str = "my pa
     await client.router.handle(InboundMessage(channel="widget", sender_id=sender, text=text, message_id=f"{sender}-1"))
     with client.router._sessions.begin() as session:
         conversation = session.execute(select(Conversation).order_by(Conversation.id.desc())).scalars().first()
-        escalate(session, conversation, reason="customer_request")
+        escalate(session, conversation, reason="customer_request", **handoff_wording())
         handoff = session.execute(select(HandoffRequest).where(
             HandoffRequest.conversation_id == conversation.id)).scalar_one()
         return conversation.id, handoff.id
@@ -374,7 +375,7 @@ async def test_never_mind_while_queued_cancels_the_request(desk_app, session_fac
 
 async def test_waiting_too_long_tells_the_customer_once_and_keeps_the_case_open(desk_app, session_factory):
     conversation_id, handoff_id = await customer_waiting(desk_app)
-    rules = escalation_rules()
+    rules = project_content().escalation
     opening_day = next_opening(rules, utcnow())
     # Half an hour after opening on a working day: people are there, so waiting is news.
     later = (datetime.combine(opening_day.date(), rules.hours[opening_day.weekday()][0], tzinfo=rules.timezone)

@@ -25,7 +25,10 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
+from tests.support.content import handoff_wording, project_content
 from tests.support.factories import add_conversation
+
+WORDING = handoff_wording()  # escalate()'s rules and desk wording, from content/
 
 JOINED = "A team member ({name}) has joined"
 LEFT = "A team member ({name}) has left"
@@ -46,7 +49,7 @@ def staff(session_factory):
 def queued(session_factory, external_id: str) -> tuple[int, int]:
     with session_factory.begin() as session:
         conversation = add_conversation(session, external_id)
-        escalate(session, conversation, reason="customer_request")
+        escalate(session, conversation, reason="customer_request", **WORDING)
         handoff = handoffs.active_request(session, conversation.id)
         return conversation.id, handoff.id
 
@@ -165,7 +168,7 @@ def test_escalating_again_while_a_person_has_it_opens_no_second_request(session_
     conversation_id, handoff_id = queued(session_factory, "c1")
     claim(session_factory, handoff_id, staff["ana"])
     with session_factory.begin() as session:
-        again = escalate(session, session.get(Conversation, conversation_id), reason="very_negative_message")
+        again = escalate(session, session.get(Conversation, conversation_id), reason="very_negative_message", **WORDING)
         assert not again.created
         assert session.execute(select(func.count(HandoffRequest.id))).scalar_one() == 1
 
@@ -222,7 +225,7 @@ def test_concurrent_escalations_from_two_sessions_open_one_request(session_facto
                 with get_session_factory(url).begin() as session:
                     conversation = session.get(Conversation, conversation_id)
                     barrier.wait()
-                    results[reason] = escalate(session, conversation, reason=reason).created
+                    results[reason] = escalate(session, conversation, reason=reason, **WORDING).created
             except Exception as error:  # reported by the assertion below, not lost in the thread
                 results[reason] = error
 
@@ -250,14 +253,14 @@ def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(s
     url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
     first = get_session_factory(url)()
     first.begin()
-    assert escalate(first, first.get(Conversation, conversation_id), reason="customer_request").created
+    assert escalate(first, first.get(Conversation, conversation_id), reason="customer_request", **WORDING).created
     outcome: dict[str, object] = {}
 
     def second() -> None:
         try:
             with get_session_factory(url).begin() as session:
                 conversation = session.get(Conversation, conversation_id)
-                outcome["created"] = escalate(session, conversation, reason="nps_detractor").created
+                outcome["created"] = escalate(session, conversation, reason="nps_detractor", **WORDING).created
                 session.add(Message(conversation_id=conversation_id, direction="bot", text="still here",
                                     handled=True, created_at=utcnow()))
         except Exception as error:
@@ -302,7 +305,8 @@ class HandoffMachine(RuleBasedStateMachine):
     @rule()
     def escalate(self):
         with self.sessions.begin() as session:
-            result = escalate(session, session.get(Conversation, self.conversation_id), reason="customer_request")
+            conversation = session.get(Conversation, self.conversation_id)
+            result = escalate(session, conversation, reason="customer_request", **WORDING)
             assert result.created == (self.status is None)
             if result.created:
                 self.requests += 1
@@ -445,13 +449,12 @@ def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory
 def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
     from datetime import datetime, timezone
 
-    from bot.handoff.rules import escalation_rules
     from bot.handoff.rules import next_opening
 
-    rules = escalation_rules()
+    rules = project_content().escalation
     day = next_opening(rules, utcnow())
     at = (datetime.combine(day.date(), rules.hours[day.weekday()][0], tzinfo=rules.timezone)
           + timedelta(hours=1)).astimezone(timezone.utc)
     with session_factory.begin() as session:
-        told = escalate(session, add_conversation(session, "h1"), reason="customer_request", now=at)
+        told = escalate(session, add_conversation(session, "h1"), reason="customer_request", now=at, **WORDING)
     assert told.message == f"{rules.messages['open']} You're next in line."

@@ -10,10 +10,12 @@ from bot.assistant.actions.action_cancel_recovery import ActionCancelRecovery
 from bot.assistant.actions.action_decline_compensation import ActionDeclineCompensation
 from bot.assistant.actions.action_issue_compensation import ActionIssueCompensation
 from bot.assistant.actions.action_offer_compensation import ActionOfferCompensation
-from bot.assistant.actions.support.content import recovery_content
 from bot.assistant.actions.validate_recovery_form import ValidateRecoveryForm
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase
 from tests.support.actions import action, run, slots_of, user
+from tests.support.content import project_content
+
+pytestmark = pytest.mark.usefixtures("installed_action_context")
 
 FORM = "recovery_form"
 
@@ -122,7 +124,7 @@ async def test_accepting_twice_issues_exactly_one_coupon(session_factory, conver
         state = session.execute(select(Conversation.state)).scalar_one()
     assert row.status == "issued" and row.kind == "free_delivery"
     assert row.code in first[0]["text"] and row.code in second[0]["text"]
-    assert second[0]["text"] == recovery_content().message(
+    assert second[0]["text"] == project_content().recovery.message(
         "already_issued", offer="free delivery on your next order", code=row.code
     )
     assert cases(session_factory)[0].status == "recovered"
@@ -160,14 +162,14 @@ async def test_the_cap_sends_the_customer_to_a_person_instead_of_an_offer(sessio
 
 
 async def test_the_cap_reached_between_offer_and_accept_also_sends_the_customer_to_a_person(session_factory, conversation):
-    from bot.assistant.actions.support.content import compensation_policy
     from feedback.compensation import issue
 
     case_id = await open_case("late_delivery", "late again")
     await run(ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id})
+    policy = project_content().compensation
     with session_factory.begin() as session:
         for key in ("elsewhere-1", "elsewhere-2"):  # issued meanwhile: the policy allows two per 90 days
-            issue(session, policy=compensation_policy(), conversation_id=conversation, category="late_delivery",
+            issue(session, policy=policy, conversation_id=conversation, category="late_delivery",
                   severity="low", reason="earlier", idempotency_key=key)
     result, messages = await run(ActionIssueCompensation, [user("accept_offer")])
     assert "passed this to a person" in messages[0]["text"]

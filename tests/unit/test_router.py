@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
 from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
-from bot.handoff.rules import escalation_rules
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from feedback.sentiment import TextBlobScorer
+from tests.support.content import project_content
 from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 
@@ -122,14 +122,14 @@ async def test_a_very_negative_message_is_escalated_once_and_then_held_for_a_per
     router = make_router(session_factory, assistant)
     replies = await router.handle(inbound("This is terrible, the worst"))
     assert replies[0].text.startswith("echo:")
-    assert replies[1].text.startswith(escalation_rules().messages["empathy"])
+    assert replies[1].text.startswith(project_content().escalation.messages["empathy"])
     assert handoff_requests(session_factory) == [("very_negative_message", "open")]
     with session_factory() as session:
         assert session.execute(select(Conversation)).scalar_one().state == "awaiting_human"
     # Waiting for a person: the bot is not asked; the first message gets one holding note.
     first = await router.handle(inbound("hello??"))
     second = await router.handle(inbound("anyone?"))
-    assert [r.text for r in first] == [escalation_rules().messages["holding"]]
+    assert [r.text for r in first] == [project_content().escalation.messages["holding"]]
     assert second == []
     assert len(assistant.calls) == 1
     assert handoff_requests(session_factory) == [("very_negative_message", "open")]

@@ -13,7 +13,6 @@ from bot.assistant.actions.action_ask_survey_answer import ActionAskSurveyAnswer
 from bot.assistant.actions.action_late_survey_answer import ActionLateSurveyAnswer
 from bot.assistant.actions.action_offer_survey import ActionOfferSurvey
 from bot.assistant.actions.action_submit_survey import ActionSubmitSurvey
-from bot.assistant.actions.support.content import survey_content
 from bot.assistant.actions.support.surveys import buttons as survey_buttons
 from bot.assistant.actions.validate_survey_form import UNANSWERED, ValidateSurveyForm
 from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, SurveyResponse, utcnow
@@ -21,6 +20,9 @@ from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 from feedback.surveys.plan import SKIPPED, next_survey
 from tests.support.actions import action, run, slots_of, user
+from tests.support.content import project_content
+
+pytestmark = pytest.mark.usefixtures("installed_action_context")
 
 FORM = "survey_form"
 REJECTED = {"event": "action_execution_rejected", "timestamp": None, "name": FORM, "policy": None, "confidence": None}
@@ -48,7 +50,7 @@ async def test_a_helpful_faq_brings_ces_then_nps_and_nothing_more(session_factor
         ActionSubmitSurvey, [user("survey_answer")],
         slots={"survey_kind": "ces", "survey_answer": "very_easy", "survey_trigger": "faq_helpful"},
     )
-    assert messages[0]["text"] == survey_content().thanks
+    assert messages[0]["text"] == project_content().surveys.thanks
     assert slots_of(submitted)["survey_kind"] == "nps"
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "nps"})
     last, _ = await run(
@@ -149,7 +151,7 @@ async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, co
         ActionSubmitSurvey, [user("survey_answer")],
         slots={"survey_kind": "nps", "survey_answer": "2", "survey_comment": "parcel lost twice", "survey_trigger": "goodbye"},
     )
-    assert messages[0]["text"].startswith(survey_content().follow_up)
+    assert messages[0]["text"].startswith(project_content().surveys.follow_up)
     assert all(m.get("response") != "utter_goodbye" for m in messages)
     with session_factory() as session:
         case = session.execute(select(RecoveryCase)).scalar_one()
@@ -177,8 +179,8 @@ async def test_a_late_tap_is_recorded_once(session_factory, conversation):
     tap = [user("survey_answer", text="/survey_answer", entities=[{"entity": "survey_value", "value": "csat:6"}])]
     _, first = await run(ActionLateSurveyAnswer, tap)
     _, second = await run(ActionLateSurveyAnswer, tap)
-    assert first[0]["text"] == survey_content().thanks
-    assert second[0]["text"] == survey_content().already_answered
+    assert first[0]["text"] == project_content().surveys.thanks
+    assert second[0]["text"] == project_content().surveys.already_answered
     assert rows(session_factory) == [("csat", "answered", 6, None, None, "bot")]
 
 
@@ -188,7 +190,7 @@ KINDS = st.lists(st.sampled_from(["ces", "nps", "csat"]), unique=True, max_size=
 @given(trigger=st.sampled_from(["faq_helpful", "recovery", "handoff_resolved", "goodbye", None]),
        asked=KINDS, order_related=st.booleans(), nps_allowed=st.booleans())
 def test_the_next_survey_respects_every_limit(trigger, asked, order_related, nps_allowed):
-    content = survey_content()
+    content = project_content().surveys
     kind = next_survey(content, trigger, asked=asked, order_related=order_related, nps_allowed=nps_allowed)
     if kind is None:
         return
@@ -202,13 +204,13 @@ def test_the_next_survey_respects_every_limit(trigger, asked, order_related, nps
 def test_parsing_any_text_gives_a_valid_answer_or_none(kind, text):
     answer = survey_plan.parse_answer(kind, text)
     if kind == "ces":
-        assert answer is None or answer in survey_content().ces_answers
+        assert answer is None or answer in project_content().surveys.ces_answers
     else:
         assert answer is None or answer in (range(0, 11) if kind == "nps" else range(1, 8))
 
 
 def test_every_button_payload_round_trips():
-    content = survey_content()
+    content = project_content().surveys
     for kind in ("ces", "nps", "csat"):
         for button in survey_buttons(content, kind):
             value = button["payload"].split('"survey_value":"', 1)[1].rstrip('"}')

@@ -27,6 +27,7 @@ from bot.app.server import json_errors, widget_history
 from bot.app.settings import Settings
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer
+from tests.support.content import project_content
 
 # The app's string keys ("settings", "state", "channels") are the server's own convention.
 
@@ -141,8 +142,8 @@ def make_app(session_factory, database_url: str, *, ready: bool = True, **settin
     app = web.Application(client_max_size=64 * 1024, middlewares=[json_errors])
     app[CHANNELS] = ChannelRegistry()
     router = ConversationRouter(
-        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), handoff=HandoffByRules(),
-        max_message_chars=100,
+        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), max_message_chars=100,
+        handoff=HandoffByRules(rules=project_content().escalation, desk=project_content().desk),
     ) if ready else None
     widget.add_routes(app, Settings(database_url=database_url, max_message_chars=100, **settings),
                       channels=app[CHANNELS], router=lambda: router, history=widget_history(session_factory))

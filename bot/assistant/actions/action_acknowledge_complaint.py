@@ -5,7 +5,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
 from feedback import recovery
 
@@ -16,7 +16,7 @@ class ActionAcknowledgeComplaint(CustomAction):
     action_name = "action_acknowledge_complaint"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = recovery_content()
+        content = context().content.recovery
         with in_conversation(tracker) as (session, conversation):
             complaint = recovery.open_complaint(
                 session,

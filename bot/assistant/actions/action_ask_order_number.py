@@ -4,7 +4,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.support.context import context
 
 
 class ActionAskOrderNumber(CustomAction):
@@ -13,7 +13,7 @@ class ActionAskOrderNumber(CustomAction):
     action_name = "action_ask_order_number"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = recovery_content()
+        content = context().content.recovery
         key = "reask_order_number" if (tracker.get_slot("recovery_reasks") or 0) > 0 else "ask_order_number"
         dispatcher.utter_message(
             text=content.message(key),

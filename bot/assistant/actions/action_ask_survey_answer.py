@@ -5,7 +5,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import surveys as survey_support
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
 from feedback.surveys import records as surveys
 
@@ -17,7 +17,7 @@ class ActionAskSurveyAnswer(CustomAction):
     action_name = "action_ask_survey_answer"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = survey_content()
+        content = context().content.surveys
         kind = tracker.get_slot("survey_kind")
         if kind not in content.questions:
             return []

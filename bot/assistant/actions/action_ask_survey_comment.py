@@ -4,7 +4,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.surveys import buttons
 
 
@@ -14,7 +14,7 @@ class ActionAskSurveyComment(CustomAction):
     action_name = "action_ask_survey_comment"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = survey_content()
+        content = context().content.surveys
         kind = tracker.get_slot("survey_kind") or "nps"
         dispatcher.utter_message(
             text=content.comment_question,

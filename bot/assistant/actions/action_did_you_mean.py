@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.tracker_events import consecutive_fallbacks
 from bot.assistant.topics import Topics, topics
 
@@ -51,7 +52,7 @@ class ActionDidYouMean(CustomAction):
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
             return []
-        content = topics()
+        content = context().content.topics
         buttons = suggestions(tracker.latest_message, content)
         buttons.append({"title": content.something_else, "payload": "/deny"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)

@@ -2,8 +2,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support.content import compensation_policy
-from bot.assistant.actions.support.handover import handover
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
 from bot.storage.models import Conversation
 from feedback import recovery
@@ -16,8 +15,8 @@ class ActionIssueCompensation(RecoveryStepAction):
     action_name = "action_issue_compensation"
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
-        policy = compensation_policy()
-        return recovery.accept_offer(session, content, policy, conversation=conversation, handover=handover)
+        policy = context().content.compensation
+        return recovery.accept_offer(session, content, policy, conversation=conversation, handover=context().handover())
 
     def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):

@@ -6,9 +6,8 @@ from rasa_sdk.types import DomainDict
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support import surveys as survey_support
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
-from bot.assistant.actions.support.handover import handover
 from feedback.surveys import outcome as survey_outcome
 
 
@@ -23,7 +22,8 @@ class ActionLateSurveyAnswer(CustomAction):
                 session,
                 conversation,
                 button_value=latest.entity(tracker, "survey_value"),
-                handover=handover,
+                handover=context().handover(),
+                scorer=context().content.sentiment,
             )
-        survey_support.say(dispatcher, survey_content(), outcome)
+        survey_support.say(dispatcher, context().content.surveys, outcome)
         return []

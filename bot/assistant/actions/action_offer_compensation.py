@@ -2,8 +2,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.orm import Session
 
-from bot.assistant.actions.support.content import compensation_policy
-from bot.assistant.actions.support.handover import handover
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
 from bot.storage.models import Conversation
 from feedback import recovery
@@ -19,12 +18,12 @@ class ActionOfferCompensation(RecoveryStepAction):
         return recovery.make_offer(
             session,
             content,
-            compensation_policy(),
+            context().content.compensation,
             conversation=conversation,
             case_id=tracker.get_slot("recovery_case_id"),
             order_number=tracker.get_slot("order_number"),
             description=tracker.get_slot("complaint_description"),
-            handover=handover,
+            handover=context().handover(),
         )
 
     def events(self, outcome: Outcome) -> list[EventType]:

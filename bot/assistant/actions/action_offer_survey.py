@@ -5,7 +5,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.surveys import survey_slots
 from bot.assistant.actions.support.tracker_events import faq_topics
@@ -31,7 +31,7 @@ class ActionOfferSurvey(CustomAction):
             tracker.latest_action_name or ""
         )
         with in_conversation(tracker) as (session, conversation):
-            kind = next_kind(session, conversation, trigger, survey_content(), faq_topics=faq_topics(tracker.events))
+            kind = next_kind(session, conversation, trigger, context().content.surveys, faq_topics=faq_topics(tracker.events))
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")
         return survey_slots(kind, trigger)

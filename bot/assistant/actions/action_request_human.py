@@ -4,8 +4,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
-from bot.assistant.actions.support.handover import handover
 from bot.assistant.actions.support.tracker_events import last_bot_action
 from feedback import recovery
 
@@ -23,7 +23,7 @@ class ActionRequestHuman(CustomAction):
                 conversation,
                 case_id=tracker.get_slot("recovery_case_id"),
                 reason="repeated_fallback" if offered else "customer_request",
-                handover=handover,
+                handover=context().handover(),
             )
         dispatcher.utter_message(text=handoff)
         # Whatever form was running stops: a person takes it from here.

@@ -3,8 +3,8 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.app.settings import get_settings
 from bot.assistant.actions.support.base import CustomAction
+from bot.assistant.actions.support.context import context
 
 
 class ActionSessionStart(CustomAction):
@@ -21,6 +21,6 @@ class ActionSessionStart(CustomAction):
         return [
             SessionStarted(),
             *carried,
-            SlotSet("shop_name", get_settings().shop_name),
+            SlotSet("shop_name", context().shop_name),
             ActionExecuted("action_listen"),
         ]

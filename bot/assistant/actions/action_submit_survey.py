@@ -5,9 +5,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.assistant.actions.support import surveys as survey_support
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
-from bot.assistant.actions.support.handover import handover
 from bot.assistant.actions.support.tracker_events import faq_topics
 from feedback.surveys import outcome as survey_outcome
 from feedback.surveys.outcome import Step
@@ -20,7 +19,7 @@ class ActionSubmitSurvey(CustomAction):
     action_name = "action_submit_survey"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = survey_content()
+        content = context().content.surveys
         comment = tracker.get_slot("survey_comment")
         comment = None if comment in (None, SKIPPED, "") else comment
         trigger = tracker.get_slot("survey_trigger")
@@ -34,7 +33,8 @@ class ActionSubmitSurvey(CustomAction):
                 comment=comment,
                 trigger=trigger,
                 faq_topics=faq_topics(tracker.events),
-                handover=handover,
+                handover=context().handover(),
+                scorer=context().content.sentiment,
             )
         if outcome.step == Step.NOTHING:
             return survey_support.survey_slots(None, None)

@@ -4,7 +4,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
-from bot.assistant.actions.support.content import survey_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
 from feedback.surveys import plan as survey_plan
 from feedback.surveys.plan import SKIPPED, UNANSWERED
@@ -37,7 +37,7 @@ class ValidateSurveyForm(MessageFormValidation):
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """A score or CES answer; then the comment for the kinds that ask for one."""
-        content = survey_content()
+        content = context().content.surveys
         kind, intent = tracker.get_slot("survey_kind"), latest.intent(tracker)
         if intent == "survey_answer":
             button_kind, typed = button_value(tracker)
@@ -72,6 +72,6 @@ class ValidateSurveyForm(MessageFormValidation):
             raise LeaveForm
         if latest.is_command(tracker) or not text.strip():
             return {"survey_comment": None, "survey_reasks": 0}
-        if survey_plan.is_skip(survey_content(), text):
+        if survey_plan.is_skip(context().content.surveys, text):
             return done(survey_comment=SKIPPED)
         return done(survey_comment=text[:2000])

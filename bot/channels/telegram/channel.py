@@ -14,7 +14,7 @@ import hmac
 import logging
 import re
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Sequence
 
 from aiohttp import web
 from telegram import Bot, Update
@@ -35,7 +35,9 @@ from bot.channels.telegram.updates import (
 )
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.conversation.router import ConversationRouter
-from bot.app.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 

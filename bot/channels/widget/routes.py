@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from aiohttp import WSMsgType, web
 
@@ -33,7 +33,9 @@ from bot.channels.widget.protocol import (
     replies_event,
 )
 from bot.conversation.messages import InvalidMessage, OutboundMessage
-from bot.app.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 

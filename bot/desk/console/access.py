@@ -7,17 +7,19 @@ import asyncio
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 
 import jinja2
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
-from bot.app.settings import Settings
 from bot.desk import auth
 from bot.desk.service import Desk
 from bot.storage.database import run_in_session
 from bot.storage.models import StaffUser
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "cxdesk_session"

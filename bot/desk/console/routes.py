@@ -17,12 +17,11 @@ import json
 import logging
 import secrets
 from datetime import timedelta
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
-from bot.app.settings import Settings
 from bot.desk import auth, views
 from bot.desk.console.access import (
     COOKIE_PATHS,
@@ -48,6 +47,9 @@ from bot.desk.console.access import (
 from bot.desk.service import Desk, compensations_conversation
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
 from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,7 @@
-"""Alembic environment: the URL comes from the caller or from the project settings."""
+"""Alembic environment: the URL comes from the caller's config (bot.storage.database.alembic_config
+sets it) or, for a bare `alembic upgrade head` in the project folder, from CXBOT_DATABASE_URL."""
+
+import os
 
 from alembic import context
 
@@ -6,11 +9,10 @@ from bot.storage.database import get_engine
 from bot.storage.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or os.environ.get("CXBOT_DATABASE_URL", "")
 if not url:
-    from bot.app.settings import get_settings
-
-    url = get_settings().database_url
+    raise SystemExit("alembic: set CXBOT_DATABASE_URL to the database to migrate, "
+                     "or run `cxbot db upgrade` (which reads the settings and .env)")
 
 
 def run_migrations_offline() -> None:

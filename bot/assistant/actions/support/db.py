@@ -1,4 +1,4 @@
-"""Database access for actions: a fresh session per action call."""
+"""Database access for actions: a transaction per action call, from the installed context."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from contextlib import contextmanager
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from bot.app.settings import get_settings
+from bot.assistant.actions.support.context import context
 from bot.conversation.store import conversation_by_public_id
-from bot.storage.database import get_session_factory
 from bot.storage.models import Conversation
 
 
 def transaction():
     """A session in a transaction, committed when the block ends without error."""
-    return get_session_factory(get_settings().database_url).begin()
+    return context().transaction()
 
 
 @contextmanager

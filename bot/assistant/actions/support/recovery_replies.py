@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from bot.assistant.actions.support.base import CustomAction
-from bot.assistant.actions.support.content import recovery_content
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
 from bot.storage.models import Conversation
 from feedback.recovery import Outcome, RecoveryContent, Step
@@ -52,7 +52,7 @@ class RecoveryStepAction(CustomAction):
     """Runs `step` (a call to feedback.recovery) in the conversation and says its outcome."""
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = recovery_content()
+        content = context().content.recovery
         with in_conversation(tracker) as (session, conversation):
             outcome = self.step(session, conversation, content, tracker)
         say(dispatcher, content, outcome)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 FALLBACK_INTENT = "nlu_fallback"
 # Saying "none of these" after a "did you mean" does not end a run of misunderstandings.

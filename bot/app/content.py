@@ -1,0 +1,75 @@
+"""The business content of the content folder (YAML a non-developer edits), loaded once at start-up.
+
+`load_content` reads and checks every file, so a mistake stops the start with a message naming the
+file, instead of failing the first customer who needs it. The server and the CLI commands pass the
+`Content` (or the part each needs) to the router, the desk, the handoff functions and the assistant,
+whose actions reach it through bot/assistant/actions/support/context.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from bot.assistant.topics import Topics, load_topics
+from bot.handoff.content import DeskContent, load_canned, load_messages
+from bot.handoff.rules import EscalationRules, load_rules
+from feedback.compensation import Policy, load_policy
+from feedback.recovery import RecoveryContent
+from feedback.recovery import load_content as load_recovery
+from feedback.sentiment import CustomerServiceScorer
+from feedback.surveys.plan import SurveyContent
+from feedback.surveys.plan import load_content as load_surveys
+
+T = TypeVar("T")
+
+
+class ContentError(ValueError):
+    """A content file is missing, is not valid YAML, or holds a value that makes no sense."""
+
+
+@dataclass(frozen=True)
+class Content:
+    topics: Topics  # topics.yml: FAQ topic and intent titles
+    recovery: RecoveryContent  # recovery.yml: complaint wording, order numbers, severity
+    compensation: Policy  # compensation.yml: offers, approval limit, cap
+    surveys: SurveyContent  # surveys.yml: questions, answers, when to ask
+    escalation: EscalationRules  # escalation.yml: thresholds, business hours, handoff wording
+    desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
+    sentiment: CustomerServiceScorer  # sentiment_lexicon.yml, as the scorer built from it
+
+
+def _read(path: Path, load: Callable[[Path], T]) -> T:
+    """`load(path)`, with any failure turned into a ContentError that names the file."""
+    try:
+        return load(path)
+    except FileNotFoundError:
+        raise ContentError(f"{path}: the file is missing") from None
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path}: not valid YAML: {error}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        reason = str(error)
+        # The loaders' own messages start with the file's name; say it once, with its folder.
+        if reason.startswith(f"{path.name}: "):
+            reason = reason[len(path.name) + 2:]
+        raise ContentError(f"{path}: {reason or type(error).__name__}") from None
+
+
+def load_content(content_dir: Path) -> Content:
+    """Read and check every file of the content folder."""
+    return Content(
+        topics=_read(content_dir / "topics.yml", load_topics),
+        recovery=_read(content_dir / "recovery.yml", load_recovery),
+        compensation=_read(content_dir / "compensation.yml", load_policy),
+        surveys=_read(content_dir / "surveys.yml", load_surveys),
+        escalation=_read(content_dir / "escalation.yml", load_rules),
+        desk=DeskContent(
+            messages=_read(content_dir / "desk.yml", load_messages),
+            canned=_read(content_dir / "canned_replies.yml", load_canned),
+        ),
+        sentiment=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
+    )
