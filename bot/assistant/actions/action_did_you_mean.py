@@ -8,7 +8,7 @@ from rasa_sdk.types import DomainDict
 from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.tracker_events import consecutive_fallbacks
-from bot.assistant.topics import Topics, topics
+from bot.assistant.topics import Topics
 
 MAX_SUGGESTIONS = 2
 # Suggesting these would not help someone who was not understood.
