@@ -62,9 +62,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny subsets, seconds per part")
     parser.add_argument("--only", nargs="*", choices=["nlu", "sentiment", "load"], default=["nlu", "sentiment", "load"])
-    parser.add_argument("--sets", nargs="*", choices=["own", "hint3", "banking77", "clinc150"], default=["own", "hint3", "banking77", "clinc150"], help="NLU data sets to run")
-    parser.add_argument("--pipelines", nargs="*", choices=["shipped", "rasa-lr"], default=["shipped"], help="NLU pipelines to run (rasa-lr: the earlier pipeline, bench/configs/rasa_lr.yml; about 45 min more)")
-    parser.add_argument("--write", type=Path, default=None, help="Markdown file whose results section to rewrite (default: BENCHMARKS.md on a full run)")
+    parser.add_argument(
+        "--sets",
+        nargs="*",
+        choices=["own", "hint3", "banking77", "clinc150"],
+        default=["own", "hint3", "banking77", "clinc150"],
+        help="NLU data sets to run",
+    )
+    parser.add_argument(
+        "--pipelines",
+        nargs="*",
+        choices=["shipped", "rasa-lr"],
+        default=["shipped"],
+        help="NLU pipelines to run (rasa-lr: the earlier pipeline, bench/configs/rasa_lr.yml; about 45 min more)",
+    )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        default=None,
+        help="Markdown file whose results section to rewrite (default: BENCHMARKS.md on a full run)",
+    )
     args = parser.parse_args()
     if "rasa-lr" in args.pipelines and "nlu" in args.only:
         # Rasa's LogisticRegressionClassifier saves itself with skops, whose import scans every

@@ -24,7 +24,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import aiohttp
 from tqdm import tqdm
@@ -77,13 +76,19 @@ class LoadResult:
     throughput: float
     errors: int
     # Server CPU seconds (all threads) per message, in ms: steadier than wall clock on a shared machine.
-    cpu_ms: Optional[float] = None
+    cpu_ms: float | None = None
 
 
 def summarise(transport: str, concurrency: int, latencies: list[float], seconds: float, errors: int) -> LoadResult:
     return LoadResult(
-        transport, concurrency, len(latencies), percentile(latencies, 0.5), percentile(latencies, 0.95),
-        percentile(latencies, 0.99), len(latencies) / seconds, errors,
+        transport,
+        concurrency,
+        len(latencies),
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.95),
+        percentile(latencies, 0.99),
+        len(latencies) / seconds,
+        errors,
     )
 
 
@@ -101,7 +106,9 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def rest_customer(session: aiohttp.ClientSession, url: str, customer: str, count: int, latencies: list[float], bar: tqdm, think: float) -> int:
+async def rest_customer(
+    session: aiohttp.ClientSession, url: str, customer: str, count: int, latencies: list[float], bar: tqdm, think: float
+) -> int:
     errors = 0
     for i in range(count):
         started = time.perf_counter()
@@ -116,14 +123,18 @@ async def rest_customer(session: aiohttp.ClientSession, url: str, customer: str,
     return errors
 
 
-async def ws_customer(session: aiohttp.ClientSession, url: str, customer: str, count: int, latencies: list[float], bar: tqdm, think: float) -> int:
+async def ws_customer(
+    session: aiohttp.ClientSession, url: str, customer: str, count: int, latencies: list[float], bar: tqdm, think: float
+) -> int:
     errors = 0
     for first in range(0, count, CONVERSATION_LENGTH):  # one widget visitor per conversation
         async with session.ws_connect(f"{url}/widget/ws?visitor={sender_of(customer, first)}") as ws:
             for i in range(first, min(count, first + CONVERSATION_LENGTH)):
                 client_id = f"{customer}-{i}"
                 started = time.perf_counter()
-                await ws.send_str(json.dumps({"type": "message", "id": client_id, "text": QUESTIONS[i % len(QUESTIONS)]}))
+                await ws.send_str(
+                    json.dumps({"type": "message", "id": client_id, "text": QUESTIONS[i % len(QUESTIONS)]})
+                )
                 while True:  # skip pushed events until our replies (or an error for this id) arrive
                     event = json.loads((await ws.receive(timeout=120)).data)
                     if event.get("reply_to") == client_id:
@@ -135,7 +146,9 @@ async def ws_customer(session: aiohttp.ClientSession, url: str, customer: str, c
     return errors
 
 
-async def drive(url: str, transport: str, concurrency: int, count: int, tag: str, bar: tqdm, think: float = 0.0) -> LoadResult:
+async def drive(
+    url: str, transport: str, concurrency: int, count: int, tag: str, bar: tqdm, think: float = 0.0
+) -> LoadResult:
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=concurrency + 5)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=600)) as session:
@@ -143,7 +156,15 @@ async def drive(url: str, transport: str, concurrency: int, count: int, tag: str
 
         async def customer(n: int) -> int:
             await asyncio.sleep(think * n / concurrency)  # paced customers start spread out
-            return await run(session, url, f"bench{tag}{transport}{concurrency}{'p' if think else ''}x{n:05d}", count, latencies, bar, think)
+            return await run(
+                session,
+                url,
+                f"bench{tag}{transport}{concurrency}{'p' if think else ''}x{n:05d}",
+                count,
+                latencies,
+                bar,
+                think,
+            )
 
         started = time.perf_counter()
         errors = await asyncio.gather(*(customer(n) for n in range(concurrency)))
@@ -188,7 +209,10 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
     paced_levels, think = ((QUICK_CONCURRENCY[-1],), 0.2) if quick else (PACED_LEVELS, THINK_S)
     paced_messages = sum(c * messages_per_customer(c, quick) for c in paced_levels) * len(transports)
     total = sum(c * messages_per_customer(c, quick) for c in levels) * (len(transports) + bare) + paced_messages
-    with tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp, tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar:
+    with (
+        tempfile.TemporaryDirectory(prefix="cxbot-load-") as tmp,
+        tqdm(total=total, file=sys.stderr, unit="msg", dynamic_ncols=True) as bar,
+    ):
         bar.set_description("starting the server")
         started = time.perf_counter()
         server = RunningServer(Path(tmp))
@@ -201,19 +225,36 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
             async def product() -> None:
                 async with aiohttp.ClientSession() as session:  # warm-up: first parse, DB, sentiment
                     for i in range(5):
-                        async with session.post(f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}) as r:
+                        async with session.post(
+                            f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}
+                        ) as r:
                             await r.read()
                 for concurrency in levels:
                     for transport in transports:
                         bar.set_description(f"{transport} x{concurrency}")
                         cpu_before = cpu_seconds(server.process.pid)
-                        load = await drive(server.url, transport, concurrency, messages_per_customer(concurrency, quick), str(int(started)), bar)
+                        load = await drive(
+                            server.url,
+                            transport,
+                            concurrency,
+                            messages_per_customer(concurrency, quick),
+                            str(int(started)),
+                            bar,
+                        )
                         load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
                         loads.append(load)
                 for paced_level, transport in ((c, t) for c in paced_levels for t in transports):
                     bar.set_description(f"{transport} x{paced_level}, {think:g} s pause")
                     cpu_before = cpu_seconds(server.process.pid)
-                    load = await drive(server.url, transport, paced_level, messages_per_customer(paced_level, quick), str(int(started)), bar, think)
+                    load = await drive(
+                        server.url,
+                        transport,
+                        paced_level,
+                        messages_per_customer(paced_level, quick),
+                        str(int(started)),
+                        bar,
+                        think,
+                    )
                     load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
                     loads.append(load)
 
@@ -223,7 +264,13 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
             server.stop()
 
     if bare:
-        bar_bare = tqdm(total=sum(c * messages_per_customer(c, quick) for c in levels), file=sys.stderr, unit="msg", dynamic_ncols=True, desc="bare Rasa")
+        bar_bare = tqdm(
+            total=sum(c * messages_per_customer(c, quick) for c in levels),
+            file=sys.stderr,
+            unit="msg",
+            dynamic_ncols=True,
+            desc="bare Rasa",
+        )
         loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
         bar_bare.close()
     return SpeedResults(cold_start, rss_ready, rss_after, loads)
@@ -246,7 +293,12 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--levels", type=int, nargs="+", help="concurrent conversations to try (default: %s)" % " ".join(map(str, CONCURRENCY)))
+    parser.add_argument(
+        "--levels",
+        type=int,
+        nargs="+",
+        help="concurrent conversations to try (default: {})".format(" ".join(map(str, CONCURRENCY))),
+    )
     parser.add_argument("--transports", nargs="+", choices=TRANSPORTS, default=TRANSPORTS)
     parser.add_argument("--no-bare", action="store_true", help="skip bare Rasa")
     args = parser.parse_args()
@@ -254,13 +306,13 @@ def main() -> None:
 
     quiet_rasa()  # bare Rasa logs every prediction at debug level otherwise
     # The machine may be shared: the load average says how comparable two runs are.
-    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     speed = run(args.quick, args.levels, tuple(args.transports), not args.no_bare)
     print_speed(speed)
     for load in speed.loads:
         if load.cpu_ms is not None:
             print(f"server CPU per message, {load.transport} x{load.concurrency}: {load.cpu_ms:.1f} ms")
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 Third-party sets are read from ../shared/benchmarks/data and trained in memory (bench/rasa_pipeline.py):
 never copied into the repo, never part of the shipped model. Each pipeline (config.yml as shipped,
 and with `--pipelines shipped rasa-lr` the earlier one in bench/configs/rasa_lr.yml) is trained on
-each train split and evaluated on the test split. Out of scope = top intent confidence below the threshold (FallbackClassifier rule).
+each train split and evaluated on the test split. Out of scope = top intent confidence below the
+threshold (FallbackClassifier rule).
 
 HINT3 metrics follow the HINT3 paper's result files: in-scope accuracy (OOS predictions count as
 wrong), out-of-scope recall, and MCC over all labels with NO_NODES_DETECTED as one more label.
@@ -22,9 +23,10 @@ import csv
 import json
 import random
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import yaml
@@ -61,7 +63,9 @@ def read_csv(path: Path, text: str, label: str) -> Examples:
 
 def hint3(bot: str) -> tuple[Examples, Examples]:
     root = DATA / "hint3" / "v1"
-    return read_csv(root / "train" / f"{bot}_train.csv", "sentence", "label"), read_csv(root / "test" / f"{bot}_test.csv", "sentence", "label")
+    return read_csv(root / "train" / f"{bot}_train.csv", "sentence", "label"), read_csv(
+        root / "test" / f"{bot}_test.csv", "sentence", "label"
+    )
 
 
 def banking77() -> tuple[Examples, Examples]:
@@ -78,7 +82,11 @@ def own_heldout() -> Examples:
     examples = []
     for path in sorted((PROJECT_DIR / "tests" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text())["nlu"]:
-            examples += [(line.strip()[2:].strip(), block["intent"]) for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+            examples += [
+                (line.strip()[2:].strip(), block["intent"])
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ")
+            ]
     return examples
 
 
@@ -95,7 +103,7 @@ def own_training_data() -> Examples:
 
 def subset(examples: Examples, labels: int, per_label: int, seed: int = 0) -> Examples:
     """The quick mode's tiny slice: a few labels (plus OOS rows when present), a few rows each."""
-    chosen = sorted({l for _, l in examples if l != OOS})
+    chosen = sorted({label for _, label in examples if label != OOS})
     chosen = set(random.Random(seed).sample(chosen, min(labels, len(chosen)))) | {OOS}
     counts: dict[str, int] = {}
     out = []
@@ -134,14 +142,20 @@ class Scores:
 
 
 def score(truth: Sequence[str], predicted: Sequence[str]) -> Scores:
-    ins = [p == t for t, p in zip(truth, predicted) if t != OOS]
-    oos = [p == OOS for t, p in zip(truth, predicted) if t == OOS]
-    return Scores(float(np.mean(ins)) if ins else float("nan"), float(np.mean(oos)) if oos else float("nan"), mcc(truth, predicted))
+    ins = [p == t for t, p in zip(truth, predicted, strict=False) if t != OOS]
+    oos = [p == OOS for t, p in zip(truth, predicted, strict=False) if t == OOS]
+    return Scores(
+        float(np.mean(ins)) if ins else float("nan"),
+        float(np.mean(oos)) if oos else float("nan"),
+        mcc(truth, predicted),
+    )
 
 
-def cv_threshold(pipeline: list[dict], examples: Examples, folds: int, seed: int = 13, progress: Callable[[], None] = lambda: None) -> tuple[float, float]:
+def cv_threshold(
+    pipeline: list[dict], examples: Examples, folds: int, seed: int = 13, progress: Callable[[], None] = lambda: None
+) -> tuple[float, float]:
     """Threshold with the best pooled MCC over k folds of held-out intents + held-out examples."""
-    intents = sorted({l for _, l in examples})
+    intents = sorted({label for _, label in examples})
     random.Random(seed).shuffle(intents)
     truth: list[str] = []
     predictions: list[Prediction] = []
@@ -157,7 +171,7 @@ def cv_threshold(pipeline: list[dict], examples: Examples, folds: int, seed: int
             (test_rows if index % folds == k else train_rows).append((text, label))
         model = train(pipeline, train_rows)
         predictions += model.predict([t for t, _ in test_rows])
-        truth += [l for _, l in test_rows]
+        truth += [label for _, label in test_rows]
         model.close()
         progress()
     best = max(CV_GRID, key=lambda t: (mcc(truth, decide(predictions, t)), -t))
@@ -185,20 +199,27 @@ def run_hint3(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> N
             predictions = model.predict([t for t, _ in test_rows])
             model.close()
             bar.update(1)
-            truth = [l for _, l in test_rows]
+            truth = [label for _, label in test_rows]
             sweep = [(t, score(truth, decide(predictions, t))) for t in THRESHOLDS]
             results.sweeps[f"{bot} / {name}"] = sweep
             best_t, best = max(sweep, key=lambda s: s[1].mcc)
             at_cv = score(truth, decide(predictions, threshold))
             shipped = score(truth, decide(predictions, fallback["threshold"], fallback.get("ambiguity_threshold")))
-            results.rows.append({
-                "set": f"HINT3 v1 {bot}", "pipeline": name,
-                "result": f"CV t={threshold:.2f}: {at_cv.text()}",
-                "at shipped fallback": f"t={fallback['threshold']}, amb {fallback.get('ambiguity_threshold')}: {shipped.text()}",
-                "best t on test (oracle)": f"t={best_t:.1f}: MCC {best.mcc:.3f}",
-                "train s": model.train_seconds, "value": at_cv.mcc, "target": HINT3_TARGET_MCC[bot], "cv_mcc": cv_mcc,
-                "anchor": f"Rasa DIET+ConveRT {HINT3_PUBLISHED[bot]['rasa']}; BERT {HINT3_PUBLISHED[bot]['bert']}",
-            })
+            results.rows.append(
+                {
+                    "set": f"HINT3 v1 {bot}",
+                    "pipeline": name,
+                    "result": f"CV t={threshold:.2f}: {at_cv.text()}",
+                    "at shipped fallback": f"t={fallback['threshold']}, amb "
+                    f"{fallback.get('ambiguity_threshold')}: {shipped.text()}",
+                    "best t on test (oracle)": f"t={best_t:.1f}: MCC {best.mcc:.3f}",
+                    "train s": model.train_seconds,
+                    "value": at_cv.mcc,
+                    "target": HINT3_TARGET_MCC[bot],
+                    "cv_mcc": cv_mcc,
+                    "anchor": f"Rasa DIET+ConveRT {HINT3_PUBLISHED[bot]['rasa']}; BERT {HINT3_PUBLISHED[bot]['bert']}",
+                }
+            )
 
 
 def run_banking77(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> None:
@@ -211,12 +232,18 @@ def run_banking77(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) 
         predictions = model.predict([t for t, _ in test_rows])
         model.close()
         bar.update(1)
-        accuracy = float(np.mean([p.intent == l for p, (_, l) in zip(predictions, test_rows)]))
-        results.rows.append({
-            "set": "Banking77", "pipeline": name, "result": f"accuracy {accuracy:.3f}", "train s": model.train_seconds,
-            "value": accuracy, "target": BANKING77_TARGET,
-            "anchor": "BERT 0.937, USE+ConveRT 0.934 (Casanueva et al. 2020); TF-IDF LR here 0.914",
-        })
+        accuracy = float(np.mean([p.intent == label for p, (_, label) in zip(predictions, test_rows, strict=False)]))
+        results.rows.append(
+            {
+                "set": "Banking77",
+                "pipeline": name,
+                "result": f"accuracy {accuracy:.3f}",
+                "train s": model.train_seconds,
+                "value": accuracy,
+                "target": BANKING77_TARGET,
+                "anchor": "BERT 0.937, USE+ConveRT 0.934 (Casanueva et al. 2020); TF-IDF LR here 0.914",
+            }
+        )
 
 
 def run_clinc150(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -> None:
@@ -231,16 +258,22 @@ def run_clinc150(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -
         predictions = model.predict([t for t, _ in test_rows])
         model.close()
         bar.update(1)
-        val_truth, truth = [l for _, l in val_rows], [l for _, l in test_rows]
+        val_truth, truth = [label for _, label in val_rows], [label for _, label in test_rows]
         threshold = max(CV_GRID, key=lambda t: (mcc(val_truth, decide(val_pred, t)), -t))
         at_val = score(truth, decide(predictions, threshold))
         shipped = score(truth, decide(predictions, fallback["threshold"], fallback.get("ambiguity_threshold")))
-        results.rows.append({
-            "set": "CLINC150 full", "pipeline": name, "result": f"val t={threshold:.2f}: {at_val.text()}",
-            "at shipped fallback": f"t={fallback['threshold']}: {shipped.text()}", "train s": model.train_seconds,
-            "value": at_val.in_scope, "target": None,
-            "anchor": "Rasa spaCy+sklearn 0.915 / 0.453, BERT 0.969 / 0.403 (Larson et al. 2019, OOS as an intent)",
-        })
+        results.rows.append(
+            {
+                "set": "CLINC150 full",
+                "pipeline": name,
+                "result": f"val t={threshold:.2f}: {at_val.text()}",
+                "at shipped fallback": f"t={fallback['threshold']}: {shipped.text()}",
+                "train s": model.train_seconds,
+                "value": at_val.in_scope,
+                "target": None,
+                "anchor": "Rasa spaCy+sklearn 0.915 / 0.453, BERT 0.969 / 0.403 (Larson et al. 2019, OOS as an intent)",
+            }
+        )
 
 
 def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_path: Path | None) -> None:
@@ -265,29 +298,46 @@ def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_
             return out
 
         predicted = asyncio.run(parse_all())
-        ok = [p == l or (l == "out_of_scope" and p == "nlu_fallback") for p, (_, l) in zip(predicted, heldout)]
-        results.rows.append({
-            "set": f"own held-out tests/nlu ({len(heldout)})", "pipeline": f"shipped model {model_path.name}",
-            "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)", "train s": None, "value": float(np.mean(ok)), "target": None,
-            "anchor": "tests/e2e/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
-        })
+        ok = [
+            p == label or (label == "out_of_scope" and p == "nlu_fallback")
+            for p, (_, label) in zip(predicted, heldout, strict=False)
+        ]
+        results.rows.append(
+            {
+                "set": f"own held-out tests/nlu ({len(heldout)})",
+                "pipeline": f"shipped model {model_path.name}",
+                "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)",
+                "train s": None,
+                "value": float(np.mean(ok)),
+                "target": None,
+                "anchor": "tests/e2e/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
+            }
+        )
         bar.update(1)
     train_rows = own_training_data()
     if quick:  # every intent with a few examples: a quarter of nlu/ took most of the quick run
         train_rows = subset(train_rows, labels=len(train_rows), per_label=4)
-    truth = [l.split("/")[0] for _, l in heldout]
+    truth = [label.split("/")[0] for _, label in heldout]
     for name, (pipeline, fallback) in pipelines.items():
         bar.set_description(f"own held-out: {name} retrained")
         model = train(pipeline, train_rows)
-        predicted = decide(model.predict([t for t, _ in heldout]), fallback["threshold"], fallback.get("ambiguity_threshold"))
+        predicted = decide(
+            model.predict([t for t, _ in heldout]), fallback["threshold"], fallback.get("ambiguity_threshold")
+        )
         model.close()
         bar.update(1)
-        ok = [p == l or (l == "out_of_scope" and p == OOS) for p, l in zip(predicted, truth)]
-        results.rows.append({
-            "set": f"own held-out tests/nlu ({len(heldout)})", "pipeline": f"{name}, intent level",
-            "result": f"accuracy {np.mean(ok):.3f} (with its fallback t={fallback['threshold']})", "train s": model.train_seconds,
-            "value": float(np.mean(ok)), "target": None, "anchor": "-",
-        })
+        ok = [p == label or (label == "out_of_scope" and p == OOS) for p, label in zip(predicted, truth, strict=False)]
+        results.rows.append(
+            {
+                "set": f"own held-out tests/nlu ({len(heldout)})",
+                "pipeline": f"{name}, intent level",
+                "result": f"accuracy {np.mean(ok):.3f} (with its fallback t={fallback['threshold']})",
+                "train s": model.train_seconds,
+                "value": float(np.mean(ok)),
+                "target": None,
+                "anchor": "-",
+            }
+        )
 
 
 def steps(quick: bool, with_model: bool, pipelines: int, only: Sequence[str]) -> int:
@@ -296,10 +346,20 @@ def steps(quick: bool, with_model: bool, pipelines: int, only: Sequence[str]) ->
     return pipelines * sum(per_pipeline[o] for o in only) + int(with_model and "own" in only)
 
 
-def run(quick: bool = False, model_path: Path | None = None, only: Sequence[str] = ("hint3", "banking77", "clinc150", "own"), names: Sequence[str] = ("shipped",)) -> NluResults:
+def run(
+    quick: bool = False,
+    model_path: Path | None = None,
+    only: Sequence[str] = ("hint3", "banking77", "clinc150", "own"),
+    names: Sequence[str] = ("shipped",),
+) -> NluResults:
     pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items() if name in names}
     results = NluResults()
-    with tqdm(total=steps(quick, model_path is not None, len(pipelines), only), file=sys.stderr, unit="model", dynamic_ncols=True) as bar:
+    with tqdm(
+        total=steps(quick, model_path is not None, len(pipelines), only),
+        file=sys.stderr,
+        unit="model",
+        dynamic_ncols=True,
+    ) as bar:
         if "own" in only:
             run_own(results, pipelines, quick, bar, model_path)
         if "hint3" in only:

@@ -34,7 +34,10 @@ def summarise(collapsed: Path, top: int) -> str:
             continue
         samples = int(count)
         total += samples
-        frames = [f.split(" (")[0] + " " + f.split(" (")[1].split(":")[0].split("site-packages/")[-1] if " (" in f else f for f in stack.split(";")]
+        frames = [
+            f.split(" (")[0] + " " + f.split(" (")[1].split(":")[0].split("site-packages/")[-1] if " (" in f else f
+            for f in stack.split(";")
+        ]
         for frame in set(frames):
             inclusive[frame] += samples
         own[frames[-1]] += samples
@@ -56,8 +59,24 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
             raw = Path(tmp) / "profile.txt"
             subprocess.run(
-                [py_spy, "record", "--pid", str(args.pid), "--duration", str(args.seconds), "--rate", "100", "--nonblocking", "--format", "raw", "--output", str(raw)],
-                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(args.pid),
+                    "--duration",
+                    str(args.seconds),
+                    "--rate",
+                    "100",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(raw),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             print(summarise(raw, args.top))
         return
@@ -67,8 +86,22 @@ def main() -> None:
             server.wait_until_ready()
             raw = Path(tmp) / "profile.txt"
             recorder = subprocess.Popen(
-                [py_spy, "record", "--pid", str(server.process.pid), "--duration", str(args.seconds), "--rate", "100", "--format", "raw", "--output", str(raw)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(server.process.pid),
+                    "--duration",
+                    str(args.seconds),
+                    "--rate",
+                    "100",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(raw),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             from tqdm import tqdm
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import yaml
 
 # Not part of an NLU-only benchmark: retrieval intents (faq/chitchat answers) and the fallback,
 # whose decision the benchmark makes itself from the top intent's confidence (same rule).
-SKIPPED_COMPONENTS = {"ResponseSelector", "bot.assistant.nlu.tfidf_response_selector.TfidfResponseSelector", "FallbackClassifier"}
+SKIPPED_COMPONENTS = {
+    "ResponseSelector",
+    "bot.assistant.nlu.tfidf_response_selector.TfidfResponseSelector",
+    "FallbackClassifier",
+}
 
 
 def pipeline_from_config(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:

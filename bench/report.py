@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import platform
 import subprocess
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
-
+from typing import Any
 
 TARGETS = {
     "p50_ms": 50.0,
@@ -18,7 +18,7 @@ TARGETS = {
 }
 
 
-def find_model() -> Optional[Path]:
+def find_model() -> Path | None:
     """The model `cxbot run` serves: the one named by the fingerprint of this tree's data."""
     from bot.app.settings import load_settings
     from bot.assistant.training import current_model
@@ -28,6 +28,7 @@ def find_model() -> Optional[Path]:
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A Markdown table: readable in a terminal and in BENCHMARKS.md alike."""
+
     def cell(value: Any) -> str:
         if value is None:
             return "-"
@@ -52,15 +53,39 @@ def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
 
 def nlu_tables(results) -> str:
     main = table(
-        ("set", "pipeline", "result (in-scope acc / OOS recall / MCC)", "at the shipped fallback", "oracle: best threshold on test", "train s", "published anchors"),
-        ([r["set"], r["pipeline"], r["result"], r.get("at shipped fallback", "-"), r.get("best t on test (oracle)", "-"), r["train s"], r["anchor"]] for r in results.rows),
+        (
+            "set",
+            "pipeline",
+            "result (in-scope acc / OOS recall / MCC)",
+            "at the shipped fallback",
+            "oracle: best threshold on test",
+            "train s",
+            "published anchors",
+        ),
+        (
+            [
+                r["set"],
+                r["pipeline"],
+                r["result"],
+                r.get("at shipped fallback", "-"),
+                r.get("best t on test (oracle)", "-"),
+                r["train s"],
+                r["anchor"],
+            ]
+            for r in results.rows
+        ),
     )
     sweeps = []
     for name, sweep in results.sweeps.items():
         sweeps.append([name] + [f"{s.in_scope:.2f}/{s.oos_recall:.2f}/{s.mcc:.3f}" for _, s in sweep])
     thresholds = [f"t={t:.1f}" for t, _ in next(iter(results.sweeps.values()))] if results.sweeps else []
     sweep_table = table(["HINT3 v1 (in-scope / OOS recall / MCC)"] + thresholds, sweeps) if sweeps else ""
-    return main + ("\n\nThreshold sweep on the HINT3 test splits (for the record; the CV column above never sees them):\n\n" + sweep_table if sweep_table else "")
+    return main + (
+        "\n\nThreshold sweep on the HINT3 test splits (for the record; the CV column above never sees them):\n\n"
+        + sweep_table
+        if sweep_table
+        else ""
+    )
 
 
 def print_nlu(results) -> None:
@@ -69,14 +94,43 @@ def print_nlu(results) -> None:
 
 def speed_tables(speed, training_s: float | None = None) -> str:
     loads = table(
-        ("transport", "concurrent conversations", "messages", "p50 ms", "p95 ms", "p99 ms", "messages/s", "errors", "server CPU ms/message"),
-        ([l.transport, l.concurrency, l.messages, l.p50, l.p95, l.p99, l.throughput, l.errors, "-" if l.cpu_ms is None else f"{l.cpu_ms:.0f}"] for l in speed.loads),
+        (
+            "transport",
+            "concurrent conversations",
+            "messages",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "messages/s",
+            "errors",
+            "server CPU ms/message",
+        ),
+        (
+            [
+                load.transport,
+                load.concurrency,
+                load.messages,
+                load.p50,
+                load.p95,
+                load.p99,
+                load.throughput,
+                load.errors,
+                "-" if load.cpu_ms is None else f"{load.cpu_ms:.0f}",
+            ]
+            for load in speed.loads
+        ),
     )
-    extra = table(("what", "result"), [
-        ("cold start (process start to /health 200)", f"{speed.cold_start_s:.1f} s"),
-        ("RSS when ready / after the load runs", f"{speed.rss_ready_mb:.0f} MB / {speed.rss_after_mb:.0f} MB"),
-        ("training the shipped assistant (`cxbot train --force`)", f"{training_s:.0f} s" if training_s is not None else "not measured (--quick)"),
-    ])
+    extra = table(
+        ("what", "result"),
+        [
+            ("cold start (process start to /health 200)", f"{speed.cold_start_s:.1f} s"),
+            ("RSS when ready / after the load runs", f"{speed.rss_ready_mb:.0f} MB / {speed.rss_after_mb:.0f} MB"),
+            (
+                "training the shipped assistant (`cxbot train --force`)",
+                f"{training_s:.0f} s" if training_s is not None else "not measured (--quick)",
+            ),
+        ],
+    )
     return loads + "\n\n" + extra
 
 
@@ -85,7 +139,7 @@ def print_speed(speed) -> None:
 
 
 def _load(speed, transport: str, concurrency: int):
-    return next((l for l in speed.loads if l.transport == transport and l.concurrency == concurrency), None)
+    return next((load for load in speed.loads if load.transport == transport and load.concurrency == concurrency), None)
 
 
 def target_rows(nlu, speed) -> list[list[Any]]:
@@ -94,25 +148,106 @@ def target_rows(nlu, speed) -> list[list[Any]]:
         for r in nlu.rows:
             if r.get("target") is not None:
                 metric = "MCC, threshold by CV" if r["set"].startswith("HINT3") else "accuracy"
-                rows.append([f"{r['set']} {metric} >= {r['target']}", r["pipeline"], f"{r['value']:.3f}", verdict(r["value"], r["target"])])
-        for name in sorted({r["pipeline"] for r in nlu.rows if r["set"].startswith(("HINT3", "Banking77", "CLINC150"))}):
-            slowest = max((r for r in nlu.rows if r["pipeline"] == name and r["train s"] is not None and not r["set"].startswith("own")), key=lambda r: r["train s"])
-            rows.append([f"training time per set <= 15 min (slowest: {slowest['set']})", name, f"{slowest['train s']:.0f} s", verdict(slowest["train s"], 900, False)])
+                rows.append(
+                    [
+                        f"{r['set']} {metric} >= {r['target']}",
+                        r["pipeline"],
+                        f"{r['value']:.3f}",
+                        verdict(r["value"], r["target"]),
+                    ]
+                )
+        for name in sorted(
+            {r["pipeline"] for r in nlu.rows if r["set"].startswith(("HINT3", "Banking77", "CLINC150"))}
+        ):
+            slowest = max(
+                (
+                    r
+                    for r in nlu.rows
+                    if r["pipeline"] == name and r["train s"] is not None and not r["set"].startswith("own")
+                ),
+                key=lambda r: r["train s"],
+            )
+            rows.append(
+                [
+                    f"training time per set <= 15 min (slowest: {slowest['set']})",
+                    name,
+                    f"{slowest['train s']:.0f} s",
+                    verdict(slowest["train s"], 900, False),
+                ]
+            )
     if speed is not None:
-        level = 50 if _load(speed, "REST", 50) else max(l.concurrency for l in speed.loads)
+        level = 50 if _load(speed, "REST", 50) else max(load.concurrency for load in speed.loads)
         for transport in ("REST", "WebSocket"):
             load = _load(speed, transport, level)
-            rows.append([f"{transport} p50 <= 50 ms at {level} conversations, back to back", "product", f"{load.p50:.0f} ms", verdict(load.p50, TARGETS["p50_ms"], False)])
-            rows.append([f"{transport} p99 <= 250 ms at {level} conversations, back to back", "product", f"{load.p99:.0f} ms", verdict(load.p99, TARGETS["p99_ms"], False)])
-            paced = next((l for l in speed.loads if l.transport.startswith(f"{transport}, paced") and l.concurrency == level), None)
+            rows.append(
+                [
+                    f"{transport} p50 <= 50 ms at {level} conversations, back to back",
+                    "product",
+                    f"{load.p50:.0f} ms",
+                    verdict(load.p50, TARGETS["p50_ms"], False),
+                ]
+            )
+            rows.append(
+                [
+                    f"{transport} p99 <= 250 ms at {level} conversations, back to back",
+                    "product",
+                    f"{load.p99:.0f} ms",
+                    verdict(load.p99, TARGETS["p99_ms"], False),
+                ]
+            )
+            paced = next(
+                (
+                    load
+                    for load in speed.loads
+                    if load.transport.startswith(f"{transport}, paced") and load.concurrency == level
+                ),
+                None,
+            )
             if paced is not None:
-                rows.append([f"{transport} p50 <= 50 ms at {paced.concurrency} conversations, {paced.transport.split('(')[1].rstrip(')')}", "product", f"{paced.p50:.0f} ms", verdict(paced.p50, TARGETS["p50_ms"], False)])
-                rows.append([f"{transport} p99 <= 250 ms at {paced.concurrency} conversations, {paced.transport.split('(')[1].rstrip(')')}", "product", f"{paced.p99:.0f} ms", verdict(paced.p99, TARGETS["p99_ms"], False)])
-            rows.append([f"{transport} throughput >= 100 messages/s at {level}", "product", f"{load.throughput:.1f}", verdict(load.throughput, TARGETS["throughput"])])
+                rows.append(
+                    [
+                        f"{transport} p50 <= 50 ms at {paced.concurrency} conversations, "
+                        f"{paced.transport.split('(')[1].rstrip(')')}",
+                        "product",
+                        f"{paced.p50:.0f} ms",
+                        verdict(paced.p50, TARGETS["p50_ms"], False),
+                    ]
+                )
+                rows.append(
+                    [
+                        f"{transport} p99 <= 250 ms at {paced.concurrency} conversations, "
+                        f"{paced.transport.split('(')[1].rstrip(')')}",
+                        "product",
+                        f"{paced.p99:.0f} ms",
+                        verdict(paced.p99, TARGETS["p99_ms"], False),
+                    ]
+                )
+            rows.append(
+                [
+                    f"{transport} throughput >= 100 messages/s at {level}",
+                    "product",
+                    f"{load.throughput:.1f}",
+                    verdict(load.throughput, TARGETS["throughput"]),
+                ]
+            )
             bare = _load(speed, "bare Rasa", level)
             overhead = bare.throughput / load.throughput - 1
-            rows.append([f"{transport} overhead over bare Rasa <= 20 % (cost per message at {level})", f"bare {bare.throughput:.1f} msg/s", f"{overhead * 100:+.0f} %", verdict(overhead, TARGETS["overhead"], False)])
-        rows.append(["cold start <= 30 s", "product", f"{speed.cold_start_s:.1f} s", verdict(speed.cold_start_s, TARGETS["cold_start_s"], False)])
+            rows.append(
+                [
+                    f"{transport} overhead over bare Rasa <= 20 % (cost per message at {level})",
+                    f"bare {bare.throughput:.1f} msg/s",
+                    f"{overhead * 100:+.0f} %",
+                    verdict(overhead, TARGETS["overhead"], False),
+                ]
+            )
+        rows.append(
+            [
+                "cold start <= 30 s",
+                "product",
+                f"{speed.cold_start_s:.1f} s",
+                verdict(speed.cold_start_s, TARGETS["cold_start_s"], False),
+            ]
+        )
     return rows
 
 
@@ -127,8 +262,8 @@ def machine() -> str:
         except OSError:
             return ""
 
-    cpu = {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in run("lscpu").splitlines())}
-    memory = next((l.split()[1] for l in run("free", "-h").splitlines() if l.startswith("Mem:")), "?")
+    cpu = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in run("lscpu").splitlines())}
+    memory = next((line.split()[1] for line in run("free", "-h").splitlines() if line.startswith("Mem:")), "?")
     return (
         f"{cpu.get('Model name', platform.processor())}, {run('nproc').strip()} cores "
         f"({cpu.get('Hypervisor vendor', 'bare metal')} VM), {memory} RAM, no GPU; Python {platform.python_version()}"

@@ -33,7 +33,7 @@ def read_vader(name: str) -> list[tuple[str, float]]:
 
 def pearson(xs: list[float], ys: list[float]) -> float:
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False))
     sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
     sy = math.sqrt(sum((y - my) ** 2 for y in ys))
     return cov / (sx * sy) if sx and sy else float("nan")
@@ -65,28 +65,54 @@ def score_all(scorer, texts: list[str], label: str) -> tuple[list[float], float]
 
 def measure(quick: bool = False) -> list[tuple[str, ...]]:
     """One row per (data, scorer); `quick` scores every 40th VADER text (a smoke run)."""
-    scorers = {"TextBlob": TextBlobScorer(), "cxbot (TextBlob + CS lexicon)": CustomerServiceScorer(PROJECT_DIR / "content" / "sentiment_lexicon.yml")}
+    scorers = {
+        "TextBlob": TextBlobScorer(),
+        "cxbot (TextBlob + CS lexicon)": CustomerServiceScorer(PROJECT_DIR / "content" / "sentiment_lexicon.yml"),
+    }
     rows = []
     for name in ("tweets_GroundTruth.txt", "amazonReviewSnippets_GroundTruth.txt"):
         data = [(t, y) for t, y in read_vader(name) if y != 0][:: 40 if quick else 1]
         texts, truth = [t for t, _ in data], [y for _, y in data]
         for label, scorer in scorers.items():
             predicted, cost = score_all(scorer, texts, f"{label} / {name.split('_')[0]}")
-            accuracy = sum((p > 0) == (y > 0) for p, y in zip(predicted, truth)) / len(truth)
-            rows.append((f"VADER {name.split('_')[0]} ({len(truth)}, sign of human mean)", label, f"{accuracy:.3f}", f"{pearson(predicted, truth):.3f}", f"{cost:.0f}"))
+            accuracy = sum((p > 0) == (y > 0) for p, y in zip(predicted, truth, strict=False)) / len(truth)
+            rows.append(
+                (
+                    f"VADER {name.split('_')[0]} ({len(truth)}, sign of human mean)",
+                    label,
+                    f"{accuracy:.3f}",
+                    f"{pearson(predicted, truth):.3f}",
+                    f"{cost:.0f}",
+                )
+            )
     cs = yaml.safe_load((PROJECT_DIR / "tests" / "data" / "customer_sentiment.yml").read_text())
-    labelled = [(t, -1) for t in cs["negative"] + cs["negative_with_words"]] + [(t, 0) for t in cs["neutral"]] + [(t, 1) for t in cs["positive"]]
+    labelled = (
+        [(t, -1) for t in cs["negative"] + cs["negative_with_words"]]
+        + [(t, 0) for t in cs["neutral"]]
+        + [(t, 1) for t in cs["positive"]]
+    )
     for label, scorer in scorers.items():
         predicted, cost = score_all(scorer, [t for t, _ in labelled], f"{label} / customer service")
-        accuracy = sum(sign(p) == y for p, (_, y) in zip(predicted, labelled)) / len(labelled)
-        complaints = [p for p, (_, y) in zip(predicted, labelled) if y == -1]
+        accuracy = sum(sign(p) == y for p, (_, y) in zip(predicted, labelled, strict=False)) / len(labelled)
+        complaints = [p for p, (_, y) in zip(predicted, labelled, strict=False) if y == -1]
         caught = sum(p < -NEUTRAL_BAND for p in complaints) / len(complaints)
-        rows.append((f"customer service ({len(labelled)}; complaints caught {caught:.2f})", label, f"{accuracy:.3f}", "-", f"{cost:.0f}"))
+        rows.append(
+            (
+                f"customer service ({len(labelled)}; complaints caught {caught:.2f})",
+                label,
+                f"{accuracy:.3f}",
+                "-",
+                f"{cost:.0f}",
+            )
+        )
     return rows
 
 
 HEADER = ("data", "scorer", "sign accuracy", "Pearson r", "µs/message")
-FOOTNOTE = f"Sign on VADER: polarity > 0 vs human mean > 0 (zeros dropped). Customer service: three classes, |polarity| <= {NEUTRAL_BAND} is neutral."
+FOOTNOTE = (
+    "Sign on VADER: polarity > 0 vs human mean > 0 (zeros dropped). Customer service: three "
+    f"classes, |polarity| <= {NEUTRAL_BAND} is neutral."
+)
 
 
 def main() -> None:
@@ -94,7 +120,7 @@ def main() -> None:
     header = HEADER
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)))
     print(FOOTNOTE)
 
 

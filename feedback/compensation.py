@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sqlalchemy import func, select
@@ -20,20 +19,30 @@ from sqlalchemy.orm import Session
 from bot.storage.models import Compensation, CompensationStatus, Conversation, utcnow
 
 CATEGORIES = (
-    "late_delivery", "damaged_item", "wrong_item", "missing_item",
-    "billing_error", "rude_staff", "website_problem", "other",
+    "late_delivery",
+    "damaged_item",
+    "wrong_item",
+    "missing_item",
+    "billing_error",
+    "rude_staff",
+    "website_problem",
+    "other",
 )
 SEVERITIES = ("low", "medium", "high")
 KINDS = ("coupon_percent", "free_delivery", "delivery_refund", "partial_refund", "replacement")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-_COUNTED = (CompensationStatus.ISSUED.value, CompensationStatus.PENDING_APPROVAL.value, CompensationStatus.REDEEMED.value)
+_COUNTED = (
+    CompensationStatus.ISSUED.value,
+    CompensationStatus.PENDING_APPROVAL.value,
+    CompensationStatus.REDEEMED.value,
+)
 
 
 @dataclass(frozen=True)
 class Offer:
     kind: str
-    amount_cents: Optional[int] = None
-    percent: Optional[int] = None
+    amount_cents: int | None = None
+    percent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ def load_policy(path: Path) -> Policy:
 
 @dataclass(frozen=True)
 class IssueResult:
-    compensation: Optional[Compensation]
+    compensation: Compensation | None
     created: bool  # False: an earlier request with the same key, or refused by the cap
     capped: bool = False
 
@@ -109,15 +118,13 @@ def new_code() -> str:
     return "CX-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
 
-def _existing(session: Session, conversation_id: int, key: str) -> Optional[Compensation]:
+def _existing(session: Session, conversation_id: int, key: str) -> Compensation | None:
     return session.execute(
-        select(Compensation).where(
-            Compensation.conversation_id == conversation_id, Compensation.idempotency_key == key
-        )
+        select(Compensation).where(Compensation.conversation_id == conversation_id, Compensation.idempotency_key == key)
     ).scalar_one_or_none()
 
 
-def within_cap(session: Session, *, policy: Policy, customer_id: int, now: Optional[datetime] = None) -> bool:
+def within_cap(session: Session, *, policy: Policy, customer_id: int, now: datetime | None = None) -> bool:
     """Whether the customer may get another compensation in the policy's period."""
     now = now or utcnow()
     recent = session.execute(
@@ -139,7 +146,7 @@ def issue(
     severity: str,
     reason: str,
     idempotency_key: str,
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> IssueResult:
     """Record the policy's offer once per key; pending approval above the limit (caller commits)."""
     existing = _existing(session, conversation_id, idempotency_key)

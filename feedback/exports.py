@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,19 +33,65 @@ from feedback.metrics.totals import mean
 KINDS = ("surveys", "conversations", "compensation")
 
 SURVEY_COLUMNS = (
-    "survey_id", "conversation_id", "conversation_public_id", "channel", "customer_id", "kind", "status",
-    "handled_by", "score", "answer", "comment", "comment_polarity", "offered_at", "answered_at",
+    "survey_id",
+    "conversation_id",
+    "conversation_public_id",
+    "channel",
+    "customer_id",
+    "kind",
+    "status",
+    "handled_by",
+    "score",
+    "answer",
+    "comment",
+    "comment_polarity",
+    "offered_at",
+    "answered_at",
 )
 CONVERSATION_COLUMNS = (
-    "conversation_id", "conversation_public_id", "channel", "customer_id", "state", "started_at",
-    "last_activity_at", "ended_at", "topic", "customer_messages", "scored_messages", "mean_polarity",
-    "negative_messages", "sentiment_rolling", "fallbacks", "nps", "ces", "ces_answer", "csat",
-    "surveys_offered", "surveys_answered", "handled_by", "escalation_reasons", "compensations",
+    "conversation_id",
+    "conversation_public_id",
+    "channel",
+    "customer_id",
+    "state",
+    "started_at",
+    "last_activity_at",
+    "ended_at",
+    "topic",
+    "customer_messages",
+    "scored_messages",
+    "mean_polarity",
+    "negative_messages",
+    "sentiment_rolling",
+    "fallbacks",
+    "nps",
+    "ces",
+    "ces_answer",
+    "csat",
+    "surveys_offered",
+    "surveys_answered",
+    "handled_by",
+    "escalation_reasons",
+    "compensations",
     "compensation_value_cents",
 )
 COMPENSATION_COLUMNS = (
-    "compensation_id", "code", "conversation_id", "channel", "customer_id", "kind", "category", "severity",
-    "amount_cents", "amount", "percent", "currency", "status", "decided_by", "created_at", "decided_at",
+    "compensation_id",
+    "code",
+    "conversation_id",
+    "channel",
+    "customer_id",
+    "kind",
+    "category",
+    "severity",
+    "amount_cents",
+    "amount",
+    "percent",
+    "currency",
+    "status",
+    "decided_by",
+    "created_at",
+    "decided_at",
 )
 
 
@@ -65,15 +111,22 @@ def survey_rows(session: Session, filters: Filters) -> list[dict]:
     query = with_channel(
         select(SurveyResponse, Conversation.public_id, Conversation.channel), filters, SurveyResponse.conversation_id
     )
-    rows = session.execute(
-        query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)
-    ).all()
+    rows = session.execute(query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)).all()
     return [
         {
-            "survey_id": s.id, "conversation_id": s.conversation_id, "conversation_public_id": public_id,
-            "channel": channel, "customer_id": s.customer_id, "kind": s.kind, "status": s.status,
-            "handled_by": s.handled_by, "score": s.score, "answer": s.answer, "comment": s.comment,
-            "comment_polarity": s.comment_polarity, "offered_at": _time(s.offered_at),
+            "survey_id": s.id,
+            "conversation_id": s.conversation_id,
+            "conversation_public_id": public_id,
+            "channel": channel,
+            "customer_id": s.customer_id,
+            "kind": s.kind,
+            "status": s.status,
+            "handled_by": s.handled_by,
+            "score": s.score,
+            "answer": s.answer,
+            "comment": s.comment,
+            "comment_polarity": s.comment_polarity,
+            "offered_at": _time(s.offered_at),
             "answered_at": _time(s.answered_at),
         }
         for s, public_id, channel in rows
@@ -82,17 +135,25 @@ def survey_rows(session: Session, filters: Filters) -> list[dict]:
 
 def compensation_rows(session: Session, filters: Filters) -> list[dict]:
     query = with_channel(select(Compensation, Conversation.channel), filters, Compensation.conversation_id)
-    rows = session.execute(
-        query.where(in_period(Compensation.created_at, filters)).order_by(Compensation.id)
-    ).all()
+    rows = session.execute(query.where(in_period(Compensation.created_at, filters)).order_by(Compensation.id)).all()
     return [
         {
-            "compensation_id": c.id, "code": c.code, "conversation_id": c.conversation_id, "channel": channel,
-            "customer_id": c.customer_id, "kind": c.kind, "category": c.category, "severity": c.severity,
+            "compensation_id": c.id,
+            "code": c.code,
+            "conversation_id": c.conversation_id,
+            "channel": channel,
+            "customer_id": c.customer_id,
+            "kind": c.kind,
+            "category": c.category,
+            "severity": c.severity,
             "amount_cents": c.amount_cents,
             "amount": None if c.amount_cents is None else f"{c.amount_cents / 100:.2f}",
-            "percent": c.percent, "currency": c.currency, "status": c.status, "decided_by": c.decided_by,
-            "created_at": _time(c.created_at), "decided_at": _time(c.decided_at),
+            "percent": c.percent,
+            "currency": c.currency,
+            "status": c.status,
+            "decided_by": c.decided_by,
+            "created_at": _time(c.created_at),
+            "decided_at": _time(c.decided_at),
         }
         for c, channel in rows
     ]
@@ -123,7 +184,8 @@ def _related(session: Session, conversation_ids: list[int]) -> dict[int, _Relate
             related[survey.conversation_id].surveys.append(survey)
         for cid, reason in session.execute(
             select(HandoffRequest.conversation_id, HandoffRequest.reason)
-            .where(HandoffRequest.conversation_id.in_(chunk)).order_by(HandoffRequest.id)
+            .where(HandoffRequest.conversation_id.in_(chunk))
+            .order_by(HandoffRequest.id)
         ):
             related[cid].escalation_reasons.append(reason)
         for compensation in session.execute(
@@ -137,10 +199,17 @@ def _conversation_row(c: Conversation, rows: _Related, topic: str, fallbacks: in
     scored = [p for p in rows.polarities if p is not None]
     answered = {s.kind: s for s in rows.surveys if s.status == "answered"}  # the last one wins
     return {
-        "conversation_id": c.id, "conversation_public_id": c.public_id, "channel": c.channel,
-        "customer_id": c.customer_id, "state": c.state, "started_at": _time(c.started_at),
-        "last_activity_at": _time(c.last_activity_at), "ended_at": _time(c.ended_at), "topic": topic,
-        "customer_messages": len(rows.polarities), "scored_messages": len(scored),
+        "conversation_id": c.id,
+        "conversation_public_id": c.public_id,
+        "channel": c.channel,
+        "customer_id": c.customer_id,
+        "state": c.state,
+        "started_at": _time(c.started_at),
+        "last_activity_at": _time(c.last_activity_at),
+        "ended_at": _time(c.ended_at),
+        "topic": topic,
+        "customer_messages": len(rows.polarities),
+        "scored_messages": len(scored),
         "mean_polarity": mean(scored),
         "negative_messages": sum(p < 0 for p in scored),
         "sentiment_rolling": c.sentiment_rolling,

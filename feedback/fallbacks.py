@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 MERGE_AT_OVERLAP = 0.6
 EXAMPLES_PER_GROUP = 3
@@ -65,12 +65,14 @@ def group_fallbacks(messages: Iterable[tuple[int, str]]) -> list[FallbackGroup]:
     for key, rows in sorted(merged, key=lambda item: (-len(item[1]), sorted(item[0]))):
         wordings = [text for text, _ in Counter(t for _, t in rows).most_common()]
         drill_key = "fallback:" + " ".join(sorted(key))
-        groups.append(FallbackGroup(
-            key=" ".join(sorted(key)),
-            example=wordings[0],
-            variants=tuple(wordings[1:1 + EXAMPLES_PER_GROUP]),
-            count=len(rows),
-            conversation_ids=tuple(sorted({cid for cid, _ in rows})),
-            drill=drill_key,
-        ))
+        groups.append(
+            FallbackGroup(
+                key=" ".join(sorted(key)),
+                example=wordings[0],
+                variants=tuple(wordings[1 : 1 + EXAMPLES_PER_GROUP]),
+                count=len(rows),
+                conversation_ids=tuple(sorted({cid for cid, _ in rows})),
+                drill=drill_key,
+            )
+        )
     return groups

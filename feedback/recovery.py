@@ -88,7 +88,7 @@ def category_of(intent: str | None) -> str | None:
     """The complaint category of an intent name (complain_late_delivery -> late_delivery)."""
     if not intent or not intent.startswith(COMPLAINT_PREFIX):
         return None
-    category = intent[len(COMPLAINT_PREFIX):]
+    category = intent[len(COMPLAINT_PREFIX) :]
     return category if category in CATEGORIES else "other"
 
 
@@ -170,8 +170,10 @@ def case_in_conversation(session: Session, case_id, conversation_id: int) -> Rec
 def latest_offer_case(session: Session, conversation_id: int) -> RecoveryCase | None:
     """The newest case in the conversation that got an offer (whatever the customer answered)."""
     made = (
-        RecoveryStatus.OFFERED.value, RecoveryStatus.RECOVERED.value,
-        RecoveryStatus.PENDING_APPROVAL.value, RecoveryStatus.DECLINED.value,
+        RecoveryStatus.OFFERED.value,
+        RecoveryStatus.RECOVERED.value,
+        RecoveryStatus.PENDING_APPROVAL.value,
+        RecoveryStatus.DECLINED.value,
     )
     return session.execute(
         select(RecoveryCase)
@@ -188,22 +190,24 @@ def close_case(case: RecoveryCase, status: RecoveryStatus, now: datetime | None 
 
 
 def cancel_case(session: Session, *, conversation_id: int, case_id) -> None:
-    """"Never mind": a case still open is closed as cancelled (one already offered stays)."""
+    """ "Never mind": a case still open is closed as cancelled (one already offered stays)."""
     case = case_in_conversation(session, case_id, conversation_id)
     if case is not None and case.status == RecoveryStatus.OPEN.value:
         close_case(case, RecoveryStatus.CANCELLED)
 
 
-def hand_over(session: Session, conversation: Conversation, *, reason: str, handover: Handover,
-              case: RecoveryCase | None = None) -> str:
+def hand_over(
+    session: Session, conversation: Conversation, *, reason: str, handover: Handover, case: RecoveryCase | None = None
+) -> str:
     """A person takes the conversation, and the case with it; returns what to tell the customer."""
     if case is not None:
         close_case(case, RecoveryStatus.ESCALATED)
     return handover.escalate(session, conversation, reason=reason)
 
 
-def hand_over_in_recovery(session: Session, conversation: Conversation, *, case_id, reason: str,
-                          handover: Handover) -> str:
+def hand_over_in_recovery(
+    session: Session, conversation: Conversation, *, case_id, reason: str, handover: Handover
+) -> str:
     """The customer asks for a person: a recovery still being worked on goes with them."""
     case = case_in_conversation(session, case_id, conversation.id)
     if case is not None and case.status != RecoveryStatus.OPEN.value:
@@ -227,8 +231,15 @@ class Complaint:
     description: str | None
 
 
-def open_complaint(session: Session, content: RecoveryContent, *, conversation_id: int, intent: str | None,
-                   text: str, order_entity: str | None) -> Complaint:
+def open_complaint(
+    session: Session,
+    content: RecoveryContent,
+    *,
+    conversation_id: int,
+    intent: str | None,
+    text: str,
+    order_entity: str | None,
+) -> Complaint:
     """Open the case of a complaint: its category, severity, order number and description (text is
     the customer's words, empty for a button)."""
     category = category_of(intent) or "other"
@@ -273,8 +284,17 @@ def _cap_reached(session: Session, conversation: Conversation, case: RecoveryCas
     return Outcome(Step.CAP_REACHED, handoff=handoff)
 
 
-def make_offer(session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation,
-               case_id, order_number: str | None, description: str | None, handover: Handover) -> Outcome:
+def make_offer(
+    session: Session,
+    content: RecoveryContent,
+    policy: Policy,
+    *,
+    conversation: Conversation,
+    case_id,
+    order_number: str | None,
+    description: str | None,
+    handover: Handover,
+) -> Outcome:
     """Offer what the policy gives for the case, or hand over when the customer's cap is reached."""
     case = case_in_conversation(session, case_id, conversation.id)
     if case is None:
@@ -284,7 +304,9 @@ def make_offer(session: Session, content: RecoveryContent, policy: Policy, *, co
     if not compensation.within_cap(session, policy=policy, customer_id=conversation.customer_id):
         return _cap_reached(session, conversation, case, handover)
     case.status = RecoveryStatus.OFFERED.value
-    return Outcome(Step.OFFER, offer=describe_offer(content, policy.offer_for(case.category, case.severity), policy.currency))
+    return Outcome(
+        Step.OFFER, offer=describe_offer(content, policy.offer_for(case.category, case.severity), policy.currency)
+    )
 
 
 def _waiting_offer(session: Session, content: RecoveryContent, conversation: Conversation) -> RecoveryCase | Outcome:
@@ -298,8 +320,9 @@ def _waiting_offer(session: Session, content: RecoveryContent, conversation: Con
     return case
 
 
-def accept_offer(session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation,
-                 handover: Handover) -> Outcome:
+def accept_offer(
+    session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation, handover: Handover
+) -> Outcome:
     """Issue the accepted offer once (idempotent per case); above the limit a person approves it."""
     case = _waiting_offer(session, content, conversation)
     if isinstance(case, Outcome):

@@ -43,13 +43,24 @@ def report_of(totals: Totals, filters: Filters) -> Report:
     """The report's fields, read from the engine's totals."""
     t = totals
     return Report(
-        since=filters.since.isoformat(), until=filters.until.isoformat(),
-        nps=t.nps, nps_promoters=t.nps_promoters, nps_passives=t.nps_passives, nps_detractors=t.nps_detractors,
-        ces=t.ces, ces_distribution=t.ces_distribution, csat=t.csat, csat_satisfied_share=t.csat_satisfied_share,
-        response_rates=t.response_rates, sentiment_mean=t.sentiment_mean,
-        sentiment_negative_share=t.sentiment_negative_share, customer_messages=t.customer_messages,
-        escalations_by_reason=t.escalations_by_reason, compensations=t.compensations,
-        compensation_value_cents=t.compensation_value_cents, percent_coupons=t.percent_coupons,
+        since=filters.since.isoformat(),
+        until=filters.until.isoformat(),
+        nps=t.nps,
+        nps_promoters=t.nps_promoters,
+        nps_passives=t.nps_passives,
+        nps_detractors=t.nps_detractors,
+        ces=t.ces,
+        ces_distribution=t.ces_distribution,
+        csat=t.csat,
+        csat_satisfied_share=t.csat_satisfied_share,
+        response_rates=t.response_rates,
+        sentiment_mean=t.sentiment_mean,
+        sentiment_negative_share=t.sentiment_negative_share,
+        customer_messages=t.customer_messages,
+        escalations_by_reason=t.escalations_by_reason,
+        compensations=t.compensations,
+        compensation_value_cents=t.compensation_value_cents,
+        percent_coupons=t.percent_coupons,
         recovery=t.recovery,
     )
 
@@ -72,17 +83,30 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
     rates = report.response_rates
     return [
         ("period", f"{report.since} .. {report.until}"),
-        ("NPS", f"{_fmt(report.nps, '{:+.1f}')} (promoters {report.nps_promoters}, passives {report.nps_passives}, detractors {report.nps_detractors})"),
+        (
+            "NPS",
+            f"{_fmt(report.nps, '{:+.1f}')} (promoters {report.nps_promoters}, passives "
+            f"{report.nps_passives}, detractors {report.nps_detractors})",
+        ),
         ("CES", f"{_fmt(report.ces)} {report.ces_distribution}"),
         ("CSAT", f"{_fmt(report.csat)} (satisfied {_fmt(report.csat_satisfied_share, '{:.0%}')})"),
         ("response rates", ", ".join(f"{k.upper()} {_fmt(v, '{:.0%}')}" for k, v in rates.items())),
-        ("sentiment", f"mean {_fmt(report.sentiment_mean, '{:+.3f}')}, negative {_fmt(report.sentiment_negative_share, '{:.0%}')} of {report.customer_messages} messages"),
+        (
+            "sentiment",
+            f"mean {_fmt(report.sentiment_mean, '{:+.3f}')}, negative "
+            f"{_fmt(report.sentiment_negative_share, '{:.0%}')} of {report.customer_messages} messages",
+        ),
         ("escalations", ", ".join(f"{k} {v}" for k, v in sorted(report.escalations_by_reason.items())) or "none"),
-        ("compensation", f"{report.compensations} ({report.compensation_value_cents / 100:.2f} in money, {report.percent_coupons} percent coupons)"),
+        (
+            "compensation",
+            f"{report.compensations} ({report.compensation_value_cents / 100:.2f} in money, "
+            f"{report.percent_coupons} percent coupons)",
+        ),
         *(
             (
                 f"recovery: {group.replace('_', ' ')}",
-                f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} (n={r['csat_responses']}), {r['customers']} customers",
+                f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} "
+                f"(n={r['csat_responses']}), {r['customers']} customers",
             )
             for group, r in report.recovery.items()
         ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Protocol
 
 import yaml
 
@@ -73,9 +73,16 @@ class _Pattern:
         # The contractions never overlap, so one pass equals TextBlob's one re.sub per contraction.
         if "'" in string:
             string = self._contraction.sub(r" \g<0>", string)
-        string = string.replace("“", " “ ").replace("”", " ” ").replace("‘", " ‘ ").replace("’", " ’ ").replace("'", " ' ").replace('"', ' " ')
+        string = (
+            string.replace("“", " “ ")
+            .replace("”", " ” ")
+            .replace("‘", " ‘ ")
+            .replace("’", " ’ ")
+            .replace("'", " ' ")
+            .replace('"', ' " ')
+        )
         string = string.replace("\r\n", "\n")
-        string = self._linebreak.sub(" %s " % t_.EOS, string)
+        string = self._linebreak.sub(f" {t_.EOS} ", string)
         string = self._space.sub(" ", string)
         replace, lead, trail = self._replace, self._lead, self._trail
         punctuation = tuple(t_.PUNCTUATION.replace(".", ""))
@@ -97,8 +104,12 @@ class _Pattern:
                     tail.append("...")
                     t = t[:-3].rstrip(".")
                 if t.endswith("."):
-                    if (t in t_.ABBREVIATIONS or t_.RE_ABBR1.match(t) is not None
-                            or t_.RE_ABBR2.match(t) is not None or t_.RE_ABBR3.match(t) is not None):
+                    if (
+                        t in t_.ABBREVIATIONS
+                        or t_.RE_ABBR1.match(t) is not None
+                        or t_.RE_ABBR2.match(t) is not None
+                        or t_.RE_ABBR3.match(t) is not None
+                    ):
                         break
                     tail.append(t[-1])
                     t = t[:-1]
@@ -198,7 +209,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / float(len(values) or 1)
 
 
-_pattern: Optional[_Pattern] = None
+_pattern: _Pattern | None = None
 
 
 def _shared_pattern() -> _Pattern:
@@ -260,7 +271,7 @@ class _Phrases:
         while i < n:
             for size in lengths.get(words[i], ()):
                 if i + size <= n:
-                    phrase = words[i] if size == 1 else " ".join(words[i:i + size])
+                    phrase = words[i] if size == 1 else " ".join(words[i : i + size])
                     value = values.get(phrase)
                     if value is not None:
                         yield i, phrase, value
@@ -297,12 +308,18 @@ class CustomerServiceScorer:
         data = yaml.safe_load(lexicon_path.read_text(encoding="utf-8")) or {}
         self._base = _shared_pattern()
         cues: dict[str, _Cue] = {}
-        for key, kind in (("unmet_when_negated", "unmet"), ("positive_cues", "positive"), ("negative_cues", "negative")):
+        for key, kind in (
+            ("unmet_when_negated", "unmet"),
+            ("positive_cues", "positive"),
+            ("negative_cues", "negative"),
+        ):
             for phrase, value in (data.get(key) or {}).items():
                 cues[self._normal(str(phrase))] = _Cue(float(value), kind)
         self._cues = _Phrases(cues.items())
         self._emoji = {str(k): float(v) for k, v in (data.get("emoji") or {}).items()}
-        self._emoji_chars = re.compile("|".join(sorted(map(re.escape, self._emoji), key=len, reverse=True)) or r"(?!x)x")
+        self._emoji_chars = re.compile(
+            "|".join(sorted(map(re.escape, self._emoji), key=len, reverse=True)) or r"(?!x)x"
+        )
         intensifiers = [self._normal(str(w)) for w in data.get("intensifiers") or ()]
         self._intensifier_words = _Phrases((w, True) for w in intensifiers if w[:1].isalnum())
         self._intensifier_marks = tuple(w for w in intensifiers if not w[:1].isalnum())
@@ -318,7 +335,7 @@ class CustomerServiceScorer:
     @staticmethod
     def _negated(words: list[str], index: int, window: int) -> bool:
         """Is there a negator among the `window` words before words[index], within its clause?"""
-        for word in reversed(words[max(0, index - window):index]):
+        for word in reversed(words[max(0, index - window) : index]):
             if _is_negator(word):
                 return True
             if word in CLAUSE_BREAKS or not word[0].isalnum():
@@ -328,7 +345,7 @@ class CustomerServiceScorer:
     @staticmethod
     def _hypothetical(words: list[str], index: int) -> bool:
         """Is the cue in an "if" clause ("can I return it if it doesn't fit?")?"""
-        for word in reversed(words[max(0, index - 6):index]):
+        for word in reversed(words[max(0, index - 6) : index]):
             if word in HYPOTHETICAL:
                 return True
             if not word[0].isalnum():
@@ -380,9 +397,8 @@ class CustomerServiceScorer:
         return Sentiment(polarity=base, subjectivity=subjectivity)
 
 
-def rolling_score(previous: Optional[float], polarity: float, weight: float = ROLLING_WEIGHT) -> float:
+def rolling_score(previous: float | None, polarity: float, weight: float = ROLLING_WEIGHT) -> float:
     """Fold one message's polarity into the conversation's rolling score."""
     if previous is None:
         return polarity
     return (1 - weight) * previous + weight * polarity
-

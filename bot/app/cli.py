@@ -16,9 +16,7 @@ QUIET_LOGGERS = ("rasa", "tensorflow", "absl", "matplotlib", "apscheduler", "sql
 
 def _configure_logging(settings: Settings) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
@@ -165,8 +163,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     content = _content(settings)
     model = _model(settings, train_if_needed=True)
     try:
-        summary = asyncio.run(run_demo(settings, content, model, conversations=args.conversations, weeks=args.weeks,
-                                       seed=args.seed, force=args.force))
+        summary = asyncio.run(
+            run_demo(
+                settings,
+                content,
+                model,
+                conversations=args.conversations,
+                weeks=args.weeks,
+                seed=args.seed,
+                force=args.force,
+            )
+        )
     except DemoRefused as refused:
         sys.exit(f"cxbot demo: {refused}")
     print(summary.describe())
@@ -196,8 +203,14 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
     password = _read_password(args)
     try:
         with _staff_session(settings) as session:
-            user = add_user(session, username=args.username, display_name=args.name or args.username.title(),
-                            password=password, role=args.role, telegram_user_id=args.telegram_id)
+            user = add_user(
+                session,
+                username=args.username,
+                display_name=args.name or args.username.title(),
+                password=password,
+                role=args.role,
+                telegram_user_id=args.telegram_id,
+            )
             print(f"added {user.username} ({user.role}); sign in at /desk/login")
     except StaffError as error:
         sys.exit(f"cxbot user add: {error}")
@@ -212,7 +225,8 @@ def cmd_user_list(_args: argparse.Namespace, settings: Settings) -> None:
             print("no staff users yet: cxbot user add admin --name <first name> --role admin")
         for user in users:
             telegram = f" telegram:{user.telegram_user_id}" if user.telegram_user_id else ""
-            print(f"{user.username}\t{user.display_name}\t{user.role}\t{'active' if user.active else 'disabled'}{telegram}")
+            status = "active" if user.active else "disabled"
+            print(f"{user.username}\t{user.display_name}\t{user.role}\t{status}{telegram}")
 
 
 def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> None:
@@ -240,8 +254,11 @@ def cmd_user_link(args: argparse.Namespace, settings: Settings) -> None:
 def _add_user_commands(commands) -> None:
     from bot.desk.auth import ROLES
 
-    user = commands.add_parser("user", help="staff users of the desk (add, list, disable, link)",
-                               description="Staff who answer escalated customers in the console and on Telegram.")
+    user = commands.add_parser(
+        "user",
+        help="staff users of the desk (add, list, disable, link)",
+        description="Staff who answer escalated customers in the console and on Telegram.",
+    )
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="USER_COMMAND")
     add = user_commands.add_parser("add", help="add a staff user (asks for the password)")
     add.add_argument("username")
@@ -270,36 +287,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="start the server (REST channel, health)",
-                              description="Train if the data changed, then serve on CXBOT_HOST:CXBOT_PORT.")
+    run = commands.add_parser(
+        "run",
+        help="start the server (REST channel, health)",
+        description="Train if the data changed, then serve on CXBOT_HOST:CXBOT_PORT.",
+    )
     run.add_argument("--host", help="interface to listen on (default CXBOT_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default CXBOT_PORT or 8000)")
     run.add_argument("--no-train", action="store_true", help="fail instead of training when no model fits")
     run.set_defaults(handler=cmd_run)
 
-    chat = commands.add_parser("chat", help="talk to the assistant in this terminal",
-                               description="A terminal chat through the same router, storage and model.")
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the assistant in this terminal",
+        description="A terminal chat through the same router, storage and model.",
+    )
     chat.add_argument("--sender", default=None, help="customer id to chat as (default: your user name)")
     chat.set_defaults(handler=cmd_chat)
 
-    train = commands.add_parser("train", help="train the assistant if its data changed",
-                                description="Train from config.yml, domain/, nlu/ and stories/.")
+    train = commands.add_parser(
+        "train",
+        help="train the assistant if its data changed",
+        description="Train from config.yml, domain/, nlu/ and stories/.",
+    )
     train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
     train.set_defaults(handler=cmd_train)
 
-    report = commands.add_parser("report", help="NPS, CES, CSAT, sentiment, escalations, compensation",
-                                 description="Survey scores and service numbers for a period, with formulas.")
+    report = commands.add_parser(
+        "report",
+        help="NPS, CES, CSAT, sentiment, escalations, compensation",
+        description="Survey scores and service numbers for a period, with formulas.",
+    )
     report.add_argument("--since", help="start, inclusive (YYYY-MM-DD; default 30 days before --until)")
     report.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
-    report.add_argument("--format", choices=("table", "json", "csv", "html", "pdf"), default="table",
-                        help="html: a printable page with charts; pdf: the same as a PDF file (needs --out)")
+    report.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "html", "pdf"),
+        default="table",
+        help="html: a printable page with charts; pdf: the same as a PDF file (needs --out)",
+    )
     report.add_argument("--channel", help="only conversations of this channel (default: all)")
     report.add_argument("--out", help="write to this file instead of the terminal")
     report.set_defaults(handler=cmd_report)
 
     _add_user_commands(commands)
-    export = commands.add_parser("export", help="CSV of survey responses, conversations or compensation",
-                                 description="One row per survey, conversation or compensation in the period (UTF-8 CSV with a header).")
+    export = commands.add_parser(
+        "export",
+        help="CSV of survey responses, conversations or compensation",
+        description="One row per survey, conversation or compensation in the period (UTF-8 CSV with a header).",
+    )
     export.add_argument("kind", choices=("surveys", "conversations", "compensation"))
     export.add_argument("--since", help="start, inclusive (YYYY-MM-DD; default 30 days before --until)")
     export.add_argument("--until", help="end, exclusive (YYYY-MM-DD; default now)")
@@ -307,9 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="file to write (default: the terminal)")
     export.set_defaults(handler=cmd_export)
 
-    demo = commands.add_parser("demo", help="fill a fresh database with simulated customers",
-                               description="Simulated customers talk to the real assistant (FAQs, complaints, surveys, "
-                                           "requests for a person), spread over the last weeks.")
+    demo = commands.add_parser(
+        "demo",
+        help="fill a fresh database with simulated customers",
+        description="Simulated customers talk to the real assistant (FAQs, complaints, surveys, "
+        "requests for a person), spread over the last weeks.",
+    )
     demo.add_argument("--conversations", type=int, default=100, help="how many customers (default 100: a few minutes)")
     demo.add_argument("--weeks", type=int, default=6, help="spread over this many weeks before now (default 6)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed: same personas and answers)")
@@ -318,8 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    upgrade = db_commands.add_parser("upgrade", help="apply migrations (alembic upgrade head)",
-                                     description="Apply all Alembic migrations to CXBOT_DATABASE_URL.")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="apply migrations (alembic upgrade head)",
+        description="Apply all Alembic migrations to CXBOT_DATABASE_URL.",
+    )
     upgrade.set_defaults(handler=cmd_db_upgrade)
     return parser
 

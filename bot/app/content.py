@@ -55,7 +55,7 @@ def _read(path: Path, load: Callable[[Path], T]) -> T:
         reason = str(error)
         # The loaders' own messages start with the file's name; say it once, with its folder.
         if reason.startswith(f"{path.name}: "):
-            reason = reason[len(path.name) + 2:]
+            reason = reason[len(path.name) + 2 :]
         raise ContentError(f"{path}: {reason or type(error).__name__}") from None
 
 

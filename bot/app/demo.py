@@ -27,7 +27,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -36,7 +35,6 @@ from bot.app.content import Content
 from bot.app.settings import Settings
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 from bot.storage.database import get_session_factory, migrate
-from bot.storage.types import UTCDateTime
 from bot.storage.models import (
     Base,
     Compensation,
@@ -46,28 +44,74 @@ from bot.storage.models import (
     Message,
     SurveyResponse,
 )
+from bot.storage.types import UTCDateTime
 from feedback.metrics.not_understood import count_not_understood
 
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 14
 CHANNELS = (("widget", 0.5), ("telegram", 0.3), ("rest", 0.2))
-NAMES = ("Anna", "Ben", "Cara", "Dev", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kemal", "Lena",
-         "Mateo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara", "Umut", "Vera", "Wim", "Yara", "Zoe")
+NAMES = (
+    "Anna",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Elif",
+    "Farid",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kemal",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umut",
+    "Vera",
+    "Wim",
+    "Yara",
+    "Zoe",
+)
 
 FAQ_QUESTIONS = (
-    "where is my order?", "how can I track my parcel", "how long does delivery take?",
-    "how much is shipping?", "do you deliver to switzerland", "how do I return something",
-    "when will I get my refund", "can I exchange for another size", "how do I cancel my order",
-    "I need to change my delivery address", "what payment methods do you accept?", "can I pay in instalments",
-    "where can I find my invoice", "my payment failed, what now", "is there a warranty on your products",
-    "how do I know my size", "when will the sold out jacket be back", "how do I use my discount code",
-    "do you sell gift cards", "I forgot my password", "what are your opening hours",
+    "where is my order?",
+    "how can I track my parcel",
+    "how long does delivery take?",
+    "how much is shipping?",
+    "do you deliver to switzerland",
+    "how do I return something",
+    "when will I get my refund",
+    "can I exchange for another size",
+    "how do I cancel my order",
+    "I need to change my delivery address",
+    "what payment methods do you accept?",
+    "can I pay in instalments",
+    "where can I find my invoice",
+    "my payment failed, what now",
+    "is there a warranty on your products",
+    "how do I know my size",
+    "when will the sold out jacket be back",
+    "how do I use my discount code",
+    "do you sell gift cards",
+    "I forgot my password",
+    "what are your opening hours",
 )
 COMPLAINTS = {
-    "late_delivery": ("my parcel is two weeks late and nobody tells me anything", "my order still hasn't arrived, it's so late"),
+    "late_delivery": (
+        "my parcel is two weeks late and nobody tells me anything",
+        "my order still hasn't arrived, it's so late",
+    ),
     "damaged_item": ("my parcel arrived damaged, the box was crushed", "the vase I ordered arrived broken"),
-    "wrong_item": ("you sent me the wrong item, I ordered a blue shirt and got a red one", "this is not what I ordered"),
+    "wrong_item": (
+        "you sent me the wrong item, I ordered a blue shirt and got a red one",
+        "this is not what I ordered",
+    ),
     "missing_item": ("one item is missing from my parcel", "the package came but the shoes were missing"),
     "billing_error": ("I was charged twice for my order", "you overcharged me on my card"),
     "rude_staff": ("your delivery driver was really rude to me", "the person on your hotline was rude and unhelpful"),
@@ -76,11 +120,17 @@ COMPLAINTS = {
 }
 # Questions the assistant has no answer for: repeated wordings, so the dashboard can group them.
 UNKNOWN_QUESTIONS = (
-    "are your products vegan", "are your products vegan?", "Are the products vegan",
-    "do you offer gift wrapping for presents", "can you gift wrap my order",
-    "is the blue sweater made of wool", "is the green jacket waterproof",
-    "do you have a showroom in Berlin", "do you have a showroom in berlin?",
-    "can I pay with bitcoin", "do you plant a tree for every order",
+    "are your products vegan",
+    "are your products vegan?",
+    "Are the products vegan",
+    "do you offer gift wrapping for presents",
+    "can you gift wrap my order",
+    "is the blue sweater made of wool",
+    "is the green jacket waterproof",
+    "do you have a showroom in Berlin",
+    "do you have a showroom in berlin?",
+    "can I pay with bitcoin",
+    "do you plant a tree for every order",
 )
 ASK_PERSON = ("can I talk to a human please", "I want to speak to a real person", "agent please")
 COMMENTS = {
@@ -108,7 +158,7 @@ class Persona:
     taps: float  # probability of tapping a button rather than typing
     skips: float  # probability of skipping a survey question
     knows_order: bool = True
-    category: Optional[str] = None
+    category: str | None = None
     said_goodbye: bool = False
     done: bool = False
     extra_questions: list[str] = field(default_factory=list)
@@ -125,9 +175,12 @@ class DemoSummary:
     def describe(self) -> str:
         people = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(self.personas.items()))
         numbers = ", ".join(f"{name} {n}" for name, n in self.counts.items())
-        return (f"Simulated {self.conversations} customers ({people}) from {self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}.\n"
-                f"Database now holds: {numbers}.\n"
-                "Escalated conversations wait in the queue for a person. Try `cxbot report` or the dashboard.")
+        return (
+            f"Simulated {self.conversations} customers ({people}) from {self.since:%Y-%m-%d} to "
+            f"{self.until:%Y-%m-%d}.\n"
+            f"Database now holds: {numbers}.\n"
+            "Escalated conversations wait in the queue for a person. Try `cxbot report` or the dashboard."
+        )
 
 
 def _choose_mood(rng: random.Random, kind: str, progress: float) -> str:
@@ -141,7 +194,14 @@ def _choose_mood(rng: random.Random, kind: str, progress: float) -> str:
     return rng.choices(("happy", "neutral", "unhappy"), weights=weights)[0]
 
 
-KINDS = ("complaint_accepts", "faq_satisfied", "asks_person", "unknown_question", "faq_unsatisfied", "complaint_declines")
+KINDS = (
+    "complaint_accepts",
+    "faq_satisfied",
+    "asks_person",
+    "unknown_question",
+    "faq_unsatisfied",
+    "complaint_declines",
+)
 KIND_WEIGHTS = (22, 30, 8, 20, 10, 10)
 
 
@@ -152,8 +212,15 @@ def make_persona(rng: random.Random, number: int, progress: float) -> Persona:
     taps, skips = rng.choice((0.8, 0.5, 0.2)), rng.choice((0.0, 0.0, 0.1, 0.3))
     if kind.startswith("complaint"):
         category = rng.choice(sorted(COMPLAINTS))
-        return Persona(kind, rng.choice(COMPLAINTS[category]), mood, taps, skips,
-                       knows_order=rng.random() < 0.75, category=category)
+        return Persona(
+            kind,
+            rng.choice(COMPLAINTS[category]),
+            mood,
+            taps,
+            skips,
+            knows_order=rng.random() < 0.75,
+            category=category,
+        )
     if kind == "asks_person":
         return Persona(kind, rng.choice(ASK_PERSON), mood, taps, skips)
     if kind == "unknown_question":
@@ -175,7 +242,7 @@ def _typed_answer(rng: random.Random, kind: str, value) -> str:
     return rng.choice(forms)
 
 
-def next_message(rng: random.Random, persona: Persona, replies: list[OutboundMessage]) -> Optional[str]:
+def next_message(rng: random.Random, persona: Persona, replies: list[OutboundMessage]) -> str | None:
     """What the simulated customer says to the bot's last replies; None when they leave."""
     text = " ".join(r.text for r in replies)
     buttons = _buttons(replies)
@@ -276,22 +343,44 @@ def demo_staff_id(session_factory) -> int:
     with session_factory.begin() as session:
         user = auth.find_user(session, DEMO_STAFF[0])
         if user is None:
-            user = auth.add_user(session, username=DEMO_STAFF[0], display_name=DEMO_STAFF[1],
-                                 password=secrets.token_urlsafe(24), role="agent")
+            user = auth.add_user(
+                session,
+                username=DEMO_STAFF[0],
+                display_name=DEMO_STAFF[1],
+                password=secrets.token_urlsafe(24),
+                role="agent",
+            )
         return user.id
 
 
-async def handle_escalation(desk, session_factory, staff_id: int, rng: random.Random, router, persona,
-                            inbound: dict, *, leave_waiting: bool = False) -> None:
+async def handle_escalation(
+    desk,
+    session_factory,
+    staff_id: int,
+    rng: random.Random,
+    router,
+    persona,
+    inbound: dict,
+    *,
+    leave_waiting: bool = False,
+) -> None:
     """The demo staff member claims a waiting conversation, answers, and hands it back; the
     customer then answers the bot's CES question like any survey."""
     with session_factory() as session:
-        handoff = session.execute(
-            select(HandoffRequest).join(Conversation).join(Customer).where(
-                Customer.channel == inbound["channel"], Customer.external_id == inbound["sender_id"],
-                HandoffRequest.status == "open",
+        handoff = (
+            session.execute(
+                select(HandoffRequest)
+                .join(Conversation)
+                .join(Customer)
+                .where(
+                    Customer.channel == inbound["channel"],
+                    Customer.external_id == inbound["sender_id"],
+                    HandoffRequest.status == "open",
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
     if handoff is None or leave_waiting:
         return
     await desk.claim(handoff.id, staff_id)
@@ -301,8 +390,9 @@ async def handle_escalation(desk, session_factory, staff_id: int, rng: random.Ra
     await converse(router, rng, persona, inbound, next_message(rng, persona, replies) if replies else None, turns=3)
 
 
-async def converse(router, rng: random.Random, persona: Persona, inbound: dict, message: str | None, *,
-                   turns: int) -> None:
+async def converse(
+    router, rng: random.Random, persona: Persona, inbound: dict, message: str | None, *, turns: int
+) -> None:
     """The persona talks to the bot, from `message` on, until it has nothing to say or `turns` ran out."""
     for _turn in range(turns):
         if message is None:
@@ -314,8 +404,17 @@ async def converse(router, rng: random.Random, persona: Persona, inbound: dict, 
         message = next_message(rng, persona, replies)
 
 
-async def simulate(router, session_factory, *, conversations: int, weeks: int, seed: int,
-                   now: Optional[datetime] = None, progress_bar: bool = True, desk=None) -> DemoSummary:
+async def simulate(
+    router,
+    session_factory,
+    *,
+    conversations: int,
+    weeks: int,
+    seed: int,
+    now: datetime | None = None,
+    progress_bar: bool = True,
+    desk=None,
+) -> DemoSummary:
     """Run `conversations` simulated customers through `router`, then spread them over `weeks`."""
     from tqdm import tqdm
 
@@ -323,8 +422,9 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
     now = now or datetime.now(timezone.utc)
     start = now - timedelta(weeks=weeks)
     # Start times first, oldest to newest, so later customers can be a little happier.
-    moments = sorted(start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds() - 3600))
-                     for _ in range(conversations))
+    moments = sorted(
+        start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds() - 3600)) for _ in range(conversations)
+    )
     run = secrets.token_hex(3)
     personas: Counter = Counter()
     staff_id = demo_staff_id(session_factory) if desk is not None else None
@@ -339,14 +439,20 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
             if desk is not None:
                 # The first customers (one of each persona) are always handled, so any demo shows it.
                 leave = number >= 6 and rng.random() < LEFT_WAITING
-                await handle_escalation(desk, session_factory, staff_id, rng, router, persona, inbound,
-                                        leave_waiting=leave)
+                await handle_escalation(
+                    desk, session_factory, staff_id, rng, router, persona, inbound, leave_waiting=leave
+                )
             with session_factory.begin() as session:
-                conversation_ids = session.execute(
-                    select(Conversation.id).join(Customer).where(
-                        Customer.channel == channel, Customer.external_id == inbound["sender_id"]
-                    ).order_by(Conversation.id)
-                ).scalars().all()
+                conversation_ids = (
+                    session.execute(
+                        select(Conversation.id)
+                        .join(Customer)
+                        .where(Customer.channel == channel, Customer.external_id == inbound["sender_id"])
+                        .order_by(Conversation.id)
+                    )
+                    .scalars()
+                    .all()
+                )
                 if conversation_ids:
                     started = session.get(Conversation, conversation_ids[0]).started_at
                     delta = moment - started
@@ -360,18 +466,28 @@ async def simulate(router, session_factory, *, conversations: int, weeks: int, s
     return DemoSummary(conversations, personas, start, now, counts)
 
 
-async def run_demo(settings: Settings, content: Content, model_path: Path, *, conversations: int, weeks: int, seed: int,
-                   force: bool = False) -> DemoSummary:
+async def run_demo(
+    settings: Settings,
+    content: Content,
+    model_path: Path,
+    *,
+    conversations: int,
+    weeks: int,
+    seed: int,
+    force: bool = False,
+) -> DemoSummary:
+    from bot.app.server import build_services
     from bot.assistant.rasa import RasaAssistant
     from bot.channels.base import ChannelRegistry
-    from bot.app.server import build_services
     from bot.conversation.events import EventBus
 
     await asyncio.to_thread(migrate, settings.database_url)
     session_factory = get_session_factory(settings.database_url)
     if not force and not await asyncio.to_thread(_is_empty, session_factory):
-        raise DemoRefused(f"the database ({settings.database_url.split('://')[0]}) already has conversations; "
-                          "use an empty one (CXBOT_DATABASE_URL) or add --force to add demo customers to it")
+        raise DemoRefused(
+            f"the database ({settings.database_url.split('://')[0]}) already has conversations; "
+            "use an empty one (CXBOT_DATABASE_URL) or add --force to add demo customers to it"
+        )
     print("Loading the assistant...", flush=True)
     assistant = await asyncio.to_thread(RasaAssistant.load, model_path, settings, content)
     # The real router and staff desk, without channels to push to (demo customers read nothing)

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
@@ -58,13 +57,13 @@ class AppState:
     sessions: sessionmaker
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     events: EventBus = field(default_factory=EventBus)
-    telegram: Optional[telegram.TelegramChannel] = None
-    router: Optional[ConversationRouter] = None  # once the assistant is loaded
-    desk: Optional[Desk] = None  # the staff desk, likewise
-    loader: Optional[asyncio.Task] = None
-    load_error: Optional[str] = None
+    telegram: telegram.TelegramChannel | None = None
+    router: ConversationRouter | None = None  # once the assistant is loaded
+    desk: Desk | None = None  # the staff desk, likewise
+    loader: asyncio.Task | None = None
+    load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
-    ready_after_seconds: Optional[float] = None
+    ready_after_seconds: float | None = None
 
 
 STATE = web.AppKey("cxbot", AppState)
@@ -73,9 +72,15 @@ STATE = web.AppKey("cxbot", AppState)
 # --- the services, built once the assistant is loaded ---
 
 
-def build_router(settings: Settings, content: Content, assistant: Assistant, *, events: Optional[EventBus] = None,
-                 never_mind: Optional[NeverMind] = None, scorer: Optional[SentimentScorer] = None
-                 ) -> ConversationRouter:
+def build_router(
+    settings: Settings,
+    content: Content,
+    assistant: Assistant,
+    *,
+    events: EventBus | None = None,
+    never_mind: NeverMind | None = None,
+    scorer: SentimentScorer | None = None,
+) -> ConversationRouter:
     return ConversationRouter(
         session_factory=get_session_factory(settings.database_url),
         assistant=assistant,
@@ -89,8 +94,15 @@ def build_router(settings: Settings, content: Content, assistant: Assistant, *, 
     )
 
 
-def build_services(settings: Settings, content: Content, assistant: ReadingAssistant, *, channels: ChannelRegistry,
-                   events: EventBus, scorer: Optional[SentimentScorer] = None) -> tuple[ConversationRouter, Desk]:
+def build_services(
+    settings: Settings,
+    content: Content,
+    assistant: ReadingAssistant,
+    *,
+    channels: ChannelRegistry,
+    events: EventBus,
+    scorer: SentimentScorer | None = None,
+) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
     never_mind = NeverMind(parse=assistant.parse, reply=content.desk.say("cancelled"))
@@ -133,8 +145,9 @@ async def start_services(state: AppState) -> None:
         logger.exception("could not load the model %s", state.model_path)
         state.load_error = str(error)
         return
-    router, desk = build_services(state.settings, state.content, assistant, channels=state.channels,
-                                  events=state.events)
+    router, desk = build_services(
+        state.settings, state.content, assistant, channels=state.channels, events=state.events
+    )
     if state.telegram is not None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
@@ -147,8 +160,9 @@ def widget_history(sessions: sessionmaker) -> HistoryReader:
     """The widget's history reads, from the message store."""
 
     async def read(sender_id: str, limit: int) -> list[store.StoredMessage]:
-        return await run_in_session(sessions, lambda s: store.latest_conversation(
-            s, channel=widget.CHANNEL, sender_id=sender_id, limit=limit))
+        return await run_in_session(
+            sessions, lambda s: store.latest_conversation(s, channel=widget.CHANNEL, sender_id=sender_id, limit=limit)
+        )
 
     return read
 
@@ -157,8 +171,10 @@ async def _first_admin_hint(sessions: sessionmaker) -> None:
     from bot.desk.auth import count_admins
 
     if not await run_in_session(sessions, count_admins):
-        logger.warning("staff desk: no admin yet; create one with "
-                       "`cxbot user add admin --name <first name> --role admin`, then sign in at /desk")
+        logger.warning(
+            "staff desk: no admin yet; create one with "
+            "`cxbot user add admin --name <first name> --role admin`, then sign in at /desk"
+        )
 
 
 @web.middleware
@@ -220,8 +236,9 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app[STATE] = state
     app.router.add_get("/health", health)
     rest.add_routes(app, router=lambda: state.router)
-    widget.add_routes(app, settings, channels=state.channels, router=lambda: state.router,
-                      history=widget_history(state.sessions))
+    widget.add_routes(
+        app, settings, channels=state.channels, router=lambda: state.router, history=widget_history(state.sessions)
+    )
     console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
     dashboard.add_routes(app, console.guard, state.sessions)

@@ -29,8 +29,8 @@ def choose(typed: str, buttons: tuple) -> str:
 
 
 async def chat(settings: Settings, content: Content, model_path: Path, sender: str | None = None) -> None:
-    from bot.assistant.rasa import RasaAssistant
     from bot.app.server import build_router
+    from bot.assistant.rasa import RasaAssistant
 
     await asyncio.to_thread(migrate, settings.database_url)
     print("Loading the assistant...", flush=True)

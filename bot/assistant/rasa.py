@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
@@ -46,7 +46,7 @@ class InProcessActionEndpoint(EndpointConfig):
         self._executor = ActionExecutor()
         self._executor.register_package(package)
 
-    async def request(self, method: str = "post", subpath: Optional[str] = None, **kwargs: Any) -> Any:
+    async def request(self, method: str = "post", subpath: str | None = None, **kwargs: Any) -> Any:
         from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
         try:
@@ -130,7 +130,7 @@ class ResponseCollector(CollectingOutputChannel):
             collected["utter_action"] = response
 
 
-def _intent_of(parse_data: dict[str, Any]) -> tuple[Optional[str], Optional[float]]:
+def _intent_of(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     intent = parse_data.get("intent") or {}
     name = intent.get("full_retrieval_intent_name") or intent.get("name")
     return name, intent.get("confidence")
@@ -144,12 +144,13 @@ class RasaAssistant:
     def load(cls, model_path: Path, settings: Settings, content: Content) -> RasaAssistant:
         """Load a trained model with an SQL tracker store and the in-process action runner,
         whose actions work with `content` and the settings' database and shop name."""
-        action_context.install(action_context.ActionContext(
-            content=content, sessions=get_session_factory(settings.database_url), shop_name=settings.shop_name))
+        action_context.install(
+            action_context.ActionContext(
+                content=content, sessions=get_session_factory(settings.database_url), shop_name=settings.shop_name
+            )
+        )
         endpoint: EndpointConfig = (
-            EndpointConfig(url=settings.action_server_url)
-            if settings.action_server_url
-            else InProcessActionEndpoint()
+            EndpointConfig(url=settings.action_server_url) if settings.action_server_url else InProcessActionEndpoint()
         )
         tracker_store = tracker_store_for(settings.tracker_database_url)
         agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
@@ -165,7 +166,7 @@ class RasaAssistant:
             return text
         return text.lstrip("/") or "?"
 
-    async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]:
+    async def parse(self, text: str) -> tuple[str | None, float | None]:
         """The intent the NLU reads in a text, and how sure it is (no conversation changes)."""
         return _intent_of(await self.agent.parse_message(text))
 

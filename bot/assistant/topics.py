@@ -24,4 +24,3 @@ def load_topics(path: Path) -> Topics:
         intent_titles=intent_titles,
         something_else=str(data.get("something_else") or "Something else"),
     )
-

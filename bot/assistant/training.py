@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.app.settings import Settings
@@ -39,7 +39,7 @@ def model_path(settings: Settings) -> Path:
     return settings.model_dir / f"{MODEL_PREFIX}{fingerprint(settings.project_dir)}.tar.gz"
 
 
-def current_model(settings: Settings) -> Optional[Path]:
+def current_model(settings: Settings) -> Path | None:
     path = model_path(settings)
     return path if path.is_file() else None
 

@@ -7,7 +7,8 @@ channel registers itself here under its name, so the staff desk never imports a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Optional, Protocol
 
 from bot.conversation.messages import OutboundMessage
 

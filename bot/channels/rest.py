@@ -38,7 +38,7 @@ def parse_body(raw: bytes) -> InboundMessage:
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidMessage("the body must be JSON: {\"sender\": ..., \"message\": ...}") from None
+        raise InvalidMessage('the body must be JSON: {"sender": ..., "message": ...}') from None
     if not isinstance(body, dict):
         raise InvalidMessage("the body must be a JSON object")
     sender = _optional_id(body, "sender")

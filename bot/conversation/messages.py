@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,9 +11,9 @@ class InboundMessage:
     channel: str  # "rest", "cli", "telegram", "widget", ...
     sender_id: str  # the customer's id on that channel
     text: str
-    message_id: Optional[str] = None  # the channel's id for this message, for idempotent retries
-    display_name: Optional[str] = None
-    locale: Optional[str] = None
+    message_id: str | None = None  # the channel's id for this message, for idempotent retries
+    display_name: str | None = None
+    locale: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -27,11 +27,11 @@ class Button:
 class OutboundMessage:
     text: str = ""
     buttons: tuple[Button, ...] = ()
-    custom: Optional[dict[str, Any]] = None
-    image: Optional[str] = None
+    custom: dict[str, Any] | None = None
+    image: str | None = None
     # The stored message's id once the router has saved it: channels use it for short button
     # references (Telegram's 64-byte callback_data) and to show history in order.
-    id: Optional[int] = field(default=None, compare=False)
+    id: int | None = field(default=None, compare=False)
     # The domain response that produced it (utter_...), stored for the reports; channels never send it.
     response: str | None = field(default=None, compare=False)
 
@@ -48,10 +48,9 @@ class OutboundMessage:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "OutboundMessage":
+    def from_dict(cls, data: dict[str, Any]) -> OutboundMessage:
         buttons = tuple(
-            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
-            for b in data.get("buttons") or ()
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", ""))) for b in data.get("buttons") or ()
         )
         return cls(
             text=data.get("text") or "",

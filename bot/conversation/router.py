@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,8 +32,8 @@ APOLOGY_ON_ERROR = (
 @dataclass(frozen=True)
 class AssistantReply:
     messages: Sequence[OutboundMessage]
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
+    intent: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Assistant(Protocol):
 class ReadingAssistant(Assistant, Protocol):
     """An assistant that can also read a message without answering it (for "never mind")."""
 
-    async def parse(self, text: str) -> tuple[Optional[str], Optional[float]]:
+    async def parse(self, text: str) -> tuple[str | None, float | None]:
         """The intent of a text and how sure the assistant is; no conversation changes."""
 
 
@@ -81,7 +82,7 @@ class NeverMind:
     """How a waiting customer cancels their request for a person: `parse` reads a message's
     intent and confidence (the assistant's NLU), `reply` is what they are told."""
 
-    parse: Callable[[str], Awaitable[tuple[Optional[str], Optional[float]]]]
+    parse: Callable[[str], Awaitable[tuple[str | None, float | None]]]
     reply: str
 
 
@@ -100,8 +101,8 @@ class ConversationRouter:
         handoff: HandoffPolicy,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
-        events: Optional[EventBus] = None,
-        never_mind: Optional[NeverMind] = None,
+        events: EventBus | None = None,
+        never_mind: NeverMind | None = None,
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
         for staff; without `never_mind` a waiting customer cannot cancel by saying so."""
@@ -166,8 +167,9 @@ class ConversationRouter:
         return run_in_session(self._sessions, work)
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
-        stored = await self._db(lambda s: conversations.record_inbound(
-            s, inbound, text=text, sentiment=sentiment, timeout=self._timeout))
+        stored = await self._db(
+            lambda s: conversations.record_inbound(s, inbound, text=text, sentiment=sentiment, timeout=self._timeout)
+        )
         if stored.duplicate_of is not None:
             return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
@@ -202,8 +204,9 @@ class ConversationRouter:
         return Turn(replies)
 
     async def _for_staff(self, stored: conversations.StoredInbound) -> None:
-        await self._events.publish(CustomerMessageForStaff(
-            stored.conversation_id, stored.message_id, stored.conversation_state))
+        await self._events.publish(
+            CustomerMessageForStaff(stored.conversation_id, stored.message_id, stored.conversation_state)
+        )
 
     async def _means_never_mind(self, text: str) -> bool:
         if self._never_mind is None:
@@ -215,19 +218,24 @@ class ConversationRouter:
             return False
         return intent == CANCEL_INTENT and (confidence or 0) >= CANCEL_MIN_CONFIDENCE
 
-    def _cancel_handoff(self, session: Session, stored: conversations.StoredInbound
-                        ) -> Optional[tuple[int, list[OutboundMessage]]]:
+    def _cancel_handoff(
+        self, session: Session, stored: conversations.StoredInbound
+    ) -> tuple[int, list[OutboundMessage]] | None:
         """(the cancelled handoff's id, the stored reply), or None if a person has it already."""
         handoff_id = self._handoff.cancel_while_queued(session, stored.conversation_id)
         if handoff_id is None:
             return None
         return handoff_id, conversations.record_replies(
-            session, message_id=stored.message_id, replies=[OutboundMessage(text=self._never_mind.reply)],
-            intent=CANCEL_INTENT, confidence=None,
+            session,
+            message_id=stored.message_id,
+            replies=[OutboundMessage(text=self._never_mind.reply)],
+            intent=CANCEL_INTENT,
+            confidence=None,
         )
 
-    async def resume_with_bot(self, conversation_id: int, text: str, *, handled_by: Optional[str] = None
-                              ) -> list[OutboundMessage]:
+    async def resume_with_bot(
+        self, conversation_id: int, text: str, *, handled_by: str | None = None
+    ) -> list[OutboundMessage]:
         """After a person hands back: tell the assistant (e.g. "/handoff_resolved", so it offers
         a survey) and store its replies. Call it holding exclusive() for the conversation.
         `handled_by`, the person who handled the customer, travels as message metadata: the
@@ -247,14 +255,17 @@ class ConversationRouter:
 
         return await self._db(lambda session: conversations.write_messages(session, conversation_id, reply.messages))
 
-    async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> Optional[str]:
+    async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> str | None:
         """What a button on an earlier reply sends, for channels that can only carry a short id."""
 
-        return await self._db(lambda s: conversations.button_payload(
-            s, channel=channel, sender_id=sender_id, message_id=message_id, index=index))
+        return await self._db(
+            lambda s: conversations.button_payload(
+                s, channel=channel, sender_id=sender_id, message_id=message_id, index=index
+            )
+        )
 
     def _store_replies(
-        self, session: Session, stored, reply: AssistantReply, scored_text: Optional[str]
+        self, session: Session, stored, reply: AssistantReply, scored_text: str | None
     ) -> tuple[list[OutboundMessage], str]:
         """Store the bot's replies and, after a scored message, check whether the customer's mood
         calls for a person; the handoff notice is stored and sent with the replies."""
@@ -280,6 +291,10 @@ class ConversationRouter:
         note = self._handoff.holding_note(session, stored.conversation_id, stored.message_id)
         replies = [OutboundMessage(text=note)] if note else []
         return conversations.record_replies(
-            session, message_id=stored.message_id, replies=replies, intent=None, confidence=None,
+            session,
+            message_id=stored.message_id,
+            replies=replies,
+            intent=None,
+            confidence=None,
             mark_handled=False,
         )

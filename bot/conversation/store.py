@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Optional, Sequence
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -22,12 +22,12 @@ class StoredInbound:
     conversation_state: str
     message_id: int
     # Set when this delivery repeats one already handled: its stored replies are the answer.
-    duplicate_of: Optional[int] = None
+    duplicate_of: int | None = None
 
 
 def _customer_and_open_conversation(
     session: Session, inbound: InboundMessage
-) -> tuple[Optional[Customer], Optional[Conversation]]:
+) -> tuple[Customer | None, Conversation | None]:
     """The customer and their newest open conversation, in one query (both may be missing)."""
     row = session.execute(
         select(Customer, Conversation)
@@ -39,8 +39,7 @@ def _customer_and_open_conversation(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-def _update_customer(session: Session, customer: Optional[Customer], inbound: InboundMessage, now: datetime
-                     ) -> Customer:
+def _update_customer(session: Session, customer: Customer | None, inbound: InboundMessage, now: datetime) -> Customer:
     if customer is None:
         customer = Customer(
             channel=inbound.channel,
@@ -59,8 +58,12 @@ def _update_customer(session: Session, customer: Optional[Customer], inbound: In
 
 
 def _current_conversation(
-    session: Session, customer: Customer, conversation: Optional[Conversation], channel: str, now: datetime,
-    timeout: timedelta
+    session: Session,
+    customer: Customer,
+    conversation: Conversation | None,
+    channel: str,
+    now: datetime,
+    timeout: timedelta,
 ) -> Conversation:
     """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
     if conversation is not None and now - conversation.last_activity_at > timeout:
@@ -79,7 +82,7 @@ def _current_conversation(
     return conversation
 
 
-def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Optional[Message]:
+def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Message | None:
     return session.execute(
         select(Message)
         .join(Conversation, Message.conversation_id == Conversation.id)
@@ -93,9 +96,7 @@ def _find_duplicate(session: Session, customer: Customer, external_id: str) -> O
 
 def conversation_by_public_id(session: Session, public_id: str) -> Conversation:
     """The conversation Rasa knows by this sender id; LookupError if there is none."""
-    conversation = session.execute(
-        select(Conversation).where(Conversation.public_id == public_id)
-    ).scalar_one_or_none()
+    conversation = session.execute(select(Conversation).where(Conversation.public_id == public_id)).scalar_one_or_none()
     if conversation is None:
         raise LookupError(f"no conversation {public_id!r}")
     return conversation
@@ -106,7 +107,7 @@ def record_inbound(
     inbound: InboundMessage,
     *,
     text: str,
-    sentiment: Optional[Sentiment],
+    sentiment: Sentiment | None,
     timeout: timedelta,
 ) -> StoredInbound:
     """Store a customer message and its sentiment in one transaction (the caller commits)."""
@@ -157,9 +158,9 @@ def write_messages(
     messages: Sequence[OutboundMessage],
     *,
     direction: Direction = Direction.BOT,
-    reply_to_id: Optional[int] = None,
-    staff_id: Optional[int] = None,
-    now: Optional[datetime] = None,
+    reply_to_id: int | None = None,
+    staff_id: int | None = None,
+    now: datetime | None = None,
 ) -> list[OutboundMessage]:
     """The one writer of bot and staff messages: stores them in order (the caller commits) and
     returns them with their ids. `reply_to_id` links bot replies to the customer message they
@@ -183,7 +184,7 @@ def write_messages(
         rows.append(row)
     session.get(Conversation, conversation_id).last_activity_at = now
     session.flush()
-    return [replace(message, id=row.id) for message, row in zip(messages, rows)]
+    return [replace(message, id=row.id) for message, row in zip(messages, rows, strict=False)]
 
 
 def record_replies(
@@ -191,8 +192,8 @@ def record_replies(
     *,
     message_id: int,
     replies: Sequence[OutboundMessage],
-    intent: Optional[str],
-    confidence: Optional[float],
+    intent: str | None,
+    confidence: float | None,
     mark_handled: bool = True,
 ) -> list[OutboundMessage]:
     """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
@@ -211,15 +212,11 @@ def _outbound(row: Message) -> OutboundMessage:
 
 def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
     """The bot replies already stored for a customer message, in order."""
-    rows = session.execute(
-        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
-    ).scalars()
+    rows = session.execute(select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)).scalars()
     return [_outbound(row) for row in rows]
 
 
-def button_payload(
-    session: Session, *, channel: str, sender_id: str, message_id: int, index: int
-) -> Optional[str]:
+def button_payload(session: Session, *, channel: str, sender_id: str, message_id: int, index: int) -> str | None:
     """The payload of button `index` on a stored bot message sent to this customer, else None."""
     row = session.execute(
         select(Message)
@@ -245,7 +242,7 @@ class StoredMessage:
     id: int
     direction: str  # customer, bot, agent
     message: OutboundMessage  # text, and for bot and staff messages their buttons, custom and image
-    external_id: Optional[str] = None  # the channel's id of a customer message
+    external_id: str | None = None  # the channel's id of a customer message
 
 
 def latest_conversation(session: Session, *, channel: str, sender_id: str, limit: int) -> list[StoredMessage]:
@@ -259,8 +256,10 @@ def latest_conversation(session: Session, *, channel: str, sender_id: str, limit
     ).scalar_one_or_none()
     if conversation_id is None:
         return []
-    rows = list(session.execute(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id.desc()).limit(limit)
-    ).scalars())
+    rows = list(
+        session.execute(
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id.desc()).limit(limit)
+        ).scalars()
+    )
     rows.reverse()
     return [StoredMessage(row.id, row.direction, _outbound(row), row.external_id) for row in rows]

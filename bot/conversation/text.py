@@ -17,9 +17,7 @@ def clean_text(text: object, *, max_chars: int) -> str:
         raise InvalidMessage(f"'message' is longer than {max_chars} characters", too_large=True)
     # Control characters (NUL, escape sequences...) carry no meaning for the assistant and break
     # terminals and some databases; format characters (RTL marks, ZWJ in emoji) are kept.
-    cleaned = "".join(
-        ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
-    )
+    cleaned = "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cs", "Co"))
     cleaned = unicodedata.normalize("NFC", cleaned).strip()
     if not cleaned:
         raise InvalidMessage("'message' is empty")

@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape as _escape
-from typing import Optional
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#000000")
@@ -102,8 +101,9 @@ def _legend(names: Sequence[str], x: int, width: int) -> tuple[str, int]:
     return "".join(parts), (16 * (row + 1) + 8 if names else 16)
 
 
-def _axis(low: float, high: float, left: int, top: int, plot_w: int, plot_h: int,
-          fmt: Callable[[float], str]) -> tuple[str, Callable[[float], float]]:
+def _axis(
+    low: float, high: float, left: int, top: int, plot_w: int, plot_h: int, fmt: Callable[[float], str]
+) -> tuple[str, Callable[[float], float]]:
     def y_of(value: float) -> float:
         return top + plot_h - (value - low) / (high - low) * plot_h
 
@@ -137,9 +137,18 @@ class _Frame:
         return f'<text x="{x:.1f}" y="{self.label_y}" text-anchor="middle" {FONT}>{escape(label)}</text>'
 
 
-def _frame(title: str, desc: str, kind: str, values: Sequence[float | None], *, legend: Sequence[str] | None,
-           y_range: tuple[float, float] | None, fmt: Callable[[float], str], width: int,
-           height: int) -> tuple[_Frame, list[str]]:
+def _frame(
+    title: str,
+    desc: str,
+    kind: str,
+    values: Sequence[float | None],
+    *,
+    legend: Sequence[str] | None,
+    y_range: tuple[float, float] | None,
+    fmt: Callable[[float], str],
+    width: int,
+    height: int,
+) -> tuple[_Frame, list[str]]:
     """The outline of a chart over labels, with a legend of the series names unless legend is None;
     returns it and the markup so far (head, axis, legend)."""
     left, right, bottom = 48, 12, 36
@@ -165,12 +174,29 @@ def _at(values: Sequence, index: int, default=None):
     return values[index] if index < len(values) else default
 
 
-def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[Series], *,
-               y_range: tuple[float, float] | None = None, fmt: Callable[[float], str] = _fmt_default,
-               width: int = 640, height: int = 240) -> str:
+def line_chart(
+    title: str,
+    desc: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    y_range: tuple[float, float] | None = None,
+    fmt: Callable[[float], str] = _fmt_default,
+    width: int = 640,
+    height: int = 240,
+) -> str:
     """One line per series over the x labels; a missing value (None) leaves a gap."""
-    frame, parts = _frame(title, desc, "line", [v for s in series for v in s.values], legend=[s.name for s in series],
-                          y_range=y_range, fmt=fmt, width=width, height=height)
+    frame, parts = _frame(
+        title,
+        desc,
+        "line",
+        [v for s in series for v in s.values],
+        legend=[s.name for s in series],
+        y_range=y_range,
+        fmt=fmt,
+        width=width,
+        height=height,
+    )
     y_of, plot_w = frame.y_of, frame.plot_w
     step = plot_w / max(1, len(x_labels))
 
@@ -195,13 +221,17 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[
         if len(run) > 1:
             paths.append(run)
         for points in paths:
-            parts.append(f'<polyline class="series" fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
+            parts.append(
+                f'<polyline class="series" fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>'
+            )
         for index, value in enumerate(line.values):
             if value is None:
                 continue
             tip = _tip(f"{line.name}, {x_labels[index]}", fmt(value), _at(line.notes, index, ""))
-            dot = (f'<circle class="point" cx="{x_of(index):.1f}" cy="{y_of(value):.1f}" r="4" fill="{colour}">'
-                   f"<title>{escape(tip)}</title></circle>")
+            dot = (
+                f'<circle class="point" cx="{x_of(index):.1f}" cy="{y_of(value):.1f}" r="4" fill="{colour}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
             parts.append(_linked(dot, _at(line.hrefs, index)))
     if not any(v is not None for s in series for v in s.values):
         x, y = frame.left + plot_w / 2, frame.top + frame.plot_h / 2
@@ -210,12 +240,21 @@ def line_chart(title: str, desc: str, x_labels: Sequence[str], series: Sequence[
     return "".join(parts)
 
 
-def bar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[float], str] = _fmt_default,
-              y_range: tuple[float, float] | None = None, width: int = 640, height: int = 220,
-              colour: str = PALETTE[0]) -> str:
+def bar_chart(
+    title: str,
+    desc: str,
+    bars: Sequence[Bar],
+    *,
+    fmt: Callable[[float], str] = _fmt_default,
+    y_range: tuple[float, float] | None = None,
+    width: int = 640,
+    height: int = 220,
+    colour: str = PALETTE[0],
+) -> str:
     """Vertical bars, one per label (distributions)."""
-    frame, parts = _frame(title, desc, "bar", [b.value for b in bars], legend=None, y_range=y_range, fmt=fmt,
-                          width=width, height=height)
+    frame, parts = _frame(
+        title, desc, "bar", [b.value for b in bars], legend=None, y_range=y_range, fmt=fmt, width=width, height=height
+    )
     step = frame.plot_w / max(1, len(bars))
     for index, bar in enumerate(bars):
         x = frame.left + step * index + step * 0.15
@@ -224,16 +263,26 @@ def bar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[floa
             continue
         y0, y1 = frame.y_of(max(frame.low, 0)), frame.y_of(bar.value)
         tip = _tip(bar.label, fmt(bar.value), bar.note)
-        rect = (f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{step * 0.7:.1f}" '
-                f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>')
+        rect = (
+            f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{step * 0.7:.1f}" '
+            f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>'
+        )
         parts.append(_linked(rect, bar.href))
     parts.append(frame.tail)
     return "".join(parts)
 
 
-def hbar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[float], str] = _fmt_default,
-               x_range: tuple[float, float] | None = None, width: int = 640, label_width: int = 220,
-               colour: str = PALETTE[0]) -> str:
+def hbar_chart(
+    title: str,
+    desc: str,
+    bars: Sequence[Bar],
+    *,
+    fmt: Callable[[float], str] = _fmt_default,
+    x_range: tuple[float, float] | None = None,
+    width: int = 640,
+    label_width: int = 220,
+    colour: str = PALETTE[0],
+) -> str:
     """Horizontal bars for long labels (topics, reasons, questions); negative values go left of zero."""
     row = 22
     height = max(60, 24 + row * len(bars) + 12)
@@ -257,20 +306,39 @@ def hbar_chart(title: str, desc: str, bars: Sequence[Bar], *, fmt: Callable[[flo
             continue
         x1 = x_of(bar.value)
         tip = _tip(bar.label, fmt(bar.value), bar.note)
-        rect = (f'<rect class="bar" x="{min(zero, x1):.1f}" y="{y + 3}" width="{max(abs(x1 - zero), 0.5):.1f}" '
-                f'height="{row - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>')
+        rect = (
+            f'<rect class="bar" x="{min(zero, x1):.1f}" y="{y + 3}" width="{max(abs(x1 - zero), 0.5):.1f}" '
+            f'height="{row - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>'
+        )
         parts.append(_linked(rect, bar.href))
         parts.append(f'<text x="{max(zero, x1) + 4:.1f}" y="{y + 15}" {FONT}>{escape(fmt(bar.value))}</text>')
     parts.append(tail)
     return "".join(parts)
 
 
-def grouped_bar_chart(title: str, desc: str, groups: Sequence[str], series: Sequence[Series], *,
-                      fmt: Callable[[float], str] = _fmt_default, y_range: tuple[float, float] | None = None,
-                      width: int = 640, height: int = 240) -> str:
+def grouped_bar_chart(
+    title: str,
+    desc: str,
+    groups: Sequence[str],
+    series: Sequence[Series],
+    *,
+    fmt: Callable[[float], str] = _fmt_default,
+    y_range: tuple[float, float] | None = None,
+    width: int = 640,
+    height: int = 240,
+) -> str:
     """Bars side by side: for each group, one bar per series (recovered vs not vs no complaint)."""
-    frame, parts = _frame(title, desc, "grouped", [v for s in series for v in s.values],
-                          legend=[s.name for s in series], y_range=y_range, fmt=fmt, width=width, height=height)
+    frame, parts = _frame(
+        title,
+        desc,
+        "grouped",
+        [v for s in series for v in s.values],
+        legend=[s.name for s in series],
+        y_range=y_range,
+        fmt=fmt,
+        width=width,
+        height=height,
+    )
     y_of, low, high = frame.y_of, frame.low, frame.high
     step = frame.plot_w / max(1, len(groups))
     bar_w = step * 0.8 / max(1, len(series))
@@ -280,24 +348,39 @@ def grouped_bar_chart(title: str, desc: str, groups: Sequence[str], series: Sequ
             value = line.values[g]
             x = frame.left + step * g + step * 0.1 + bar_w * number
             if value is None:
-                parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y_of(max(low, 0)) - 4:.1f}" text-anchor="middle" {FONT}>n/a</text>')
+                parts.append(
+                    f'<text x="{x + bar_w / 2:.1f}" y="{y_of(max(low, 0)) - 4:.1f}" text-anchor="middle" '
+                    f"{FONT}>n/a</text>"
+                )
                 continue
             y0, y1 = y_of(max(low, min(0.0, high))), y_of(value)
             tip = _tip(f"{group}, {line.name}", fmt(value), _at(line.notes, g, ""))
-            rect = (f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{bar_w:.1f}" '
-                    f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{PALETTE[number % len(PALETTE)]}">'
-                    f"<title>{escape(tip)}</title></rect>")
+            rect = (
+                f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{bar_w:.1f}" '
+                f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{PALETTE[number % len(PALETTE)]}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
             parts.append(_linked(rect, _at(line.hrefs, g)))
     parts.append(frame.tail)
     return "".join(parts)
 
 
-def stacked_bar_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *,
-                      width: int = 640, height: int = 220) -> str:
+def stacked_bar_chart(
+    title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *, width: int = 640, height: int = 220
+) -> str:
     """Counts stacked per label (e.g. escalations open and closed per reason)."""
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    frame, parts = _frame(title, desc, "stacked", totals, legend=[s.name for s in series],
-                          y_range=(0, max(totals + [1])), fmt=_fmt_default, width=width, height=height)
+    frame, parts = _frame(
+        title,
+        desc,
+        "stacked",
+        totals,
+        legend=[s.name for s in series],
+        y_range=(0, max(totals + [1])),
+        fmt=_fmt_default,
+        width=width,
+        height=height,
+    )
     y_of = frame.y_of
     step = frame.plot_w / max(1, len(labels))
     for index, label in enumerate(labels):
@@ -310,8 +393,11 @@ def stacked_bar_chart(title: str, desc: str, labels: Sequence[str], series: Sequ
                 continue
             y_top, y_bottom = y_of(base + value), y_of(base)
             tip = _tip(f"{label}, {line.name}", _fmt_default(value))
-            rect = (f'<rect class="bar" x="{x:.1f}" y="{y_top:.1f}" width="{step * 0.6:.1f}" '
-                    f'height="{y_bottom - y_top:.1f}" fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(tip)}</title></rect>')
+            rect = (
+                f'<rect class="bar" x="{x:.1f}" y="{y_top:.1f}" width="{step * 0.6:.1f}" '
+                f'height="{y_bottom - y_top:.1f}" fill="{PALETTE[number % len(PALETTE)]}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
             parts.append(_linked(rect, _at(line.hrefs, index)))
             base += value
     parts.append(frame.tail)

@@ -41,13 +41,14 @@ def _bars(ax, labels, values, title: str, horizontal: bool = False, colour: str 
     if horizontal:
         ax.barh(range(len(labels)), values, color=colour)
         ax.set_yticks(range(len(labels)))
-        ax.set_yticklabels([textwrap.shorten(str(l), 40) for l in labels], fontsize=6)
+        ax.set_yticklabels([textwrap.shorten(str(label), 40) for label in labels], fontsize=6)
         ax.invert_yaxis()
     else:
         ax.bar(range(len(labels)), values, color=colour)
         ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, fontsize=6, rotation=30 if len(labels) > 5 else 0,
-                           ha="right" if len(labels) > 5 else "center")
+        ax.set_xticklabels(
+            labels, fontsize=6, rotation=30 if len(labels) > 5 else 0, ha="right" if len(labels) > 5 else "center"
+        )
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=6)
 
@@ -76,14 +77,22 @@ def _n(value, pattern: str = "{:.2f}") -> str:
 def detail_lines(board: Dashboard) -> list[str]:
     """The tables of the dashboard as text lines: escalations, compensation, bot vs staff, questions."""
     lines = ["Escalations (reason: requests, open, median time to claim, median time to resolve):"]
-    lines += [f"  {e.reason}: {e.count}, open {e.open}, "
-              f"claim {_n(e.median_minutes_to_claim, '{:.0f} min')}, "
-              f"resolve {_n(e.median_minutes_to_resolve, '{:.0f} min')}" for e in board.escalations] or ["  none"]
+    lines += [
+        f"  {e.reason}: {e.count}, open {e.open}, "
+        f"claim {_n(e.median_minutes_to_claim, '{:.0f} min')}, "
+        f"resolve {_n(e.median_minutes_to_resolve, '{:.0f} min')}"
+        for e in board.escalations
+    ] or ["  none"]
     lines += ["Compensation by category (count, value, percent coupons):"]
-    lines += [f"  {c.category}: {c.count}, {c.value_cents / 100:.2f}, {c.percent_coupons}" for c in board.compensation] or ["  none"]
+    lines += [
+        f"  {c.category}: {c.count}, {c.value_cents / 100:.2f}, {c.percent_coupons}" for c in board.compensation
+    ] or ["  none"]
     lines += ["Bot versus staff (NPS, CES, CSAT; response rates NPS/CES/CSAT):"]
-    lines += [f"  {h.handled_by}: {_n(h.nps, '{:+.1f}')}, {_n(h.ces)}, {_n(h.csat)}; "
-              + "/".join(_n(h.response_rates[k], "{:.0%}") for k in ("nps", "ces", "csat")) for h in board.handlers]
+    lines += [
+        f"  {h.handled_by}: {_n(h.nps, '{:+.1f}')}, {_n(h.ces)}, {_n(h.csat)}; "
+        + "/".join(_n(h.response_rates[k], "{:.0%}") for k in ("nps", "ces", "csat"))
+        for h in board.handlers
+    ]
     lines += ["Not understood (messages, question):"]
     lines += [f"  {g.count}  {g.example}" for g in board.fallbacks[:15]] or ["  none"]
     return lines
@@ -108,42 +117,90 @@ def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> N
         _line(axes[0][0], board, {"NPS": board.scores["nps"]}, "NPS over time", (-100, 100))
         _line(axes[0][1], board, {"CES": board.scores["ces"]}, "CES over time", (-2, 2))
         _line(axes[1][0], board, {"CSAT": board.scores["csat"]}, "CSAT over time", (1, 7))
-        _line(axes[1][1], board, {k.upper(): board.response_rates[k] for k in ("nps", "ces", "csat")},
-              "Survey response rates", (0, 1), percent=True)
-        _bars(axes[2][0], [p.label for p in board.distributions["nps"]], _values(board.distributions["nps"]), "NPS answers")
-        _bars(axes[2][1], [p.label.replace("_", " ") for p in board.distributions["ces"]],
-              _values(board.distributions["ces"]), "CES answers")
+        _line(
+            axes[1][1],
+            board,
+            {k.upper(): board.response_rates[k] for k in ("nps", "ces", "csat")},
+            "Survey response rates",
+            (0, 1),
+            percent=True,
+        )
+        _bars(
+            axes[2][0],
+            [p.label for p in board.distributions["nps"]],
+            _values(board.distributions["nps"]),
+            "NPS answers",
+        )
+        _bars(
+            axes[2][1],
+            [p.label.replace("_", " ") for p in board.distributions["ces"]],
+            _values(board.distributions["ces"]),
+            "CES answers",
+        )
         figure.tight_layout()
         pdf.savefig(figure)
         plt.close(figure)
 
         figure, axes = plt.subplots(3, 2, figsize=A4)
-        _bars(axes[0][0], [p.label for p in board.distributions["csat"]], _values(board.distributions["csat"]), "CSAT answers")
+        _bars(
+            axes[0][0],
+            [p.label for p in board.distributions["csat"]],
+            _values(board.distributions["csat"]),
+            "CSAT answers",
+        )
         _line(axes[0][1], board, board.sentiment_by_channel, "Mean sentiment by channel", (-1, 1))
         _line(axes[1][0], board, board.negative_share_by_channel, "Negative messages by channel", (0, 1), percent=True)
         _line(axes[1][1], board, board.sentiment_by_topic_series, "Mean sentiment by topic", (-1, 1))
-        _bars(axes[2][0], [e.reason for e in board.escalations], [e.count for e in board.escalations],
-              "Escalations by reason", horizontal=True, colour="#E69F00")
-        _bars(axes[2][1], [c.category for c in board.compensation], [c.count for c in board.compensation],
-              "Compensation by category", horizontal=True, colour="#009E73")
+        _bars(
+            axes[2][0],
+            [e.reason for e in board.escalations],
+            [e.count for e in board.escalations],
+            "Escalations by reason",
+            horizontal=True,
+            colour="#E69F00",
+        )
+        _bars(
+            axes[2][1],
+            [c.category for c in board.compensation],
+            [c.count for c in board.compensation],
+            "Compensation by category",
+            horizontal=True,
+            colour="#009E73",
+        )
         figure.tight_layout()
         pdf.savefig(figure)
         plt.close(figure)
 
         figure, axes = plt.subplots(3, 2, figsize=A4)
-        _bars(axes[2][0], [t.topic for t in board.sentiment_by_topic], [t.mean for t in board.sentiment_by_topic],
-              "Sentiment by topic (mean polarity)", horizontal=True, colour="#CC79A7")
+        _bars(
+            axes[2][0],
+            [t.topic for t in board.sentiment_by_topic],
+            [t.mean for t in board.sentiment_by_topic],
+            "Sentiment by topic (mean polarity)",
+            horizontal=True,
+            colour="#CC79A7",
+        )
         axes[2][1].axis("off")
         groups = list(RECOVERY_GROUPS)
         names = [g.replace("_", " ") for g in groups]
         _bars(axes[0][0], names, [board.recovery[g]["nps"] for g in groups], "NPS by service recovery")
         _bars(axes[0][1], names, [board.recovery[g]["csat"] for g in groups], "CSAT by service recovery")
         main = [h for h in board.handlers if h.handled_by in ("bot", "staff")]
-        _bars(axes[1][0], [f"{h.handled_by} {k.upper()}" for h in main for k in ("nps", "ces", "csat")],
-              [h.response_rates[k] for h in main for k in ("nps", "ces", "csat")], "Response rates: bot vs staff")
+        _bars(
+            axes[1][0],
+            [f"{h.handled_by} {k.upper()}" for h in main for k in ("nps", "ces", "csat")],
+            [h.response_rates[k] for h in main for k in ("nps", "ces", "csat")],
+            "Response rates: bot vs staff",
+        )
         top = board.fallbacks[:12]
-        _bars(axes[1][1], [g.example for g in top], [g.count for g in top], "Not understood (top questions)",
-              horizontal=True, colour="#D55E00")
+        _bars(
+            axes[1][1],
+            [g.example for g in top],
+            [g.count for g in top],
+            "Not understood (top questions)",
+            horizontal=True,
+            colour="#D55E00",
+        )
         for ax in axes[0]:
             ax.tick_params(axis="x", labelsize=6)
         figure.tight_layout()

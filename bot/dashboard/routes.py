@@ -13,18 +13,18 @@ refuses anyone else). This module knows nothing of logins.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
 from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.storage.models import Conversation, Message
-from bot.storage.types import parse_moment
 from bot.dashboard.charts import escape
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
+from bot.storage.models import Conversation, Message
+from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
 from feedback.metrics import Filters, build_dashboard
 
@@ -44,11 +44,15 @@ def _day(text: str, name: str) -> datetime:
         raise web.HTTPBadRequest(reason=f"{name}: {text[:40]!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def filters_from(query, now: Optional[datetime] = None) -> Filters:
+def filters_from(query, now: datetime | None = None) -> Filters:
     """since (inclusive) and until (exclusive) as dates or ISO times; default: the last eight weeks."""
     now = now or datetime.now(timezone.utc)
     until_text, since_text = query.get("until", "").strip(), query.get("since", "").strip()
-    until = _day(until_text, "until") if until_text else datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    until = (
+        _day(until_text, "until")
+        if until_text
+        else datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    )
     since = _day(since_text, "since") if since_text else until - timedelta(days=DEFAULT_DAYS)
     if since >= until:
         raise web.HTTPBadRequest(reason="since must be before until")
@@ -61,8 +65,14 @@ def filters_from(query, now: Optional[datetime] = None) -> Filters:
 
 
 def _filter_params(filters: Filters) -> dict[str, str]:
-    params = {"since": filters.since.date().isoformat() if filters.since.time() == datetime.min.time() else filters.since.isoformat(),
-              "until": filters.until.date().isoformat() if filters.until.time() == datetime.min.time() else filters.until.isoformat()}
+    params = {
+        "since": filters.since.date().isoformat()
+        if filters.since.time() == datetime.min.time()
+        else filters.since.isoformat(),
+        "until": filters.until.date().isoformat()
+        if filters.until.time() == datetime.min.time()
+        else filters.until.isoformat(),
+    }
     if filters.channel:
         params["channel"] = filters.channel
     return params
@@ -75,7 +85,8 @@ def drill_href(filters: Filters, key: str) -> str:
 def _form(filters: Filters, channels: tuple[str, ...]) -> str:
     params = _filter_params(filters)
     options = ['<option value="">all channels</option>'] + [
-        f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>' for c in channels
+        f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>'
+        for c in channels
     ]
     return (
         f'<form class="filters" method="get" action="{BASE}">'
@@ -105,8 +116,12 @@ async def dashboard_page(request: web.Request) -> web.Response:
     def render() -> str:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
-        return render_dashboard(board, link=lambda key: drill_href(filters, key),
-                                form=_form(filters, board.channels), exports=_exports(filters))
+        return render_dashboard(
+            board,
+            link=lambda key: drill_href(filters, key),
+            form=_form(filters, board.channels),
+            exports=_exports(filters),
+        )
 
     return web.Response(text=await asyncio.to_thread(render), content_type="text/html", charset="utf-8")
 
@@ -116,14 +131,15 @@ async def conversations_page(request: web.Request) -> web.Response:
     key = request.query.get("drill", "")
     back = f"{BASE}?{urlencode(_filter_params(filters))}"
 
-    def render() -> Optional[str]:
+    def render() -> str | None:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
             if key not in board.drilldown:
                 return None
             rows = conversation_rows(session, filters, ids=board.drilldown[key])
-        return render_conversation_list(f"Conversations behind {key}", rows, back=back,
-                                        transcript=lambda cid: f"{BASE}/conversations/{cid}")
+        return render_conversation_list(
+            f"Conversations behind {key}", rows, back=back, transcript=lambda cid: f"{BASE}/conversations/{cid}"
+        )
 
     page = await asyncio.to_thread(render)
     if page is None:
@@ -137,19 +153,33 @@ async def conversation_page(request: web.Request) -> web.Response:
     except ValueError:
         raise web.HTTPNotFound(reason="no such conversation") from None
 
-    def render() -> Optional[str]:
+    def render() -> str | None:
         with _sessions(request)() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 return None
-            messages = session.execute(
-                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
-            ).scalars().all()
+            messages = (
+                session.execute(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
+                .scalars()
+                .all()
+            )
             return render_transcript(
-                {"public_id": conversation.public_id, "channel": conversation.channel, "state": conversation.state,
-                 "started_at": conversation.started_at.isoformat()},
-                [{"created_at": m.created_at.isoformat(), "direction": m.direction, "text": m.text,
-                  "intent": m.intent, "polarity": m.polarity} for m in messages],
+                {
+                    "public_id": conversation.public_id,
+                    "channel": conversation.channel,
+                    "state": conversation.state,
+                    "started_at": conversation.started_at.isoformat(),
+                },
+                [
+                    {
+                        "created_at": m.created_at.isoformat(),
+                        "direction": m.direction,
+                        "text": m.text,
+                        "intent": m.intent,
+                        "polarity": m.polarity,
+                    }
+                    for m in messages
+                ],
                 back=BASE,
             )
 
@@ -172,7 +202,9 @@ async def export_page(request: web.Request) -> web.Response:
     params = _filter_params(filters)
     name = f"cxbot-{kind}-{params['since'][:10]}-{params['until'][:10]}.csv"
     return web.Response(
-        text=await asyncio.to_thread(render), content_type="text/csv", charset="utf-8",
+        text=await asyncio.to_thread(render),
+        content_type="text/csv",
+        charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -10,9 +10,8 @@ import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,8 +40,9 @@ def check_password_rules(password: str) -> None:
         raise StaffError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
 
 
-def add_user(session: Session, *, username: str, display_name: str, password: str, role: str,
-             telegram_user_id: Optional[int] = None) -> StaffUser:
+def add_user(
+    session: Session, *, username: str, display_name: str, password: str, role: str, telegram_user_id: int | None = None
+) -> StaffUser:
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise StaffError("the user name must be 2-64 of a-z, 0-9, '.', '_' or '-'")
@@ -56,20 +56,25 @@ def add_user(session: Session, *, username: str, display_name: str, password: st
         raise StaffError(f"there is already a user {username!r}")
     if telegram_user_id is not None and user_by_telegram(session, telegram_user_id, active_only=False):
         raise StaffError(f"Telegram account {telegram_user_id} is already linked to another user")
-    user = StaffUser(username=username, display_name=display_name, password_hash=_hasher.hash(password),
-                     role=role, active=True, telegram_user_id=telegram_user_id, created_at=utcnow())
+    user = StaffUser(
+        username=username,
+        display_name=display_name,
+        password_hash=_hasher.hash(password),
+        role=role,
+        active=True,
+        telegram_user_id=telegram_user_id,
+        created_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def find_user(session: Session, username: str) -> Optional[StaffUser]:
-    return session.execute(
-        select(StaffUser).where(StaffUser.username == username.strip().lower())
-    ).scalar_one_or_none()
+def find_user(session: Session, username: str) -> StaffUser | None:
+    return session.execute(select(StaffUser).where(StaffUser.username == username.strip().lower())).scalar_one_or_none()
 
 
-def user_by_telegram(session: Session, telegram_user_id: int, *, active_only: bool = True) -> Optional[StaffUser]:
+def user_by_telegram(session: Session, telegram_user_id: int, *, active_only: bool = True) -> StaffUser | None:
     query = select(StaffUser).where(StaffUser.telegram_user_id == telegram_user_id)
     if active_only:
         query = query.where(StaffUser.active.is_(True))
@@ -100,7 +105,7 @@ def disable_user(session: Session, username: str) -> StaffUser:
     return user
 
 
-def link_telegram(session: Session, username: str, telegram_user_id: Optional[int]) -> StaffUser:
+def link_telegram(session: Session, username: str, telegram_user_id: int | None) -> StaffUser:
     user = find_user(session, username)
     if user is None:
         raise StaffError(f"there is no user {username!r}")
@@ -112,7 +117,7 @@ def link_telegram(session: Session, username: str, telegram_user_id: Optional[in
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> Optional[StaffUser]:
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
     """The active user with this name and password, else None (same work either way)."""
     user = find_user(session, username)
     stored = user.password_hash if user is not None else _DUMMY_HASH
@@ -144,7 +149,7 @@ def start_session(session: Session, user: StaffUser, lifetime: timedelta) -> str
     return token
 
 
-def session_user(session: Session, token: str) -> Optional[StaffUser]:
+def session_user(session: Session, token: str) -> StaffUser | None:
     if not token or len(token) > 100:
         return None
     row = session.execute(
@@ -165,7 +170,7 @@ def csrf_token(secret: bytes, session_token: str) -> str:
     return hmac.new(secret, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_ok(secret: bytes, session_token: str, offered: Optional[str]) -> bool:
+def csrf_ok(secret: bytes, session_token: str, offered: str | None) -> bool:
     return bool(offered) and hmac.compare_digest(csrf_token(secret, session_token), offered)
 
 
@@ -212,14 +217,14 @@ class LoginLimiter:
             return deque()
         return failures
 
-    def blocked(self, username: str, address: str, now: Optional[float] = None) -> bool:
+    def blocked(self, username: str, address: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         per_account = len(self._recent((username.lower(), address), now)) >= self.attempts
         # Many names from one address: a wider limit, so guessing across accounts stops too.
         per_address = len(self._recent(("*", address), now)) >= self.attempts * 4
         return per_account or per_address
 
-    def failed(self, username: str, address: str, now: Optional[float] = None) -> None:
+    def failed(self, username: str, address: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         self._failures[(username.lower(), address)].append(now)
         self._failures[("*", address)].append(now)

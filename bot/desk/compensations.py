@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,15 +28,22 @@ class Decision:
     customer_text: str
 
 
-def decide(session: Session, compensation_id: int, staff: StaffUser, *, approve: bool, wording: dict[str, str],
-           recovery: RecoveryContent, now: Optional[datetime] = None) -> Decision:
+def decide(
+    session: Session,
+    compensation_id: int,
+    staff: StaffUser,
+    *,
+    approve: bool,
+    wording: dict[str, str],
+    recovery: RecoveryContent,
+    now: datetime | None = None,
+) -> Decision:
     """Once only: a second decision (a double click, another manager) is refused with who decided."""
     now = now or utcnow()
     status = CompensationStatus.ISSUED if approve else CompensationStatus.DECLINED
     result = session.execute(
         update(Compensation)
-        .where(Compensation.id == compensation_id,
-               Compensation.status == CompensationStatus.PENDING_APPROVAL.value)
+        .where(Compensation.id == compensation_id, Compensation.status == CompensationStatus.PENDING_APPROVAL.value)
         .values(status=status.value, decided_by=staff.username, decided_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -47,11 +53,14 @@ def decide(session: Session, compensation_id: int, staff: StaffUser, *, approve:
     if row is None:
         raise TransitionRefused("there is no such compensation")
     if result.rowcount != 1:
-        raise TransitionRefused(f"{row.code} was already decided ({row.status.replace('_', ' ')}"
-                                f"{' by ' + row.decided_by if row.decided_by else ''})")
+        raise TransitionRefused(
+            f"{row.code} was already decided ({row.status.replace('_', ' ')}"
+            f"{' by ' + row.decided_by if row.decided_by else ''})"
+        )
     for case in session.execute(
-        select(RecoveryCase).where(RecoveryCase.compensation_id == row.id,
-                                   RecoveryCase.status == RecoveryStatus.PENDING_APPROVAL.value)
+        select(RecoveryCase).where(
+            RecoveryCase.compensation_id == row.id, RecoveryCase.status == RecoveryStatus.PENDING_APPROVAL.value
+        )
     ).scalars():
         close_case(case, RecoveryStatus.RECOVERED if approve else RecoveryStatus.REFUSED, now)
     key = "compensation_approved" if approve else "compensation_declined"

@@ -7,8 +7,8 @@ catches changes made by another server process.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 MAX_PENDING = 100
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +24,8 @@ class Relay:
 
     text: str
     customer: str
-    holder_telegram_id: Optional[int]
-    announcement: Optional[Post]
+    holder_telegram_id: int | None
+    announcement: Post | None
 
 
 @dataclass(frozen=True)
@@ -34,30 +33,33 @@ class HandoffStatus:
     status: str
     holder: str  # the holder's display name, "" if nobody has it
     summary: str  # the announcement's text, "" once the request left the queue
-    announcement: Optional[Post]
+    announcement: Post | None
 
 
 def record(session: Session, *, chat_id: int, message_id: int, handoff_id: int, kind: str) -> None:
     """Remember a bot message in a staff chat (`kind` announce or relay); the caller's commit
     raises IntegrityError if it was recorded already."""
-    session.add(StaffChatPost(chat_id=chat_id, message_id=message_id, handoff_id=handoff_id, kind=kind,
-                              created_at=utcnow()))
+    session.add(
+        StaffChatPost(chat_id=chat_id, message_id=message_id, handoff_id=handoff_id, kind=kind, created_at=utcnow())
+    )
 
 
-def announcement(session: Session, handoff_id: int) -> Optional[Post]:
+def announcement(session: Session, handoff_id: int) -> Post | None:
     """The staff chat message that announced this request, if there was one."""
     row = session.execute(
         select(StaffChatPost.chat_id, StaffChatPost.message_id)
         .where(StaffChatPost.handoff_id == handoff_id, StaffChatPost.kind == "announce")
-        .order_by(StaffChatPost.id).limit(1)
+        .order_by(StaffChatPost.id)
+        .limit(1)
     ).first()
     return Post(row.chat_id, row.message_id) if row is not None else None
 
 
-def handoff_of(session: Session, chat_id: int, message_id: int) -> Optional[int]:
+def handoff_of(session: Session, chat_id: int, message_id: int) -> int | None:
     """The handoff a staff chat message is about (a staff member replied to it)."""
-    return session.execute(select(StaffChatPost.handoff_id).where(
-        StaffChatPost.chat_id == chat_id, StaffChatPost.message_id == message_id)).scalar()
+    return session.execute(
+        select(StaffChatPost.handoff_id).where(StaffChatPost.chat_id == chat_id, StaffChatPost.message_id == message_id)
+    ).scalar()
 
 
 def summary(session: Session, handoff_id: int) -> str:
@@ -76,7 +78,7 @@ def summary(session: Session, handoff_id: int) -> str:
     )
 
 
-def _holder(session: Session, handoff: HandoffRequest) -> Optional[StaffUser]:
+def _holder(session: Session, handoff: HandoffRequest) -> StaffUser | None:
     return session.get(StaffUser, handoff.assigned_to_id) if handoff.assigned_to_id else None
 
 
@@ -95,5 +97,9 @@ def relay(session: Session, handoff_id: int, message_id: int) -> Relay:
 def status(session: Session, handoff_id: int) -> HandoffStatus:
     handoff = session.get(HandoffRequest, handoff_id)
     holder = _holder(session, handoff)
-    return HandoffStatus(handoff.status, holder.display_name if holder else "", summary(session, handoff_id),
-                         announcement(session, handoff_id))
+    return HandoffStatus(
+        handoff.status,
+        holder.display_name if holder else "",
+        summary(session, handoff_id),
+        announcement(session, handoff_id),
+    )

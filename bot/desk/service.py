@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,7 +78,7 @@ class Desk:
         recovery: RecoveryContent,
         escalation: EscalationRules,
         events: EventBus,
-        queue_timeout: Optional[timedelta] = None,
+        queue_timeout: timedelta | None = None,
     ) -> None:
         self.sessions = sessions
         self.router = router
@@ -88,7 +89,7 @@ class Desk:
         self.queue_timeout = queue_timeout
         self._events = events  # where the desk publishes handoff changes
         self.live = DeskEvents()  # what open consoles reload
-        self._timeouts: Optional[asyncio.Task] = None
+        self._timeouts: asyncio.Task | None = None
 
     # --- plumbing ---
 
@@ -143,8 +144,9 @@ class Desk:
 
         def work(session: Session) -> Outcome:
             staff = self._staff(session, staff_id)
-            return handoffs.claim(session, handoff_id, staff,
-                                  joined_text=self.content.say("joined", name=staff.display_name))
+            return handoffs.claim(
+                session, handoff_id, staff, joined_text=self.content.say("joined", name=staff.display_name)
+            )
 
         return await self._transition(conversation_id, work)
 
@@ -161,9 +163,14 @@ class Desk:
             to = session.get(StaffUser, to_staff_id)
             if to is None:
                 raise TransitionRefused("there is no such staff member")
-            return handoffs.transfer(session, handoff_id, self._staff(session, staff_id), to,
-                                     left_text=self.content.messages["left"],
-                                     joined_text=self.content.messages["joined"])
+            return handoffs.transfer(
+                session,
+                handoff_id,
+                self._staff(session, staff_id),
+                to,
+                left_text=self.content.messages["left"],
+                joined_text=self.content.messages["joined"],
+            )
 
         return await self._transition(conversation_id, work)
 
@@ -178,8 +185,9 @@ class Desk:
                 # A manager may resolve someone else's conversation: the holder is who "has left".
                 holder = session.get(StaffUser, session.get(HandoffRequest, handoff_id).assigned_to_id or staff.id)
                 holder = holder or staff
-                outcome = handoffs.resolve(session, handoff_id, staff,
-                                           left_text=self.content.say("left", name=holder.display_name))
+                outcome = handoffs.resolve(
+                    session, handoff_id, staff, left_text=self.content.say("left", name=holder.display_name)
+                )
                 return outcome, holder.username
 
             outcome, handled_by = await self._db(work)
@@ -187,8 +195,14 @@ class Desk:
             bot_replies = await self.router.resume_with_bot(conversation_id, HAND_BACK_PAYLOAD, handled_by=handled_by)
             await self._deliver(outcome.channel, outcome.sender_id, from_bot(bot_replies))
         await self._events.publish(HandoffChanged(handoff_id, conversation_id))
-        return Outcome(outcome.handoff_id, outcome.conversation_id, outcome.conversation_public_id,
-                       outcome.channel, outcome.sender_id, list(outcome.messages) + list(bot_replies))
+        return Outcome(
+            outcome.handoff_id,
+            outcome.conversation_id,
+            outcome.conversation_public_id,
+            outcome.channel,
+            outcome.sender_id,
+            list(outcome.messages) + list(bot_replies),
+        )
 
     async def add_note(self, conversation_id: int, staff_id: int, text: str) -> None:
         text = text.strip()
@@ -209,12 +223,15 @@ class Desk:
 
         def work(session: Session):
             staff = self._staff(session, staff_id)
-            decision = compensations.decide(session, compensation_id, staff, approve=approve,
-                                            wording=self.content.messages, recovery=self.recovery)
+            decision = compensations.decide(
+                session, compensation_id, staff, approve=approve, wording=self.content.messages, recovery=self.recovery
+            )
             messages = write_messages(
-                session, decision.conversation_id,
+                session,
+                decision.conversation_id,
                 [OutboundMessage(text=decision.customer_text, custom={"from": "agent", "name": staff.display_name})],
-                direction=Direction.AGENT, staff_id=staff.id,
+                direction=Direction.AGENT,
+                staff_id=staff.id,
             )
             return decision, messages, customer_address(session, decision.conversation_id)
 
@@ -232,13 +249,15 @@ class Desk:
     async def on_escalated(self, event: ConversationEscalated) -> None:
         """A request was queued: consoles reload, staff elsewhere are told."""
 
-        def find(session: Session) -> tuple[Optional[int], bool]:
+        def find(session: Session) -> tuple[int | None, bool]:
             handoff = handoffs.active_request(session, event.conversation_id)
             if handoff is not None:
                 return handoff.id, True
             latest = session.execute(
-                select(HandoffRequest.id).where(HandoffRequest.conversation_id == event.conversation_id)
-                .order_by(HandoffRequest.id.desc()).limit(1)
+                select(HandoffRequest.id)
+                .where(HandoffRequest.conversation_id == event.conversation_id)
+                .order_by(HandoffRequest.id.desc())
+                .limit(1)
             ).scalar_one_or_none()
             return latest, False
 
@@ -266,7 +285,7 @@ class Desk:
 
     # --- the queue timeout ---
 
-    async def time_out_waiting(self, now: Optional[datetime] = None) -> list[int]:
+    async def time_out_waiting(self, now: datetime | None = None) -> list[int]:
         """Requests queued longer than the limit during business hours: tell each customer once.
         Outside business hours customers were already told when people are back."""
         if self.queue_timeout is None:
@@ -282,11 +301,14 @@ class Desk:
             channel, sender_id = await self._address(conversation_id)
             async with self.router.exclusive(channel, sender_id):
 
-                def work(session: Session) -> list[OutboundMessage]:
+                def work(
+                    session: Session, handoff_id=handoff_id, conversation_id=conversation_id
+                ) -> list[OutboundMessage]:
                     if not handoffs.time_out(session, handoff_id, now):
                         return []
-                    return write_messages(session, conversation_id,
-                                          [OutboundMessage(text=self.content.say("timed_out"))])
+                    return write_messages(
+                        session, conversation_id, [OutboundMessage(text=self.content.say("timed_out"))]
+                    )
 
                 told = await self._db(work)
                 await self._deliver(channel, sender_id, from_bot(told))

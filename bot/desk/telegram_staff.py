@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Optional
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -30,8 +29,10 @@ logger = logging.getLogger(__name__)
 
 CLAIM_PREFIX = "desk:claim:"
 MAX_TEXT = 3900  # room for the prefix within Telegram's 4096
-NOT_LINKED = ("Your Telegram account is not linked to a staff user, so it cannot claim or answer customers. "
-              "An admin can link it: cxbot user link <user> --telegram-id {id}")
+NOT_LINKED = (
+    "Your Telegram account is not linked to a staff user, so it cannot claim or answer customers. "
+    "An admin can link it: cxbot user link <user> --telegram-id {id}"
+)
 WHICH_CUSTOMER = "Reply to one of my messages about a customer to answer them (or use the console)."
 STATUS_LINES = {
     "claimed": "✋ With {holder}",
@@ -59,7 +60,7 @@ class StaffChat:
     async def _db(self, work):
         return await run_in_session(self.sessions, work)
 
-    async def _send(self, chat_id: int, text: str, *, markup=None, reply_to: Optional[int] = None) -> Message:
+    async def _send(self, chat_id: int, text: str, *, markup=None, reply_to: int | None = None) -> Message:
         reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
         return await self.channel.sender.call(
             "sendMessage",
@@ -68,8 +69,9 @@ class StaffChat:
 
     async def _record(self, chat_id: int, message_id: int, handoff_id: int, kind: str) -> None:
         try:
-            await self._db(lambda s: posts.record(s, chat_id=chat_id, message_id=message_id, handoff_id=handoff_id,
-                                                  kind=kind))
+            await self._db(
+                lambda s: posts.record(s, chat_id=chat_id, message_id=message_id, handoff_id=handoff_id, kind=kind)
+            )
         except IntegrityError:
             pass  # recorded already
 
@@ -116,8 +118,10 @@ class StaffChat:
         text = f"{now.summary}\n\n{status}" if now.summary else status
         post = now.announcement
         try:
-            await self.channel.sender.call("editMessageText", lambda: self.bot.edit_message_text(
-                text[:4096], chat_id=post.chat_id, message_id=post.message_id))
+            await self.channel.sender.call(
+                "editMessageText",
+                lambda: self.bot.edit_message_text(text[:4096], chat_id=post.chat_id, message_id=post.message_id),
+            )
         except TelegramError as error:
             logger.info("telegram staff: could not update the announcement: %s", error)
 
@@ -133,7 +137,7 @@ class StaffChat:
             self._seen.popitem(last=False)
         return True
 
-    async def _staff_user(self, telegram_id: Optional[int]) -> Optional[StaffUser]:
+    async def _staff_user(self, telegram_id: int | None) -> StaffUser | None:
         if telegram_id is None:
             return None
         return await self._db(lambda s: auth.user_by_telegram(s, telegram_id))
@@ -168,7 +172,7 @@ class StaffChat:
             await self._answer(query.id, NOT_LINKED.format(id=query.from_user.id if query.from_user else "?"))
             return
         try:
-            handoff_id = int(query.data[len(CLAIM_PREFIX):])
+            handoff_id = int(query.data[len(CLAIM_PREFIX) :])
         except ValueError:
             await self._answer(query.id, "This button is not one of mine.")
             return
@@ -177,17 +181,20 @@ class StaffChat:
         except TransitionRefused as refused:
             await self._answer(query.id, refused.reason)
             return
-        await self._answer(query.id, "It's yours. Reply to my messages about this customer to answer them; "
-                                     "/resolve hands back to the bot.")
+        await self._answer(
+            query.id,
+            "It's yours. Reply to my messages about this customer to answer them; /resolve hands back to the bot.",
+        )
 
     async def _answer(self, query_id: str, text: str) -> None:
         try:
-            await self.channel.sender.call("answerCallbackQuery",
-                                           lambda: self.bot.answer_callback_query(query_id, text=text[:200]))
+            await self.channel.sender.call(
+                "answerCallbackQuery", lambda: self.bot.answer_callback_query(query_id, text=text[:200])
+            )
         except TelegramError as error:
             logger.info("telegram staff: could not answer a tap: %s", error)
 
-    async def _handoff_for(self, message: Message, staff: StaffUser) -> Optional[int]:
+    async def _handoff_for(self, message: Message, staff: StaffUser) -> int | None:
         replied = message.reply_to_message
         if replied is not None:
             post = await self._db(lambda s: posts.handoff_of(s, message.chat.id, replied.message_id))
@@ -199,11 +206,14 @@ class StaffChat:
                 return held[0]  # one customer at a time: no need to reply to a message
         return None
 
-    async def _staff_message(self, message: Message, staff: Optional[StaffUser]) -> None:
+    async def _staff_message(self, message: Message, staff: StaffUser | None) -> None:
         chat_id = message.chat.id
         if staff is None:
-            await self._send(chat_id, NOT_LINKED.format(id=message.from_user.id if message.from_user else "?"),
-                             reply_to=message.message_id)
+            await self._send(
+                chat_id,
+                NOT_LINKED.format(id=message.from_user.id if message.from_user else "?"),
+                reply_to=message.message_id,
+            )
             return
         text = (message.text or "").strip()
         if not text:
@@ -220,8 +230,11 @@ class StaffChat:
             elif command == "/claim":
                 await self.desk.claim(handoff_id, staff.id)
             elif command is not None:
-                await self._send(chat_id, "Staff commands: /claim, /resolve. Anything else is sent to the customer.",
-                                 reply_to=message.message_id)
+                await self._send(
+                    chat_id,
+                    "Staff commands: /claim, /resolve. Anything else is sent to the customer.",
+                    reply_to=message.message_id,
+                )
             else:
                 await self.desk.reply(handoff_id, staff.id, text)
         except TransitionRefused as refused:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,7 +35,7 @@ def waited(since: datetime, now: datetime) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
-def mood(polarity: Optional[float]) -> str:
+def mood(polarity: float | None) -> str:
     if polarity is None:
         return "—"
     label = "negative" if polarity <= -0.3 else "positive" if polarity >= 0.3 else "neutral"
@@ -59,7 +58,7 @@ class QueueRow:
     conversation_id: int
     reason: str
     status: str
-    holder: Optional[str]
+    holder: str | None
     waiting: str
     sentiment: str
     customer: CustomerContext
@@ -94,38 +93,48 @@ def _names(session: Session) -> dict[int, str]:
 
 
 def last_customer_messages(session: Session, conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
-    rows = session.execute(
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.direction == Direction.CUSTOMER.value)
-        .order_by(Message.id.desc())
-        .limit(limit)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.direction == Direction.CUSTOMER.value)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     return list(reversed(rows))
 
 
 def queue(session: Session, now: datetime) -> list[QueueRow]:
     """Open, timed-out and claimed requests: the waiting ones first, longest wait first."""
     names = _names(session)
-    handoffs = session.execute(
-        select(HandoffRequest).where(HandoffRequest.status.in_(ACTIVE_STATUSES)).order_by(HandoffRequest.id)
-    ).scalars().all()
+    handoffs = (
+        session.execute(
+            select(HandoffRequest).where(HandoffRequest.status.in_(ACTIVE_STATUSES)).order_by(HandoffRequest.id)
+        )
+        .scalars()
+        .all()
+    )
     rows = []
     for handoff in handoffs:
         conversation = session.get(Conversation, handoff.conversation_id)
         customer = session.get(Customer, conversation.customer_id)
         recent = last_customer_messages(session, conversation.id)
         last_polarity = next((m.polarity for m in reversed(recent) if m.polarity is not None), None)
-        rows.append(QueueRow(
-            handoff_id=handoff.id,
-            conversation_id=conversation.id,
-            reason=handoff.reason.replace("_", " "),
-            status=handoff.status,
-            holder=names.get(handoff.assigned_to_id) if handoff.assigned_to_id else None,
-            waiting=waited(handoff.created_at, now),
-            sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
-            customer=customer_context(session, customer),
-            last_messages=[m.text for m in recent],
-        ))
+        rows.append(
+            QueueRow(
+                handoff_id=handoff.id,
+                conversation_id=conversation.id,
+                reason=handoff.reason.replace("_", " "),
+                status=handoff.status,
+                holder=names.get(handoff.assigned_to_id) if handoff.assigned_to_id else None,
+                waiting=waited(handoff.created_at, now),
+                sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
+                customer=customer_context(session, customer),
+                last_messages=[m.text for m in recent],
+            )
+        )
     rows.sort(key=lambda row: (row.status == "claimed", row.handoff_id))
     return rows
 
@@ -136,9 +145,9 @@ class TranscriptEntry:
     direction: str  # customer, bot, agent
     text: str
     at: datetime
-    author: Optional[str] = None
-    sentiment: Optional[str] = None
-    event: Optional[str] = None  # agent_joined / agent_left markers
+    author: str | None = None
+    sentiment: str | None = None
+    event: str | None = None  # agent_joined / agent_left markers
 
 
 @dataclass
@@ -148,9 +157,9 @@ class ConversationView:
     customer: CustomerContext
     entries: list[TranscriptEntry]
     notes: list[tuple[str, datetime, str]]
-    handoff: Optional[HandoffRequest]
-    holder: Optional[str]
-    holder_id: Optional[int]
+    handoff: HandoffRequest | None
+    holder: str | None
+    holder_id: int | None
     pending_compensations: list[Compensation]
 
 
@@ -159,7 +168,7 @@ def _custom(row: Message) -> dict:
     return custom if isinstance(custom, dict) else {}
 
 
-def conversation_view(session: Session, conversation_id: int) -> Optional[ConversationView]:
+def conversation_view(session: Session, conversation_id: int) -> ConversationView | None:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         return None
@@ -170,15 +179,19 @@ def conversation_view(session: Session, conversation_id: int) -> Optional[Conver
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
     ).scalars():
         custom = _custom(row)
-        entries.append(TranscriptEntry(
-            id=row.id,
-            direction=row.direction,
-            text=row.text,
-            at=row.created_at,
-            author=names.get(row.staff_user_id) if row.staff_user_id else None,
-            sentiment=mood(row.polarity) if row.direction == Direction.CUSTOMER.value and row.polarity is not None else None,
-            event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
-        ))
+        entries.append(
+            TranscriptEntry(
+                id=row.id,
+                direction=row.direction,
+                text=row.text,
+                at=row.created_at,
+                author=names.get(row.staff_user_id) if row.staff_user_id else None,
+                sentiment=mood(row.polarity)
+                if row.direction == Direction.CUSTOMER.value and row.polarity is not None
+                else None,
+                event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
+            )
+        )
     notes = [
         (names.get(note.author_id, "someone"), note.created_at, note.text)
         for note in session.execute(
@@ -186,14 +199,21 @@ def conversation_view(session: Session, conversation_id: int) -> Optional[Conver
         ).scalars()
     ]
     handoff = session.execute(
-        select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id).order_by(HandoffRequest.id.desc()).limit(1)
+        select(HandoffRequest)
+        .where(HandoffRequest.conversation_id == conversation_id)
+        .order_by(HandoffRequest.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
-    pending = list(session.execute(
-        select(Compensation).where(
-            Compensation.conversation_id == conversation_id,
-            Compensation.status == CompensationStatus.PENDING_APPROVAL.value,
-        ).order_by(Compensation.id)
-    ).scalars())
+    pending = list(
+        session.execute(
+            select(Compensation)
+            .where(
+                Compensation.conversation_id == conversation_id,
+                Compensation.status == CompensationStatus.PENDING_APPROVAL.value,
+            )
+            .order_by(Compensation.id)
+        ).scalars()
+    )
     holder_id = handoff.assigned_to_id if handoff is not None and handoff.status == "claimed" else None
     return ConversationView(
         conversation_id=conversation_id,

@@ -53,6 +53,7 @@ def load_canned(path: Path) -> tuple[CannedReply, ...]:
         for index, item in enumerate(data.get("canned_replies") or ()):
             if not isinstance(item, dict) or not str(item.get("text") or "").strip():
                 raise ValueError(f"canned_replies.yml: entry {index + 1} needs a title and a text")
-            canned.append(CannedReply(title=str(item.get("title") or f"Reply {index + 1}"), text=str(item["text"]).strip()))
+            canned.append(
+                CannedReply(title=str(item.get("title") or f"Reply {index + 1}"), text=str(item["text"]).strip())
+            )
     return tuple(canned)
-

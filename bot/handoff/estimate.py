@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import statistics
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ def ahead_in_queue(session: Session, handoff: HandoffRequest) -> int:
     ).scalar_one()
 
 
-def typical_wait_minutes(session: Session, now: datetime) -> Optional[int]:
+def typical_wait_minutes(session: Session, now: datetime) -> int | None:
     """The median minutes from request to claim over the last two weeks; None with no history."""
     rows = session.execute(
         select(HandoffRequest.created_at, HandoffRequest.claimed_at)

@@ -27,8 +27,9 @@ class HandoffByRules:
 
     def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
         """The handoff notice if the customer's mood calls for a person, or None."""
-        handoff = escalate_on_sentiment(session, conversation_id, intent=intent, text=text,
-                                        rules=self.rules, desk=self.desk)
+        handoff = escalate_on_sentiment(
+            session, conversation_id, intent=intent, text=text, rules=self.rules, desk=self.desk
+        )
         return None if handoff is None else handoff.message
 
     def cancel_while_queued(self, session: Session, conversation_id: int) -> int | None:

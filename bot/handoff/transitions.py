@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -50,8 +49,14 @@ from bot.storage.models import (
 MAX_REPLY_CHARS = 4000
 
 REASONS = (
-    "customer_request", "repeated_fallback", "negative_sentiment", "very_negative_message",
-    "nps_detractor", "difficult_ces", "compensation_approval", "compensation_cap",
+    "customer_request",
+    "repeated_fallback",
+    "negative_sentiment",
+    "very_negative_message",
+    "nps_detractor",
+    "difficult_ces",
+    "compensation_approval",
+    "compensation_cap",
 )
 
 
@@ -119,22 +124,24 @@ def _conditional(session: Session, handoff_id: int, where, **values) -> bool:
     return result.rowcount == 1
 
 
-def _name(session: Session, user_id: Optional[int]) -> str:
+def _name(session: Session, user_id: int | None) -> str:
     user = session.get(StaffUser, user_id) if user_id else None
     return user.display_name if user else "someone"
 
 
 def _event(session: Session, handoff_id: int, kind: str, now: datetime, staff_id=None, to_id=None) -> None:
-    session.add(HandoffEvent(handoff_id=handoff_id, kind=kind, staff_user_id=staff_id,
-                             to_staff_user_id=to_id, created_at=now))
+    session.add(
+        HandoffEvent(handoff_id=handoff_id, kind=kind, staff_user_id=staff_id, to_staff_user_id=to_id, created_at=now)
+    )
 
 
 def store_agent_message(
-    session: Session, conversation_id: int, message: OutboundMessage, *, staff_id: Optional[int], now: datetime
+    session: Session, conversation_id: int, message: OutboundMessage, *, staff_id: int | None, now: datetime
 ) -> OutboundMessage:
     """Store a staff message or marker as an "agent" message; returns it with its id."""
-    [stored] = write_messages(session, conversation_id, [message], direction=Direction.AGENT, staff_id=staff_id,
-                              now=now)
+    [stored] = write_messages(
+        session, conversation_id, [message], direction=Direction.AGENT, staff_id=staff_id, now=now
+    )
     return stored
 
 
@@ -146,8 +153,11 @@ def _mark_customer_messages_handled(session: Session, conversation_id: int) -> N
     """A person has seen the conversation: the waiting messages are answered by them."""
     session.execute(
         update(Message)
-        .where(Message.conversation_id == conversation_id, Message.direction == Direction.CUSTOMER.value,
-               Message.handled.is_(False))
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.CUSTOMER.value,
+            Message.handled.is_(False),
+        )
         .values(handled=True)
         .execution_options(synchronize_session=False)
     )
@@ -163,7 +173,7 @@ def _set_state(session: Session, conversation_id: int, state: ConversationState)
     session.get(Conversation, conversation_id).state = state.value
 
 
-def active_request(session: Session, conversation_id: int) -> Optional[HandoffRequest]:
+def active_request(session: Session, conversation_id: int) -> HandoffRequest | None:
     """The request still being served (queued, timed out or with a person), if any."""
     return session.execute(
         select(HandoffRequest)
@@ -173,10 +183,11 @@ def active_request(session: Session, conversation_id: int) -> Optional[HandoffRe
     ).scalar_one_or_none()
 
 
-def _queue(session: Session, conversation_id: int, reason: str, now: datetime) -> Optional[HandoffRequest]:
+def _queue(session: Session, conversation_id: int, reason: str, now: datetime) -> HandoffRequest | None:
     """Insert the request; None when the database refuses it: one is active already."""
-    request = HandoffRequest(conversation_id=conversation_id, reason=reason, status=HandoffStatus.OPEN.value,
-                             created_at=now)
+    request = HandoffRequest(
+        conversation_id=conversation_id, reason=reason, status=HandoffStatus.OPEN.value, created_at=now
+    )
     try:
         # Warning: the partial unique index uq_handoff_one_active is what keeps this once per
         # conversation across processes; the savepoint keeps the caller's transaction usable.
@@ -194,7 +205,7 @@ def escalate(
     reason: str,
     rules: EscalationRules,
     desk: DeskContent,
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> Handoff:
     """bot -> queued: record a request for a person once and put the conversation in the queue
     (the caller commits). A second request while one is active is told "already". `rules` say
@@ -215,13 +226,18 @@ def escalate(
     return Handoff(created=True, message=message)
 
 
-def claim(session: Session, handoff_id: int, staff: StaffUser, *, joined_text: str,
-          now: Optional[datetime] = None) -> Outcome:
+def claim(
+    session: Session, handoff_id: int, staff: StaffUser, *, joined_text: str, now: datetime | None = None
+) -> Outcome:
     """Give a queued request to `staff`; the first claim wins, later ones raise AlreadyClaimed."""
     now = now or utcnow()
     won = _conditional(
-        session, handoff_id, [HandoffRequest.status.in_(QUEUED_STATUSES)],
-        status=HandoffStatus.CLAIMED.value, assigned_to_id=staff.id, claimed_at=now,
+        session,
+        handoff_id,
+        [HandoffRequest.status.in_(QUEUED_STATUSES)],
+        status=HandoffStatus.CLAIMED.value,
+        assigned_to_id=staff.id,
+        claimed_at=now,
     )
     handoff = _handoff(session, handoff_id)
     if not won:
@@ -232,13 +248,16 @@ def claim(session: Session, handoff_id: int, staff: StaffUser, *, joined_text: s
     _mark_customer_messages_handled(session, handoff.conversation_id)
     _event(session, handoff.id, "claimed", now, staff.id)
     joined = store_agent_message(
-        session, handoff.conversation_id, marker(joined_text, "agent_joined", staff.display_name),
-        staff_id=staff.id, now=now,
+        session,
+        handoff.conversation_id,
+        marker(joined_text, "agent_joined", staff.display_name),
+        staff_id=staff.id,
+        now=now,
     )
     return _outcome(session, handoff, [joined])
 
 
-def _may_act_for(staff: StaffUser, holder_id: Optional[int]) -> bool:
+def _may_act_for(staff: StaffUser, holder_id: int | None) -> bool:
     return staff.id == holder_id or staff.role in (StaffRole.MANAGER.value, StaffRole.ADMIN.value)
 
 
@@ -252,12 +271,11 @@ def _held(session: Session, handoff_id: int, staff: StaffUser) -> HandoffRequest
     return handoff
 
 
-def _still_held_by(holder_id: Optional[int]):
+def _still_held_by(holder_id: int | None):
     return [HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == holder_id]
 
 
-def reply(session: Session, handoff_id: int, staff: StaffUser, text: str,
-          now: Optional[datetime] = None) -> Outcome:
+def reply(session: Session, handoff_id: int, staff: StaffUser, text: str, now: datetime | None = None) -> Outcome:
     """Store the holder's reply to the customer (only the holder may answer)."""
     now = now or utcnow()
     text = text.strip()
@@ -272,15 +290,25 @@ def reply(session: Session, handoff_id: int, staff: StaffUser, text: str,
         raise TransitionRefused("claim the conversation before replying")
     _mark_customer_messages_handled(session, handoff.conversation_id)
     message = store_agent_message(
-        session, handoff.conversation_id,
+        session,
+        handoff.conversation_id,
         OutboundMessage(text=text, custom={"from": "agent", "name": staff.display_name}),
-        staff_id=staff.id, now=now,
+        staff_id=staff.id,
+        now=now,
     )
     return _outcome(session, handoff, [message])
 
 
-def transfer(session: Session, handoff_id: int, staff: StaffUser, to: StaffUser, *, left_text: str,
-             joined_text: str, now: Optional[datetime] = None) -> Outcome:
+def transfer(
+    session: Session,
+    handoff_id: int,
+    staff: StaffUser,
+    to: StaffUser,
+    *,
+    left_text: str,
+    joined_text: str,
+    now: datetime | None = None,
+) -> Outcome:
     """Pass a claimed conversation to another active staff member."""
     now = now or utcnow()
     if not to.active:
@@ -294,51 +322,78 @@ def transfer(session: Session, handoff_id: int, staff: StaffUser, to: StaffUser,
     holder_name = _name(session, holder_id)
     _event(session, handoff.id, "transferred", now, staff.id, to.id)
     messages = [
-        store_agent_message(session, handoff.conversation_id, marker(left_text.format(name=holder_name), "agent_left",
-                                                                     holder_name), staff_id=holder_id, now=now),
-        store_agent_message(session, handoff.conversation_id, marker(joined_text.format(name=to.display_name),
-                                                                     "agent_joined", to.display_name),
-                            staff_id=to.id, now=now),
+        store_agent_message(
+            session,
+            handoff.conversation_id,
+            marker(left_text.format(name=holder_name), "agent_left", holder_name),
+            staff_id=holder_id,
+            now=now,
+        ),
+        store_agent_message(
+            session,
+            handoff.conversation_id,
+            marker(joined_text.format(name=to.display_name), "agent_joined", to.display_name),
+            staff_id=to.id,
+            now=now,
+        ),
     ]
     return _outcome(session, _handoff(session, handoff_id), messages)
 
 
-def resolve(session: Session, handoff_id: int, staff: StaffUser, *, left_text: str,
-            now: Optional[datetime] = None) -> Outcome:
+def resolve(
+    session: Session, handoff_id: int, staff: StaffUser, *, left_text: str, now: datetime | None = None
+) -> Outcome:
     """The person is done: the handoff is resolved and the bot has the conversation again."""
     now = now or utcnow()
     handoff = _held(session, handoff_id, staff)
     holder_id = handoff.assigned_to_id
-    if not _conditional(session, handoff_id, _still_held_by(holder_id), status=HandoffStatus.RESOLVED.value,
-                        closed_at=now, closed_by_id=staff.id):
+    if not _conditional(
+        session,
+        handoff_id,
+        _still_held_by(holder_id),
+        status=HandoffStatus.RESOLVED.value,
+        closed_at=now,
+        closed_by_id=staff.id,
+    ):
         raise TransitionRefused("the conversation changed hands meanwhile; reload")
     _set_state(session, handoff.conversation_id, ConversationState.BOT)
     _event(session, handoff.id, "resolved", now, staff.id)
     holder_name = _name(session, holder_id)
-    left = store_agent_message(session, handoff.conversation_id, marker(left_text, "agent_left", holder_name),
-                               staff_id=holder_id, now=now)
+    left = store_agent_message(
+        session, handoff.conversation_id, marker(left_text, "agent_left", holder_name), staff_id=holder_id, now=now
+    )
     return _outcome(session, _handoff(session, handoff_id), [left])
 
 
-def cancel_by_customer(session: Session, conversation_id: int, now: Optional[datetime] = None) -> Optional[Outcome]:
+def cancel_by_customer(session: Session, conversation_id: int, now: datetime | None = None) -> Outcome | None:
     """The customer said "never mind" while queued; None if nothing was queued (a person has it)."""
     now = now or utcnow()
     handoff = active_request(session, conversation_id)
     if handoff is None or handoff.status not in QUEUED_STATUSES:
         return None
-    if not _conditional(session, handoff.id, [HandoffRequest.status.in_(QUEUED_STATUSES)],
-                        status=HandoffStatus.CANCELLED.value, closed_at=now):
+    if not _conditional(
+        session,
+        handoff.id,
+        [HandoffRequest.status.in_(QUEUED_STATUSES)],
+        status=HandoffStatus.CANCELLED.value,
+        closed_at=now,
+    ):
         return None  # claimed meanwhile: the person answers
     _set_state(session, conversation_id, ConversationState.BOT)
     _event(session, handoff.id, "cancelled", now)
     return _outcome(session, _handoff(session, handoff.id), [])
 
 
-def time_out(session: Session, handoff_id: int, now: Optional[datetime] = None) -> bool:
+def time_out(session: Session, handoff_id: int, now: datetime | None = None) -> bool:
     """Mark a request waited too long; it stays in the queue. False if it is no longer open."""
     now = now or utcnow()
-    if not _conditional(session, handoff_id, [HandoffRequest.status == HandoffStatus.OPEN.value],
-                        status=HandoffStatus.TIMED_OUT.value, timed_out_at=now):
+    if not _conditional(
+        session,
+        handoff_id,
+        [HandoffRequest.status == HandoffStatus.OPEN.value],
+        status=HandoffStatus.TIMED_OUT.value,
+        timed_out_at=now,
+    ):
         return False
     _event(session, handoff_id, "timed_out", now)
     return True
@@ -346,16 +401,20 @@ def time_out(session: Session, handoff_id: int, now: Optional[datetime] = None) 
 
 def waiting_since_before(session: Session, cutoff: datetime) -> list[int]:
     """Open (not yet timed out) requests created before `cutoff`, oldest first."""
-    return list(session.execute(
-        select(HandoffRequest.id)
-        .where(HandoffRequest.status == HandoffStatus.OPEN.value, HandoffRequest.created_at < cutoff)
-        .order_by(HandoffRequest.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(HandoffRequest.id)
+            .where(HandoffRequest.status == HandoffStatus.OPEN.value, HandoffRequest.created_at < cutoff)
+            .order_by(HandoffRequest.id)
+        ).scalars()
+    )
 
 
 def claimed_by(session: Session, staff_id: int) -> list[HandoffRequest]:
-    return list(session.execute(
-        select(HandoffRequest)
-        .where(HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == staff_id)
-        .order_by(HandoffRequest.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(HandoffRequest)
+            .where(HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == staff_id)
+            .order_by(HandoffRequest.id)
+        ).scalars()
+    )

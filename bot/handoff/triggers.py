@@ -4,7 +4,7 @@ and the note a customer gets while waiting."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,14 +43,15 @@ def sentiment_trigger(rules: EscalationRules, polarities: Sequence[float], lates
         return "very_negative_message"
     if polarities[-1] <= rules.single_at_or_below:
         return "very_negative_message"
-    recent = polarities[-rules.sentiment_window:]
+    recent = polarities[-rules.sentiment_window :]
     if len(recent) == rules.sentiment_window and sum(recent) / len(recent) < rules.rolling_below:
         return "negative_sentiment"
     return None
 
 
-def survey_trigger(rules: EscalationRules, *, kind: str, score: int | None = None,
-                   answer: str | None = None) -> str | None:
+def survey_trigger(
+    rules: EscalationRules, *, kind: str, score: int | None = None, answer: str | None = None
+) -> str | None:
     if kind == "nps" and score is not None and score <= rules.nps_detractor_at_or_below:
         return "nps_detractor"
     if kind == "ces" and answer in rules.ces_escalate:
@@ -59,24 +60,33 @@ def survey_trigger(rules: EscalationRules, *, kind: str, score: int | None = Non
 
 
 def _recent_polarities(session: Session, conversation_id: int, limit: int) -> list[float]:
-    rows = session.execute(
-        select(Message.polarity)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.direction == Direction.CUSTOMER.value,
-            Message.polarity.isnot(None),
+    rows = (
+        session.execute(
+            select(Message.polarity)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.CUSTOMER.value,
+                Message.polarity.isnot(None),
+            )
+            .order_by(Message.id.desc())
+            .limit(limit)
         )
-        .order_by(Message.id.desc())
-        .limit(limit)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return list(reversed(rows))
 
 
 def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
     busy = (RecoveryStatus.OPEN.value, RecoveryStatus.OFFERED.value)
-    return session.execute(
-        select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation_id, RecoveryCase.status.in_(busy))
-    ).first() is not None
+    return (
+        session.execute(
+            select(RecoveryCase.id).where(
+                RecoveryCase.conversation_id == conversation_id, RecoveryCase.status.in_(busy)
+            )
+        ).first()
+        is not None
+    )
 
 
 def escalate_on_sentiment(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -42,7 +43,7 @@ def _is_file_sqlite(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and not database.startswith("file::memory:")
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -57,7 +58,7 @@ def get_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_session_factory(url: str) -> sessionmaker:
     return sessionmaker(bind=get_engine(url), class_=Session, future=True, expire_on_commit=False)
 

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+)
+from sqlalchemy import (
     text as sql_text,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -83,14 +85,10 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (
-        UniqueConstraint("conversation_id", "external_id", name="uq_message_conversation_external"),
-    )
+    __table_args__ = (UniqueConstraint("conversation_id", "external_id", name="uq_message_conversation_external"),)
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     direction = Column(String(16), nullable=False)
     text = Column(Text, nullable=False, default="")
     # Buttons and custom payloads of bot messages, as JSON text.
@@ -130,9 +128,7 @@ class FaqFeedback(Base):
     __table_args__ = (UniqueConstraint("conversation_id", "question_key", name="uq_faq_feedback_question"),)
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     topic = Column(String(100), nullable=False)
     # Identifies the FAQ answer being rated, so a double tap records one answer.
     question_key = Column(String(64), nullable=False)
@@ -201,9 +197,7 @@ class HandoffRequest(Base):
     )
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     reason = Column(String(40), nullable=False)
     status = Column(String(20), nullable=False, default=HandoffStatus.OPEN.value, index=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -233,9 +227,7 @@ class StaffNote(Base):
     __tablename__ = "staff_notes"
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     author_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
     text = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -266,15 +258,11 @@ class Compensation(Base):
     """The compensation ledger: one row per coupon, refund or replacement offered."""
 
     __tablename__ = "compensations"
-    __table_args__ = (
-        UniqueConstraint("conversation_id", "idempotency_key", name="uq_compensation_idempotency"),
-    )
+    __table_args__ = (UniqueConstraint("conversation_id", "idempotency_key", name="uq_compensation_idempotency"),)
 
     id = Column(Integer, primary_key=True)
     code = Column(String(20), nullable=False, unique=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(30), nullable=False)
     amount_cents = Column(Integer)  # money, never float
@@ -297,9 +285,7 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(10), nullable=False)  # ces, nps, csat
     status = Column(String(10), nullable=False)  # offered, answered, skipped
@@ -330,9 +316,7 @@ class RecoveryCase(Base):
     __tablename__ = "recovery_cases"
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(
-        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     source = Column(String(20), nullable=False)  # complaint, nps_detractor, difficult_ces
     category = Column(String(40), nullable=False)

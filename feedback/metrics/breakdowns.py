@@ -51,12 +51,18 @@ def escalations(handoffs: list[HandoffRequest], drill: Drill) -> tuple[Escalatio
         requests = [h for h in handoffs if h.reason == reason]
         claim = [m for h in requests if (m := minutes(h.created_at, h.claimed_at)) is not None]
         resolve = [m for h in requests if (m := minutes(h.created_at, h.closed_at)) is not None]
-        rows.append(EscalationRow(
-            reason=reason, count=len(requests), open=sum(h.closed_at is None for h in requests),
-            claimed=len(claim), median_minutes_to_claim=median(claim),
-            resolved=len(resolve), median_minutes_to_resolve=median(resolve),
-            drill=drill.add(f"escalation:{reason}", (h.conversation_id for h in requests)),
-        ))
+        rows.append(
+            EscalationRow(
+                reason=reason,
+                count=len(requests),
+                open=sum(h.closed_at is None for h in requests),
+                claimed=len(claim),
+                median_minutes_to_claim=median(claim),
+                resolved=len(resolve),
+                median_minutes_to_resolve=median(resolve),
+                drill=drill.add(f"escalation:{reason}", (h.conversation_id for h in requests)),
+            )
+        )
     return tuple(rows)
 
 
@@ -65,10 +71,15 @@ def compensation_by_category(compensations: list[Compensation], drill: Drill) ->
     for category in sorted({c.category for c in compensations}):
         issued = [c for c in compensations if c.category == category]
         count, value_cents, percent_coupons = compensation_value(issued)
-        rows.append(CompensationRow(
-            category=category, count=count, value_cents=value_cents, percent_coupons=percent_coupons,
-            drill=drill.add(f"compensation:{category}", (c.conversation_id for c in issued)),
-        ))
+        rows.append(
+            CompensationRow(
+                category=category,
+                count=count,
+                value_cents=value_cents,
+                percent_coupons=percent_coupons,
+                drill=drill.add(f"compensation:{category}", (c.conversation_id for c in issued)),
+            )
+        )
     return tuple(rows)
 
 
@@ -84,8 +95,13 @@ def recovery_drill(answered: list[SurveyResponse], history: ComplaintHistory, dr
 def _handler_row(name: str, surveys: list[SurveyResponse], drill: Drill) -> HandlerRow:
     offered, answered, rates = survey_counts(surveys)
     return HandlerRow(
-        handled_by=name, offered=offered, answered=answered, response_rates=rates,
-        nps=score("nps", surveys), ces=score("ces", surveys), csat=score("csat", surveys),
+        handled_by=name,
+        offered=offered,
+        answered=answered,
+        response_rates=rates,
+        nps=score("nps", surveys),
+        ces=score("ces", surveys),
+        csat=score("csat", surveys),
         drill=drill.add(f"handler:{name}", (s.conversation_id for s in surveys)),
     )
 
@@ -93,8 +109,12 @@ def _handler_row(name: str, surveys: list[SurveyResponse], drill: Drill) -> Hand
 def handlers(surveys: list[SurveyResponse], drill: Drill) -> tuple[HandlerRow, ...]:
     """Bot versus staff: everyone on the staff together, then each staff member."""
     staff = [s for s in surveys if s.handled_by != "bot"]
-    rows = [_handler_row("bot", [s for s in surveys if s.handled_by == "bot"], drill),
-            _handler_row("staff", staff, drill)]
-    rows += [_handler_row(f"staff: {name}", [s for s in staff if s.handled_by == name], drill)
-             for name in sorted({s.handled_by for s in staff})]
+    rows = [
+        _handler_row("bot", [s for s in surveys if s.handled_by == "bot"], drill),
+        _handler_row("staff", staff, drill),
+    ]
+    rows += [
+        _handler_row(f"staff: {name}", [s for s in staff if s.handled_by == name], drill)
+        for name in sorted({s.handled_by for s in staff})
+    ]
     return tuple(rows)

@@ -71,10 +71,18 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
     topic_table, topic_series = sentiment_by_topic(rows.messages, topics, labels, label_of, drill)
     drill.add("all-surveys", (s.conversation_id for s in rows.surveys))
     return Dashboard(
-        filters=filters, bucket=size, buckets=labels, channels=channels_in_use(session), totals=totals_of(rows),
-        scores=scores, response_rates=rates, distributions=distributions(rows.answered, drill),
-        sentiment_by_channel=means, negative_share_by_channel=negatives,
-        sentiment_by_topic=topic_table, sentiment_by_topic_series=topic_series,
+        filters=filters,
+        bucket=size,
+        buckets=labels,
+        channels=channels_in_use(session),
+        totals=totals_of(rows),
+        scores=scores,
+        response_rates=rates,
+        distributions=distributions(rows.answered, drill),
+        sentiment_by_channel=means,
+        negative_share_by_channel=negatives,
+        sentiment_by_topic=topic_table,
+        sentiment_by_topic_series=topic_series,
         escalations=breakdowns.escalations(rows.handoffs, drill),
         compensation=breakdowns.compensation_by_category(rows.compensations, drill),
         recovery_drill=breakdowns.recovery_drill(rows.answered, rows.history, drill),
@@ -89,4 +97,3 @@ def _fallbacks(rows: PeriodRows, drill: Drill) -> tuple[FallbackGroup, ...]:
     for group in groups:
         drill.add(group.drill, group.conversation_ids)
     return groups
-

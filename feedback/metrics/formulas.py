@@ -7,7 +7,9 @@ from feedback.surveys.scores import CES_FORMULA, CSAT_FORMULA, NPS_FORMULA
 
 SENTIMENT_FORMULA = "sentiment = mean TextBlob polarity (-1..+1) of customer messages; negative = polarity < 0"
 RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
-COMPENSATION_FORMULA = "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
+COMPENSATION_FORMULA = (
+    "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
+)
 RECOVERY_FORMULA = (
     "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
     "recovered = a case ended with a compensation issued or approved; not recovered = complaints, none recovered; "
@@ -24,7 +26,7 @@ ESCALATION_FORMULA = (
 )
 HANDLER_FORMULA = (
     "bot vs staff: surveys grouped by who handled the conversation when the survey was sent "
-    "(survey_responses.handled_by: \"bot\" or a staff member)"
+    '(survey_responses.handled_by: "bot" or a staff member)'
 )
 FALLBACK_FORMULA = (
     "not understood = customer messages read as nlu_fallback or out_of_scope and answered with a fallback reply "
@@ -39,11 +41,25 @@ BUCKET_FORMULA = (
 )
 
 REPORT_FORMULAS = (
-    NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, COMPENSATION_FORMULA,
+    NPS_FORMULA,
+    CES_FORMULA,
+    CSAT_FORMULA,
+    RESPONSE_RATE_FORMULA,
+    SENTIMENT_FORMULA,
+    COMPENSATION_FORMULA,
     RECOVERY_FORMULA,
 )
 DASHBOARD_FORMULAS = (
-    NPS_FORMULA, CES_FORMULA, CSAT_FORMULA, RESPONSE_RATE_FORMULA, SENTIMENT_FORMULA, TOPIC_FORMULA,
-    ESCALATION_FORMULA, COMPENSATION_FORMULA, RECOVERY_FORMULA, HANDLER_FORMULA, FALLBACK_FORMULA,
+    NPS_FORMULA,
+    CES_FORMULA,
+    CSAT_FORMULA,
+    RESPONSE_RATE_FORMULA,
+    SENTIMENT_FORMULA,
+    TOPIC_FORMULA,
+    ESCALATION_FORMULA,
+    COMPENSATION_FORMULA,
+    RECOVERY_FORMULA,
+    HANDLER_FORMULA,
+    FALLBACK_FORMULA,
     BUCKET_FORMULA,
 )

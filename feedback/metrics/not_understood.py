@@ -4,7 +4,7 @@ each bot reply (messages.response), not a match on the reply's text."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -23,11 +23,15 @@ def is_not_understood():
     """The condition on Message: a customer message read as a fallback and answered with a fallback
     response. Replies stored before migration 0006 have no response and never match."""
     reply = aliased(Message)
-    answered_as_fallback = select(reply.id).where(
-        reply.reply_to_id == Message.id,
-        reply.direction == Direction.BOT.value,
-        reply.response.in_(FALLBACK_RESPONSES),
-    ).exists()
+    answered_as_fallback = (
+        select(reply.id)
+        .where(
+            reply.reply_to_id == Message.id,
+            reply.direction == Direction.BOT.value,
+            reply.response.in_(FALLBACK_RESPONSES),
+        )
+        .exists()
+    )
     return and_(
         Message.direction == Direction.CUSTOMER.value,
         Message.intent.in_(FALLBACK_INTENTS),
@@ -48,11 +52,15 @@ def not_understood_per_conversation(session: Session, conversation_ids: Iterable
     """How many messages of each conversation were not understood (any time)."""
     counts: Counter[int] = Counter()
     for chunk in chunks(sorted(set(conversation_ids))):
-        counts.update(dict(session.execute(
-            select(Message.conversation_id, func.count())
-            .where(Message.conversation_id.in_(chunk), is_not_understood())
-            .group_by(Message.conversation_id)
-        ).all()))
+        counts.update(
+            dict(
+                session.execute(
+                    select(Message.conversation_id, func.count())
+                    .where(Message.conversation_id.in_(chunk), is_not_understood())
+                    .group_by(Message.conversation_id)
+                ).all()
+            )
+        )
     return counts
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,7 +45,7 @@ def with_channel(query: Select, filters: Filters, conversation_column) -> Select
 def chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
     """Slices of an id list short enough for an SQL IN (...)."""
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def channels_in_use(session: Session) -> tuple[str, ...]:
@@ -53,6 +53,7 @@ def channels_in_use(session: Session) -> tuple[str, ...]:
 
 
 # -- time buckets -----------------------------------------------------------------------------
+
 
 def bucket_size(filters: Filters) -> str:
     return "day" if filters.until - filters.since <= timedelta(days=DAILY_UP_TO_DAYS) else "week"

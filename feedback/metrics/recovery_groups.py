@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ class ComplaintHistory:
     recovered: frozenset[int]
 
     @classmethod
-    def load(cls, session: Session) -> "ComplaintHistory":
+    def load(cls, session: Session) -> ComplaintHistory:
         first: dict[int, datetime] = {}
         recovered: set[int] = set()
         for case in session.execute(select(RecoveryCase).where(RecoveryCase.source == "complaint")).scalars():
@@ -49,8 +49,9 @@ def recovery_surveys(answered: Iterable[SurveyResponse]) -> list[SurveyResponse]
     return [s for s in answered if s.kind in ("nps", "csat")]
 
 
-def recovery_effectiveness(answered: Iterable[SurveyResponse], history: ComplaintHistory
-                           ) -> dict[str, dict[str, float | None]]:
+def recovery_effectiveness(
+    answered: Iterable[SurveyResponse], history: ComplaintHistory
+) -> dict[str, dict[str, float | None]]:
     """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
     groups: dict[str, dict[str, list[int]]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
     for survey in recovery_surveys(answered):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,15 +69,19 @@ def load_customer_messages(session: Session, filters: Filters) -> list[CustomerM
     """(conversation id, channel, polarity, time) of scored customer messages in the period."""
     query = with_channel(
         select(Message.conversation_id, Conversation.channel, Message.polarity, Message.created_at),
-        filters, Message.conversation_id,
+        filters,
+        Message.conversation_id,
     )
-    return [tuple(row) for row in session.execute(
-        query.where(
-            Message.direction == Direction.CUSTOMER.value,
-            Message.polarity.isnot(None),
-            in_period(Message.created_at, filters),
-        ).order_by(Message.id)
-    )]
+    return [
+        tuple(row)
+        for row in session.execute(
+            query.where(
+                Message.direction == Direction.CUSTOMER.value,
+                Message.polarity.isnot(None),
+                in_period(Message.created_at, filters),
+            ).order_by(Message.id)
+        )
+    ]
 
 
 def load_handoffs(session: Session, filters: Filters) -> list[HandoffRequest]:
@@ -110,7 +114,7 @@ def conversation_topics(session: Session, conversation_ids: Iterable[int]) -> di
             topics.setdefault(conversation_id, f"complaint: {category}")
         for conversation_id, intent in _customer_intents(session, chunk, Message.intent.isnot(None)):
             if intent.startswith("complain_"):
-                topics.setdefault(conversation_id, f"complaint: {intent[len('complain_'):]}")
+                topics.setdefault(conversation_id, f"complaint: {intent[len('complain_') :]}")
         for conversation_id, intent in _customer_intents(session, chunk, Message.intent.like("faq/%")):
             topics.setdefault(conversation_id, f"faq: {intent.split('/', 1)[1]}")
     return {cid: topics.get(cid, NO_TOPIC) for cid in ids}

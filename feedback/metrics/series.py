@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable
 
 from bot.storage.models import SurveyResponse
 from feedback.metrics.rows import CustomerMessage
@@ -52,8 +52,9 @@ class Drill:
         return {key: tuple(sorted(ids)) for key, ids in self.ids.items()}
 
 
-def survey_series(surveys: list[SurveyResponse], labels: tuple[str, ...], label_of: Labeller, drill: Drill
-                  ) -> tuple[dict[str, tuple[Point, ...]], dict[str, tuple[Point, ...]]]:
+def survey_series(
+    surveys: list[SurveyResponse], labels: tuple[str, ...], label_of: Labeller, drill: Drill
+) -> tuple[dict[str, tuple[Point, ...]], dict[str, tuple[Point, ...]]]:
     """Per survey kind and bucket: the score of the answers, and the response rate."""
     by_bucket: dict[str, list[SurveyResponse]] = defaultdict(list)
     for survey in surveys:
@@ -64,16 +65,30 @@ def survey_series(surveys: list[SurveyResponse], labels: tuple[str, ...], label_
         for label in labels:
             offered = [s for s in by_bucket[label] if s.kind == kind]
             done = [s for s in offered if s.status == "answered"]
-            points.append(Point(label, score(kind, done), len(done),
-                                drill.add(f"{kind}:{label}", (s.conversation_id for s in done))))
-            rate_points.append(Point(label, rate(len(done), len(offered)), len(offered),
-                                     drill.add(f"{kind}-offered:{label}", (s.conversation_id for s in offered))))
+            points.append(
+                Point(
+                    label, score(kind, done), len(done), drill.add(f"{kind}:{label}", (s.conversation_id for s in done))
+                )
+            )
+            rate_points.append(
+                Point(
+                    label,
+                    rate(len(done), len(offered)),
+                    len(offered),
+                    drill.add(f"{kind}-offered:{label}", (s.conversation_id for s in offered)),
+                )
+            )
         scores[kind], rates[kind] = tuple(points), tuple(rate_points)
     return scores, rates
 
 
-def _distribution(answered: list[SurveyResponse], values: Iterable, value_of: Callable[[SurveyResponse], object],
-                  key: str, drill: Drill) -> tuple[Point, ...]:
+def _distribution(
+    answered: list[SurveyResponse],
+    values: Iterable,
+    value_of: Callable[[SurveyResponse], object],
+    key: str,
+    drill: Drill,
+) -> tuple[Point, ...]:
     points = []
     for value in values:
         ids = [s.conversation_id for s in answered if value_of(s) == value]
@@ -91,8 +106,9 @@ def distributions(answered: list[SurveyResponse], drill: Drill) -> dict[str, tup
     }
 
 
-def sentiment_by_channel(messages: list[CustomerMessage], labels: tuple[str, ...], label_of: Labeller, drill: Drill
-                         ) -> tuple[dict[str, tuple[Point, ...]], dict[str, tuple[Point, ...]]]:
+def sentiment_by_channel(
+    messages: list[CustomerMessage], labels: tuple[str, ...], label_of: Labeller, drill: Drill
+) -> tuple[dict[str, tuple[Point, ...]], dict[str, tuple[Point, ...]]]:
     """Per channel and bucket: mean polarity, and the share of negative messages."""
     by_channel_bucket: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for conversation_id, channel, polarity, at in messages:
@@ -110,9 +126,9 @@ def sentiment_by_channel(messages: list[CustomerMessage], labels: tuple[str, ...
     return means, negatives
 
 
-def sentiment_by_topic(messages: list[CustomerMessage], topics: dict[int, str], labels: tuple[str, ...],
-                       label_of: Labeller, drill: Drill
-                       ) -> tuple[tuple[TopicSentiment, ...], dict[str, tuple[Point, ...]]]:
+def sentiment_by_topic(
+    messages: list[CustomerMessage], topics: dict[int, str], labels: tuple[str, ...], label_of: Labeller, drill: Drill
+) -> tuple[tuple[TopicSentiment, ...], dict[str, tuple[Point, ...]]]:
     """Per conversation topic, busiest first: mean polarity over the period, and per bucket for the
     busiest few."""
     by_topic: dict[str, list[tuple[int, float, datetime]]] = defaultdict(list)
@@ -125,8 +141,12 @@ def sentiment_by_topic(messages: list[CustomerMessage], topics: dict[int, str], 
         for conversation_id, polarity, at in rows:
             per_bucket[label_of(at)].append((conversation_id, polarity))
         series[topic] = tuple(
-            Point(label, mean([p for _, p in per_bucket[label]]), len(per_bucket[label]),
-                  drill.add(f"topic:{topic}:{label}", (cid for cid, _ in per_bucket[label])))
+            Point(
+                label,
+                mean([p for _, p in per_bucket[label]]),
+                len(per_bucket[label]),
+                drill.add(f"topic:{topic}:{label}", (cid for cid, _ in per_bucket[label])),
+            )
             for label in labels
         )
     table = tuple(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ class Totals:
 
 # -- arithmetic ------------------------------------------------------------------------------
 
+
 def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -84,8 +85,11 @@ def survey_counts(surveys: list[SurveyResponse]) -> tuple[dict[str, int], dict[s
     """Offered, answered and the response rate, per survey kind."""
     offered = Counter(s.kind for s in surveys)
     answered = Counter(s.kind for s in surveys if s.status == "answered")
-    return ({k: offered[k] for k in KINDS}, {k: answered[k] for k in KINDS},
-            {k: rate(answered[k], offered[k]) for k in KINDS})
+    return (
+        {k: offered[k] for k in KINDS},
+        {k: answered[k] for k in KINDS},
+        {k: rate(answered[k], offered[k]) for k in KINDS},
+    )
 
 
 def compensation_value(compensations: Iterable[Compensation]) -> tuple[int, int, int]:
@@ -96,6 +100,7 @@ def compensation_value(compensations: Iterable[Compensation]) -> tuple[int, int,
 
 # -- the totals ------------------------------------------------------------------------------
 
+
 def totals_of(rows: PeriodRows) -> Totals:
     answered = rows.answered
     by_kind = {k: [s for s in answered if s.kind == k] for k in KINDS}
@@ -105,11 +110,17 @@ def totals_of(rows: PeriodRows) -> Totals:
     polarities = [p for _, _, p, _ in rows.messages]
     compensations, value_cents, percent_coupons = compensation_value(rows.compensations)
     return Totals(
-        nps=nps.score, nps_promoters=nps.promoters, nps_passives=nps.passives, nps_detractors=nps.detractors,
+        nps=nps.score,
+        nps_promoters=nps.promoters,
+        nps_passives=nps.passives,
+        nps_detractors=nps.detractors,
         ces=ces_mean(s.answer for s in by_kind["ces"]),
         ces_distribution=dict(Counter(s.answer for s in by_kind["ces"])),
-        csat=csat.mean, csat_satisfied_share=csat.satisfied_share,
-        offered=offered, answered=answered_counts, response_rates=rates,
+        csat=csat.mean,
+        csat_satisfied_share=csat.satisfied_share,
+        offered=offered,
+        answered=answered_counts,
+        response_rates=rates,
         sentiment_mean=mean(polarities),
         sentiment_negative_share=negative_share(polarities),
         customer_messages=len(polarities),

@@ -20,9 +20,5 @@ def record_faq_feedback(
     ).first()
     if existing is not None:
         return False
-    session.add(
-        FaqFeedback(
-            conversation_id=conversation_id, topic=topic, question_key=question_key, helpful=helpful
-        )
-    )
+    session.add(FaqFeedback(conversation_id=conversation_id, topic=topic, question_key=question_key, helpful=helpful))
     return True

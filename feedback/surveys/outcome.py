@@ -5,9 +5,9 @@ Each function returns an Outcome the survey actions only put into words (content
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -44,8 +44,9 @@ def answer_value(kind: str, raw: str):
     return raw if kind == "ces" else int(raw)
 
 
-def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: str | None,
-                  scorer: SentimentScorer) -> bool:
+def record_answer(
+    session: Session, survey: SurveyResponse, raw: str, comment: str | None, scorer: SentimentScorer
+) -> bool:
     """Store the answer (once) and the comment with its sentiment; False if already answered."""
     recorded = surveys.answer(session, survey_id=survey.id, value=answer_value(survey.kind, raw))
     if recorded and comment:
@@ -53,8 +54,9 @@ def record_answer(session: Session, survey: SurveyResponse, raw: str, comment: s
     return recorded
 
 
-def close_the_loop(session: Session, conversation: Conversation, survey: SurveyResponse,
-                   handover: Handover) -> str | None:
+def close_the_loop(
+    session: Session, conversation: Conversation, survey: SurveyResponse, handover: Handover
+) -> str | None:
     """A detractor NPS or a difficult CES opens a recovery case and asks a person to follow up.
     Returns what to tell the customer, or None when the answer needs no follow-up."""
     reason = handover.survey_reason(kind=survey.kind, score=survey.score, answer=survey.answer)
@@ -74,9 +76,19 @@ def close_the_loop(session: Session, conversation: Conversation, survey: SurveyR
     return recovery.hand_over(session, conversation, reason=reason, handover=handover, case=case)
 
 
-def submit(session: Session, conversation: Conversation, content: SurveyContent, *, kind: str | None,
-           raw: str | None, comment: str | None, trigger: str | None, faq_topics: Iterable[str],
-           handover: Handover, scorer: SentimentScorer) -> Outcome:
+def submit(
+    session: Session,
+    conversation: Conversation,
+    content: SurveyContent,
+    *,
+    kind: str | None,
+    raw: str | None,
+    comment: str | None,
+    trigger: str | None,
+    faq_topics: Iterable[str],
+    handover: Handover,
+    scorer: SentimentScorer,
+) -> Outcome:
     """The survey form's result: skipped, given up on, or an answer (and then perhaps the next survey)."""
     if kind not in content.questions or raw is None:
         return Outcome(Step.NOTHING)
@@ -95,8 +107,14 @@ def submit(session: Session, conversation: Conversation, content: SurveyContent,
     return Outcome(Step.THANKS, next_survey=next_kind(session, conversation, trigger, content, faq_topics=faq_topics))
 
 
-def late_answer(session: Session, conversation: Conversation, *, button_value: str | None,
-                handover: Handover, scorer: SentimentScorer) -> Outcome:
+def late_answer(
+    session: Session,
+    conversation: Conversation,
+    *,
+    button_value: str | None,
+    handover: Handover,
+    scorer: SentimentScorer,
+) -> Outcome:
     """A survey button tapped after the survey moved on: recorded if still open, else once only."""
     kind, value = survey_plan.split_button_value(button_value)
     survey = surveys.latest(session, conversation_id=conversation.id, kind=kind) if kind else None

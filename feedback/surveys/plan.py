@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
-from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE, parse_ces, parse_number
 from feedback.surveys.records import KINDS
+from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE, parse_ces, parse_number
 
 SKIPPED = "skipped"
 # The survey form gave up after re-asking: nothing is recorded.

@@ -13,8 +13,9 @@ from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE
 KINDS = ("ces", "nps", "csat")
 
 
-def offer(session: Session, *, conversation_id: int, kind: str, handled_by: str = "bot",
-          now: datetime | None = None) -> SurveyResponse:
+def offer(
+    session: Session, *, conversation_id: int, kind: str, handled_by: str = "bot", now: datetime | None = None
+) -> SurveyResponse:
     """Record that a survey was sent; an open one of the same kind is reused, not duplicated."""
     if kind not in KINDS:
         raise ValueError(f"unknown survey {kind!r}")
@@ -29,8 +30,12 @@ def offer(session: Session, *, conversation_id: int, kind: str, handled_by: str 
         return open_survey
     conversation = session.get(Conversation, conversation_id)
     survey = SurveyResponse(
-        conversation_id=conversation_id, customer_id=conversation.customer_id, kind=kind,
-        status="offered", handled_by=handled_by, offered_at=now or utcnow(),
+        conversation_id=conversation_id,
+        customer_id=conversation.customer_id,
+        kind=kind,
+        status="offered",
+        handled_by=handled_by,
+        offered_at=now or utcnow(),
     )
     session.add(survey)
     session.flush()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 NPS_RANGE = range(0, 11)
 CSAT_RANGE = range(1, 8)
@@ -22,14 +22,32 @@ CES_FORMULA = "CES = mean of answers scored very easy +2, easy +1, neutral 0, di
 CSAT_FORMULA = "CSAT = mean score on 1-7; satisfied = share of answers 6 or 7"
 
 _NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 _CES_WORDS = {
-    "very easy": "very_easy", "super easy": "very_easy", "extremely easy": "very_easy",
-    "easy": "easy", "neutral": "neutral", "ok": "neutral", "okay": "neutral", "so so": "neutral",
-    "difficult": "difficult", "hard": "difficult",
-    "very difficult": "very_difficult", "very hard": "very_difficult", "extremely difficult": "very_difficult",
+    "very easy": "very_easy",
+    "super easy": "very_easy",
+    "extremely easy": "very_easy",
+    "easy": "easy",
+    "neutral": "neutral",
+    "ok": "neutral",
+    "okay": "neutral",
+    "so so": "neutral",
+    "difficult": "difficult",
+    "hard": "difficult",
+    "very difficult": "very_difficult",
+    "very hard": "very_difficult",
+    "extremely difficult": "very_difficult",
 }
 
 
@@ -52,7 +70,7 @@ class NpsSummary:
         return self.promoters + self.passives + self.detractors
 
     @property
-    def score(self) -> Optional[float]:
+    def score(self) -> float | None:
         """% promoters - % detractors, or None without answers."""
         if not self.responses:
             return None
@@ -64,7 +82,7 @@ def summarise_nps(scores: Iterable[int]) -> NpsSummary:
     return NpsSummary(counts["promoter"], counts["passive"], counts["detractor"])
 
 
-def ces_mean(answers: Iterable[str]) -> Optional[float]:
+def ces_mean(answers: Iterable[str]) -> float | None:
     values = [CES_VALUES[a] for a in answers]
     return sum(values) / len(values) if values else None
 
@@ -72,8 +90,8 @@ def ces_mean(answers: Iterable[str]) -> Optional[float]:
 @dataclass(frozen=True)
 class CsatSummary:
     responses: int
-    mean: Optional[float]
-    satisfied_share: Optional[float]  # 0..1
+    mean: float | None
+    satisfied_share: float | None  # 0..1
 
 
 def summarise_csat(scores: Iterable[int]) -> CsatSummary:
@@ -91,7 +109,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", text.lower()).strip()
 
 
-def parse_number(text: str, allowed: range) -> Optional[int]:
+def parse_number(text: str, allowed: range) -> int | None:
     """A typed score: "9", "9/10", "nine", "I'd say 8". None if absent, ambiguous or out of range."""
     words = _normalise(text.replace("/10", " ").replace("/7", " ")).split()
     found = {int(w) for w in words if w.isdigit()} | {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
@@ -101,7 +119,7 @@ def parse_number(text: str, allowed: range) -> Optional[int]:
     return value if value in allowed else None
 
 
-def parse_ces(text: str) -> Optional[str]:
+def parse_ces(text: str) -> str | None:
     """A typed CES answer ("very easy", "it was hard") as a scale key, or None."""
     cleaned = f" {_normalise(text.replace('_', ' '))} "
     for phrase in sorted(_CES_WORDS, key=len, reverse=True):  # "very easy" before "easy"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +21,11 @@ def surveys_in(session: Session, conversation_id: int) -> list[SurveyResponse]:
     )
 
 
-def order_related(session: Session, conversation: Conversation, faq_topics: Iterable[str], content: SurveyContent) -> bool:
+def order_related(
+    session: Session, conversation: Conversation, faq_topics: Iterable[str], content: SurveyContent
+) -> bool:
     """A complaint in this conversation, or an FAQ about an order topic."""
-    has_case = session.execute(
-        select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation.id)
-    ).first()
+    has_case = session.execute(select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation.id)).first()
     return has_case is not None or any(topic in content.order_topics for topic in faq_topics)
 
 

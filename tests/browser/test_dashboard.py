@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from bot.app.server import json_errors
 from bot.app.settings import get_settings
-from bot.storage.database import get_session_factory, migrate
 from bot.dashboard import routes as dashboard
+from bot.storage.database import get_session_factory, migrate
 from tests.support.dashboard_data import add_fixed_data
 from tests.support.dashboard_guard import stand_in_guard
 from tests.support.e2e_server import free_port

@@ -62,9 +62,16 @@ def sign_in(page: Page, server: RunningServer, username: str) -> None:
 
 def widget_messages(db: Session, sender: str) -> list[tuple[str, str]]:
     db.expire_all()
-    return [(m.direction, m.text) for m in db.execute(
-        select(Message).join(Conversation).join(Customer)
-        .where(Customer.channel == "widget", Customer.external_id == sender).order_by(Message.id)).scalars()]
+    return [
+        (m.direction, m.text)
+        for m in db.execute(
+            select(Message)
+            .join(Conversation)
+            .join(Customer)
+            .where(Customer.channel == "widget", Customer.external_id == sender)
+            .order_by(Message.id)
+        ).scalars()
+    ]
 
 
 def test_the_console_refuses_anonymous_visitors(server, staff_browser):
@@ -136,12 +143,13 @@ def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, cus
     assert [d for d, _ in stored[handed:left]] == ["agent", "agent", "customer"]
     assert ("customer", XSS) in stored[:handed] and ("customer", "It's order 1234567, still not here") in stored
     # While queued the bot only said, once, that the message was added to the request.
-    assert stored[handed - 2:handed] == [("customer", XSS), ("bot", HOLDING)]
+    assert stored[handed - 2 : handed] == [("customer", XSS), ("bot", HOLDING)]
     db.expire_all()
     handoff = db.execute(select(HandoffRequest)).scalars().all()[-1]
     assert handoff.status == "resolved"
-    survey = db.execute(select(SurveyResponse).where(SurveyResponse.conversation_id == handoff.conversation_id)
-                        ).scalar_one()
+    survey = db.execute(
+        select(SurveyResponse).where(SurveyResponse.conversation_id == handoff.conversation_id)
+    ).scalar_one()
     assert (survey.kind, survey.handled_by) == ("ces", "ana")
 
     # The bot has the conversation again: the survey answer goes to it.

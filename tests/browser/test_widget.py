@@ -99,13 +99,17 @@ def visitor_sender(page: Page) -> str:
 
 def customer_texts(db: Session, sender: str) -> list[str]:
     db.expire_all()
-    return db.execute(
-        select(Message.text)
-        .join(Conversation, Message.conversation_id == Conversation.id)
-        .join(Customer, Conversation.customer_id == Customer.id)
-        .where(Customer.channel == "widget", Customer.external_id == sender, Message.direction == "customer")
-        .order_by(Message.id)
-    ).scalars().all()
+    return (
+        db.execute(
+            select(Message.text)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .join(Customer, Conversation.customer_id == Customer.id)
+            .where(Customer.channel == "widget", Customer.external_id == sender, Message.direction == "customer")
+            .order_by(Message.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def expect_faq_answer(page: Page) -> None:
@@ -201,11 +205,14 @@ def test_staff_messages_and_join_markers_show_from_history(page, server, db):
         select(Conversation.id).join(Customer).where(Customer.external_id == sender)
     ).scalar_one()
     marker = json.dumps({"custom": {"event": "agent_joined", "name": "Sam <b>"}})
-    db.add_all([
-        Message(conversation_id=conversation_id, direction="agent", text="", payload=marker, handled=True),
-        Message(conversation_id=conversation_id, direction="agent", text="Hi, Sam here. Let me look.",
-                handled=True),
-    ])
+    db.add_all(
+        [
+            Message(conversation_id=conversation_id, direction="agent", text="", payload=marker, handled=True),
+            Message(
+                conversation_id=conversation_id, direction="agent", text="Hi, Sam here. Let me look.", handled=True
+            ),
+        ]
+    )
     db.commit()
     page.reload()
     page.get_by_role("button", name=re.compile("^Open chat")).click()
@@ -231,7 +238,8 @@ def test_falls_back_to_rest_when_websockets_cannot_connect(page, server, other_s
     # Every WebSocket this page opens goes to a port nobody listens on, like a proxy that blocks them.
     page.add_init_script(
         "(() => { const Real = window.WebSocket;"
-        f" window.WebSocket = function (url, protocols) {{ return new Real('ws://127.0.0.1:{dead_port}/', protocols); }};"
+        f" window.WebSocket = function (url, protocols) "
+        f"{{ return new Real('ws://127.0.0.1:{dead_port}/', protocols); }};"
         " window.WebSocket.prototype = Real.prototype; })();"
     )
     posts = []

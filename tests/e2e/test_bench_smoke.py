@@ -21,7 +21,10 @@ pytestmark = pytest.mark.slow
 def output(model_path) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--pipelines", "shipped", "rasa-lr"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return result.stdout
@@ -44,8 +47,19 @@ def test_every_target_has_a_verdict(output):
     for bot in ("sofmattress", "curekart", "powerplay11"):
         for pipeline in ("shipped", "rasa-lr"):
             assert any(r[1] == pipeline for r in rows(output, f"HINT3 v1 {bot} MCC")), (bot, pipeline)
-    expected = ["Banking77 accuracy", "training time per set", "REST p50", "REST p99", "REST throughput",
-                "REST overhead", "WebSocket p50", "WebSocket p99", "WebSocket throughput", "WebSocket overhead", "cold start"]
+    expected = [
+        "Banking77 accuracy",
+        "training time per set",
+        "REST p50",
+        "REST p99",
+        "REST throughput",
+        "REST overhead",
+        "WebSocket p50",
+        "WebSocket p99",
+        "WebSocket throughput",
+        "WebSocket overhead",
+        "cold start",
+    ]
     for name in expected:
         found = [r for r in rows(output, name) if len(r) == 4]  # the targets table
         assert found, name
@@ -53,7 +67,9 @@ def test_every_target_has_a_verdict(output):
 
 
 def test_nlu_numbers_are_in_range(output):
-    results = rows(output, "HINT3 v1") + rows(output, "Banking77") + rows(output, "CLINC150") + rows(output, "own held-out")
+    results = (
+        rows(output, "HINT3 v1") + rows(output, "Banking77") + rows(output, "CLINC150") + rows(output, "own held-out")
+    )
     assert len(results) >= 2 * 3 + 2 + 2 + 3  # both pipelines on every set, plus the shipped model
     for row in results:
         for number in re.findall(r"(?:MCC |accuracy |/ )(-?\d\.\d{3})", row[2]):

@@ -21,11 +21,20 @@ CXBOT = Path(sys.executable).with_name("cxbot")
 
 def test_a_short_demo_fills_an_empty_database_through_the_real_pipeline(model_path, tmp_path):
     database_url = f"sqlite:///{tmp_path / 'cxbot.db'}"
-    env = {**os.environ, "CXBOT_DATABASE_URL": database_url,
-           "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}", "CXBOT_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "CXBOT_DATABASE_URL": database_url,
+        "CXBOT_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "CXBOT_LOG_LEVEL": "WARNING",
+    }
     started = datetime.now(timezone.utc)
-    result = subprocess.run([str(CXBOT), "demo", "--conversations", "6", "--weeks", "3", "--seed", "1"],
-                            env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [str(CXBOT), "demo", "--conversations", "6", "--weeks", "3", "--seed", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Simulated 6 customers" in result.stdout
     assert "6/6" in result.stderr  # the progress bar
@@ -36,7 +45,9 @@ def test_a_short_demo_fills_an_empty_database_through_the_real_pipeline(model_pa
         surveys = session.execute(select(SurveyResponse).where(SurveyResponse.status == "answered")).scalars().all()
         compensations = session.execute(select(Compensation)).scalars().all()
         handoffs = session.execute(select(HandoffRequest)).scalars().all()
-        replies = session.execute(select(func.count()).select_from(Message).where(Message.direction == "bot")).scalar_one()
+        replies = session.execute(
+            select(func.count()).select_from(Message).where(Message.direction == "bot")
+        ).scalar_one()
         assert len(conversations) == 6 and replies >= 12  # the assistant answered them
         assert surveys and {s.kind for s in surveys} >= {"ces"}
         assert any(c.status in ("issued", "pending_approval") for c in compensations)
@@ -51,14 +62,18 @@ def test_a_short_demo_fills_an_empty_database_through_the_real_pipeline(model_pa
         assert all(started - timedelta(weeks=3) <= at <= started - timedelta(hours=1) for at in starts)
         assert len({at.date() for at in starts}) >= 2
         for conversation in conversations:
-            times = [m.created_at for m in session.execute(
-                select(Message).where(Message.conversation_id == conversation.id)).scalars()]
+            times = [
+                m.created_at
+                for m in session.execute(select(Message).where(Message.conversation_id == conversation.id)).scalars()
+            ]
             assert min(times) >= conversation.started_at and max(times) - min(times) < timedelta(minutes=30)
         board = build_dashboard(session, Filters(started - timedelta(weeks=3), started + timedelta(days=1)))
         assert board.totals.compensations >= 1 and sum(board.totals.escalations_by_reason.values()) == len(handoffs)
         assert sum(p.count for p in board.scores["ces"]) == sum(s.kind == "ces" for s in surveys)
 
-    again = subprocess.run([str(CXBOT), "demo", "--conversations", "2"], env=env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [str(CXBOT), "demo", "--conversations", "2"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode != 0 and "already has conversations" in again.stderr
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(Conversation)).scalar_one() == 6

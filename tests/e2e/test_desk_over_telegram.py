@@ -27,10 +27,14 @@ _messages = itertools.count(100)
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_server(tmp_path_factory.mktemp("desk-telegram"), {
-        "TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": telegram.url,
-        "CXBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
-    }) as running:
+    with started_server(
+        tmp_path_factory.mktemp("desk-telegram"),
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CXBOT_TELEGRAM_API_URL": telegram.url,
+            "CXBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
+        },
+    ) as running:
         add_staff(running, "ana", "Ana", telegram_id=ANA_TELEGRAM)
         telegram.wait_for(lambda: telegram.calls_to("deleteWebhook"))
         yield running
@@ -65,9 +69,18 @@ def staff_says(telegram: FakeTelegram, user_id: int, name: str, text: str, reply
 def staff_taps_claim(telegram: FakeTelegram, user_id: int, name: str, announcement, query_id: str) -> None:
     message = group_message(announcement.result)
     data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    telegram.inject({"update_id": telegram.next_update_id(), "callback_query": {
-        "id": query_id, "from": staff_person(user_id, name), "chat_instance": "staff", "message": message,
-        "data": data}})
+    telegram.inject(
+        {
+            "update_id": telegram.next_update_id(),
+            "callback_query": {
+                "id": query_id,
+                "from": staff_person(user_id, name),
+                "chat_instance": "staff",
+                "message": message,
+                "data": data,
+            },
+        }
+    )
 
 
 def customer_says(telegram: FakeTelegram, chat: int, text: str) -> None:
@@ -79,8 +92,9 @@ def texts(calls) -> list[str]:
 
 
 def query_answer(telegram: FakeTelegram, query_id: str) -> str:
-    calls = telegram.wait_for(lambda: [c for c in telegram.calls_to("answerCallbackQuery")
-                                       if c.params["callback_query_id"] == query_id])
+    calls = telegram.wait_for(
+        lambda: [c for c in telegram.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == query_id]
+    )
     return calls[0].params.get("text", "")
 
 
@@ -103,8 +117,9 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     staff_taps_claim(telegram, ANA_TELEGRAM, "Ana", announcement, "q-ana")
     assert query_answer(telegram, "q-ana").startswith("It's yours")
     telegram.wait_for(lambda: "A team member (Ana) has joined" in texts(telegram.sent_to(customer)))
-    edited = telegram.wait_for(lambda: [c for c in telegram.calls_to("editMessageText")
-                                        if c.params["chat_id"] == STAFF_CHAT])
+    edited = telegram.wait_for(
+        lambda: [c for c in telegram.calls_to("editMessageText") if c.params["chat_id"] == STAFF_CHAT]
+    )
     assert edited[-1].params["text"].endswith("✋ With Ana") and "reply_markup" not in edited[-1].params
 
     # A second tap on the same button (another staff member, or a double tap) is told who has it.
@@ -116,24 +131,33 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
 
     sent_before = len(telegram.sent_to(customer))
     customer_says(telegram, customer, "My parcel never arrived")
-    relay = telegram.wait_for(lambda: [c for c in telegram.sent_to(STAFF_CHAT)
-                                       if c.params["text"] == "💬 Ann: My parcel never arrived"])[0]
+    relay = telegram.wait_for(
+        lambda: [c for c in telegram.sent_to(STAFF_CHAT) if c.params["text"] == "💬 Ann: My parcel never arrived"]
+    )[0]
     assert relay.params["reply_parameters"]["message_id"] == announcement.result["message_id"]
 
     staff_says(telegram, STRANGER, "Mallory", "I'll take it from here", reply_to=relay.result)
     telegram.wait_for(lambda: any("not linked to a staff user" in t for t in texts(telegram.sent_to(STAFF_CHAT))))
 
     staff_says(telegram, ANA_TELEGRAM, "Ana", "/resolve", reply_to=relay.result)
-    after = telegram.wait_for(lambda: len(telegram.sent_to(customer)) >= sent_before + 2
-                              and texts(telegram.sent_to(customer))[sent_before:])
+    after = telegram.wait_for(
+        lambda: len(telegram.sent_to(customer)) >= sent_before + 2 and texts(telegram.sent_to(customer))[sent_before:]
+    )
     # While Ana had it the bot said nothing: the next messages are her leaving, then the CES question.
     assert after[:2] == ["A team member (Ana) has left", CES_QUESTION]
     assert "I'll take it from here" not in texts(telegram.sent_to(customer))
 
     db.expire_all()
-    stored = [(m.direction, m.text) for m in db.execute(
-        select(Message).join(Conversation).join(Customer)
-        .where(Customer.channel == "telegram", Customer.external_id == str(customer)).order_by(Message.id)).scalars()]
+    stored = [
+        (m.direction, m.text)
+        for m in db.execute(
+            select(Message)
+            .join(Conversation)
+            .join(Customer)
+            .where(Customer.channel == "telegram", Customer.external_id == str(customer))
+            .order_by(Message.id)
+        ).scalars()
+    ]
     joined = stored.index(("agent", "A team member (Ana) has joined"))
     left = stored.index(("agent", "A team member (Ana) has left"))
     assert stored[joined:left] == [
@@ -144,8 +168,12 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     assert stored[left + 1] == ("bot", CES_QUESTION)
     handoff = db.execute(select(HandoffRequest)).scalars().all()[-1]
     assert handoff.status == "resolved"
-    assert db.execute(select(SurveyResponse.handled_by).where(
-        SurveyResponse.conversation_id == handoff.conversation_id)).scalar_one() == "ana"
+    assert (
+        db.execute(
+            select(SurveyResponse.handled_by).where(SurveyResponse.conversation_id == handoff.conversation_id)
+        ).scalar_one()
+        == "ana"
+    )
 
 
 def test_never_mind_while_queued_cancels_and_the_staff_post_says_so(server, telegram, db):
@@ -155,16 +183,23 @@ def test_never_mind_while_queued_cancels_and_the_staff_post_says_so(server, tele
     announcement = telegram.wait_for(lambda: telegram.sent_to(STAFF_CHAT)[before:])[0]
     assert announcement.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Claim"
     customer_says(telegram, customer, "never mind, I found it")
-    telegram.wait_for(lambda: "No problem, I've cancelled your request for a person."
-                      in " ".join(texts(telegram.sent_to(customer))))
-    edits = telegram.wait_for(lambda: [c for c in telegram.calls_to("editMessageText")
-                                       if c.params["message_id"] == announcement.result["message_id"]])
+    telegram.wait_for(
+        lambda: "No problem, I've cancelled your request for a person." in " ".join(texts(telegram.sent_to(customer)))
+    )
+    edits = telegram.wait_for(
+        lambda: [
+            c
+            for c in telegram.calls_to("editMessageText")
+            if c.params["message_id"] == announcement.result["message_id"]
+        ]
+    )
     assert edits[-1].params["text"].endswith("Cancelled by the customer")
     staff_taps_claim(telegram, ANA_TELEGRAM, "Ana", announcement, "q-late")
     assert query_answer(telegram, "q-late") == "this request is cancelled"
     db.expire_all()
-    conversation = db.execute(select(Conversation).join(Customer).where(
-        Customer.external_id == str(customer))).scalar_one()
+    conversation = db.execute(
+        select(Conversation).join(Customer).where(Customer.external_id == str(customer))
+    ).scalar_one()
     assert conversation.state == "bot"
 
 
@@ -174,9 +209,12 @@ def console_session(server: RunningServer, username: str) -> tuple[requests.Sess
     browser = requests.Session()
     page = browser.get(f"{server.url}/desk/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    signed = browser.post(f"{server.url}/desk/login", allow_redirects=False,
-                          data={"csrf_token": token, "username": username, "password": PASSWORD},
-                          headers={"Cookie": f"cxdesk_login={token}"})
+    signed = browser.post(
+        f"{server.url}/desk/login",
+        allow_redirects=False,
+        data={"csrf_token": token, "username": username, "password": PASSWORD},
+        headers={"Cookie": f"cxdesk_login={token}"},
+    )
     assert signed.status_code == 303, signed.text
     cookie = f"cxdesk_session={signed.cookies['cxdesk_session']}"
     queue = browser.get(f"{server.url}/desk", headers={"Cookie": cookie})
@@ -189,17 +227,26 @@ def test_a_telegram_customer_answered_from_the_console(server, telegram, db):
     customer_says(telegram, customer, "/human")
     telegram.wait_for(lambda: any("person from our team" in t for t in texts(telegram.sent_to(customer))))
     db.expire_all()
-    handoff = db.execute(select(HandoffRequest).join(Conversation).join(Customer).where(
-        Customer.external_id == str(customer))).scalars().all()[-1]
+    handoff = (
+        db.execute(
+            select(HandoffRequest).join(Conversation).join(Customer).where(Customer.external_id == str(customer))
+        )
+        .scalars()
+        .all()[-1]
+    )
     browser, cookie, csrf = console_session(server, "ana")
 
     def post(path: str, **data):
-        return browser.post(f"{server.url}{path}", data={"csrf_token": csrf, **data},
-                            headers={"Cookie": cookie}, allow_redirects=False)
+        return browser.post(
+            f"{server.url}{path}", data={"csrf_token": csrf, **data}, headers={"Cookie": cookie}, allow_redirects=False
+        )
 
     assert post(f"/desk/handoffs/{handoff.id}/claim").status_code == 303
     assert post(f"/desk/handoffs/{handoff.id}/reply", text="Ana from the console here.").status_code == 303
-    telegram.wait_for(lambda: texts(telegram.sent_to(customer))[-2:] == [
-        "A team member (Ana) has joined", "Ana from the console here."])
+    telegram.wait_for(
+        lambda: (
+            texts(telegram.sent_to(customer))[-2:] == ["A team member (Ana) has joined", "Ana from the console here."]
+        )
+    )
     assert post(f"/desk/handoffs/{handoff.id}/resolve").status_code == 303
     telegram.wait_for(lambda: texts(telegram.sent_to(customer))[-2:] == ["A team member (Ana) has left", CES_QUESTION])

@@ -88,7 +88,9 @@ def test_general_intent_accuracy_floor(predictions, capsys):
 
 def test_complaint_category_accuracy_floor(predictions, capsys):
     """The complaint category picks the apology and the compensation: it must be right."""
-    assert report("Complaint categories and never mind", predictions["complaints_heldout.yml"], capsys) >= COMPLAINT_FLOOR
+    assert (
+        report("Complaint categories and never mind", predictions["complaints_heldout.yml"], capsys) >= COMPLAINT_FLOOR
+    )
 
 
 def test_complaints_are_recognised_as_complaints(predictions):

@@ -18,13 +18,16 @@ from feedback.metrics.not_understood import count_not_understood
 from feedback.sentiment import TextBlobScorer
 
 
-async def test_a_fallback_reply_stores_its_response_and_counts_as_not_understood(model_path, session_factory,
-                                                                                content):
+async def test_a_fallback_reply_stores_its_response_and_counts_as_not_understood(model_path, session_factory, content):
     from bot.app.settings import get_settings
 
     assistant = RasaAssistant.load(model_path, get_settings(), content)
-    router = ConversationRouter(session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(),
-                                handoff=HandoffByRules(rules=content.escalation, desk=content.desk))
+    router = ConversationRouter(
+        session_factory=session_factory,
+        assistant=assistant,
+        scorer=TextBlobScorer(),
+        handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
+    )
     since = datetime.now(timezone.utc) - timedelta(minutes=1)
     said = []
     for text in ("/nlu_fallback", "where is my order"):

@@ -19,7 +19,11 @@ DOMAIN_SOURCE = "\n".join(p.read_text() for p in (PROJECT_DIR / "domain").glob("
 
 def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [RASA, *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout,
+        [RASA, *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
 
@@ -44,7 +48,9 @@ def unexplained_warnings(output: str) -> list[str]:
         unrouted = re.match(r"The intent '(\w+)' is not used in any story or rule", warning)
         if unrouted and f'"{unrouted.group(1)}"' in ACTIONS_SOURCE:
             continue  # read inside a form by its validation action
-        if warning.startswith("The following duplicated intents have been found across multiple domain files: chitchat, faq"):
+        if warning.startswith(
+            "The following duplicated intents have been found across multiple domain files: chitchat, faq"
+        ):
             continue  # Rasa adds retrieval intents found in NLU data to the domain a second time
         if warning.startswith("Slot auto-fill has been removed in 3.0"):
             continue  # printed by Rasa 3.6 for every domain with slots
@@ -61,10 +67,17 @@ def test_rasa_data_validate_is_clean():
 
 def test_stories_pass_with_the_trained_model(model_path, tmp_path):
     result = rasa(
-        "test", "core", "--model", str(model_path), "--stories", "tests/stories",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--model",
+        str(model_path),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
-    failed = (tmp_path / "failed_test_stories.yml")
+    failed = tmp_path / "failed_test_stories.yml"
     assert not failed.exists() or "story:" not in failed.read_text(), failed.read_text()

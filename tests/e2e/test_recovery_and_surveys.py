@@ -17,8 +17,13 @@ from bot.storage.models import Compensation, Conversation, HandoffRequest, Recov
 from tests.support.domain_texts import DOMAIN
 from tests.support.e2e_server import started_server
 
+
 def apologies() -> set[str]:
-    return {r["text"].split("{", 1)[0] for level in ("low", "medium", "high") for r in DOMAIN.responses[f"utter_apologise_{level}"]}
+    return {
+        r["text"].split("{", 1)[0]
+        for level in ("low", "medium", "high")
+        for r in DOMAIN.responses[f"utter_apologise_{level}"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +76,12 @@ def test_complaint_to_one_coupon_then_ces_and_nps_and_a_report(server, db):
     answers = {s.kind: s for s in db.execute(select(SurveyResponse)).scalars()}
     assert len(coupons) == 1 and coupons[0].code in texts(issued)
     assert (coupons[0].kind, coupons[0].percent, coupons[0].status) == ("coupon_percent", 20, "issued")
-    assert (case.category, case.severity, case.order_number, case.status) == ("late_delivery", "high", "4829173", "recovered")
+    assert (case.category, case.severity, case.order_number, case.status) == (
+        "late_delivery",
+        "high",
+        "4829173",
+        "recovered",
+    )
     assert (answers["ces"].answer, answers["ces"].score) == ("easy", 1)
     assert (answers["nps"].score, answers["nps"].comment) == (9, "you fixed it quickly and kindly")
 
@@ -106,7 +116,9 @@ def test_a_detractor_is_escalated_with_a_reason(server, db):
 def test_cxbot_report_shows_the_flows_with_formulas(server):
     env = {**os.environ, "CXBOT_DATABASE_URL": server.database_url}
     cxbot = Path(sys.executable).with_name("cxbot")
-    result = subprocess.run([str(cxbot), "report", "--format", "json"], env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [str(cxbot), "report", "--format", "json"], env=env, capture_output=True, text=True, check=True
+    )
     report = json.loads(result.stdout)
     assert report["compensations"] == 1 and report["percent_coupons"] == 1
     assert report["nps_promoters"] == 1 and report["nps_detractors"] == 1

@@ -69,10 +69,10 @@ def test_faq_feedback_by_button_is_stored_once(server, db):
     first = send(server, "rater", "/affirm").json()
     assert first[0]["text"] in response_texts("utter_faq_helpful_yes")
     send(server, "rater", "/affirm")  # tapped twice
-    rows = db.execute(
-        select(FaqFeedback).join(Conversation).where(Conversation.public_id.isnot(None))
-    ).scalars().all()
-    assert [(r.topic, r.helpful) for r in rows if r.topic == "refund_timing"] == [("refund_timing", True)], [(r.topic, r.question_key) for r in rows]
+    rows = db.execute(select(FaqFeedback).join(Conversation).where(Conversation.public_id.isnot(None))).scalars().all()
+    assert [(r.topic, r.helpful) for r in rows if r.topic == "refund_timing"] == [("refund_timing", True)], [
+        (r.topic, r.question_key) for r in rows
+    ]
 
 
 def test_topic_button_answers_the_topic(server):
@@ -164,6 +164,7 @@ def test_concurrent_messages_in_one_conversation_stay_in_order(server, db):
 
     async def burst():
         async with aiohttp.ClientSession() as session:
+
             async def post(text):
                 async with session.post(
                     f"{server.url}/webhooks/rest/webhook", json={"sender": "burst", "message": text}
@@ -177,14 +178,16 @@ def test_concurrent_messages_in_one_conversation_stay_in_order(server, db):
             return await asyncio.gather(*tasks)
 
     results = asyncio.run(burst())
-    for (text, topic), replies in zip(questions, results):
+    for (text, topic), replies in zip(questions, results, strict=False):
         assert replies[0]["text"] in response_texts(f"utter_faq/{topic}"), text
     conversation = db.execute(
         select(Conversation).join(Conversation.customer).where(Conversation.customer.has(external_id="burst"))
     ).scalar_one()
-    rows = db.execute(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
-    ).scalars().all()
+    rows = (
+        db.execute(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id))
+        .scalars()
+        .all()
+    )
     customer_rows = [m for m in rows if m.direction == "customer"]
     assert [m.text for m in customer_rows] == [q for q, _ in questions]
     # Each question's replies are stored right after it: no interleaving.
@@ -198,9 +201,7 @@ def test_concurrent_messages_in_one_conversation_stay_in_order(server, db):
 
 def test_sentiment_is_stored_for_customer_messages(server, db):
     send(server, "grumpy", "this is the worst, most terrible shop ever")
-    row = db.execute(
-        select(Message).where(Message.text == "this is the worst, most terrible shop ever")
-    ).scalar_one()
+    row = db.execute(select(Message).where(Message.text == "this is the worst, most terrible shop ever")).scalar_one()
     assert row.polarity < 0 and row.subjectivity > 0 and row.intent
     conversation = db.get(Conversation, row.conversation_id)
     assert conversation.sentiment_rolling < 0

@@ -50,13 +50,17 @@ def texts(calls) -> list[str]:
 
 
 def stored(db: Session, chat_id: int) -> list[Message]:
-    return db.execute(
-        select(Message)
-        .join(Conversation)
-        .join(Customer)
-        .where(Customer.channel == "telegram", Customer.external_id == str(chat_id))
-        .order_by(Message.id)
-    ).scalars().all()
+    return (
+        db.execute(
+            select(Message)
+            .join(Conversation)
+            .join(Customer)
+            .where(Customer.channel == "telegram", Customer.external_id == str(chat_id))
+            .order_by(Message.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_polling_starts_after_removing_any_webhook(server, telegram):
@@ -93,8 +97,13 @@ def test_faq_answer_then_yes_button_is_answered_edited_and_replied(server, teleg
     assert edit[0].params["message_id"] == sent[1].result["message_id"]
     assert edit[0].params["text"] == "Did that answer your question?\n\n✓ Yes, thanks"
     assert "reply_markup" not in edit[0].params  # the keyboard is gone
-    feedback = db.execute(select(FaqFeedback.helpful).join(Conversation).join(Customer).where(
-        Customer.external_id == str(chat))).scalars().all()
+    feedback = (
+        db.execute(
+            select(FaqFeedback.helpful).join(Conversation).join(Customer).where(Customer.external_id == str(chat))
+        )
+        .scalars()
+        .all()
+    )
     assert feedback == [True]
 
 
@@ -106,12 +115,20 @@ def test_a_second_tap_on_the_same_keyboard_is_answered_but_takes_no_effect(serve
         callback_update(telegram.next_update_id(), sent[1], "No", query_id="q-first"),
         callback_update(telegram.next_update_id(), sent[1], "Yes, thanks", query_id="q-second"),
     )
-    answered = lambda: {c.params["callback_query_id"] for c in telegram.calls_to("answerCallbackQuery")}
+
+    def answered():
+        return {c.params["callback_query_id"] for c in telegram.calls_to("answerCallbackQuery")}
+
     telegram.wait_for(lambda: {"q-first", "q-second"} <= answered())
     after = telegram.sent_to(chat)[2:]
     assert len(after) == 1 and after[0].params["text"] in response_texts("utter_faq_helpful_no")
-    feedback = db.execute(select(FaqFeedback.helpful).join(Conversation).join(Customer).where(
-        Customer.external_id == str(chat))).scalars().all()
+    feedback = (
+        db.execute(
+            select(FaqFeedback.helpful).join(Conversation).join(Customer).where(Customer.external_id == str(chat))
+        )
+        .scalars()
+        .all()
+    )
     assert feedback == [False]
 
 
@@ -120,8 +137,10 @@ def test_an_unknown_button_is_answered_and_changes_nothing(server, telegram, db)
     update = {
         "update_id": telegram.next_update_id(),
         "callback_query": {
-            "id": "q-forged", "from": {"id": chat, "is_bot": False, "first_name": "Eve"},
-            "chat_instance": "x", "data": "b:1:0",  # message 1 was not sent to this chat
+            "id": "q-forged",
+            "from": {"id": chat, "is_bot": False, "first_name": "Eve"},
+            "chat_instance": "x",
+            "data": "b:1:0",  # message 1 was not sent to this chat
             "message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}, "text": "hi"},
         },
     }
@@ -187,17 +206,42 @@ def test_a_photo_gets_the_polite_reply_and_is_stored(server, telegram, db):
 
 def test_a_sticker_and_an_edit_get_polite_replies(server, telegram, db):
     chat = next(_chats)
-    sticker = {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 1, "height": 1,
-               "is_animated": False, "is_video": False}
+    sticker = {
+        "file_id": "s",
+        "file_unique_id": "su",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
     telegram.inject(text_update(telegram.next_update_id(), chat, 701, "hello"))
-    telegram.inject({"update_id": telegram.next_update_id(), "message": {
-        "message_id": 702, "date": 0, "chat": {"id": chat, "type": "private"}, "sticker": sticker}})
-    telegram.inject({"update_id": telegram.next_update_id(), "edited_message": {
-        "message_id": 701, "date": 0, "edit_date": 1, "chat": {"id": chat, "type": "private"}, "text": "hello again"}})
+    telegram.inject(
+        {
+            "update_id": telegram.next_update_id(),
+            "message": {"message_id": 702, "date": 0, "chat": {"id": chat, "type": "private"}, "sticker": sticker},
+        }
+    )
+    telegram.inject(
+        {
+            "update_id": telegram.next_update_id(),
+            "edited_message": {
+                "message_id": 701,
+                "date": 0,
+                "edit_date": 1,
+                "chat": {"id": chat, "type": "private"},
+                "text": "hello again",
+            },
+        }
+    )
     sent = telegram.wait_for(lambda: len(telegram.sent_to(chat)) >= 4 and telegram.sent_to(chat))
     assert sent[2].params["text"] == UNREADABLE
     assert "edits" in sent[3].params["text"]
-    assert [m.text for m in stored(db, chat) if m.direction == "customer"] == ["hello", "[sticker]", "[edited] hello again"]
+    assert [m.text for m in stored(db, chat) if m.direction == "customer"] == [
+        "hello",
+        "[sticker]",
+        "[edited] hello again",
+    ]
 
 
 def test_group_messages_are_ignored_by_default(server, telegram, db):

@@ -48,13 +48,19 @@ def post(server, body, secret: str | None = SECRET) -> requests.Response:
 
 
 def customer_texts(db: Session, chat_id: int) -> list[str]:
-    return db.execute(
-        select(Message.text)
-        .join(Conversation)
-        .join(Customer)
-        .where(Customer.channel == "telegram", Customer.external_id == str(chat_id), Message.direction == "customer")
-        .order_by(Message.id)
-    ).scalars().all()
+    return (
+        db.execute(
+            select(Message.text)
+            .join(Conversation)
+            .join(Customer)
+            .where(
+                Customer.channel == "telegram", Customer.external_id == str(chat_id), Message.direction == "customer"
+            )
+            .order_by(Message.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_the_webhook_is_registered_with_the_secret(server, telegram):
@@ -104,7 +110,9 @@ def test_a_body_that_is_not_an_update_gets_400(server, body):
 
 def test_groups_are_answered_when_allowed(server, telegram, db):
     group = -100777
-    response = post(server, text_update(telegram.next_update_id(), group, 1, "do you sell gift cards", chat_type="group"))
+    response = post(
+        server, text_update(telegram.next_update_id(), group, 1, "do you sell gift cards", chat_type="group")
+    )
     assert response.status_code == 200
     assert telegram.sent_to(group)[0].params["text"] in response_texts("utter_faq/gift_cards")
     assert customer_texts(db, group) == ["do you sell gift cards"]

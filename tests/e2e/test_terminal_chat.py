@@ -24,8 +24,12 @@ def chat(data_dir: Path, sender: str, typed: str, **env_overrides: str) -> tuple
     }
     cxbot = Path(sys.executable).with_name("cxbot")
     result = subprocess.run(
-        [str(cxbot), "chat", "--sender", sender], input=typed, capture_output=True, text=True,
-        env=env, timeout=300,
+        [str(cxbot), "chat", "--sender", sender],
+        input=typed,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout, Session(create_engine(env["CXBOT_DATABASE_URL"], future=True))
@@ -41,9 +45,11 @@ def test_terminal_chat_answers_and_taps_buttons_by_number(model_path, tmp_path):
 
     with database as session:
         customer = session.execute(select(Customer)).scalar_one()
-        texts = session.execute(
-            select(Message.text).where(Message.direction == "customer").order_by(Message.id)
-        ).scalars().all()
+        texts = (
+            session.execute(select(Message.text).where(Message.direction == "customer").order_by(Message.id))
+            .scalars()
+            .all()
+        )
     assert (customer.channel, customer.external_id) == ("cli", "tester")
     assert texts == ["hello", '/choose_topic{"topic":"order_status"}', "where is my order"]
 

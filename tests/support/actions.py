@@ -28,8 +28,9 @@ def action(name: str) -> dict:
     return {"event": "action", "name": name}
 
 
-def tracker(events: list[dict], slots: dict | None = None, active_loop: str | None = None,
-            latest_action: str = "action_listen") -> Tracker:
+def tracker(
+    events: list[dict], slots: dict | None = None, active_loop: str | None = None, latest_action: str = "action_listen"
+) -> Tracker:
     latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
     loop = {"name": active_loop} if active_loop else {}
     return Tracker(SENDER, slots or {}, latest, events, False, None, loop, latest_action)

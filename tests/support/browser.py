@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 

@@ -3,14 +3,15 @@ itself (a test header or cookie). The routes and pages behind it are the real on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, Optional
 
 from aiohttp import web
 
 
-def stand_in_guard(role_of: Callable[[web.Request], Optional[str]]):
+def stand_in_guard(role_of: Callable[[web.Request], str | None]):
     """A guard shaped like the console's (`guard(roles)` decorates a handler), reading the role with `role_of`."""
+
     def guard(roles):
         def decorate(handler):
             @wraps(handler)
@@ -18,6 +19,9 @@ def stand_in_guard(role_of: Callable[[web.Request], Optional[str]]):
                 if role_of(request) not in roles:
                     raise web.HTTPForbidden(reason="managers only")
                 return await handler(request)
+
             return guarded
+
         return decorate
+
     return guard

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from bot.storage.models import Conversation, Customer, utcnow
 
 
-def add_conversation(session, external_id: str, *, public_id: Optional[str] = None,
-                     at: Optional[datetime] = None) -> Conversation:
+def add_conversation(
+    session, external_id: str, *, public_id: str | None = None, at: datetime | None = None
+) -> Conversation:
     at = at or utcnow()
     customer = Customer(channel="rest", external_id=external_id, first_seen=at, last_seen=at)
     session.add(customer)
     session.flush()
-    conversation = Conversation(customer_id=customer.id, channel="rest", customer_message_count=0,
-                                started_at=at, last_activity_at=at)
+    conversation = Conversation(
+        customer_id=customer.id, channel="rest", customer_message_count=0, started_at=at, last_activity_at=at
+    )
     if public_id:
         conversation.public_id = public_id
     session.add(conversation)

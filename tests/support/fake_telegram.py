@@ -12,8 +12,9 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -56,14 +57,14 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(5000)
         self._lock = threading.Lock()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._new_updates: Optional[asyncio.Event] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._new_updates: asyncio.Event | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     # --- running ---
 
-    def start(self) -> "FakeTelegram":
+    def start(self) -> FakeTelegram:
         self._thread.start()
         if not self._started.wait(10):
             raise RuntimeError("fake Telegram did not start")
@@ -99,9 +100,12 @@ class FakeTelegram:
             self._pending.extend(updates)
         self._loop.call_soon_threadsafe(self._new_updates.set)
 
-    def fail_next(self, method: str, status: int = 429, body: Optional[dict] = None) -> None:
-        body = body or (TOO_MANY_REQUESTS if status == 429 else {
-            "ok": False, "error_code": status, "description": "Internal Server Error"})
+    def fail_next(self, method: str, status: int = 429, body: dict | None = None) -> None:
+        body = body or (
+            TOO_MANY_REQUESTS
+            if status == 429
+            else {"ok": False, "error_code": status, "description": "Internal Server Error"}
+        )
         with self._lock:
             self._failures.setdefault(method, []).append(_Failure(status, body))
 
@@ -197,7 +201,11 @@ class FakeTelegram:
 
     async def _getWebhookInfo(self, _params: dict) -> dict:
         hooks = self.calls_to("setWebhook")
-        return {"url": hooks[-1].params["url"] if hooks else "", "has_custom_certificate": False, "pending_update_count": 0}
+        return {
+            "url": hooks[-1].params["url"] if hooks else "",
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
 
 
 def _bot_text_message(params: dict, message_id: int, **extra: Any) -> dict:
@@ -236,6 +244,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
 
 # --- updates as Telegram sends them ---
 
+
 def user(chat_id: int, name: str = "Ann") -> dict:
     return {"id": chat_id, "is_bot": False, "first_name": name, "language_code": "en"}
 
@@ -262,7 +271,7 @@ def text_update(update_id: int, chat_id: int, message_id: int, text: str, **kwar
     return message_update(update_id, chat_id, message_id, **content, **kwargs)
 
 
-def photo_update(update_id: int, chat_id: int, message_id: int, caption: Optional[str] = None) -> dict:
+def photo_update(update_id: int, chat_id: int, message_id: int, caption: str | None = None) -> dict:
     photo = [{"file_id": "AgAD-photo", "file_unique_id": "uniq-photo", "width": 90, "height": 90}]
     extra = {"caption": caption} if caption else {}
     return message_update(update_id, chat_id, message_id, photo=photo, **extra)

@@ -11,10 +11,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
 
 
-def _binaries() -> Optional[Path]:
+def _binaries() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
 
@@ -42,7 +41,7 @@ class PostgresServer:
         self.root = root = Path(tempfile.mkdtemp(prefix="cxbot-pg-"))
         self.port = _free_port()
         self.data = root / "pgdata"
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         self._as_user: list[str] = []
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             user = pwd.getpwnam("postgres")
@@ -55,11 +54,25 @@ class PostgresServer:
     def start(self) -> str:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "cxbot", "--auth=trust", "-E", "UTF8")
         self.process = subprocess.Popen(
-            [*self._as_user, str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}", "-c", "fsync=off",
-             # Each test's database keeps a small connection pool until the test ends.
-             "-c", "max_connections=300"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                *self._as_user,
+                str(self.bin / "postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.root}",
+                "-c",
+                "fsync=off",
+                # Each test's database keeps a small connection pool until the test ends.
+                "-c",
+                "max_connections=300",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

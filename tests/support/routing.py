@@ -38,7 +38,10 @@ class ScriptedAssistant:
 def make_router(session_factory, assistant, **kwargs) -> ConversationRouter:
     content = project_content()
     return ConversationRouter(
-        session_factory=session_factory, assistant=assistant, scorer=TextBlobScorer(), handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
+        session_factory=session_factory,
+        assistant=assistant,
+        scorer=TextBlobScorer(),
+        handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
         **kwargs,
     )
 

@@ -64,28 +64,48 @@ async def test_did_you_mean_offers_the_two_closest_topics_and_something_else():
 
 
 async def test_did_you_mean_suggests_other_intents_by_title():
-    miss = user("nlu_fallback", ranking=[{"name": "nlu_fallback"}, {"name": "request_human"}, {"name": "out_of_scope"}, {"name": "help"}])
+    miss = user(
+        "nlu_fallback",
+        ranking=[{"name": "nlu_fallback"}, {"name": "request_human"}, {"name": "out_of_scope"}, {"name": "help"}],
+    )
     _, messages = await run(ActionDidYouMean, [miss])
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human", "/help", "/deny"]
 
 
 async def test_second_miss_in_a_row_offers_a_person():
-    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("deny", ts=2),
-              action("utter_rephrase"), user("nlu_fallback", ts=3)]
+    events = [
+        user("nlu_fallback", ts=1),
+        action("action_did_you_mean"),
+        user("deny", ts=2),
+        action("utter_rephrase"),
+        user("nlu_fallback", ts=3),
+    ]
     _, messages = await run(ActionDidYouMean, events)
     assert [m["response"] for m in messages] == ["utter_offer_human"]
 
 
 async def test_a_miss_after_an_understood_message_is_a_first_miss():
-    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("faq/order_status", ts=2),
-              action("utter_faq"), user("nlu_fallback", ts=3)]
+    events = [
+        user("nlu_fallback", ts=1),
+        action("action_did_you_mean"),
+        user("faq/order_status", ts=2),
+        action("utter_faq"),
+        user("nlu_fallback", ts=3),
+    ]
     _, messages = await run(ActionDidYouMean, events)
     assert [m["response"] for m in messages] == ["utter_did_you_mean"]
 
 
-@pytest.mark.parametrize("answer, helpful, response", [("affirm", True, "utter_faq_helpful_yes"), ("deny", False, "utter_faq_helpful_no")])
+@pytest.mark.parametrize(
+    "answer, helpful, response", [("affirm", True, "utter_faq_helpful_yes"), ("deny", False, "utter_faq_helpful_no")]
+)
 async def test_faq_feedback_is_recorded_once_per_answer(session_factory, conversation, answer, helpful, response):
-    events = [user("faq/returns_window", ts=10.5), action("utter_faq"), action("utter_ask_faq_helpful"), user(answer, ts=11)]
+    events = [
+        user("faq/returns_window", ts=10.5),
+        action("utter_faq"),
+        action("utter_ask_faq_helpful"),
+        user(answer, ts=11),
+    ]
     _, messages = await run(ActionRecordFaqFeedback, events)
     assert [m["response"] for m in messages] == [response]
     await run(ActionRecordFaqFeedback, events + [user(answer, ts=12)])  # the button tapped twice

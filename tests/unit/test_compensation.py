@@ -21,8 +21,14 @@ def conversation_id(session_factory) -> int:
 def issue_now(session_factory, conversation_id, key, category="late_delivery", severity="high", now=None):
     with session_factory.begin() as session:
         result = issue(
-            session, policy=POLICY, conversation_id=conversation_id, category=category,
-            severity=severity, reason="parcel two weeks late", idempotency_key=key, now=now,
+            session,
+            policy=POLICY,
+            conversation_id=conversation_id,
+            category=category,
+            severity=severity,
+            reason="parcel two weeks late",
+            idempotency_key=key,
+            now=now,
         )
         return result.created, result.capped, (result.compensation.code if result.compensation else None)
 
@@ -93,10 +99,19 @@ def test_unknown_categories_fall_back_to_other(session_factory, conversation_id)
     "yaml_text, message",
     [
         ("auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: cash}\n", "kind must be one of"),
-        ("auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: coupon_percent, percent: 150}\n", "1 to 100"),
-        ("auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: partial_refund, amount_cents: 9.99}\n", "whole number of cents"),
+        (
+            "auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: coupon_percent, percent: 150}\n",
+            "1 to 100",
+        ),
+        (
+            "auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: partial_refund, amount_cents: 9.99}\n",
+            "whole number of cents",
+        ),
         ("auto_approval_limit_cents: 100\noffers:\n  lateness:\n    low: {kind: replacement}\n", "unknown category"),
-        ("auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: replacement}\n", "needs low, medium and high"),
+        (
+            "auto_approval_limit_cents: 100\noffers:\n  other:\n    low: {kind: replacement}\n",
+            "needs low, medium and high",
+        ),
     ],
 )
 def test_policy_mistakes_are_named(tmp_path, yaml_text, message):

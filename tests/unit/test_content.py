@@ -27,8 +27,19 @@ def test_the_project_content_loads(content_dir):
     assert content.sentiment.score("my parcel never arrived").polarity < 0
 
 
-@pytest.mark.parametrize("name", ["topics.yml", "recovery.yml", "compensation.yml", "surveys.yml", "escalation.yml",
-                                  "desk.yml", "canned_replies.yml", "sentiment_lexicon.yml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "topics.yml",
+        "recovery.yml",
+        "compensation.yml",
+        "surveys.yml",
+        "escalation.yml",
+        "desk.yml",
+        "canned_replies.yml",
+        "sentiment_lexicon.yml",
+    ],
+)
 def test_broken_yaml_stops_the_start_naming_the_file(content_dir, name):
     (content_dir / name).write_text("messages: [unclosed\n  - : :\n", encoding="utf-8")
     with pytest.raises(ContentError, match=rf"{name}: not valid YAML"):
@@ -37,8 +48,9 @@ def test_broken_yaml_stops_the_start_naming_the_file(content_dir, name):
 
 def test_a_wrong_value_names_the_file_once(content_dir):
     path = content_dir / "escalation.yml"
-    path.write_text(path.read_text(encoding="utf-8") + "\nbusiness_hours:\n  mon: [\"18:00\", \"09:00\"]\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\nbusiness_hours:\n  mon: ["18:00", "09:00"]\n', encoding="utf-8"
+    )
     with pytest.raises(ContentError) as refused:
         load_content(content_dir)
     assert str(refused.value) == f"{path}: business_hours.mon closes before it opens"

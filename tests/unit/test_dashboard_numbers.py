@@ -32,8 +32,13 @@ def fixed(session_factory):
 def expected(channel=None) -> dict:
     """The numbers recomputed by hand from tests/support/dashboard_data.FIXED, with no project code."""
     specs = conversations_in_period(channel)
-    surveys = [(spec, kind, status, value, who) for spec in specs for kind, status, value, who in spec.get("surveys", [])]
-    answered = {k: [v for _, kind, status, v, _ in surveys if kind == k and status == "answered"] for k in ("nps", "ces", "csat")}
+    surveys = [
+        (spec, kind, status, value, who) for spec in specs for kind, status, value, who in spec.get("surveys", [])
+    ]
+    answered = {
+        k: [v for _, kind, status, v, _ in surveys if kind == k and status == "answered"]
+        for k in ("nps", "ces", "csat")
+    }
     offered = {k: sum(kind == k for _, kind, _, _, _ in surveys) for k in ("nps", "ces", "csat")}
     nps = answered["nps"]
     polarities = [p for spec in specs for p in spec["polarities"] if p is not None]
@@ -47,8 +52,11 @@ def expected(channel=None) -> dict:
         "sentiment": sum(polarities) / len(polarities),
         "negative": sum(p < 0 for p in polarities) / len(polarities),
         "messages": len(polarities),
-        "escalations": {r: sum(h[0] == r for s in specs for h in s.get("handoffs", []))
-                        for s in specs for r, _ in s.get("handoffs", [])},
+        "escalations": {
+            r: sum(h[0] == r for s in specs for h in s.get("handoffs", []))
+            for s in specs
+            for r, _ in s.get("handoffs", [])
+        },
         "compensations": len(compensation),
         "value": sum(c[1] or 0 for c in compensation),
     }
@@ -62,11 +70,16 @@ def test_totals_equal_the_report_and_an_independent_recomputation(session_factor
     theirs = asdict(report)
     assert mine == theirs
     want, t = expected(), board.totals
-    assert t.nps == pytest.approx(want["nps"]) and (t.nps_promoters, t.nps_passives, t.nps_detractors) == want["nps_counts"]
+    assert (
+        t.nps == pytest.approx(want["nps"])
+        and (t.nps_promoters, t.nps_passives, t.nps_detractors) == want["nps_counts"]
+    )
     assert t.nps == pytest.approx(0.0)  # promoters 9 and 10, passive 8, detractors 3 and 6
     assert t.ces == pytest.approx(want["ces"]) and t.csat == pytest.approx(want["csat"])
     assert t.response_rates == pytest.approx(want["rates"])
-    assert t.sentiment_mean == pytest.approx(want["sentiment"]) and t.sentiment_negative_share == pytest.approx(want["negative"])
+    assert t.sentiment_mean == pytest.approx(want["sentiment"]) and t.sentiment_negative_share == pytest.approx(
+        want["negative"]
+    )
     assert t.customer_messages == want["messages"]
     assert t.escalations_by_reason == want["escalations"]
     assert (t.compensations, t.compensation_value_cents, t.percent_coupons) == (want["compensations"], want["value"], 1)
@@ -94,14 +107,28 @@ def test_series_distributions_and_breakdowns(session_factory, fixed):
     assert nps_by_day["2026-11-02"] == (None, 0)
     rates = {p.label: p.value for p in board.response_rates["nps"]}
     assert rates["2026-11-08"] == 0.0  # offered, not answered
-    assert {p.label: p.count for p in board.distributions["nps"] if p.count} == {"3": 1, "6": 1, "8": 1, "9": 1, "10": 1}
-    assert {p.label: p.count for p in board.distributions["ces"] if p.count} == {"very_easy": 1, "easy": 1, "difficult": 1, "neutral": 1}
+    assert {p.label: p.count for p in board.distributions["nps"] if p.count} == {
+        "3": 1,
+        "6": 1,
+        "8": 1,
+        "9": 1,
+        "10": 1,
+    }
+    assert {p.label: p.count for p in board.distributions["ces"] if p.count} == {
+        "very_easy": 1,
+        "easy": 1,
+        "difficult": 1,
+        "neutral": 1,
+    }
     assert sum(p.count for p in board.distributions["csat"]) == 2
     # Sentiment by channel per day: widget on the 3rd is customer b (-0.6; the tapped order number has none).
     widget = {p.label: p.value for p in board.sentiment_by_channel["widget"]}
     assert widget["2026-11-03"] == pytest.approx(-0.6)
     topics = {t.topic: t for t in board.sentiment_by_topic}
-    assert topics["complaint: damaged_item"].mean == pytest.approx(-0.6) and topics["complaint: damaged_item"].negative_share == 1.0
+    assert (
+        topics["complaint: damaged_item"].mean == pytest.approx(-0.6)
+        and topics["complaint: damaged_item"].negative_share == 1.0
+    )
     assert topics["faq: order_status"].messages == 1
     over_time = {p.label: p.value for p in board.sentiment_by_topic_series["complaint: damaged_item"]}
     assert over_time["2026-11-03"] == pytest.approx(-0.6) and over_time["2026-11-04"] is None
@@ -171,13 +198,22 @@ def test_csv_exports_recompute_to_the_same_numbers(session_factory, fixed):
     assert [int(r["score"]) for r in surveys if r["kind"] == "ces" and r["status"] == "answered"] == ces
     for kind in ("nps", "ces", "csat"):
         rows = [r for r in surveys if r["kind"] == kind]
-        assert sum(r["status"] == "answered" for r in rows) / len(rows) == pytest.approx(board.totals.response_rates[kind])
+        assert sum(r["status"] == "answered" for r in rows) / len(rows) == pytest.approx(
+            board.totals.response_rates[kind]
+        )
     counted = [r for r in compensation if r["status"] != "declined"]
     assert len(counted) == board.totals.compensations and len(compensation) == 4
     assert sum(int(r["amount_cents"] or 0) for r in counted) == board.totals.compensation_value_cents
-    assert {r["conversation_public_id"] for r in conversations} == {f"fixed-{c['name']}" for c in conversations_in_period()}
+    assert {r["conversation_public_id"] for r in conversations} == {
+        f"fixed-{c['name']}" for c in conversations_in_period()
+    }
     row_c = next(r for r in conversations if r["conversation_public_id"] == "fixed-c")
-    assert (row_c["topic"], row_c["nps"], row_c["escalation_reasons"], row_c["compensations"]) == ("complaint: damaged_item", "3", "nps_detractor", "0")
+    assert (row_c["topic"], row_c["nps"], row_c["escalation_reasons"], row_c["compensations"]) == (
+        "complaint: damaged_item",
+        "3",
+        "nps_detractor",
+        "0",
+    )
     assert float(row_c["mean_polarity"]) == pytest.approx(-0.6)
     row_f = next(r for r in conversations if r["conversation_public_id"] == "fixed-f")
     assert row_f["fallbacks"] == "2"
@@ -209,7 +245,11 @@ def test_cli_report_json_export_html_and_pdf_agree(session_factory, fixed, datab
     result = _cxbot(database_url, "export", "surveys", *period, "--channel", "widget", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_text(encoding="utf-8") == surveys_csv
-    assert _cxbot(database_url, "export", "surveys", *period).stdout.splitlines()[0].startswith("survey_id,conversation_id")
+    assert (
+        _cxbot(database_url, "export", "surveys", *period)
+        .stdout.splitlines()[0]
+        .startswith("survey_id,conversation_id")
+    )
     bad = _cxbot(database_url, "export", "surveys", "--since", "last tuesday")
     assert bad.returncode != 0 and "not a date" in bad.stderr
 
@@ -235,4 +275,7 @@ def test_time_to_claim_is_read_from_the_desks_claims(session_factory, fixed):
     with session_factory() as session:
         board = build_dashboard(session, Filters(SINCE, UNTIL))
     assert {e.reason: (e.claimed, e.median_minutes_to_claim) for e in board.escalations} == {
-        "customer_request": (0, None), "nps_detractor": (1, 7.0), "repeated_fallback": (1, 7.0)}
+        "customer_request": (0, None),
+        "nps_detractor": (1, 7.0),
+        "repeated_fallback": (1, 7.0),
+    }

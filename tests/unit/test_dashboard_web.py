@@ -70,10 +70,21 @@ async def test_the_page_draws_charts_states_formulas_and_links_every_number(clie
     html = await response.text()
     charts = svgs(html)  # each one parses as XML: well-formed, escaped
     titles = [chart.find(f"{SVG}title").text for chart in charts]
-    for title in ("NPS over time", "CES over time", "CSAT over time", "Survey response rates over time", "NPS answers",
-                  "Mean sentiment by channel", "Sentiment by topic", "Escalations by reason", "Compensation by category",
-                  "NPS by service recovery", "CSAT by service recovery", "Response rates: bot versus staff",
-                  "Questions the bot did not understand"):
+    for title in (
+        "NPS over time",
+        "CES over time",
+        "CSAT over time",
+        "Survey response rates over time",
+        "NPS answers",
+        "Mean sentiment by channel",
+        "Sentiment by topic",
+        "Escalations by reason",
+        "Compensation by category",
+        "NPS by service recovery",
+        "CSAT by service recovery",
+        "Response rates: bot versus staff",
+        "Questions the bot did not understand",
+    ):
         assert title in titles
     assert all(chart.get("role") == "img" and chart.find(f"{SVG}desc").text for chart in charts)
     nps_chart = charts[titles.index("NPS over time")]
@@ -114,9 +125,13 @@ async def test_drill_down_lists_the_conversations_behind_a_number_and_their_mess
     messages = await (await client.get(transcript, headers=MANAGER)).text()
     assert "Conversation fixed-c" in messages and "message 0" in messages
 
-    xss_group = await client.get(f"/dashboard/conversations?{PERIOD}&drill=" + "fallback:alert gift script sell wrapping x", headers=MANAGER)
+    xss_group = await client.get(
+        f"/dashboard/conversations?{PERIOD}&drill=" + "fallback:alert gift script sell wrapping x", headers=MANAGER
+    )
     assert "fixed-f" in await xss_group.text()
-    transcript_f = await (await client.get(f"/dashboard/conversations/{client.conversation_ids['f']}", headers=MANAGER)).text()
+    transcript_f = await (
+        await client.get(f"/dashboard/conversations/{client.conversation_ids['f']}", headers=MANAGER)
+    ).text()
     assert "&lt;script&gt;" in transcript_f and "<script>" not in transcript_f
 
 
@@ -130,15 +145,18 @@ async def test_csv_downloads_match_the_exports(client, session_factory):
     assert {row["channel"] for row in csv.DictReader(io.StringIO(body))} == {"telegram"}
 
 
-@pytest.mark.parametrize("path, status, message", [
-    ("/dashboard?since=yesterday", 400, "not a date"),
-    ("/dashboard?since=2026-11-09&until=2026-11-02", 400, "since must be before until"),
-    ("/dashboard?since=2020-01-01&until=2026-01-01", 400, "at most"),
-    ("/dashboard/conversations?since=2026-11-02&until=2026-11-09&drill=nonsense", 404, "no number"),
-    ("/dashboard/conversations/999999", 404, "no such conversation"),
-    ("/dashboard/conversations/abc", 404, "no such conversation"),
-    ("/dashboard/export/passwords.csv", 404, "no export"),
-])
+@pytest.mark.parametrize(
+    "path, status, message",
+    [
+        ("/dashboard?since=yesterday", 400, "not a date"),
+        ("/dashboard?since=2026-11-09&until=2026-11-02", 400, "since must be before until"),
+        ("/dashboard?since=2020-01-01&until=2026-01-01", 400, "at most"),
+        ("/dashboard/conversations?since=2026-11-02&until=2026-11-09&drill=nonsense", 404, "no number"),
+        ("/dashboard/conversations/999999", 404, "no such conversation"),
+        ("/dashboard/conversations/abc", 404, "no such conversation"),
+        ("/dashboard/export/passwords.csv", 404, "no export"),
+    ],
+)
 async def test_bad_requests_get_clear_json_errors(client, path, status, message):
     response = await client.get(path, headers=MANAGER)
     assert response.status == status
@@ -161,13 +179,18 @@ async def test_the_channel_filter_reaches_the_page(client, session_factory):
 
 
 def test_charts_escape_labels_and_leave_gaps_for_missing_values():
-    line = ET.fromstring(line_chart('A <b>"title"</b>', "d & e", ["1", "2", "3", "4"],
-                                    [Series("s", [1.0, None, 2.0, 3.0], ["/x?a=1&b=2"] * 4)]))
+    line = ET.fromstring(
+        line_chart(
+            'A <b>"title"</b>', "d & e", ["1", "2", "3", "4"], [Series("s", [1.0, None, 2.0, 3.0], ["/x?a=1&b=2"] * 4)]
+        )
+    )
     assert line.find(f"{SVG}title").text == 'A <b>"title"</b>' and line.find(f"{SVG}desc").text == "d & e"
     assert len(line.findall(f".//{SVG}circle")) == 3
     assert len(line.findall(f".//{SVG}polyline")) == 1  # the gap splits 1 | 2-3: one line with two points
     assert line.find(f".//{SVG}a").get("href") == "/x?a=1&b=2"
-    bars = ET.fromstring(hbar_chart("t", "d", [Bar("<img src=x onerror=alert(1)>", 2), Bar("neg", -0.5), Bar("none", None)]))
+    bars = ET.fromstring(
+        hbar_chart("t", "d", [Bar("<img src=x onerror=alert(1)>", 2), Bar("neg", -0.5), Bar("none", None)])
+    )
     assert "<img src=x onerror=alert(1)>" in "".join(bars.itertext())
     assert bars.find(f".//{SVG}img") is None
     empty = ET.fromstring(bar_chart("t", "d", []))

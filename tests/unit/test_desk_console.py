@@ -12,16 +12,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.app.server import build_services, json_errors
+from bot.app.settings import get_settings
 from bot.channels.base import ChannelRegistry
-from bot.desk import auth
-from bot.desk.console import routes as console
-from bot.dashboard import routes as dashboard
-from bot.handoff.transitions import escalate
+from bot.conversation.events import EventBus
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.router import AssistantReply
-from bot.app.server import build_services, json_errors
-from bot.conversation.events import EventBus
-from bot.app.settings import get_settings
+from bot.dashboard import routes as dashboard
+from bot.desk import auth
+from bot.desk.console import routes as console
+from bot.handoff.rules import next_opening
+from bot.handoff.transitions import escalate
 from bot.storage.models import (
     Compensation,
     Conversation,
@@ -31,7 +32,6 @@ from bot.storage.models import (
     SurveyResponse,
     utcnow,
 )
-from bot.handoff.rules import next_opening
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import handoff_wording, project_content
 
@@ -56,10 +56,17 @@ class DeskAssistant:
         if text == "/handoff_resolved":
             with self.sessions.begin() as session:
                 conversation = session.execute(
-                    select(Conversation).where(Conversation.public_id == conversation_id)).scalar_one()
-                session.add(SurveyResponse(conversation_id=conversation.id, customer_id=conversation.customer_id,
-                                           kind="ces", status="offered",
-                                           handled_by=metadata.get("handled_by", "bot")))
+                    select(Conversation).where(Conversation.public_id == conversation_id)
+                ).scalar_one()
+                session.add(
+                    SurveyResponse(
+                        conversation_id=conversation.id,
+                        customer_id=conversation.customer_id,
+                        kind="ces",
+                        status="offered",
+                        handled_by=metadata.get("handled_by", "bot"),
+                    )
+                )
             return AssistantReply(messages=[OutboundMessage(text="How easy was it to get your issue solved?")])
         return AssistantReply(messages=[OutboundMessage(text=f"echo: {text}")], intent="faq/x", confidence=0.9)
 
@@ -85,13 +92,18 @@ async def desk_app(session_factory, database_url, tmp_path):
     channel = RecordingChannel()
     channels.register(channel)
     assistant = DeskAssistant(session_factory)
-    router, desk = build_services(settings, project_content(), assistant, channels=channels, events=EventBus(),
-                                  scorer=TextBlobScorer())
+    router, desk = build_services(
+        settings, project_content(), assistant, channels=channels, events=EventBus(), scorer=TextBlobScorer()
+    )
     console.add_routes(app, settings, session_factory, desk=lambda: desk)
     dashboard.add_routes(app, console.guard, session_factory)  # as bot/app/server.py mounts it
     with session_factory.begin() as session:
-        for username, name, role in (("ana", "Ana", "agent"), ("ben", "Ben", "agent"),
-                                     ("mia", "Mia", "manager"), ("root", "Ria", "admin")):
+        for username, name, role in (
+            ("ana", "Ana", "agent"),
+            ("ben", "Ben", "agent"),
+            ("mia", "Mia", "manager"),
+            ("root", "Ria", "admin"),
+        ):
             auth.add_user(session, username=username, display_name=name, password=PASSWORD, role=role)
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -107,8 +119,11 @@ async def login(client, username: str, password: str = PASSWORD):
     page = await client.get("/desk/login")
     login_token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
     response = await client.post(
-        "/desk/login", data={"csrf_token": login_token, "username": username, "password": password},
-        headers={"Cookie": f"{console.LOGIN_COOKIE}={login_token}"}, allow_redirects=False)
+        "/desk/login",
+        data={"csrf_token": login_token, "username": username, "password": password},
+        headers={"Cookie": f"{console.LOGIN_COOKIE}={login_token}"},
+        allow_redirects=False,
+    )
     return response
 
 
@@ -147,8 +162,9 @@ async def customer_waiting(client, sender: str = "visitor-1", text: str = "my pa
     with client.router._sessions.begin() as session:
         conversation = session.execute(select(Conversation).order_by(Conversation.id.desc())).scalars().first()
         escalate(session, conversation, reason="customer_request", **handoff_wording())
-        handoff = session.execute(select(HandoffRequest).where(
-            HandoffRequest.conversation_id == conversation.id)).scalar_one()
+        handoff = session.execute(
+            select(HandoffRequest).where(HandoffRequest.conversation_id == conversation.id)
+        ).scalar_one()
         return conversation.id, handoff.id
 
 
@@ -161,15 +177,17 @@ def concrete(path: str) -> str:
 
 async def test_every_console_route_refuses_anonymous_users(desk_app):
     for path, method, _handler in console.CONSOLE_ROUTES:
-        response = await desk_app.request(method, concrete(path), headers={"Accept": "text/html"},
-                                          allow_redirects=False)
+        response = await desk_app.request(
+            method, concrete(path), headers={"Accept": "text/html"}, allow_redirects=False
+        )
         if method == "GET":
             assert response.status == 303 and response.headers["Location"] == "/desk/login", path
         else:
             assert response.status == 401, path
         # Nor does a made-up session token get in.
-        response = await desk_app.request(method, concrete(path), allow_redirects=False,
-                                          headers={"Cookie": f"{console.SESSION_COOKIE}=forged"})
+        response = await desk_app.request(
+            method, concrete(path), allow_redirects=False, headers={"Cookie": f"{console.SESSION_COOKIE}=forged"}
+        )
         assert response.status == 401, path
 
 
@@ -197,8 +215,11 @@ async def test_state_changing_requests_without_the_csrf_token_are_refused(desk_a
     with desk_app.router._sessions() as session:
         assert session.get(HandoffRequest, handoff_id).status == "open"
     # The header works as well as the form field (for scripts).
-    response = await desk_app.post(f"/desk/handoffs/{handoff_id}/claim", allow_redirects=False, headers={
-        "Cookie": f"{console.SESSION_COOKIE}={ana.token}", console.CSRF_HEADER: ana.csrf})
+    response = await desk_app.post(
+        f"/desk/handoffs/{handoff_id}/claim",
+        allow_redirects=False,
+        headers={"Cookie": f"{console.SESSION_COOKIE}={ana.token}", console.CSRF_HEADER: ana.csrf},
+    )
     assert response.status == 303
     # Logging out is a POST too.
     assert (await ana.post("/desk/logout", csrf=None)).status == 403
@@ -220,7 +241,9 @@ async def test_the_manager_dashboard_is_behind_the_console_login(desk_app):
 async def test_login_sets_a_secure_http_only_strict_cookie_and_logout_ends_it(desk_app):
     response = await login(desk_app, "ana")
     cookie = response.cookies[console.SESSION_COOKIE]
-    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"  # the dashboard shares the session
+    assert (
+        cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
+    )  # the dashboard shares the session
     ana = await signed_in(desk_app, "ana")
     assert (await ana.get("/desk")).status == 200
     assert (await ana.post("/desk/logout")).status == 303
@@ -228,8 +251,7 @@ async def test_login_sets_a_secure_http_only_strict_cookie_and_logout_ends_it(de
 
 
 async def test_login_without_the_form_token_is_refused(desk_app):
-    response = await desk_app.post("/desk/login", data={"username": "ana", "password": PASSWORD},
-                                   allow_redirects=False)
+    response = await desk_app.post("/desk/login", data={"username": "ana", "password": PASSWORD}, allow_redirects=False)
     assert response.status == 403
     assert console.SESSION_COOKIE not in response.cookies
 
@@ -258,11 +280,14 @@ async def test_a_disabled_user_is_signed_out_at_once(desk_app, session_factory):
 
 async def test_admins_add_and_disable_staff_users(desk_app, session_factory):
     root = await signed_in(desk_app, "root")
-    response = await root.post("/desk/users", {"username": "zoe", "display_name": "Zoe", "password": PASSWORD,
-                                               "role": "agent", "telegram_id": "777"})
+    response = await root.post(
+        "/desk/users",
+        {"username": "zoe", "display_name": "Zoe", "password": PASSWORD, "role": "agent", "telegram_id": "777"},
+    )
     assert response.status == 303
-    short = await root.post("/desk/users", {"username": "tim", "display_name": "Tim", "password": "short",
-                                            "role": "agent"})
+    short = await root.post(
+        "/desk/users", {"username": "tim", "display_name": "Tim", "password": "short", "role": "agent"}
+    )
     assert short.status == 400 and "at least 10 characters" in await short.text()
     with session_factory() as session:
         zoe = auth.find_user(session, "zoe")
@@ -277,8 +302,12 @@ async def test_admins_add_and_disable_staff_users(desk_app, session_factory):
 async def test_customer_text_is_shown_as_text_in_the_queue_and_transcript(desk_app):
     conversation_id, _ = await customer_waiting(desk_app, text=XSS)
     ana = await signed_in(desk_app, "ana")
-    for path in ("/desk", "/desk/queue", f"/desk/conversations/{conversation_id}",
-                 f"/desk/conversations/{conversation_id}/transcript"):
+    for path in (
+        "/desk",
+        "/desk/queue",
+        f"/desk/conversations/{conversation_id}",
+        f"/desk/conversations/{conversation_id}/transcript",
+    ):
         response = await ana.get(path)
         html = await response.text()
         assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in html, path
@@ -290,10 +319,25 @@ async def test_the_queue_shows_reason_wait_channel_sentiment_and_history(desk_ap
     conversation_id, _ = await customer_waiting(desk_app, text="This is terrible, I am furious")
     with session_factory.begin() as session:
         conversation = session.get(Conversation, conversation_id)
-        session.add(SurveyResponse(conversation_id=conversation_id, customer_id=conversation.customer_id,
-                                   kind="nps", status="answered", score=3))
-        session.add(RecoveryCase(conversation_id=conversation_id, customer_id=conversation.customer_id,
-                                 source="complaint", category="late_delivery", severity="high", status="escalated"))
+        session.add(
+            SurveyResponse(
+                conversation_id=conversation_id,
+                customer_id=conversation.customer_id,
+                kind="nps",
+                status="answered",
+                score=3,
+            )
+        )
+        session.add(
+            RecoveryCase(
+                conversation_id=conversation_id,
+                customer_id=conversation.customer_id,
+                source="complaint",
+                category="late_delivery",
+                severity="high",
+                status="escalated",
+            )
+        )
     ana = await signed_in(desk_app, "ana")
     html = await (await ana.get("/desk/queue")).text()
     # So unhappy that the router escalated on sentiment before anyone asked.
@@ -327,24 +371,34 @@ async def test_claim_reply_customer_writes_resolve_hands_back_with_ces(desk_app,
     assert refused.status == 409
 
     calls_before = len(desk_app.assistant.calls)
-    replies = await desk_app.router.handle(InboundMessage(channel="widget", sender_id="visitor-1",
-                                                          text="It was order 123456", message_id="visitor-1-2"))
+    replies = await desk_app.router.handle(
+        InboundMessage(channel="widget", sender_id="visitor-1", text="It was order 123456", message_id="visitor-1-2")
+    )
     assert replies == [] and len(desk_app.assistant.calls) == calls_before  # the bot stays silent
     transcript = await (await ana.get(f"/desk/conversations/{conversation_id}/transcript")).text()
     assert "It was order 123456" in transcript
 
-    assert (await ana.post(f"/desk/conversations/{conversation_id}/notes", {"text": "VIP <b>customer</b>"})).status == 303
+    assert (
+        await ana.post(f"/desk/conversations/{conversation_id}/notes", {"text": "VIP <b>customer</b>"})
+    ).status == 303
     page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
     assert "VIP &lt;b&gt;customer&lt;/b&gt;" in page
     assert "VIP" not in "".join(channel.texts("visitor-1"))  # notes never reach the customer
 
     assert (await ana.post(f"/desk/handoffs/{handoff_id}/resolve")).status == 303
-    assert channel.texts("visitor-1")[-2:] == ["A team member (Ana) has left", "How easy was it to get your issue solved?"]
+    assert channel.texts("visitor-1")[-2:] == [
+        "A team member (Ana) has left",
+        "How easy was it to get your issue solved?",
+    ]
     with session_factory() as session:
         assert session.get(Conversation, conversation_id).state == "bot"
         assert session.execute(select(SurveyResponse.handled_by)).scalar_one() == "ana"
-        directions = [m.direction for m in session.execute(
-            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)).scalars()]
+        directions = [
+            m.direction
+            for m in session.execute(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            ).scalars()
+        ]
     assert directions == ["customer", "bot", "agent", "agent", "customer", "agent", "bot"]
     # The bot answers again.
     replies = await desk_app.router.handle(InboundMessage(channel="widget", sender_id="visitor-1", text="thanks"))
@@ -358,15 +412,19 @@ async def test_transfer_hands_the_conversation_to_a_colleague(desk_app, session_
     with session_factory() as session:
         ben_id = auth.find_user(session, "ben").id
     assert (await ana.post(f"/desk/handoffs/{handoff_id}/transfer", {"to": str(ben_id)})).status == 303
-    assert desk_app.channel.texts("visitor-1")[-2:] == ["A team member (Ana) has left", "A team member (Ben) has joined"]
+    assert desk_app.channel.texts("visitor-1")[-2:] == [
+        "A team member (Ana) has left",
+        "A team member (Ben) has joined",
+    ]
     assert (await ben.post(f"/desk/handoffs/{handoff_id}/reply", {"text": "Ben here"})).status == 303
     assert (await ana.post(f"/desk/handoffs/{handoff_id}/reply", {"text": "still me?"})).status == 409
 
 
 async def test_never_mind_while_queued_cancels_the_request(desk_app, session_factory):
     conversation_id, handoff_id = await customer_waiting(desk_app)
-    replies = await desk_app.router.handle(InboundMessage(channel="widget", sender_id="visitor-1",
-                                                          text="never mind, I found it", message_id="nm"))
+    replies = await desk_app.router.handle(
+        InboundMessage(channel="widget", sender_id="visitor-1", text="never mind, I found it", message_id="nm")
+    )
     assert [r.text for r in replies] == [desk_app.desk.content.say("cancelled")]
     with session_factory() as session:
         assert session.get(HandoffRequest, handoff_id).status == "cancelled"
@@ -378,8 +436,10 @@ async def test_waiting_too_long_tells_the_customer_once_and_keeps_the_case_open(
     rules = project_content().escalation
     opening_day = next_opening(rules, utcnow())
     # Half an hour after opening on a working day: people are there, so waiting is news.
-    later = (datetime.combine(opening_day.date(), rules.hours[opening_day.weekday()][0], tzinfo=rules.timezone)
-             + timedelta(minutes=30)).astimezone(timezone.utc)
+    later = (
+        datetime.combine(opening_day.date(), rules.hours[opening_day.weekday()][0], tzinfo=rules.timezone)
+        + timedelta(minutes=30)
+    ).astimezone(timezone.utc)
     with session_factory.begin() as session:  # the request was made long ago, in business hours
         session.get(HandoffRequest, handoff_id).created_at = later - timedelta(hours=1)
     assert await desk_app.desk.time_out_waiting(later) == [handoff_id]
@@ -396,14 +456,31 @@ async def test_a_manager_approves_a_pending_compensation_and_the_customer_is_tol
     conversation_id, _ = await customer_waiting(desk_app)
     with session_factory.begin() as session:
         conversation = session.get(Conversation, conversation_id)
-        comp = Compensation(code="CX-TESTCODE", conversation_id=conversation_id, customer_id=conversation.customer_id,
-                            kind="replacement", currency="EUR", category="damaged_item", severity="high",
-                            reason="broken", status="pending_approval", idempotency_key="case-1")
+        comp = Compensation(
+            code="CX-TESTCODE",
+            conversation_id=conversation_id,
+            customer_id=conversation.customer_id,
+            kind="replacement",
+            currency="EUR",
+            category="damaged_item",
+            severity="high",
+            reason="broken",
+            status="pending_approval",
+            idempotency_key="case-1",
+        )
         session.add(comp)
         session.flush()
-        session.add(RecoveryCase(conversation_id=conversation_id, customer_id=conversation.customer_id,
-                                 source="complaint", category="damaged_item", severity="high",
-                                 status="pending_approval", compensation_id=comp.id))
+        session.add(
+            RecoveryCase(
+                conversation_id=conversation_id,
+                customer_id=conversation.customer_id,
+                source="complaint",
+                category="damaged_item",
+                severity="high",
+                status="pending_approval",
+                compensation_id=comp.id,
+            )
+        )
         comp_id = comp.id
     agent, manager = await signed_in(desk_app, "ana"), await signed_in(desk_app, "mia")
     assert (await agent.post(f"/desk/compensations/{comp_id}/approve")).status == 403
@@ -424,9 +501,19 @@ async def test_a_manager_declines_and_the_customer_is_told(desk_app, session_fac
     conversation_id, _ = await customer_waiting(desk_app)
     with session_factory.begin() as session:
         conversation = session.get(Conversation, conversation_id)
-        comp = Compensation(code="CX-DECLINED", conversation_id=conversation_id, customer_id=conversation.customer_id,
-                            kind="partial_refund", amount_cents=5000, currency="EUR", category="other",
-                            severity="high", reason="x", status="pending_approval", idempotency_key="case-2")
+        comp = Compensation(
+            code="CX-DECLINED",
+            conversation_id=conversation_id,
+            customer_id=conversation.customer_id,
+            kind="partial_refund",
+            amount_cents=5000,
+            currency="EUR",
+            category="other",
+            severity="high",
+            reason="x",
+            status="pending_approval",
+            idempotency_key="case-2",
+        )
         session.add(comp)
         session.flush()
         comp_id = comp.id

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from bot.desk import auth
 from bot.handoff import transitions as handoffs
-from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
-from bot.handoff.transitions import escalate
+from bot.handoff.transitions import AlreadyClaimed, TransitionRefused, escalate
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.models import (
     Conversation,
@@ -41,8 +40,11 @@ def add_staff(session, username: str, name: str, role: str = "agent") -> StaffUs
 @pytest.fixture
 def staff(session_factory):
     with session_factory.begin() as session:
-        users = [add_staff(session, "ana", "Ana"), add_staff(session, "ben", "Ben"),
-                 add_staff(session, "mia", "Mia", "manager")]
+        users = [
+            add_staff(session, "ana", "Ana"),
+            add_staff(session, "ben", "Ben"),
+            add_staff(session, "mia", "Mia", "manager"),
+        ]
         return {user.username: user for user in users}
 
 
@@ -61,8 +63,9 @@ def state_of(session_factory, conversation_id: int, handoff_id: int) -> tuple[st
 
 def claim(session_factory, handoff_id: int, user: StaffUser):
     with session_factory.begin() as session:
-        return handoffs.claim(session, handoff_id, session.get(StaffUser, user.id),
-                              joined_text=JOINED.format(name=user.display_name))
+        return handoffs.claim(
+            session, handoff_id, session.get(StaffUser, user.id), joined_text=JOINED.format(name=user.display_name)
+        )
 
 
 def test_claim_reply_resolve_moves_the_conversation_and_stores_markers(session_factory, staff):
@@ -79,21 +82,31 @@ def test_claim_reply_resolve_moves_the_conversation_and_stores_markers(session_f
         reply = handoffs.reply(session, handoff_id, session.get(StaffUser, staff["ana"].id), "  Hello <b>there</b> ")
     assert reply.messages[0].text == "Hello <b>there</b>"
     with session_factory.begin() as session:
-        done = handoffs.resolve(session, handoff_id, session.get(StaffUser, staff["ana"].id), left_text=LEFT.format(name="Ana"))
+        done = handoffs.resolve(
+            session, handoff_id, session.get(StaffUser, staff["ana"].id), left_text=LEFT.format(name="Ana")
+        )
     assert done.messages[0].custom == {"event": "agent_left", "name": "Ana"}
     assert state_of(session_factory, conversation_id, handoff_id) == ("bot", "resolved")
 
     with session_factory() as session:
-        rows = session.execute(select(Message).where(Message.conversation_id == conversation_id)
-                               .order_by(Message.id)).scalars().all()
+        rows = (
+            session.execute(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
+            .scalars()
+            .all()
+        )
         assert [(m.direction, m.text, m.staff_user_id) for m in rows] == [
             ("agent", "A team member (Ana) has joined", staff["ana"].id),
             ("agent", "Hello <b>there</b>", staff["ana"].id),
             ("agent", "A team member (Ana) has left", staff["ana"].id),
         ]
         assert json.loads(rows[1].payload) == {"custom": {"from": "agent", "name": "Ana"}}
-        kinds = session.execute(select(HandoffEvent.kind).where(HandoffEvent.handoff_id == handoff_id)
-                                .order_by(HandoffEvent.id)).scalars().all()
+        kinds = (
+            session.execute(
+                select(HandoffEvent.kind).where(HandoffEvent.handoff_id == handoff_id).order_by(HandoffEvent.id)
+            )
+            .scalars()
+            .all()
+        )
         assert kinds == ["queued", "claimed", "resolved"]
         handoff = session.get(HandoffRequest, handoff_id)
         assert handoff.closed_by_id == staff["ana"].id and handoff.closed_at is not None
@@ -126,8 +139,14 @@ def test_transfer_passes_the_conversation_with_left_and_joined_markers(session_f
     conversation_id, handoff_id = queued(session_factory, "c1")
     claim(session_factory, handoff_id, staff["ana"])
     with session_factory.begin() as session:
-        outcome = handoffs.transfer(session, handoff_id, session.get(StaffUser, staff["ana"].id),
-                                    session.get(StaffUser, staff["ben"].id), left_text=LEFT, joined_text=JOINED)
+        outcome = handoffs.transfer(
+            session,
+            handoff_id,
+            session.get(StaffUser, staff["ana"].id),
+            session.get(StaffUser, staff["ben"].id),
+            left_text=LEFT,
+            joined_text=JOINED,
+        )
     assert [m.text for m in outcome.messages] == ["A team member (Ana) has left", "A team member (Ben) has joined"]
     with session_factory() as session:
         assert session.get(HandoffRequest, handoff_id).assigned_to_id == staff["ben"].id
@@ -205,8 +224,11 @@ def test_concurrent_claims_from_two_sessions_exactly_one_wins(session_factory, s
         with session_factory() as session:
             handoff = session.get(HandoffRequest, handoff_id)
             assert handoff.assigned_to_id == staff[winners[0]].id
-            joined = session.execute(select(func.count(Message.id)).where(
-                Message.conversation_id == handoff.conversation_id, Message.direction == "agent")).scalar_one()
+            joined = session.execute(
+                select(func.count(Message.id)).where(
+                    Message.conversation_id == handoff.conversation_id, Message.direction == "agent"
+                )
+            ).scalar_one()
             assert joined == 1  # one "has joined" marker, from the winner
 
 
@@ -229,20 +251,28 @@ def test_concurrent_escalations_from_two_sessions_open_one_request(session_facto
             except Exception as error:  # reported by the assertion below, not lost in the thread
                 results[reason] = error
 
-        threads = [threading.Thread(target=trigger, args=(reason,))
-                   for reason in ("customer_request", "very_negative_message")]
+        threads = [
+            threading.Thread(target=trigger, args=(reason,)) for reason in ("customer_request", "very_negative_message")
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         assert sorted(results.values(), key=str) == [False, True], results
         with session_factory() as session:
-            active = session.execute(select(HandoffRequest).where(
-                HandoffRequest.conversation_id == conversation_id)).scalars().all()
+            active = (
+                session.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id))
+                .scalars()
+                .all()
+            )
             assert [(h.status, h.reason) for h in active] == [("open", next(r for r, c in results.items() if c))]
             assert session.get(Conversation, conversation_id).state == "awaiting_human"
-            assert session.execute(select(func.count(HandoffEvent.id)).where(
-                HandoffEvent.handoff_id == active[0].id)).scalar_one() == 1  # one "queued" event
+            assert (
+                session.execute(
+                    select(func.count(HandoffEvent.id)).where(HandoffEvent.handoff_id == active[0].id)
+                ).scalar_one()
+                == 1
+            )  # one "queued" event
 
 
 def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(session_factory):
@@ -261,8 +291,15 @@ def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(s
             with get_session_factory(url).begin() as session:
                 conversation = session.get(Conversation, conversation_id)
                 outcome["created"] = escalate(session, conversation, reason="nps_detractor", **WORDING).created
-                session.add(Message(conversation_id=conversation_id, direction="bot", text="still here",
-                                    handled=True, created_at=utcnow()))
+                session.add(
+                    Message(
+                        conversation_id=conversation_id,
+                        direction="bot",
+                        text="still here",
+                        handled=True,
+                        created_at=utcnow(),
+                    )
+                )
         except Exception as error:
             outcome["created"] = error
 
@@ -274,8 +311,9 @@ def test_an_escalation_the_index_refuses_leaves_the_callers_transaction_usable(s
     assert outcome == {"created": False}
     with session_factory() as session:
         assert session.execute(select(func.count(HandoffRequest.id))).scalar_one() == 1
-        assert session.execute(select(Message.text).where(Message.conversation_id == conversation_id)).scalars().all() \
-            == ["still here"]
+        assert session.execute(
+            select(Message.text).where(Message.conversation_id == conversation_id)
+        ).scalars().all() == ["still here"]
 
 
 # --- properties: any sequence of actions keeps the conversation and its request consistent ---
@@ -344,8 +382,14 @@ class HandoffMachine(RuleBasedStateMachine):
             return
         try:
             with self.sessions.begin() as session:
-                handoffs.transfer(session, self.handoff_id, self._staff(session, who), self._staff(session, to),
-                                  left_text="left", joined_text="joined")
+                handoffs.transfer(
+                    session,
+                    self.handoff_id,
+                    self._staff(session, who),
+                    self._staff(session, to),
+                    left_text="left",
+                    joined_text="joined",
+                )
         except TransitionRefused:
             assert self.status != "claimed" or (self.holder != who and who != 2) or to == self.holder
             return
@@ -387,23 +431,42 @@ class HandoffMachine(RuleBasedStateMachine):
     def database_matches_the_model(self):
         with self.sessions() as session:
             conversation = session.get(Conversation, self.conversation_id)
-            active = session.execute(select(HandoffRequest).where(
-                HandoffRequest.conversation_id == self.conversation_id,
-                HandoffRequest.status.in_(("open", "timed_out", "claimed")))).scalars().all()
-            expected_state = {None: "bot", "open": "awaiting_human", "timed_out": "awaiting_human",
-                              "claimed": "with_human"}[self.status]
+            active = (
+                session.execute(
+                    select(HandoffRequest).where(
+                        HandoffRequest.conversation_id == self.conversation_id,
+                        HandoffRequest.status.in_(("open", "timed_out", "claimed")),
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            expected_state = {
+                None: "bot",
+                "open": "awaiting_human",
+                "timed_out": "awaiting_human",
+                "claimed": "with_human",
+            }[self.status]
             assert conversation.state == expected_state
             assert len(active) == (0 if self.status is None else 1)  # never two requests at once
             if active:
                 assert active[0].status == self.status
                 holder_id = self.staff_ids[self.holder] if self.holder is not None else None
                 assert active[0].assigned_to_id == holder_id if self.status == "claimed" else True
-            total = session.execute(select(func.count(HandoffRequest.id)).where(
-                HandoffRequest.conversation_id == self.conversation_id)).scalar_one()
+            total = session.execute(
+                select(func.count(HandoffRequest.id)).where(HandoffRequest.conversation_id == self.conversation_id)
+            ).scalar_one()
             assert total == self.requests
-            closed = session.execute(select(HandoffRequest).where(
-                HandoffRequest.conversation_id == self.conversation_id,
-                HandoffRequest.status.in_(("resolved", "cancelled")))).scalars().all()
+            closed = (
+                session.execute(
+                    select(HandoffRequest).where(
+                        HandoffRequest.conversation_id == self.conversation_id,
+                        HandoffRequest.status.in_(("resolved", "cancelled")),
+                    )
+                )
+                .scalars()
+                .all()
+            )
             assert all(row.closed_at is not None for row in closed)
 
 
@@ -412,12 +475,16 @@ def test_the_state_machine_holds_for_any_sequence_of_actions(tmp_path):
     migrate(url)
     HandoffMachine.sessions = get_session_factory(url)
     with HandoffMachine.sessions.begin() as session:
-        HandoffMachine.staff_ids = [add_staff(session, "ana", "Ana").id, add_staff(session, "ben", "Ben").id,
-                                    add_staff(session, "mia", "Mia", "manager").id]
+        HandoffMachine.staff_ids = [
+            add_staff(session, "ana", "Ana").id,
+            add_staff(session, "ben", "Ben").id,
+            add_staff(session, "mia", "Mia", "manager").id,
+        ]
     run_state_machine_as_test(
         HandoffMachine,
-        settings=settings(max_examples=60, stateful_step_count=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=60, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        ),
     )
 
 
@@ -427,23 +494,35 @@ def test_the_queue_estimate_counts_who_is_ahead_and_recent_waits(session_factory
 
     now = utcnow()
     with session_factory.begin() as session:
-        first = HandoffRequest(conversation_id=add_conversation(session, "e1").id, reason="customer_request",
-                               status="open", created_at=now)
+        first = HandoffRequest(
+            conversation_id=add_conversation(session, "e1").id, reason="customer_request", status="open", created_at=now
+        )
         session.add(first)
         session.flush()
         assert estimate_text(session, first, DEFAULT_MESSAGES, now) == "You're next in line."
         # Two earlier requests were claimed after 4 and 6 minutes: the median is 5.
         for minutes, name in ((4, "e2"), (6, "e3")):
-            session.add(HandoffRequest(conversation_id=add_conversation(session, name).id, reason="customer_request",
-                                       status="resolved", created_at=now - timedelta(minutes=30),
-                                       claimed_at=now - timedelta(minutes=30 - minutes)))
-        second = HandoffRequest(conversation_id=add_conversation(session, "e4").id, reason="customer_request",
-                                status="open", created_at=now)
+            session.add(
+                HandoffRequest(
+                    conversation_id=add_conversation(session, name).id,
+                    reason="customer_request",
+                    status="resolved",
+                    created_at=now - timedelta(minutes=30),
+                    claimed_at=now - timedelta(minutes=30 - minutes),
+                )
+            )
+        second = HandoffRequest(
+            conversation_id=add_conversation(session, "e4").id, reason="customer_request", status="open", created_at=now
+        )
         session.add(second)
         session.flush()
-        assert estimate_text(session, first, DEFAULT_MESSAGES, now) == "You're next in line. The wait is usually about 5 minutes."
+        assert (
+            estimate_text(session, first, DEFAULT_MESSAGES, now)
+            == "You're next in line. The wait is usually about 5 minutes."
+        )
         assert estimate_text(session, second, DEFAULT_MESSAGES, now) == (
-            "There is 1 person ahead of you; the wait is usually about 10 minutes.")
+            "There is 1 person ahead of you; the wait is usually about 10 minutes."
+        )
 
 
 def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_factory):
@@ -453,8 +532,9 @@ def test_escalating_in_business_hours_tells_the_place_in_the_queue(session_facto
 
     rules = project_content().escalation
     day = next_opening(rules, utcnow())
-    at = (datetime.combine(day.date(), rules.hours[day.weekday()][0], tzinfo=rules.timezone)
-          + timedelta(hours=1)).astimezone(timezone.utc)
+    at = (
+        datetime.combine(day.date(), rules.hours[day.weekday()][0], tzinfo=rules.timezone) + timedelta(hours=1)
+    ).astimezone(timezone.utc)
     with session_factory.begin() as session:
         told = escalate(session, add_conversation(session, "h1"), reason="customer_request", now=at, **WORDING)
     assert told.message == f"{rules.messages['open']} You're next in line."

@@ -35,9 +35,15 @@ def test_mildly_negative_or_positive_customers_are_never_escalated(polarities):
 
 @pytest.mark.parametrize(
     "kind, score, answer, reason",
-    [("nps", 6, None, "nps_detractor"), ("nps", 7, None, None), ("nps", 0, None, "nps_detractor"),
-     ("ces", None, "difficult", "difficult_ces"), ("ces", None, "very_difficult", "difficult_ces"),
-     ("ces", None, "neutral", None), ("csat", 1, None, None)],
+    [
+        ("nps", 6, None, "nps_detractor"),
+        ("nps", 7, None, None),
+        ("nps", 0, None, "nps_detractor"),
+        ("ces", None, "difficult", "difficult_ces"),
+        ("ces", None, "very_difficult", "difficult_ces"),
+        ("ces", None, "neutral", None),
+        ("csat", 1, None, None),
+    ],
 )
 def test_survey_triggers(kind, score, answer, reason):
     assert survey_trigger(RULES, kind=kind, score=score, answer=answer) == reason
@@ -90,8 +96,15 @@ def test_the_customer_is_told_honestly_when_someone_answers(moment, expected):
 
 @pytest.mark.parametrize(
     "text, escalated",
-    [("I am so angry right now", True), ("this is unacceptable!", True), ("Fed up with this", True),
-     ("where is my order", False), ("not angry, just curious", False), ("I'm angry and not happy", True), ("the scampi was great", False)],
+    [
+        ("I am so angry right now", True),
+        ("this is unacceptable!", True),
+        ("Fed up with this", True),
+        ("where is my order", False),
+        ("not angry, just curious", False),
+        ("I'm angry and not happy", True),
+        ("the scampi was great", False),
+    ],
 )
 def test_words_of_anger_escalate_one_message(text, escalated):
     assert (sentiment_trigger(RULES, [-0.1], text) == "very_negative_message") == escalated

@@ -6,7 +6,15 @@ from sqlalchemy import inspect
 from bot.storage.database import alembic_config, get_engine, migrate
 from bot.storage.models import Base
 
-TABLES = {"customers", "conversations", "messages", "faq_feedback", "handoff_requests", "compensations", "survey_responses"}
+TABLES = {
+    "customers",
+    "conversations",
+    "messages",
+    "faq_feedback",
+    "handoff_requests",
+    "compensations",
+    "survey_responses",
+}
 
 
 def test_migrations_match_the_models(database_url):

@@ -48,7 +48,11 @@ async def test_a_complaint_is_acknowledged_by_severity_and_opens_a_case(session_
     assert slots["complaint_description"] == text  # long enough: not asked again
     [case] = cases(session_factory)
     assert (case.source, case.category, case.severity, case.status, case.order_number) == (
-        "complaint", "late_delivery", "high", "open", "4829173",
+        "complaint",
+        "late_delivery",
+        "high",
+        "open",
+        "4829173",
     )
     assert str(case.id) == slots["recovery_case_id"]
 
@@ -95,11 +99,15 @@ async def test_a_wrong_order_number_is_asked_again_twice_then_let_go():
 @pytest.mark.parametrize("intent", ["cancel", "request_human", "faq"])
 async def test_never_mind_a_person_or_a_question_leave_the_form(intent):
     result, _ = await run(ValidateRecoveryForm, **form_turn("never mind", intent))
-    assert result == [{"event": "action_execution_rejected", "timestamp": None, "name": FORM, "policy": None, "confidence": None}]
+    assert result == [
+        {"event": "action_execution_rejected", "timestamp": None, "name": FORM, "policy": None, "confidence": None}
+    ]
 
 
 async def test_the_description_takes_any_prose_but_not_a_button():
-    prose, _ = await run(ValidateRecoveryForm, **form_turn("the box was crushed", "complain_damaged_item", "complaint_description"))
+    prose, _ = await run(
+        ValidateRecoveryForm, **form_turn("the box was crushed", "complain_damaged_item", "complaint_description")
+    )
     button, _ = await run(ValidateRecoveryForm, **form_turn("/affirm", "affirm", "complaint_description"))
     assert slots_of(prose)["complaint_description"] == "the box was crushed"
     assert "complaint_description" not in slots_of(button)
@@ -107,7 +115,9 @@ async def test_the_description_takes_any_prose_but_not_a_button():
 
 async def test_the_offer_follows_the_policy_and_waits_for_an_answer(session_factory, conversation):
     case_id = await open_case("late_delivery", "my parcel is late")
-    _, messages = await run(ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id, "order_number": "4829173"})
+    _, messages = await run(
+        ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id, "order_number": "4829173"}
+    )
     assert "free delivery on your next order" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/accept_offer", "/decline_offer"]
     [case] = cases(session_factory)
@@ -161,7 +171,9 @@ async def test_the_cap_sends_the_customer_to_a_person_instead_of_an_offer(sessio
     assert cases(session_factory)[-1].status == "escalated"
 
 
-async def test_the_cap_reached_between_offer_and_accept_also_sends_the_customer_to_a_person(session_factory, conversation):
+async def test_the_cap_reached_between_offer_and_accept_also_sends_the_customer_to_a_person(
+    session_factory, conversation
+):
     from feedback.compensation import issue
 
     case_id = await open_case("late_delivery", "late again")
@@ -169,8 +181,15 @@ async def test_the_cap_reached_between_offer_and_accept_also_sends_the_customer_
     policy = project_content().compensation
     with session_factory.begin() as session:
         for key in ("elsewhere-1", "elsewhere-2"):  # issued meanwhile: the policy allows two per 90 days
-            issue(session, policy=policy, conversation_id=conversation, category="late_delivery",
-                  severity="low", reason="earlier", idempotency_key=key)
+            issue(
+                session,
+                policy=policy,
+                conversation_id=conversation,
+                category="late_delivery",
+                severity="low",
+                reason="earlier",
+                idempotency_key=key,
+            )
     result, messages = await run(ActionIssueCompensation, [user("accept_offer")])
     assert "passed this to a person" in messages[0]["text"]
     assert slots_of(result) == {"survey_trigger": "recovery"}

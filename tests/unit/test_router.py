@@ -171,8 +171,9 @@ class MoodOnly:
 
 async def test_the_router_follows_the_handoff_policy_it_is_given(session_factory):
     policy = MoodOnly()
-    router = ConversationRouter(session_factory=session_factory, assistant=ScriptedAssistant(),
-                                scorer=TextBlobScorer(), handoff=policy)
+    router = ConversationRouter(
+        session_factory=session_factory, assistant=ScriptedAssistant(), scorer=TextBlobScorer(), handoff=policy
+    )
     replies = await router.handle(inbound("This is rather slow"))
     await router.handle(inbound('/choose_topic{"topic":"order_status"}'))  # a button: no mood to read
     assert [r.text for r in replies] == ["echo: This is rather slow", "a person will look at this"]
@@ -186,7 +187,9 @@ async def test_the_router_follows_the_handoff_policy_it_is_given(session_factory
 async def test_a_button_on_a_stored_reply_is_found_only_for_its_customer(session_factory):
     class Buttons(ScriptedAssistant):
         async def respond(self, conversation_id, text, *, channel, metadata):
-            return AssistantReply(messages=[OutboundMessage(text="pick", buttons=(Button("Yes", "/affirm"), Button("No", "/deny")))])
+            return AssistantReply(
+                messages=[OutboundMessage(text="pick", buttons=(Button("Yes", "/affirm"), Button("No", "/deny")))]
+            )
 
     router = make_router(session_factory, Buttons())
     [reply] = await router.handle(inbound("hi"))
@@ -206,7 +209,9 @@ async def test_an_unreadable_message_is_stored_with_its_reply_once_and_never_rea
         stored_first = session.execute(select(Message.id).order_by(Message.id)).scalars().all()
     again = await router.record_unreadable(photo, OutboundMessage(text="a second reply, never stored"))
     # The first delivery stores its reply; the repeat gets that stored reply back and stores nothing.
-    assert [r.text for r in first.replies] == ["I can only read text"] and [r.id for r in first.replies] == stored_first[1:]
+    assert [r.text for r in first.replies] == ["I can only read text"] and [
+        r.id for r in first.replies
+    ] == stored_first[1:]
     assert [(r.id, r.text) for r in again.replies] == [(r.id, r.text) for r in first.replies]
     assert assistant.calls == []
     with session_factory() as session:

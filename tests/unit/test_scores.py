@@ -17,7 +17,10 @@ from feedback.surveys.scores import (
 nps_scores = st.lists(st.integers(min_value=0, max_value=10))
 
 
-@pytest.mark.parametrize("score, category", [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"), (10, "promoter")])
+@pytest.mark.parametrize(
+    "score, category",
+    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"), (10, "promoter")],
+)
 def test_nps_categories_at_the_boundaries(score, category):
     assert nps_category(score) == category
 
@@ -72,9 +75,19 @@ def test_csat_refuses_out_of_range():
 
 @pytest.mark.parametrize(
     "text, allowed, expected",
-    [("9", NPS_RANGE, 9), ("nine", NPS_RANGE, 9), ("I'd say 8/10", NPS_RANGE, 8), ("10!", NPS_RANGE, 10),
-     ("0", NPS_RANGE, 0), ("11", NPS_RANGE, None), ("7 or 8", NPS_RANGE, None), ("banana", NPS_RANGE, None),
-     ("8", CSAT_RANGE, None), ("seven", CSAT_RANGE, 7), ("", NPS_RANGE, None)],
+    [
+        ("9", NPS_RANGE, 9),
+        ("nine", NPS_RANGE, 9),
+        ("I'd say 8/10", NPS_RANGE, 8),
+        ("10!", NPS_RANGE, 10),
+        ("0", NPS_RANGE, 0),
+        ("11", NPS_RANGE, None),
+        ("7 or 8", NPS_RANGE, None),
+        ("banana", NPS_RANGE, None),
+        ("8", CSAT_RANGE, None),
+        ("seven", CSAT_RANGE, 7),
+        ("", NPS_RANGE, None),
+    ],
 )
 def test_typed_scores(text, allowed, expected):
     assert parse_number(text, allowed) == expected
@@ -82,9 +95,17 @@ def test_typed_scores(text, allowed, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("very easy", "very_easy"), ("Very easy!", "very_easy"), ("it was easy", "easy"), ("neutral", "neutral"),
-     ("pretty hard", "difficult"), ("VERY DIFFICULT", "very_difficult"), ("very_difficult", "very_difficult"),
-     ("banana", None), ("", None)],
+    [
+        ("very easy", "very_easy"),
+        ("Very easy!", "very_easy"),
+        ("it was easy", "easy"),
+        ("neutral", "neutral"),
+        ("pretty hard", "difficult"),
+        ("VERY DIFFICULT", "very_difficult"),
+        ("very_difficult", "very_difficult"),
+        ("banana", None),
+        ("", None),
+    ],
 )
 def test_typed_ces_answers(text, expected):
     assert parse_ces(text) == expected

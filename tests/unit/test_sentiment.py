@@ -87,18 +87,33 @@ def test_fast_textblob_port_scores_exactly_like_textblob():
     from textblob.en.sentiments import PatternAnalyzer
 
     texts = _labelled()["negative"] + [
-        "I don't think it's bad :) but not really good either!!!", "Mr. Smith said it's o.O fine ( ! )",
-        "VERY happy!!! <3", "It isn't terrible... it's ok :-(", "\"quoted\" 'words' 'd n't", "x D and : )",
-        "line one\n\nline two is awful", "", "   ", "؟ طلبي متأخر جدا", "😡 terrible 👍",
+        "I don't think it's bad :) but not really good either!!!",
+        "Mr. Smith said it's o.O fine ( ! )",
+        "VERY happy!!! <3",
+        "It isn't terrible... it's ok :-(",
+        "\"quoted\" 'words' 'd n't",
+        "x D and : )",
+        "line one\n\nline two is awful",
+        "",
+        "   ",
+        "؟ طلبي متأخر جدا",
+        "😡 terrible 👍",
     ]
     original, ours = PatternAnalyzer(), TextBlobScorer()
     for text in texts:
         expected = original.analyze(text)
         got = ours.score(text)
-        assert (got.polarity, got.subjectivity) == pytest.approx((expected.polarity, expected.subjectivity), abs=1e-12), text
+        assert (got.polarity, got.subjectivity) == pytest.approx(
+            (expected.polarity, expected.subjectivity), abs=1e-12
+        ), text
 
 
-@given(st.lists(st.sampled_from(list("ab no  .,:;!?()'\"-=<>3DPxo°\n’") + ["n't", "good ", "bad ", "very ", ":)", "Mr."]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("ab no  .,:;!?()'\"-=<>3DPxo°\n’") + ["n't", "good ", "bad ", "very ", ":)", "Mr."]),
+        max_size=40,
+    ).map("".join)
+)
 def test_fast_textblob_port_matches_textblob_on_odd_strings(text):
     from textblob.en.sentiments import PatternAnalyzer
 
@@ -107,21 +122,40 @@ def test_fast_textblob_port_matches_textblob_on_odd_strings(text):
     assert (got.polarity, got.subjectivity) == pytest.approx((expected.polarity, expected.subjectivity), abs=1e-12)
 
 
-@pytest.mark.parametrize("text", [
-    "not late", "the delivery wasn't delayed at all", "no problem", "never had an issue with you",
-    "I haven't had any problems", "nothing was broken, thanks", "no issues at all",
-    "sorry for the late reply, here is the order number", "what happens if my parcel is lost",
-    "can I return it in case it doesn't fit",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not late",
+        "the delivery wasn't delayed at all",
+        "no problem",
+        "never had an issue with you",
+        "I haven't had any problems",
+        "nothing was broken, thanks",
+        "no issues at all",
+        "sorry for the late reply, here is the order number",
+        "what happens if my parcel is lost",
+        "can I return it in case it doesn't fit",
+    ],
+)
 def test_negated_or_hypothetical_cues_are_no_complaints(cx, text):
     assert cx.score(text).polarity >= 0, text
 
 
-@pytest.mark.parametrize("text", [
-    "not happy", "the app is not working", "my order still hasn't come", "the courier hasn't turned up",
-    "you never responded to my email", "no one has answered my emails", "I can't sign in",
-    "would not recommend", "I don't know why it is late", "tracking has not been updated in a week",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not happy",
+        "the app is not working",
+        "my order still hasn't come",
+        "the courier hasn't turned up",
+        "you never responded to my email",
+        "no one has answered my emails",
+        "I can't sign in",
+        "would not recommend",
+        "I don't know why it is late",
+        "tracking has not been updated in a week",
+    ],
+)
 def test_negated_expectations_are_complaints(cx, text):
     assert cx.score(text).polarity < -0.05, text
 
@@ -146,8 +180,22 @@ def test_emoji_count(cx):
     assert cx.score("my parcel is late 😡").polarity < cx.score("my parcel is late").polarity
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\n", "12345", "?!", "لم يصل طلبي بعد", "הזמנה שלי לא הגיעה",
-                                  "<p>Hello <b>there</b></p>", "&lt;script&gt;", "\u200f\u202e", "🙂" * 3])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\n\n",
+        "12345",
+        "?!",
+        "لم يصل طلبي بعد",
+        "הזמנה שלי לא הגיעה",
+        "<p>Hello <b>there</b></p>",
+        "&lt;script&gt;",
+        "\u200f\u202e",
+        "🙂" * 3,
+    ],
+)
 def test_odd_input_scores_in_range(cx, text):
     result = cx.score(text)
     assert -1 <= result.polarity <= 1 and 0 <= result.subjectivity <= 1

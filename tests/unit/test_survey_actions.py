@@ -47,15 +47,22 @@ async def test_a_helpful_faq_brings_ces_then_nps_and_nothing_more(session_factor
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "ces", "survey_reasks": 1})
     assert rows(session_factory) == [("ces", "offered", None, None, None, "bot")]  # asked twice, offered once
     submitted, messages = await run(
-        ActionSubmitSurvey, [user("survey_answer")],
+        ActionSubmitSurvey,
+        [user("survey_answer")],
         slots={"survey_kind": "ces", "survey_answer": "very_easy", "survey_trigger": "faq_helpful"},
     )
     assert messages[0]["text"] == project_content().surveys.thanks
     assert slots_of(submitted)["survey_kind"] == "nps"
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "nps"})
     last, _ = await run(
-        ActionSubmitSurvey, [user("survey_answer")],
-        slots={"survey_kind": "nps", "survey_answer": "9", "survey_comment": "quick and friendly", "survey_trigger": "faq_helpful"},
+        ActionSubmitSurvey,
+        [user("survey_answer")],
+        slots={
+            "survey_kind": "nps",
+            "survey_answer": "9",
+            "survey_comment": "quick and friendly",
+            "survey_trigger": "faq_helpful",
+        },
     )
     assert slots_of(last)["survey_due"] is False
     assert rows(session_factory) == [
@@ -101,8 +108,14 @@ def answer_turn(text, intent="nlu_fallback", kind="nps", requested="survey_answe
 
 @pytest.mark.parametrize(
     "kind, text, expected",
-    [("nps", "9", "9"), ("nps", "nine", "9"), ("nps", "I'd say 10/10", "10"), ("csat", "6", "6"),
-     ("ces", "very easy", "very_easy"), ("ces", "it was hard", "difficult")],
+    [
+        ("nps", "9", "9"),
+        ("nps", "nine", "9"),
+        ("nps", "I'd say 10/10", "10"),
+        ("csat", "6", "6"),
+        ("ces", "very easy", "very_easy"),
+        ("ces", "it was hard", "difficult"),
+    ],
 )
 async def test_typed_answers_are_read(kind, text, expected):
     result, _ = await run(ValidateSurveyForm, **answer_turn(text, kind=kind))
@@ -120,7 +133,9 @@ async def test_nps_asks_for_the_reason_and_skip_skips_it():
     scored, _ = await run(ValidateSurveyForm, **answer_turn("3"))
     assert slots_of(scored)["requested_slot"] == "survey_comment"
     skipped, _ = await run(ValidateSurveyForm, **answer_turn("skip", requested="survey_comment"))
-    twice, _ = await run(ValidateSurveyForm, **answer_turn("/survey_answer", "survey_answer", requested="survey_comment", value="nps:3"))
+    twice, _ = await run(
+        ValidateSurveyForm, **answer_turn("/survey_answer", "survey_answer", requested="survey_comment", value="nps:3")
+    )
     assert slots_of(skipped)["survey_comment"] == SKIPPED
     assert "survey_comment" not in slots_of(twice)  # the score tapped twice is not a comment
 
@@ -148,8 +163,14 @@ async def test_a_complaint_a_person_or_a_question_leave_the_survey(intent):
 async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, conversation):
     await run(ActionAskSurveyAnswer, [user("goodbye")], slots={"survey_kind": "nps"})
     result, messages = await run(
-        ActionSubmitSurvey, [user("survey_answer")],
-        slots={"survey_kind": "nps", "survey_answer": "2", "survey_comment": "parcel lost twice", "survey_trigger": "goodbye"},
+        ActionSubmitSurvey,
+        [user("survey_answer")],
+        slots={
+            "survey_kind": "nps",
+            "survey_answer": "2",
+            "survey_comment": "parcel lost twice",
+            "survey_trigger": "goodbye",
+        },
     )
     assert messages[0]["text"].startswith(project_content().surveys.follow_up)
     assert all(m.get("response") != "utter_goodbye" for m in messages)
@@ -166,8 +187,11 @@ async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, co
 
 async def test_skipping_ends_the_surveys_of_the_conversation(session_factory, conversation):
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "ces"})
-    result, _ = await run(ActionSubmitSurvey, [user("survey_answer")],
-                          slots={"survey_kind": "ces", "survey_answer": SKIPPED, "survey_trigger": "faq_helpful"})
+    result, _ = await run(
+        ActionSubmitSurvey,
+        [user("survey_answer")],
+        slots={"survey_kind": "ces", "survey_answer": SKIPPED, "survey_trigger": "faq_helpful"},
+    )
     assert rows(session_factory)[0][1] == "skipped"
     assert slots_of(result)["survey_due"] is False
     later, _ = await run(ActionOfferSurvey, [user("goodbye")])
@@ -187,8 +211,12 @@ async def test_a_late_tap_is_recorded_once(session_factory, conversation):
 KINDS = st.lists(st.sampled_from(["ces", "nps", "csat"]), unique=True, max_size=3)
 
 
-@given(trigger=st.sampled_from(["faq_helpful", "recovery", "handoff_resolved", "goodbye", None]),
-       asked=KINDS, order_related=st.booleans(), nps_allowed=st.booleans())
+@given(
+    trigger=st.sampled_from(["faq_helpful", "recovery", "handoff_resolved", "goodbye", None]),
+    asked=KINDS,
+    order_related=st.booleans(),
+    nps_allowed=st.booleans(),
+)
 def test_the_next_survey_respects_every_limit(trigger, asked, order_related, nps_allowed):
     content = project_content().surveys
     kind = next_survey(content, trigger, asked=asked, order_related=order_related, nps_allowed=nps_allowed)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.storage.models import Compensation, HandoffRequest, Message, RecoveryStatus
-from feedback.surveys import records as surveys
 from feedback.recovery import open_case
 from feedback.reports import build_report, render
+from feedback.surveys import records as surveys
 from tests.support.factories import add_conversation
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
@@ -32,7 +32,9 @@ def test_an_answer_is_recorded_once(session_factory):
         assert (survey.status, survey.score) == ("answered", 9)
 
 
-@pytest.mark.parametrize("kind, value", [("nps", 11), ("nps", -1), ("csat", 0), ("csat", 8), ("ces", "meh"), ("nps", True), ("csat", "7")])
+@pytest.mark.parametrize(
+    "kind, value", [("nps", 11), ("nps", -1), ("csat", 0), ("csat", 8), ("ces", "meh"), ("nps", True), ("csat", "7")]
+)
 def test_out_of_scale_answers_are_refused(session_factory, kind, value):
     with session_factory.begin() as session:
         conversation = new_conversation(session, "b")
@@ -47,8 +49,12 @@ def test_nps_fatigue_window(session_factory):
         conversation = new_conversation(session, "c")
         surveys.offer(session, conversation_id=conversation.id, kind="nps", now=T0)
         customer = conversation.customer_id
-        assert not surveys.nps_allowed(session, customer_id=customer, window=timedelta(days=90), now=T0 + timedelta(days=89))
-        assert surveys.nps_allowed(session, customer_id=customer, window=timedelta(days=90), now=T0 + timedelta(days=91))
+        assert not surveys.nps_allowed(
+            session, customer_id=customer, window=timedelta(days=90), now=T0 + timedelta(days=89)
+        )
+        assert surveys.nps_allowed(
+            session, customer_id=customer, window=timedelta(days=90), now=T0 + timedelta(days=91)
+        )
 
 
 @pytest.fixture
@@ -75,16 +81,51 @@ def fixed_data(session_factory):
             surveys.answer(session, survey_id=survey.id, value=answer, now=T0)
         chat = new_conversation(session, "chatty")
         for p in polarities:
-            session.add(Message(conversation_id=chat.id, direction="customer", text="x", polarity=p, handled=True, created_at=T0))
-        session.add(Message(conversation_id=chat.id, direction="customer", text="/affirm", polarity=None, handled=True, created_at=T0))
+            session.add(
+                Message(
+                    conversation_id=chat.id, direction="customer", text="x", polarity=p, handled=True, created_at=T0
+                )
+            )
+        session.add(
+            Message(
+                conversation_id=chat.id,
+                direction="customer",
+                text="/affirm",
+                polarity=None,
+                handled=True,
+                created_at=T0,
+            )
+        )
         # One active request per conversation (a unique index holds it): the earlier two were resolved.
-        for reason, status in [("customer_request", "resolved"), ("customer_request", "resolved"),
-                               ("repeated_fallback", "open")]:
+        for reason, status in [
+            ("customer_request", "resolved"),
+            ("customer_request", "resolved"),
+            ("repeated_fallback", "open"),
+        ]:
             session.add(HandoffRequest(conversation_id=chat.id, reason=reason, status=status, created_at=T0))
-        for amount, percent, status in [(495, None, "issued"), (None, 20, "issued"), (2500, None, "pending_approval"), (1000, None, "declined")]:
-            session.add(Compensation(code=f"CX-T{amount}{percent}", conversation_id=chat.id, customer_id=chat.customer_id,
-                                     kind="x", amount_cents=amount, percent=percent, currency="EUR", category="other",
-                                     severity="low", reason="", status=status, idempotency_key=f"{amount}{percent}", created_at=T0))
+        for amount, percent, status in [
+            (495, None, "issued"),
+            (None, 20, "issued"),
+            (2500, None, "pending_approval"),
+            (1000, None, "declined"),
+        ]:
+            session.add(
+                Compensation(
+                    code=f"CX-T{amount}{percent}",
+                    conversation_id=chat.id,
+                    customer_id=chat.customer_id,
+                    kind="x",
+                    amount_cents=amount,
+                    percent=percent,
+                    currency="EUR",
+                    category="other",
+                    severity="low",
+                    reason="",
+                    status=status,
+                    idempotency_key=f"{amount}{percent}",
+                    created_at=T0,
+                )
+            )
         outside = new_conversation(session, "later")
         survey = surveys.offer(session, conversation_id=outside.id, kind="nps", now=T0 + timedelta(days=40))
         surveys.answer(session, survey_id=survey.id, value=0, now=T0 + timedelta(days=40))
@@ -121,7 +162,9 @@ def test_cxbot_report_cli_prints_numbers_and_formulas(session_factory, fixed_dat
     cxbot = Path(sys.executable).with_name("cxbot")
     env = {**os.environ, "CXBOT_DATABASE_URL": database_url}
     args = [str(cxbot), "report", "--since", "2026-11-01", "--until", "2026-11-03"]
-    as_json = json.loads(subprocess.run(args + ["--format", "json"], env=env, capture_output=True, text=True, check=True).stdout)
+    as_json = json.loads(
+        subprocess.run(args + ["--format", "json"], env=env, capture_output=True, text=True, check=True).stdout
+    )
     assert as_json["nps"] == pytest.approx(0.0) and as_json["nps_detractors"] == 4
     assert as_json["csat"] == pytest.approx(5.4)
     table = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
@@ -136,11 +179,19 @@ def test_cxbot_report_cli_prints_numbers_and_formulas(session_factory, fixed_dat
 
 def test_recovery_effectiveness_compares_recovered_unrecovered_and_no_complaint(session_factory):
     """Scores after a complaint count for the complaint groups; scores before it don't."""
+
     def customer(name, nps=None, csat=None, case_status=None, answered=T0):
         conversation = new_conversation(session, name)
         if case_status:
-            open_case(session, conversation_id=conversation.id, source="complaint", category="late_delivery",
-                      severity="low", status=RecoveryStatus(case_status), now=T0 - timedelta(hours=1))
+            open_case(
+                session,
+                conversation_id=conversation.id,
+                source="complaint",
+                category="late_delivery",
+                severity="low",
+                status=RecoveryStatus(case_status),
+                now=T0 - timedelta(hours=1),
+            )
         for kind, value in (("nps", nps), ("csat", csat)):
             if value is not None:
                 survey = surveys.offer(session, conversation_id=conversation.id, kind=kind, now=answered)

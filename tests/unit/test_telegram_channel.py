@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.telegram import channel as telegram_channel
-from bot.channels.base import ChannelRegistry
-from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.app.settings import load_settings
+from bot.channels.base import ChannelRegistry
+from bot.channels.telegram import channel as telegram_channel
+from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.storage.database import migrate
 from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
 
@@ -53,11 +53,16 @@ CHANNELS = web.AppKey("channels", ChannelRegistry)
 async def client(fake, tmp_path):
     url = f"sqlite:///{tmp_path / 'cxbot.db'}"
     migrate(url)
-    settings = load_settings({
-        "TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": fake.url, "CXBOT_DATABASE_URL": url,
-        "CXBOT_TELEGRAM_MODE": "webhook", "CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/hook",
-        "CXBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
-    })
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CXBOT_TELEGRAM_API_URL": fake.url,
+            "CXBOT_DATABASE_URL": url,
+            "CXBOT_TELEGRAM_MODE": "webhook",
+            "CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/hook",
+            "CXBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
+        }
+    )
     app = web.Application()
     app[CHANNELS] = ChannelRegistry()
     channel = telegram_channel.setup(app, settings, app[CHANNELS])
@@ -104,9 +109,16 @@ async def test_a_message_the_router_refuses_gets_a_polite_reply(client, fake):
 
 async def test_an_expired_button_is_answered_with_a_notice(client, fake):
     await connect(client)
-    tap = {"update_id": 4, "callback_query": {
-        "id": "q9", "from": {"id": 42, "is_bot": False, "first_name": "Ann"}, "chat_instance": "c",
-        "data": "b:77:0", "message": {"message_id": 5, "date": 1, "chat": {"id": 42, "type": "private"}, "text": "?"}}}
+    tap = {
+        "update_id": 4,
+        "callback_query": {
+            "id": "q9",
+            "from": {"id": 42, "is_bot": False, "first_name": "Ann"},
+            "chat_instance": "c",
+            "data": "b:77:0",
+            "message": {"message_id": 5, "date": 1, "chat": {"id": 42, "type": "private"}, "text": "?"},
+        },
+    }
     assert (await post(client, tap)).status == 200
     answer = fake.calls_to("answerCallbackQuery")[-1].params
     assert answer["callback_query_id"] == "q9"
@@ -126,8 +138,11 @@ async def test_the_channel_pushes_through_the_registry(client, fake):
 
 def test_webhook_mode_needs_a_url_and_a_valid_secret():
     base = {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_MODE": "webhook"}
-    for extra in [{}, {"CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/h"},
-                  {"CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/h", "CXBOT_TELEGRAM_WEBHOOK_SECRET": "has space"}]:
+    for extra in [
+        {},
+        {"CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/h"},
+        {"CXBOT_TELEGRAM_WEBHOOK_URL": "https://x.invalid/h", "CXBOT_TELEGRAM_WEBHOOK_SECRET": "has space"},
+    ]:
         with pytest.raises(ValueError):
             telegram_channel.check_settings(load_settings({**base, **extra}))
     with pytest.raises(ValueError):

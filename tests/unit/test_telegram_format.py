@@ -59,8 +59,10 @@ def test_callback_data_is_short_and_reads_back(message_id, index):
     assert parse_callback_data(data) == (message_id, index)
 
 
-@given(st.lists(st.builds(Button, st.text(max_size=300), st.text(max_size=2000)), min_size=1, max_size=30),
-       st.integers(min_value=1, max_value=2**63 - 1))
+@given(
+    st.lists(st.builds(Button, st.text(max_size=300), st.text(max_size=2000)), min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=2**63 - 1),
+)
 def test_keyboards_never_carry_payloads_or_long_data(buttons, message_id):
     markup = keyboard(message_id, buttons)
     rows = markup.inline_keyboard
@@ -71,7 +73,7 @@ def test_keyboards_never_carry_payloads_or_long_data(buttons, message_id):
 
 
 def test_foreign_callback_data_is_not_read():
-    for data in [None, "", "b:1", "x:1:2", "b:1:2:3", "b:-1:0", "b:1:zero", "b:١:0", '/affirm']:
+    for data in [None, "", "b:1", "x:1:2", "b:1:2:3", "b:-1:0", "b:1:zero", "b:١:0", "/affirm"]:
         assert parse_callback_data(data) is None
 
 

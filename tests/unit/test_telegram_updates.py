@@ -28,7 +28,11 @@ def test_a_private_text_becomes_an_inbound_message():
     assert action.chat_id == 42
     inbound = action.inbound
     assert (inbound.channel, inbound.sender_id, inbound.text, inbound.message_id) == (
-        "telegram", "42", "where is my order 📦", "tg-7")
+        "telegram",
+        "42",
+        "where is my order 📦",
+        "tg-7",
+    )
     assert (inbound.display_name, inbound.locale) == ("Ann", "en")
     assert inbound.metadata == {"telegram": {"update_id": 10, "message_id": 7}}
 
@@ -72,8 +76,20 @@ def test_a_photo_is_unreadable_and_keeps_its_caption():
         ({"document": {"file_id": "d", "file_unique_id": "du"}}, "[file]"),
         ({"location": {"latitude": 52.5, "longitude": 13.4}}, "[location]"),
         ({"contact": {"phone_number": "+4912345", "first_name": "Bo"}}, "[contact]"),
-        ({"sticker": {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 1, "height": 1,
-                      "is_animated": False, "is_video": False}}, "[sticker]"),
+        (
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "su",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            "[sticker]",
+        ),
     ],
 )
 def test_other_contents_are_unreadable_and_recorded_without_their_data(content, marker):
@@ -83,8 +99,16 @@ def test_other_contents_are_unreadable_and_recorded_without_their_data(content, 
 
 
 def test_an_edit_gets_its_own_reply_and_id():
-    data = {"update_id": 15, "edited_message": {
-        "message_id": 7, "date": 0, "edit_date": 100, "chat": {"id": 42, "type": "private"}, "text": "fixed"}}
+    data = {
+        "update_id": 15,
+        "edited_message": {
+            "message_id": 7,
+            "date": 0,
+            "edit_date": 100,
+            "chat": {"id": 42, "type": "private"},
+            "text": "fixed",
+        },
+    }
     action = read(data)
     assert isinstance(action, Unreadable)
     assert action.reply == EDITED_REPLY
@@ -106,16 +130,24 @@ def test_groups_are_ignored_unless_allowed():
 
 
 def test_channel_posts_are_ignored():
-    data = {"update_id": 18, "channel_post": {"message_id": 1, "date": 0, "chat": {"id": -5, "type": "channel"},
-                                                "text": "news"}}
+    data = {
+        "update_id": 18,
+        "channel_post": {"message_id": 1, "date": 0, "chat": {"id": -5, "type": "channel"}, "text": "news"},
+    }
     assert read(data) == Ignored("update type not served")
 
 
 def _tap(data: str, chat_type: str = "private") -> dict:
-    return {"update_id": 19, "callback_query": {
-        "id": "q1", "from": {"id": 42, "is_bot": False, "first_name": "Ann"}, "chat_instance": "c", "data": data,
-        "message": {"message_id": 99, "date": 1, "chat": {"id": 42, "type": chat_type}, "text": "Did that help?"},
-    }}
+    return {
+        "update_id": 19,
+        "callback_query": {
+            "id": "q1",
+            "from": {"id": 42, "is_bot": False, "first_name": "Ann"},
+            "chat_instance": "c",
+            "data": data,
+            "message": {"message_id": 99, "date": 1, "chat": {"id": 42, "type": chat_type}, "text": "Did that help?"},
+        },
+    }
 
 
 def test_a_button_tap_carries_the_stored_message_and_index():

@@ -14,8 +14,18 @@ from bot.assistant.nlu.tfidf_intent_classifier import TfidfIntentClassifier
 from bot.assistant.nlu.tfidf_response_selector import TfidfResponseSelector
 
 FAQ = {
-    "faq/shipping": ["how long does shipping take", "when will my parcel ship", "shipping time please", "how fast do you ship"],
-    "faq/returns": ["how do I return an item", "can I send this back", "return policy please", "I want to return my shoes"],
+    "faq/shipping": [
+        "how long does shipping take",
+        "when will my parcel ship",
+        "shipping time please",
+        "how fast do you ship",
+    ],
+    "faq/returns": [
+        "how do I return an item",
+        "can I send this back",
+        "return policy please",
+        "I want to return my shoes",
+    ],
 }
 OTHER = {
     "greet": ["hello", "hi there", "good morning", "hey"],
@@ -80,7 +90,9 @@ def test_selector_without_examples_leaves_the_message_alone(storage):
 
 @pytest.mark.parametrize("confidence", ["probability", "similarity"])
 def test_classifier_ranks_intents_and_unseen_text_scores_low(storage, confidence):
-    classifier = trained(TfidfIntentClassifier, {"confidence": confidence, "class_weight": "balanced"}, storage, f"clf_{confidence}")
+    classifier = trained(
+        TfidfIntentClassifier, {"confidence": confidence, "class_weight": "balanced"}, storage, f"clf_{confidence}"
+    )
     seen, unseen = classifier.process([Message(data={"text": "hi there"}), Message(data={"text": "zqxj vwkp"})])
     assert seen.get("intent")["name"] == "greet"
     ranking = seen.get("intent_ranking")

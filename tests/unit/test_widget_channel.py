@@ -10,8 +10,10 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.channels.widget import routes as widget
+from bot.app.server import json_errors, widget_history
+from bot.app.settings import Settings
 from bot.channels.base import ChannelRegistry
+from bot.channels.widget import routes as widget
 from bot.channels.widget.identity import (
     Identity,
     IdentityRefused,
@@ -23,8 +25,6 @@ from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_b
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
 from bot.conversation.router import AssistantReply, ConversationRouter
 from bot.handoff.policy import HandoffByRules
-from bot.app.server import json_errors, widget_history
-from bot.app.settings import Settings
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import project_content
@@ -141,12 +141,24 @@ CHANNELS = web.AppKey("test_channels", ChannelRegistry)
 def make_app(session_factory, database_url: str, *, ready: bool = True, **settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[json_errors])
     app[CHANNELS] = ChannelRegistry()
-    router = ConversationRouter(
-        session_factory=session_factory, assistant=EchoAssistant(), scorer=TextBlobScorer(), max_message_chars=100,
-        handoff=HandoffByRules(rules=project_content().escalation, desk=project_content().desk),
-    ) if ready else None
-    widget.add_routes(app, Settings(database_url=database_url, max_message_chars=100, **settings),
-                      channels=app[CHANNELS], router=lambda: router, history=widget_history(session_factory))
+    router = (
+        ConversationRouter(
+            session_factory=session_factory,
+            assistant=EchoAssistant(),
+            scorer=TextBlobScorer(),
+            max_message_chars=100,
+            handoff=HandoffByRules(rules=project_content().escalation, desk=project_content().desk),
+        )
+        if ready
+        else None
+    )
+    widget.add_routes(
+        app,
+        Settings(database_url=database_url, max_message_chars=100, **settings),
+        channels=app[CHANNELS],
+        router=lambda: router,
+        history=widget_history(session_factory),
+    )
     return app
 
 
@@ -247,8 +259,11 @@ async def test_rest_fallback_answers_with_cors_and_clear_errors(client):
         (json.dumps({"id": "r2", "text": "", "visitor": VISITOR}).encode(), 400, "empty"),
         (json.dumps({"id": "r3", "text": "a" * 101, "visitor": VISITOR}).encode(), 413, "longer"),
         (json.dumps({"id": "r4", "text": "hi", "visitor": "nope"}).encode(), 400, "visitor"),
-        (json.dumps({"id": "r5", "text": "hi", "visitor": VISITOR, "user_id": "1", "user_hash": "x"}).encode(),
-         403, "not set up"),
+        (
+            json.dumps({"id": "r5", "text": "hi", "visitor": VISITOR, "user_id": "1", "user_hash": "x"}).encode(),
+            403,
+            "not set up",
+        ),
         (json.dumps({"id": "r6", "text": "a" * 70_000, "visitor": VISITOR}).encode(), 413, "larger"),
     ]
     for body, status, reason in cases:

@@ -17,7 +17,11 @@ class ActionAskOrderNumber(CustomAction):
         key = "reask_order_number" if (tracker.get_slot("recovery_reasks") or 0) > 0 else "ask_order_number"
         dispatcher.utter_message(
             text=content.message(key),
-            buttons=[{"title": content.messages.get("no_order_number_button", "I don't have it"),
-                      "payload": "/no_order_number"}],
+            buttons=[
+                {
+                    "title": content.messages.get("no_order_number_button", "I don't have it"),
+                    "payload": "/no_order_number",
+                }
+            ],
         )
         return []

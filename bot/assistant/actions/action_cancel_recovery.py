@@ -9,7 +9,7 @@ from feedback import recovery
 
 
 class ActionCancelRecovery(CustomAction):
-    """"Never mind" during a recovery: the case is closed as cancelled and the form stops."""
+    """ "Never mind" during a recovery: the case is closed as cancelled and the form stops."""
 
     action_name = "action_cancel_recovery"
 

@@ -31,7 +31,9 @@ class ActionOfferSurvey(CustomAction):
             tracker.latest_action_name or ""
         )
         with in_conversation(tracker) as (session, conversation):
-            kind = next_kind(session, conversation, trigger, context().content.surveys, faq_topics=faq_topics(tracker.events))
+            kind = next_kind(
+                session, conversation, trigger, context().content.surveys, faq_topics=faq_topics(tracker.events)
+            )
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")
         return survey_slots(kind, trigger)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -19,13 +18,15 @@ def tfidf_vectorizer(word_ngrams, char_ngrams):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    return FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=tuple(word_ngrams), sublinear_tf=True)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
-    ])
+    return FeatureUnion(
+        [
+            ("word", TfidfVectorizer(ngram_range=tuple(word_ngrams), sublinear_tf=True)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
+        ]
+    )
 
 
-def tfidf_transform(vectorizer, texts: List[str]):
+def tfidf_transform(vectorizer, texts: list[str]):
     """What `FeatureUnion.transform` returns, without its joblib dispatch (a third of the cost
     for one chat message)."""
     from scipy import sparse
@@ -40,16 +41,18 @@ class TfidfComponent(GraphComponent):
     MODEL_FILE = "model.joblib"
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model: Optional[dict] = None) -> None:
+    def __init__(
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, model: dict | None = None
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._use(model)
 
-    def _use(self, model: Optional[dict]) -> None:
+    def _use(self, model: dict | None) -> None:
         """Takes a trained (or loaded) model into use; subclasses add what they derive from it."""
         self._model = model
 
@@ -60,11 +63,24 @@ class TfidfComponent(GraphComponent):
         return self._resource
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext) -> "TfidfComponent":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfComponent:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext, **kwargs: Any) -> "TfidfComponent":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfComponent:
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / cls.MODEL_FILE)

@@ -17,10 +17,9 @@ In config.yml:   - name: bot.assistant.nlu.tfidf_intent_classifier.TfidfIntentCl
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import numpy as np
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
@@ -38,7 +37,7 @@ class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
     MODEL_FILE = "tfidf_intent_classifier.joblib"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
@@ -49,12 +48,12 @@ class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
             "ranking_length": 10,
         }
 
-    def _use(self, model: Optional[dict]) -> None:
+    def _use(self, model: dict | None) -> None:
         super()._use(model)
         self._neighbours = self._index_examples(model)
 
     @staticmethod
-    def _index_examples(model: Optional[dict]) -> Optional[tuple]:
+    def _index_examples(model: dict | None) -> tuple | None:
         """Training examples grouped by intent (in `classes_` order), transposed once, so the
         closest example of every intent is one sparse product and one `maximum.reduceat`."""
         if not model or "examples" not in model:
@@ -75,7 +74,10 @@ class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
         vectorizer = tfidf_vectorizer(self.config["word_ngrams"], self.config["char_ngrams"])
         features = vectorizer.fit_transform([e.get(TEXT) for e in examples])
         classifier = LogisticRegression(
-            C=self.config["C"], class_weight=self.config["class_weight"], max_iter=self.config["max_iter"], random_state=42
+            C=self.config["C"],
+            class_weight=self.config["class_weight"],
+            max_iter=self.config["max_iter"],
+            random_state=42,
         )
         classifier.fit(features, labels)
         model = {"vectorizer": vectorizer, "classifier": classifier}
@@ -83,7 +85,7 @@ class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
             model.update(examples=features, labels=np.array(labels))
         return self._save(model)
 
-    def _confidences(self, texts: List[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _confidences(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         model = self._model
         features = tfidf_transform(model["vectorizer"], texts)
         probabilities = model["classifier"].predict_proba(features)
@@ -95,13 +97,13 @@ class TfidfIntentClassifier(TfidfComponent, IntentClassifier):
         closest = np.maximum.reduceat(similarity, starts, axis=1)
         return np.sqrt(probabilities * closest), probabilities
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
         scores, probabilities = self._confidences(texts)
         classes = self._model["classifier"].classes_
-        for message, score, probability in zip(messages, scores, probabilities):
+        for message, score, probability in zip(messages, scores, probabilities, strict=False):
             order = np.argsort(-probability)  # the intent is the most probable; its score is reported
             ranking = [{"name": str(classes[i]), "confidence": float(score[i])} for i in order]
             message.set("intent", ranking[0], add_to_output=True)

@@ -15,10 +15,9 @@ In config.yml:   - name: bot.assistant.nlu.tfidf_response_selector.TfidfResponse
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import numpy as np
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import (
@@ -48,7 +47,7 @@ class TfidfResponseSelector(TfidfComponent):
     MODEL_FILE = "tfidf_response_selector.joblib"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "retrieval_intent": None,  # None: one selector for all retrieval intents
             "word_ngrams": [1, 2],
@@ -67,11 +66,12 @@ class TfidfResponseSelector(TfidfComponent):
 
         wanted = self.config["retrieval_intent"]
         examples = [
-            e for e in training_data.intent_examples
+            e
+            for e in training_data.intent_examples
             if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT) and (wanted is None or e.get(INTENT) == wanted)
         ]
         labels = [e.get(INTENT_RESPONSE_KEY) for e in examples]
-        model: Dict[str, Any] = {
+        model: dict[str, Any] = {
             "retrieval_intents": sorted(training_data.retrieval_intents),
             "responses": {key: list(value) for key, value in training_data.responses.items()},
             "labels": sorted(set(labels)),
@@ -86,7 +86,7 @@ class TfidfResponseSelector(TfidfComponent):
             logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
         return self._save(model)
 
-    def _ranking(self, texts: List[str]) -> List[List[tuple[str, float]]]:
+    def _ranking(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         model = self._model
         if "classifier" not in model:  # a single response key: nothing to choose
             return [[(model["labels"][0], 1.0)] for _ in texts]
@@ -94,11 +94,11 @@ class TfidfResponseSelector(TfidfComponent):
         classes = model["classifier"].classes_
         return [[(str(classes[i]), float(row[i])) for i in np.argsort(-row)] for row in probabilities]
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if not self._model or not self._model["labels"]:
             return messages
         rankings = self._ranking([m.get(TEXT) or "" for m in messages])
-        for message, ranking in zip(messages, rankings):
+        for message, ranking in zip(messages, rankings, strict=False):
             best_key, best_confidence = ranking[0]
             utter_action = utter_action_of(best_key)
             prediction = {

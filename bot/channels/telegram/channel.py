@@ -14,7 +14,8 @@ import hmac
 import logging
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Bot, Update
@@ -101,7 +102,9 @@ def check_settings(settings: Settings) -> None:
         raise ValueError(f"CXBOT_TELEGRAM_MODE must be polling or webhook, not {settings.telegram_mode!r}")
     if settings.telegram_mode == "webhook":
         if not settings.telegram_webhook_url.startswith(("https://", "http://")):
-            raise ValueError("webhook mode needs CXBOT_TELEGRAM_WEBHOOK_URL (the public URL of /webhooks/telegram/webhook)")
+            raise ValueError(
+                "webhook mode needs CXBOT_TELEGRAM_WEBHOOK_URL (the public URL of /webhooks/telegram/webhook)"
+            )
         if not SECRET_PATTERN.fullmatch(settings.telegram_webhook_secret):
             raise ValueError("webhook mode needs CXBOT_TELEGRAM_WEBHOOK_SECRET: 1-256 of A-Z a-z 0-9 _ -")
 
@@ -131,10 +134,10 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
-        self.router: Optional[ConversationRouter] = None  # set by run(): updates wait until then
+        self.router: ConversationRouter | None = None  # set by run(): updates wait until then
         self._staff: StaffUpdates = _no_staff
         self.ready = asyncio.Event()
-        self._starter: Optional[asyncio.Task] = None
+        self._starter: asyncio.Task | None = None
 
     @property
     def bot(self) -> Bot:
@@ -142,11 +145,11 @@ class TelegramChannel:
 
     # --- lifecycle: the server starts it once the assistant is ready; stopped on shutdown ---
 
-    def start(self, router: ConversationRouter, staff: Optional[StaffUpdates] = None) -> None:
+    def start(self, router: ConversationRouter, staff: StaffUpdates | None = None) -> None:
         """Connect in the background (retrying while Telegram is unreachable), then serve."""
         self._starter = asyncio.create_task(self.run(router, staff))
 
-    async def run(self, router: ConversationRouter, staff: Optional[StaffUpdates] = None) -> None:
+    async def run(self, router: ConversationRouter, staff: StaffUpdates | None = None) -> None:
         """Connect and serve customers through `router`; `staff` sees every update first."""
         self.router = router
         self._staff = staff or _no_staff
@@ -245,7 +248,7 @@ class TelegramChannel:
 
     # --- handling updates ---
 
-    async def _on_update(self, update: Update, _context: Optional[ContextTypes.DEFAULT_TYPE] = None) -> None:
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         if await self._staff(update):
             return
         action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
@@ -334,7 +337,7 @@ class TelegramChannel:
             # the edit is cosmetic, the replies still go out.
             logger.info("telegram: could not edit the tapped message: %s", error)
 
-    async def _answer_query(self, query_id: str, text: Optional[str] = None) -> None:
+    async def _answer_query(self, query_id: str, text: str | None = None) -> None:
         try:
             await self.sender.call("answerCallbackQuery", lambda: self.bot.answer_callback_query(query_id, text=text))
         except TelegramError as error:
@@ -348,7 +351,7 @@ class TelegramChannel:
             pass  # only a courtesy
 
 
-def setup(app: web.Application, settings: Settings, channels: ChannelRegistry) -> Optional[TelegramChannel]:
+def setup(app: web.Application, settings: Settings, channels: ChannelRegistry) -> TelegramChannel | None:
     """Add the Telegram channel to the server if a bot token is configured (start() connects it)."""
     if not settings.telegram_bot_token:
         return None

@@ -6,8 +6,8 @@ answer reach the customer exactly as written and can never break Telegram's mark
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -42,7 +42,7 @@ def _cut(text: str, limit: int) -> tuple[str, str]:
     for separator in ("\n\n", "\n", " "):
         position = head.rfind(separator)
         if position > 0:
-            return text[:position].rstrip(), text[position + len(separator):].lstrip("\n ")
+            return text[:position].rstrip(), text[position + len(separator) :].lstrip("\n ")
     return _hard_cut(text, limit)
 
 
@@ -71,7 +71,7 @@ def callback_data(message_id: int, index: int) -> str:
     return data
 
 
-def parse_callback_data(data: Optional[str]) -> Optional[tuple[int, int]]:
+def parse_callback_data(data: str | None) -> tuple[int, int] | None:
     """(stored message id, button index), or None for data this bot did not make."""
     parts = (data or "").split(":")
     if len(parts) != 3 or parts[0] != CALLBACK_PREFIX:
@@ -84,8 +84,10 @@ def parse_callback_data(data: Optional[str]) -> Optional[tuple[int, int]]:
 def keyboard(message_id: int, buttons: Sequence[Button]) -> InlineKeyboardMarkup:
     """One button per row: titles stay readable on a phone."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(button.title or "…", callback_data=callback_data(message_id, index))]
-         for index, button in enumerate(buttons)]
+        [
+            [InlineKeyboardButton(button.title or "…", callback_data=callback_data(message_id, index))]
+            for index, button in enumerate(buttons)
+        ]
     )
 
 
@@ -97,7 +99,7 @@ def buttons_as_text(buttons: Sequence[Button]) -> str:
 @dataclass(frozen=True)
 class TelegramText:
     text: str
-    markup: Optional[InlineKeyboardMarkup] = None
+    markup: InlineKeyboardMarkup | None = None
 
 
 def render(message: OutboundMessage) -> list[TelegramText]:
@@ -129,7 +131,7 @@ def chosen_text(original: str, title: str) -> str:
     return head
 
 
-def button_title(markup: Optional[InlineKeyboardMarkup], data: str) -> Optional[str]:
+def button_title(markup: InlineKeyboardMarkup | None, data: str) -> str | None:
     """The title of the tapped button, read from the keyboard Telegram sends back with the tap."""
     if markup is None:
         return None

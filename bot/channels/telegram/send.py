@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Awaitable, Callable, Optional, Sequence, TypeVar
+from typing import TypeVar
 
 import httpx
 from telegram import Bot
@@ -28,13 +29,13 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def _seconds(retry_after: "int | float | timedelta") -> float:
+def _seconds(retry_after: int | float | timedelta) -> float:
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()
     return float(retry_after)
 
 
-def retry_wait(error: Exception, attempt: int) -> Optional[float]:
+def retry_wait(error: Exception, attempt: int) -> float | None:
     """Seconds to wait before sending again, or None when a retry could double the message."""
     if isinstance(error, RetryAfter):  # 429: Telegram refused it, and says when to come back
         return _seconds(error.retry_after)

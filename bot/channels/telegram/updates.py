@@ -4,7 +4,6 @@ read, or nothing. Pure functions of the update, so every case is testable withou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
 
 from telegram import Chat, Message, Update
 
@@ -14,10 +13,7 @@ from bot.conversation.messages import InboundMessage
 CHANNEL = "telegram"
 
 UNREADABLE_REPLY = "Sorry, I can only read text messages for now. Please type your question."
-EDITED_REPLY = (
-    "Sorry, I can't follow edits to earlier messages. "
-    "Please send your corrected question as a new message."
-)
+EDITED_REPLY = "Sorry, I can't follow edits to earlier messages. Please send your corrected question as a new message."
 
 # Commands in the bot's menu, sent to the router as the text the assistant understands.
 COMMANDS = {"/start": "/start", "/help": "help", "/human": "/human"}
@@ -62,23 +58,23 @@ class ButtonTap:
     sender_id: str
     query_id: str
     data: str
-    button: Optional[tuple[int, int]]  # (stored message id, index); None if not our data
-    message: Optional[Message]  # the tapped message, if Telegram still shows it to the bot
-    display_name: Optional[str]
-    locale: Optional[str]
+    button: tuple[int, int] | None  # (stored message id, index); None if not our data
+    message: Message | None  # the tapped message, if Telegram still shows it to the bot
+    display_name: str | None
+    locale: str | None
 
 
 @dataclass(frozen=True)
 class Ignored:
     reason: str
-    query_id: Optional[str] = None  # a tap is answered even when ignored, or the button spins
+    query_id: str | None = None  # a tap is answered even when ignored, or the button spins
 
 
-Action = Union[CustomerText, Unreadable, ButtonTap, Ignored]
+Action = CustomerText | Unreadable | ButtonTap | Ignored
 
 
 def command_text(text: str) -> str:
-    """"/start@ShopBot ref42" -> "/start"; "/help" -> "help"; other text unchanged."""
+    """ "/start@ShopBot ref42" -> "/start"; "/help" -> "help"; other text unchanged."""
     if not text.startswith("/"):
         return text
     first, _, rest = text.partition(" ")
@@ -88,7 +84,7 @@ def command_text(text: str) -> str:
     return f"{command} {rest}".strip() if "@" in first else text
 
 
-def _chat_allowed(chat: Optional[Chat], allow_groups: bool) -> Optional[str]:
+def _chat_allowed(chat: Chat | None, allow_groups: bool) -> str | None:
     """None if the bot talks in this chat, else why not."""
     if chat is None:
         return "no chat"
@@ -113,14 +109,14 @@ def _inbound(update: Update, message: Message, text: str, message_id: str) -> In
     )
 
 
-def _unreadable_kind(message: Message) -> Optional[str]:
+def _unreadable_kind(message: Message) -> str | None:
     for attribute, kind in UNREADABLE_KINDS:
         if getattr(message, attribute, None):
             return kind
     return None
 
 
-def _marker(kind: str, caption: Optional[str]) -> str:
+def _marker(kind: str, caption: str | None) -> str:
     # A caption may hold the question itself ("it arrived broken"): keep it for the staff desk.
     return f"[{kind}] {caption}".strip() if caption else f"[{kind}]"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 from bot.conversation.messages import InvalidMessage
 
@@ -33,15 +33,15 @@ class IdentityRefused(Exception):
 
 @dataclass(frozen=True)
 class Identity:
-    visitor: Optional[str] = None
-    user_id: Optional[str] = None
-    user_hash: Optional[str] = None
+    visitor: str | None = None
+    user_id: str | None = None
+    user_hash: str | None = None
 
     @classmethod
-    def from_fields(cls, fields: Mapping[str, object]) -> "Identity":
+    def from_fields(cls, fields: Mapping[str, object]) -> Identity:
         """From query parameters or a JSON body: `visitor`, `user_id`, `user_hash`."""
 
-        def text(key: str) -> Optional[str]:
+        def text(key: str) -> str | None:
             value = fields.get(key)
             if value is None or value == "":
                 return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from bot.channels.widget.identity import Identity
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
@@ -30,7 +30,7 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class InvalidFrame(InvalidMessage):
     """A message the widget cannot send on; `client_id` says which one, when it could be read."""
 
-    def __init__(self, reason: str, *, client_id: Optional[str] = None, too_large: bool = False) -> None:
+    def __init__(self, reason: str, *, client_id: str | None = None, too_large: bool = False) -> None:
         super().__init__(reason, too_large=too_large)
         self.client_id = client_id
 
@@ -86,7 +86,7 @@ def replies_event(client_id: str, replies: list[OutboundMessage]) -> dict[str, A
     return {"type": "replies", "reply_to": client_id, "messages": [message_json(r) for r in replies]}
 
 
-def error_event(code: str, message: str, *, reply_to: Optional[str] = None, retry: bool = False) -> dict[str, Any]:
+def error_event(code: str, message: str, *, reply_to: str | None = None, retry: bool = False) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, "reply_to": reply_to, "retry": retry}
 
 

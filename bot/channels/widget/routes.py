@@ -13,14 +13,15 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import ChannelRegistry, RouterSource
-from bot.channels.widget.history import HistoryReader, MAX_HISTORY_MESSAGES, history_json
+from bot.channels.widget.history import MAX_HISTORY_MESSAGES, HistoryReader, history_json
 from bot.channels.widget.identity import Identity, IdentityRefused, sender_id
 from bot.channels.widget.protocol import (
     CHANNEL,
@@ -279,8 +280,9 @@ async def _close_sockets(app: web.Application) -> None:
     await app[WIDGET].channel.close_all()
 
 
-def add_routes(app: web.Application, settings: Settings, *, channels: ChannelRegistry, router: RouterSource,
-               history: HistoryReader) -> WidgetChannel:
+def add_routes(
+    app: web.Application, settings: Settings, *, channels: ChannelRegistry, router: RouterSource, history: HistoryReader
+) -> WidgetChannel:
     """Serve the widget; its channel registers for pushes (staff replies) in `channels`."""
     channel = WidgetChannel()
     app[WIDGET] = Widget(settings, channel, router, history)

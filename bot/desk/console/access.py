@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+from typing import TYPE_CHECKING
 
 import jinja2
 from aiohttp import web
@@ -50,7 +51,7 @@ class ConsoleState:
     limiter: auth.LoginLimiter
     stopping: asyncio.Event
     sessions: sessionmaker
-    desk: Callable[[], Optional[Desk]]  # the desk once the assistant is loaded, None before
+    desk: Callable[[], Desk | None]  # the desk once the assistant is loaded, None before
 
 
 STATE = web.AppKey("desk_console", ConsoleState)
@@ -76,8 +77,7 @@ class Staff:
 
 def page(template: str, status: int = 200, **values) -> web.Response:
     html = _templates.get_template(template).render(**values)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
-                        headers=SECURITY_HEADERS)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=SECURITY_HEADERS)
 
 
 def redirect(location: str) -> web.Response:
@@ -91,7 +91,7 @@ def refuse(request: web.Request, status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=SECURITY_HEADERS)
 
 
-def desk_of(request: web.Request) -> Optional[Desk]:
+def desk_of(request: web.Request) -> Desk | None:
     return request.app[STATE].desk()
 
 
@@ -102,11 +102,11 @@ async def db(request: web.Request, work):
 # --- who is asking ----------------------------------------------------------------------------
 
 
-async def current_staff(request: web.Request) -> Optional[Staff]:
+async def current_staff(request: web.Request) -> Staff | None:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    user: Optional[StaffUser] = await db(request, lambda s: auth.session_user(s, token))
+    user: StaffUser | None = await db(request, lambda s: auth.session_user(s, token))
     if user is None:
         return None
     state = request.app[STATE]
@@ -171,5 +171,12 @@ COOKIE_PATHS = {SESSION_COOKIE: "/", LOGIN_COOKIE: "/desk"}
 
 
 def set_cookie(response: web.Response, request: web.Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATHS[name], httponly=True, samesite="Strict",
-                        secure=request.app[STATE].settings.desk_cookie_secure)
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATHS[name],
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[STATE].settings.desk_cookie_secure,
+    )

@@ -16,8 +16,9 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
@@ -110,7 +111,7 @@ async def logout(request: web.Request, staff: Staff) -> web.Response:
 # --- the queue --------------------------------------------------------------------------------
 
 
-def _not_ready(request: web.Request) -> Optional[web.Response]:
+def _not_ready(request: web.Request) -> web.Response | None:
     if desk_of(request) is None:
         return refuse(request, 503, "the assistant is starting; reload in a moment")
     return None
@@ -132,8 +133,9 @@ async def queue_fragment(request: web.Request, staff: Staff) -> web.Response:
 async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
     """GET /desk/events: server-sent events telling the page what to reload."""
     desk = desk_of(request)
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
     await response.prepare(request)
     stopping = request.app[STATE].stopping
 
@@ -147,8 +149,9 @@ async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
         while not stopping.is_set():
             getter = asyncio.ensure_future(queue.get())
             stopper = asyncio.ensure_future(stopping.wait())
-            done, _ = await asyncio.wait({getter, stopper}, timeout=EVENTS_REFRESH_SECONDS,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getter, stopper}, timeout=EVENTS_REFRESH_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in (getter, stopper):
                 if task not in done:
                     task.cancel()
@@ -173,17 +176,33 @@ async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
 # --- one conversation -------------------------------------------------------------------------
 
 
-async def _conversation(request: web.Request, staff: Staff, conversation_id: int, *, error: str = "",
-                        status: int = 200, fragment: bool = False) -> web.Response:
+async def _conversation(
+    request: web.Request,
+    staff: Staff,
+    conversation_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    fragment: bool = False,
+) -> web.Response:
     view = await db(request, lambda s: views.conversation_view(s, conversation_id))
     if view is None:
         return refuse(request, 404, "there is no such conversation")
-    colleagues = await db(request, lambda s: [(u.id, u.display_name) for u in auth.active_users(s)
-                                               if u.id != (view.holder_id or staff.id)])
+    colleagues = await db(
+        request,
+        lambda s: [(u.id, u.display_name) for u in auth.active_users(s) if u.id != (view.holder_id or staff.id)],
+    )
     desk = desk_of(request)
     canned = desk.content.canned if desk is not None else ()
-    return page("_transcript.html" if fragment else "conversation.html", status=status, staff=staff, view=view,
-                 error=error, colleagues=colleagues, canned=canned)
+    return page(
+        "_transcript.html" if fragment else "conversation.html",
+        status=status,
+        staff=staff,
+        view=view,
+        error=error,
+        colleagues=colleagues,
+        canned=canned,
+    )
 
 
 @requires(StaffRole.AGENT.value)
@@ -210,7 +229,7 @@ async def _act(request: web.Request, staff: Staff, conversation_id: int, action)
     return redirect(f"/desk/conversations/{conversation_id}")
 
 
-async def _handoff_conversation(request: web.Request, handoff_id: int) -> Optional[int]:
+async def _handoff_conversation(request: web.Request, handoff_id: int) -> int | None:
     return await db(request, lambda s: getattr(s.get(HandoffRequest, handoff_id), "conversation_id", None))
 
 
@@ -248,8 +267,12 @@ def _handoff_action(method: str):
 async def add_note(request: web.Request, staff: Staff) -> web.Response:
     conversation_id = int_param(request, "conversation_id")
     form = await request.post()
-    return await _act(request, staff, conversation_id,
-                      lambda: desk_of(request).add_note(conversation_id, staff.id, str(form.get("text", ""))))
+    return await _act(
+        request,
+        staff,
+        conversation_id,
+        lambda: desk_of(request).add_note(conversation_id, staff.id, str(form.get("text", ""))),
+    )
 
 
 def _decision(approve: bool):
@@ -260,8 +283,12 @@ def _decision(approve: bool):
             conversation_id = await db(request, lambda s: compensations_conversation(s, compensation_id))
         except TransitionRefused as missing:
             return refuse(request, 404, missing.reason)
-        return await _act(request, staff, conversation_id, lambda: desk_of(request).decide_compensation(
-            compensation_id, staff.id, approve=approve))
+        return await _act(
+            request,
+            staff,
+            conversation_id,
+            lambda: desk_of(request).decide_compensation(compensation_id, staff.id, approve=approve),
+        )
 
     handler.__name__ = "approve" if approve else "decline"
     return handler
@@ -286,12 +313,24 @@ async def add_user(request: web.Request, staff: Staff) -> web.Response:
     telegram = str(form.get("telegram_id", "")).strip()
     try:
         telegram_id = int(telegram) if telegram else None
-        await db(request, lambda s: auth.add_user(
-            s, username=str(form.get("username", "")), display_name=str(form.get("display_name", "")),
-            password=str(form.get("password", "")), role=str(form.get("role", "")), telegram_user_id=telegram_id))
+        await db(
+            request,
+            lambda s: auth.add_user(
+                s,
+                username=str(form.get("username", "")),
+                display_name=str(form.get("display_name", "")),
+                password=str(form.get("password", "")),
+                role=str(form.get("role", "")),
+                telegram_user_id=telegram_id,
+            ),
+        )
     except ValueError as invalid:  # StaffError, or a Telegram id that is not a number
-        return await _users(request, staff, str(invalid) if isinstance(invalid, auth.StaffError)
-                            else "the Telegram id must be a number", 400)
+        return await _users(
+            request,
+            staff,
+            str(invalid) if isinstance(invalid, auth.StaffError) else "the Telegram id must be a number",
+            400,
+        )
     return redirect("/desk/users")
 
 
@@ -321,8 +360,10 @@ def _static(name: str, content_type: str):
     path = HERE / "static" / name
 
     async def serve(_request: web.Request) -> web.FileResponse:
-        return web.FileResponse(path, headers={"Content-Type": content_type, "Cache-Control": "no-cache",
-                                               "X-Content-Type-Options": "nosniff"})
+        return web.FileResponse(
+            path,
+            headers={"Content-Type": content_type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
 
     return serve
 
@@ -331,8 +372,9 @@ async def _stop_streams(app: web.Application) -> None:
     app[STATE].stopping.set()
 
 
-def add_routes(app: web.Application, settings: Settings, sessions: sessionmaker,
-               desk: Callable[[], Optional[Desk]]) -> None:
+def add_routes(
+    app: web.Application, settings: Settings, sessions: sessionmaker, desk: Callable[[], Desk | None]
+) -> None:
     secret = auth.secret_key(settings.secret_key, settings.data_dir)
     limiter = auth.LoginLimiter(settings.desk_login_attempts, settings.desk_login_window_minutes * 60)
     app[STATE] = ConsoleState(settings, secret, limiter, asyncio.Event(), sessions, desk)

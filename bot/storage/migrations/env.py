@@ -11,8 +11,10 @@ from bot.storage.models import Base
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get("CXBOT_DATABASE_URL", "")
 if not url:
-    raise SystemExit("alembic: set CXBOT_DATABASE_URL to the database to migrate, "
-                     "or run `cxbot db upgrade` (which reads the settings and .env)")
+    raise SystemExit(
+        "alembic: set CXBOT_DATABASE_URL to the database to migrate, "
+        "or run `cxbot db upgrade` (which reads the settings and .env)"
+    )
 
 
 def run_migrations_offline() -> None:

@@ -32,9 +32,7 @@ class MessageFormValidation(FormValidationAction):
     def name(self) -> str:
         return self.action_name
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if not fresh_answer(tracker, self.form_name()):
             return []  # activation, or back from a digression: the message was meant for something else
         asked = tracker.get_slot(REQUESTED_SLOT)

@@ -28,7 +28,7 @@ def survey_slots(kind: str | None, trigger: str | None) -> list[EventType]:
 def buttons(content: SurveyContent, kind: str) -> list[dict[str, str]]:
     """Rasa button dicts for a survey question, plus Skip: each sends its value as an entity."""
     return [
-        {"title": title, "payload": '/survey_answer{"survey_value":"%s"}' % value}
+        {"title": title, "payload": f'/survey_answer{{"survey_value":"{value}"}}'}
         for title, value in survey_plan.choices(content, kind)
     ]
 
