@@ -37,7 +37,7 @@ class SentimentScorer(Protocol):
 class _Pattern:
     """TextBlob's PatternAnalyzer for plain strings, same tokens and same arithmetic, minus overhead.
 
-    tests/test_sentiment.py checks it against TextBlob itself on varied text.
+    tests/unit/test_sentiment.py checks it against TextBlob itself on varied text.
     """
 
     def __init__(self) -> None:

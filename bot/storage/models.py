@@ -182,7 +182,7 @@ class StaffSession(Base):
 
 
 class HandoffRequest(Base):
-    """A customer's request for a person, from the queue to the hand-back (see bot/desk/handoffs.py)."""
+    """A customer's request for a person, from the queue to the hand-back (see bot/handoff/transitions.py)."""
 
     __tablename__ = "handoff_requests"
     # At most one active request per conversation, across processes (migration 0006).
