@@ -219,61 +219,53 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
         try:
             server.wait_until_ready()
             cold_start = time.perf_counter() - started
-            rss_ready = rss_mb(server.process.pid)
-            loads = []
-
-            async def product() -> None:
-                async with aiohttp.ClientSession() as session:  # warm-up: first parse, DB, sentiment
-                    for i in range(5):
-                        async with session.post(
-                            f"{server.url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}
-                        ) as r:
-                            await r.read()
-                for concurrency in levels:
-                    for transport in transports:
-                        bar.set_description(f"{transport} x{concurrency}")
-                        cpu_before = cpu_seconds(server.process.pid)
-                        load = await drive(
-                            server.url,
-                            transport,
-                            concurrency,
-                            messages_per_customer(concurrency, quick),
-                            str(int(started)),
-                            bar,
-                        )
-                        load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
-                        loads.append(load)
-                for paced_level, transport in ((c, t) for c in paced_levels for t in transports):
-                    bar.set_description(f"{transport} x{paced_level}, {think:g} s pause")
-                    cpu_before = cpu_seconds(server.process.pid)
-                    load = await drive(
-                        server.url,
-                        transport,
-                        paced_level,
-                        messages_per_customer(paced_level, quick),
-                        str(int(started)),
-                        bar,
-                        think,
-                    )
-                    load.cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, load.messages)
-                    loads.append(load)
-
-            asyncio.run(product())
-            rss_after = rss_mb(server.process.pid)
+            pid = server.process.pid
+            rss_ready = rss_mb(pid)
+            back_to_back = [(c, t, 0.0) for c in levels for t in transports]
+            paced = [(c, t, think) for c in paced_levels for t in transports]
+            loads = asyncio.run(drive_product(server.url, pid, back_to_back + paced, quick, str(int(started)), bar))
+            rss_after = rss_mb(pid)
         finally:
             server.stop()
 
     if bare:
-        bar_bare = tqdm(
-            total=sum(c * messages_per_customer(c, quick) for c in levels),
-            file=sys.stderr,
-            unit="msg",
-            dynamic_ncols=True,
-            desc="bare Rasa",
-        )
-        loads += asyncio.run(bare_rasa(levels, quick, bar_bare))
-        bar_bare.close()
+        loads += run_bare(levels, quick)
     return SpeedResults(cold_start, rss_ready, rss_after, loads)
+
+
+async def drive_product(
+    url: str, pid: int, runs: list[tuple[int, str, float]], quick: bool, tag: str, bar: tqdm
+) -> list[LoadResult]:
+    """The server under each (concurrency, transport, pause) in turn, after a warm-up."""
+    async with aiohttp.ClientSession() as session:  # warm-up: first parse, DB, sentiment
+        for i in range(5):
+            async with session.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": "warmup", "message": QUESTIONS[i]}
+            ) as r:
+                await r.read()
+    loads = []
+    for concurrency, transport, think in runs:
+        bar.set_description(
+            f"{transport} x{concurrency}, {think:g} s pause" if think else f"{transport} x{concurrency}"
+        )
+        cpu_before = cpu_seconds(pid)
+        load = await drive(url, transport, concurrency, messages_per_customer(concurrency, quick), tag, bar, think)
+        load.cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(1, load.messages)
+        loads.append(load)
+    return loads
+
+
+def run_bare(levels, quick: bool) -> list[LoadResult]:
+    bar = tqdm(
+        total=sum(c * messages_per_customer(c, quick) for c in levels),
+        file=sys.stderr,
+        unit="msg",
+        dynamic_ncols=True,
+        desc="bare Rasa",
+    )
+    loads = asyncio.run(bare_rasa(levels, quick, bar))
+    bar.close()
+    return loads
 
 
 async def bare_rasa(levels, quick: bool, bar: tqdm) -> list[LoadResult]:

@@ -283,37 +283,47 @@ def run_own(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, model_
     if quick:
         heldout = heldout[::8]
     if model_path is not None:
-        import asyncio
+        run_own_shipped(results, heldout, bar, model_path)
+    run_own_retrained(results, pipelines, quick, bar, heldout)
 
-        from rasa.core.agent import Agent
 
-        bar.set_description("own held-out: shipped model")
-        agent = Agent.load(str(model_path))
+def run_own_shipped(results: NluResults, heldout: Examples, bar: tqdm, model_path: Path) -> None:
+    """The shipped model as it is, scored at retrieval level (faq/<topic>)."""
+    import asyncio
 
-        async def parse_all() -> list[str]:
-            out = []
-            for text, _ in heldout:
-                intent = (await agent.parse_message(text))["intent"]
-                out.append(intent.get("full_retrieval_intent_name") or intent["name"])
-            return out
+    from rasa.core.agent import Agent
 
-        predicted = asyncio.run(parse_all())
-        ok = [
-            p == label or (label == "out_of_scope" and p == "nlu_fallback")
-            for p, (_, label) in zip(predicted, heldout, strict=False)
-        ]
-        results.rows.append(
-            {
-                "set": f"own held-out tests/nlu ({len(heldout)})",
-                "pipeline": f"shipped model {model_path.name}",
-                "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)",
-                "train s": None,
-                "value": float(np.mean(ok)),
-                "target": None,
-                "anchor": "tests/e2e/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
-            }
-        )
-        bar.update(1)
+    bar.set_description("own held-out: shipped model")
+    agent = Agent.load(str(model_path))
+
+    async def parse_all() -> list[str]:
+        out = []
+        for text, _ in heldout:
+            intent = (await agent.parse_message(text))["intent"]
+            out.append(intent.get("full_retrieval_intent_name") or intent["name"])
+        return out
+
+    predicted = asyncio.run(parse_all())
+    ok = [
+        p == label or (label == "out_of_scope" and p == "nlu_fallback")
+        for p, (_, label) in zip(predicted, heldout, strict=False)
+    ]
+    results.rows.append(
+        {
+            "set": f"own held-out tests/nlu ({len(heldout)})",
+            "pipeline": f"shipped model {model_path.name}",
+            "result": f"accuracy {np.mean(ok):.3f} (faq topics as faq/<topic>)",
+            "train s": None,
+            "value": float(np.mean(ok)),
+            "target": None,
+            "anchor": "tests/e2e/test_nlu_heldout.py floors 0.84 (faq) / 0.85 (general) / 0.80 (complaints)",
+        }
+    )
+    bar.update(1)
+
+
+def run_own_retrained(results: NluResults, pipelines: dict, quick: bool, bar: tqdm, heldout: Examples) -> None:
+    """Each pipeline retrained in memory on nlu/, scored at intent level with its own fallback."""
     train_rows = own_training_data()
     if quick:  # every intent with a few examples: a quarter of nlu/ took most of the quick run
         train_rows = subset(train_rows, labels=len(train_rows), per_label=4)

@@ -47,59 +47,47 @@ def summarise(collapsed: Path, top: int) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--pid", type=int, help="sample this running server instead of starting one")
-    args = parser.parse_args()
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if args.pid:
-        with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
-            raw = Path(tmp) / "profile.txt"
-            subprocess.run(
-                [
-                    py_spy,
-                    "record",
-                    "--pid",
-                    str(args.pid),
-                    "--duration",
-                    str(args.seconds),
-                    "--rate",
-                    "100",
-                    "--nonblocking",
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(raw),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            print(summarise(raw, args.top))
-        return
+def record_command(py_spy: str, pid: int, seconds: int, output: Path, nonblocking: bool = False) -> list[str]:
+    """py-spy record in raw (collapsed stacks) format, 100 samples a second."""
+    return [
+        py_spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(seconds),
+        "--rate",
+        "100",
+        *(["--nonblocking"] if nonblocking else []),
+        "--format",
+        "raw",
+        "--output",
+        str(output),
+    ]
+
+
+def profile_pid(py_spy: str, args: argparse.Namespace) -> None:
+    """Sample a server someone else keeps under load; nonblocking so it is not paused."""
+    with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
+        raw = Path(tmp) / "profile.txt"
+        subprocess.run(
+            record_command(py_spy, args.pid, args.seconds, raw, nonblocking=True),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        print(summarise(raw, args.top))
+
+
+def profile_own_server(py_spy: str, args: argparse.Namespace) -> None:
+    """Start a server and drive REST rounds at it for as long as py-spy samples."""
     with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
         server = RunningServer(Path(tmp))
         try:
             server.wait_until_ready()
             raw = Path(tmp) / "profile.txt"
             recorder = subprocess.Popen(
-                [
-                    py_spy,
-                    "record",
-                    "--pid",
-                    str(server.process.pid),
-                    "--duration",
-                    str(args.seconds),
-                    "--rate",
-                    "100",
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(raw),
-                ],
+                record_command(py_spy, server.process.pid, args.seconds, raw),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -115,6 +103,20 @@ def main() -> None:
             print(summarise(raw, args.top))
         finally:
             server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--pid", type=int, help="sample this running server instead of starting one")
+    args = parser.parse_args()
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if args.pid:
+        profile_pid(py_spy, args)
+    else:
+        profile_own_server(py_spy, args)
 
 
 if __name__ == "__main__":
