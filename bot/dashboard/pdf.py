@@ -106,103 +106,119 @@ def write_pdf(board: Dashboard, summary: list[tuple[str, str]], path: Path) -> N
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    width = max(len(name) for name, _ in summary)
     with PdfPages(path) as pdf:
-        lines = [f"{name.ljust(width)}  {value}" for name, value in summary]
-        lines += [""] + detail_lines(board)
-        lines += ["", "Formulas:"] + [f"- {f}" for f in board.formulas]
-        _text_page(pdf, plt, lines, "Customer experience report")
+        _summary_page(pdf, plt, board, summary)
+        _scores_page(pdf, plt, board)
+        _sentiment_page(pdf, plt, board)
+        _recovery_page(pdf, plt, board)
 
-        figure, axes = plt.subplots(3, 2, figsize=A4)
-        _line(axes[0][0], board, {"NPS": board.scores["nps"]}, "NPS over time", (-100, 100))
-        _line(axes[0][1], board, {"CES": board.scores["ces"]}, "CES over time", (-2, 2))
-        _line(axes[1][0], board, {"CSAT": board.scores["csat"]}, "CSAT over time", (1, 7))
-        _line(
-            axes[1][1],
-            board,
-            {k.upper(): board.response_rates[k] for k in ("nps", "ces", "csat")},
-            "Survey response rates",
-            (0, 1),
-            percent=True,
-        )
-        _bars(
-            axes[2][0],
-            [p.label for p in board.distributions["nps"]],
-            _values(board.distributions["nps"]),
-            "NPS answers",
-        )
-        _bars(
-            axes[2][1],
-            [p.label.replace("_", " ") for p in board.distributions["ces"]],
-            _values(board.distributions["ces"]),
-            "CES answers",
-        )
-        figure.tight_layout()
-        pdf.savefig(figure)
-        plt.close(figure)
 
-        figure, axes = plt.subplots(3, 2, figsize=A4)
-        _bars(
-            axes[0][0],
-            [p.label for p in board.distributions["csat"]],
-            _values(board.distributions["csat"]),
-            "CSAT answers",
-        )
-        _line(axes[0][1], board, board.sentiment_by_channel, "Mean sentiment by channel", (-1, 1))
-        _line(axes[1][0], board, board.negative_share_by_channel, "Negative messages by channel", (0, 1), percent=True)
-        _line(axes[1][1], board, board.sentiment_by_topic_series, "Mean sentiment by topic", (-1, 1))
-        _bars(
-            axes[2][0],
-            [e.reason for e in board.escalations],
-            [e.count for e in board.escalations],
-            "Escalations by reason",
-            horizontal=True,
-            colour="#E69F00",
-        )
-        _bars(
-            axes[2][1],
-            [c.category for c in board.compensation],
-            [c.count for c in board.compensation],
-            "Compensation by category",
-            horizontal=True,
-            colour="#009E73",
-        )
-        figure.tight_layout()
-        pdf.savefig(figure)
-        plt.close(figure)
+def _save(pdf, plt, figure) -> None:
+    figure.tight_layout()
+    pdf.savefig(figure)
+    plt.close(figure)
 
-        figure, axes = plt.subplots(3, 2, figsize=A4)
-        _bars(
-            axes[2][0],
-            [t.topic for t in board.sentiment_by_topic],
-            [t.mean for t in board.sentiment_by_topic],
-            "Sentiment by topic (mean polarity)",
-            horizontal=True,
-            colour="#CC79A7",
-        )
-        axes[2][1].axis("off")
-        groups = list(RECOVERY_GROUPS)
-        names = [g.replace("_", " ") for g in groups]
-        _bars(axes[0][0], names, [board.recovery[g]["nps"] for g in groups], "NPS by service recovery")
-        _bars(axes[0][1], names, [board.recovery[g]["csat"] for g in groups], "CSAT by service recovery")
-        main = [h for h in board.handlers if h.handled_by in ("bot", "staff")]
-        _bars(
-            axes[1][0],
-            [f"{h.handled_by} {k.upper()}" for h in main for k in ("nps", "ces", "csat")],
-            [h.response_rates[k] for h in main for k in ("nps", "ces", "csat")],
-            "Response rates: bot vs staff",
-        )
-        top = board.fallbacks[:12]
-        _bars(
-            axes[1][1],
-            [g.example for g in top],
-            [g.count for g in top],
-            "Not understood (top questions)",
-            horizontal=True,
-            colour="#D55E00",
-        )
-        for ax in axes[0]:
-            ax.tick_params(axis="x", labelsize=6)
-        figure.tight_layout()
-        pdf.savefig(figure)
-        plt.close(figure)
+
+def _summary_page(pdf, plt, board: Dashboard, summary: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in summary)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in summary]
+    lines += [""] + detail_lines(board)
+    lines += ["", "Formulas:"] + [f"- {f}" for f in board.formulas]
+    _text_page(pdf, plt, lines, "Customer experience report")
+
+
+def _scores_page(pdf, plt, board: Dashboard) -> None:
+    """Scores and response rates over time, the NPS and CES answers."""
+    figure, axes = plt.subplots(3, 2, figsize=A4)
+    _line(axes[0][0], board, {"NPS": board.scores["nps"]}, "NPS over time", (-100, 100))
+    _line(axes[0][1], board, {"CES": board.scores["ces"]}, "CES over time", (-2, 2))
+    _line(axes[1][0], board, {"CSAT": board.scores["csat"]}, "CSAT over time", (1, 7))
+    _line(
+        axes[1][1],
+        board,
+        {k.upper(): board.response_rates[k] for k in ("nps", "ces", "csat")},
+        "Survey response rates",
+        (0, 1),
+        percent=True,
+    )
+    _bars(
+        axes[2][0],
+        [p.label for p in board.distributions["nps"]],
+        _values(board.distributions["nps"]),
+        "NPS answers",
+    )
+    _bars(
+        axes[2][1],
+        [p.label.replace("_", " ") for p in board.distributions["ces"]],
+        _values(board.distributions["ces"]),
+        "CES answers",
+    )
+    _save(pdf, plt, figure)
+
+
+def _sentiment_page(pdf, plt, board: Dashboard) -> None:
+    """The CSAT answers, sentiment over time, escalations and compensation."""
+    figure, axes = plt.subplots(3, 2, figsize=A4)
+    _bars(
+        axes[0][0],
+        [p.label for p in board.distributions["csat"]],
+        _values(board.distributions["csat"]),
+        "CSAT answers",
+    )
+    _line(axes[0][1], board, board.sentiment_by_channel, "Mean sentiment by channel", (-1, 1))
+    _line(axes[1][0], board, board.negative_share_by_channel, "Negative messages by channel", (0, 1), percent=True)
+    _line(axes[1][1], board, board.sentiment_by_topic_series, "Mean sentiment by topic", (-1, 1))
+    _bars(
+        axes[2][0],
+        [e.reason for e in board.escalations],
+        [e.count for e in board.escalations],
+        "Escalations by reason",
+        horizontal=True,
+        colour="#E69F00",
+    )
+    _bars(
+        axes[2][1],
+        [c.category for c in board.compensation],
+        [c.count for c in board.compensation],
+        "Compensation by category",
+        horizontal=True,
+        colour="#009E73",
+    )
+    _save(pdf, plt, figure)
+
+
+def _recovery_page(pdf, plt, board: Dashboard) -> None:
+    """Service recovery, bot versus staff, the questions not understood and sentiment by topic."""
+    figure, axes = plt.subplots(3, 2, figsize=A4)
+    _bars(
+        axes[2][0],
+        [t.topic for t in board.sentiment_by_topic],
+        [t.mean for t in board.sentiment_by_topic],
+        "Sentiment by topic (mean polarity)",
+        horizontal=True,
+        colour="#CC79A7",
+    )
+    axes[2][1].axis("off")
+    groups = list(RECOVERY_GROUPS)
+    names = [g.replace("_", " ") for g in groups]
+    _bars(axes[0][0], names, [board.recovery[g]["nps"] for g in groups], "NPS by service recovery")
+    _bars(axes[0][1], names, [board.recovery[g]["csat"] for g in groups], "CSAT by service recovery")
+    main = [h for h in board.handlers if h.handled_by in ("bot", "staff")]
+    _bars(
+        axes[1][0],
+        [f"{h.handled_by} {k.upper()}" for h in main for k in ("nps", "ces", "csat")],
+        [h.response_rates[k] for h in main for k in ("nps", "ces", "csat")],
+        "Response rates: bot vs staff",
+    )
+    top = board.fallbacks[:12]
+    _bars(
+        axes[1][1],
+        [g.example for g in top],
+        [g.count for g in top],
+        "Not understood (top questions)",
+        horizontal=True,
+        colour="#D55E00",
+    )
+    for ax in axes[0]:
+        ax.tick_params(axis="x", labelsize=6)
+    _save(pdf, plt, figure)

@@ -21,8 +21,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.dashboard.charts import escape
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
+from bot.dashboard.svg import escape
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
