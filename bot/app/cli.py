@@ -280,13 +280,8 @@ def _add_user_commands(commands) -> None:
     link.set_defaults(handler=cmd_user_link)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cxbot",
-        description="Customer-experience chatbot: FAQ answers, sentiment and feedback, on a trained Rasa assistant.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_assistant_commands(commands) -> None:
+    """run, chat and train: the assistant itself."""
     run = commands.add_parser(
         "run",
         help="start the server (REST channel, health)",
@@ -313,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
     train.set_defaults(handler=cmd_train)
 
+
+def _add_report_commands(commands) -> None:
     report = commands.add_parser(
         "report",
         help="NPS, CES, CSAT, sentiment, escalations, compensation",
@@ -330,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="write to this file instead of the terminal")
     report.set_defaults(handler=cmd_report)
 
-    _add_user_commands(commands)
+
+def _add_export_commands(commands) -> None:
     export = commands.add_parser(
         "export",
         help="CSV of survey responses, conversations or compensation",
@@ -343,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="file to write (default: the terminal)")
     export.set_defaults(handler=cmd_export)
 
+
+def _add_demo_commands(commands) -> None:
     demo = commands.add_parser(
         "demo",
         help="fill a fresh database with simulated customers",
@@ -355,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="add to a database that already has conversations")
     demo.set_defaults(handler=cmd_demo)
 
+
+def _add_db_commands(commands) -> None:
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     upgrade = db_commands.add_parser(
@@ -363,6 +365,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply all Alembic migrations to CXBOT_DATABASE_URL.",
     )
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxbot",
+        description="Customer-experience chatbot: FAQ answers, sentiment and feedback, on a trained Rasa assistant.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The order here is the order `cxbot --help` lists the commands in.
+    _add_assistant_commands(commands)
+    _add_report_commands(commands)
+    _add_user_commands(commands)
+    _add_export_commands(commands)
+    _add_demo_commands(commands)
+    _add_db_commands(commands)
     return parser
 
 

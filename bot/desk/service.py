@@ -36,8 +36,9 @@ from bot.desk import compensations
 from bot.desk.events import DeskEvents
 from bot.handoff import transitions as handoffs
 from bot.handoff.content import DeskContent
+from bot.handoff.queries import active_request, customer_address, waiting_since_before
 from bot.handoff.rules import EscalationRules, is_open
-from bot.handoff.transitions import Outcome, TransitionRefused, customer_address
+from bot.handoff.transitions import Outcome, TransitionRefused
 from bot.storage.database import run_in_session
 from bot.storage.models import (
     Compensation,
@@ -250,7 +251,7 @@ class Desk:
         """A request was queued: consoles reload, staff elsewhere are told."""
 
         def find(session: Session) -> tuple[int | None, bool]:
-            handoff = handoffs.active_request(session, event.conversation_id)
+            handoff = active_request(session, event.conversation_id)
             if handoff is not None:
                 return handoff.id, True
             latest = session.execute(
@@ -275,7 +276,7 @@ class Desk:
         self._changed(event.conversation_id)
         if event.state != ConversationState.WITH_HUMAN.value:
             return
-        handoff = await self._db(lambda s: handoffs.active_request(s, event.conversation_id))
+        handoff = await self._db(lambda s: active_request(s, event.conversation_id))
         if handoff is not None:
             await self._events.publish(MessageForHolder(handoff.id, event.conversation_id, event.message_id))
 
@@ -294,7 +295,7 @@ class Desk:
         rules = self.escalation
         if rules.hours and not is_open(rules, now):
             return []
-        due = await self._db(lambda s: handoffs.waiting_since_before(s, now - self.queue_timeout))
+        due = await self._db(lambda s: waiting_since_before(s, now - self.queue_timeout))
         timed_out = []
         for handoff_id in due:
             conversation_id = await self._conversation_of(handoff_id)

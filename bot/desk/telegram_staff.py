@@ -21,7 +21,8 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.conversation.events import HandoffChanged, HandoffQueued, MessageForHolder
 from bot.desk import auth, posts
 from bot.desk.service import Desk
-from bot.handoff.transitions import TransitionRefused, claimed_by
+from bot.handoff.queries import claimed_by
+from bot.handoff.transitions import TransitionRefused
 from bot.storage.database import run_in_session
 from bot.storage.models import StaffUser
 

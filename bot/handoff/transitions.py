@@ -28,14 +28,13 @@ from bot.conversation.messages import OutboundMessage
 from bot.conversation.store import write_messages
 from bot.handoff.content import DeskContent
 from bot.handoff.estimate import estimate_text
+from bot.handoff.queries import active_request, customer_address
 from bot.handoff.rules import EscalationRules, handoff_message, is_open
 from bot.storage.database import savepoint
 from bot.storage.models import (
-    ACTIVE_STATUSES,
     QUEUED_STATUSES,
     Conversation,
     ConversationState,
-    Customer,
     Direction,
     HandoffEvent,
     HandoffRequest,
@@ -92,16 +91,6 @@ class Handoff:
 
     created: bool  # False: a request was already open (a retry, or a second trigger)
     message: str  # what to tell the customer
-
-
-def customer_address(session: Session, conversation_id: int) -> tuple[str, str]:
-    """(channel, sender id) of the conversation's customer: where deliveries go."""
-    row = session.execute(
-        select(Customer.channel, Customer.external_id)
-        .join(Conversation, Conversation.customer_id == Customer.id)
-        .where(Conversation.id == conversation_id)
-    ).one()
-    return row.channel, row.external_id
 
 
 def _handoff(session: Session, handoff_id: int) -> HandoffRequest:
@@ -171,16 +160,6 @@ def _outcome(session: Session, handoff: HandoffRequest, messages: list[OutboundM
 
 def _set_state(session: Session, conversation_id: int, state: ConversationState) -> None:
     session.get(Conversation, conversation_id).state = state.value
-
-
-def active_request(session: Session, conversation_id: int) -> HandoffRequest | None:
-    """The request still being served (queued, timed out or with a person), if any."""
-    return session.execute(
-        select(HandoffRequest)
-        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(ACTIVE_STATUSES))
-        .order_by(HandoffRequest.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def _queue(session: Session, conversation_id: int, reason: str, now: datetime) -> HandoffRequest | None:
@@ -397,24 +376,3 @@ def time_out(session: Session, handoff_id: int, now: datetime | None = None) -> 
         return False
     _event(session, handoff_id, "timed_out", now)
     return True
-
-
-def waiting_since_before(session: Session, cutoff: datetime) -> list[int]:
-    """Open (not yet timed out) requests created before `cutoff`, oldest first."""
-    return list(
-        session.execute(
-            select(HandoffRequest.id)
-            .where(HandoffRequest.status == HandoffStatus.OPEN.value, HandoffRequest.created_at < cutoff)
-            .order_by(HandoffRequest.id)
-        ).scalars()
-    )
-
-
-def claimed_by(session: Session, staff_id: int) -> list[HandoffRequest]:
-    return list(
-        session.execute(
-            select(HandoffRequest)
-            .where(HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == staff_id)
-            .order_by(HandoffRequest.id)
-        ).scalars()
-    )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.desk import auth
 from bot.handoff import transitions as handoffs
+from bot.handoff.queries import active_request, waiting_since_before
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused, escalate
 from bot.storage.database import get_session_factory, migrate
 from bot.storage.models import (
@@ -52,7 +53,7 @@ def queued(session_factory, external_id: str) -> tuple[int, int]:
     with session_factory.begin() as session:
         conversation = add_conversation(session, external_id)
         escalate(session, conversation, reason="customer_request", **WORDING)
-        handoff = handoffs.active_request(session, conversation.id)
+        handoff = active_request(session, conversation.id)
         return conversation.id, handoff.id
 
 
@@ -174,10 +175,10 @@ def test_a_timed_out_request_stays_queued_and_claimable(session_factory, staff):
     conversation_id, handoff_id = queued(session_factory, "c1")
     later = utcnow() + timedelta(minutes=20)
     with session_factory.begin() as session:
-        assert handoffs.waiting_since_before(session, later - timedelta(minutes=15)) == [handoff_id]
+        assert waiting_since_before(session, later - timedelta(minutes=15)) == [handoff_id]
         assert handoffs.time_out(session, handoff_id, later)
         assert not handoffs.time_out(session, handoff_id, later)  # once only
-        assert handoffs.waiting_since_before(session, later) == []
+        assert waiting_since_before(session, later) == []
     assert state_of(session_factory, conversation_id, handoff_id) == ("awaiting_human", "timed_out")
     claim(session_factory, handoff_id, staff["ben"])
     assert state_of(session_factory, conversation_id, handoff_id) == ("with_human", "claimed")
@@ -348,7 +349,7 @@ class HandoffMachine(RuleBasedStateMachine):
             assert result.created == (self.status is None)
             if result.created:
                 self.requests += 1
-                self.handoff_id = handoffs.active_request(session, self.conversation_id).id
+                self.handoff_id = active_request(session, self.conversation_id).id
                 self.status, self.holder = "open", None
 
     @rule(who=st.integers(0, 2))

@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
+from bot.desk.console import users
 from bot.desk.console.access import (
     COOKIE_PATHS,
     CSRF_FIELD,
@@ -294,65 +295,6 @@ def _decision(approve: bool):
     return handler
 
 
-# --- staff users (admins) ---------------------------------------------------------------------
-
-
-async def _users(request: web.Request, staff: Staff, error: str = "", status: int = 200) -> web.Response:
-    users = await db(request, auth.list_users)
-    return page("users.html", status=status, staff=staff, users=users, roles=auth.ROLES, error=error)
-
-
-@requires(StaffRole.ADMIN.value)
-async def users_page(request: web.Request, staff: Staff) -> web.Response:
-    return await _users(request, staff)
-
-
-@requires(StaffRole.ADMIN.value)
-async def add_user(request: web.Request, staff: Staff) -> web.Response:
-    form = await request.post()
-    telegram = str(form.get("telegram_id", "")).strip()
-    try:
-        telegram_id = int(telegram) if telegram else None
-        await db(
-            request,
-            lambda s: auth.add_user(
-                s,
-                username=str(form.get("username", "")),
-                display_name=str(form.get("display_name", "")),
-                password=str(form.get("password", "")),
-                role=str(form.get("role", "")),
-                telegram_user_id=telegram_id,
-            ),
-        )
-    except ValueError as invalid:  # StaffError, or a Telegram id that is not a number
-        return await _users(
-            request,
-            staff,
-            str(invalid) if isinstance(invalid, auth.StaffError) else "the Telegram id must be a number",
-            400,
-        )
-    return redirect("/desk/users")
-
-
-@requires(StaffRole.ADMIN.value)
-async def disable_user(request: web.Request, staff: Staff) -> web.Response:
-    user_id = int_param(request, "user_id")
-    if user_id == staff.id:
-        return await _users(request, staff, "you cannot disable your own account", 400)
-
-    def work(session):
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            raise auth.StaffError("there is no such user")
-        auth.disable_user(session, user.username)
-
-    try:
-        await db(request, work)
-    except auth.StaffError as invalid:
-        return await _users(request, staff, str(invalid), 404)
-    return redirect("/desk/users")
-
-
 # --- wiring -----------------------------------------------------------------------------------
 
 
@@ -402,7 +344,7 @@ CONSOLE_ROUTES = [
     ("/desk/handoffs/{handoff_id}/transfer", "POST", _handoff_action("transfer")),
     ("/desk/compensations/{compensation_id}/approve", "POST", _decision(True)),
     ("/desk/compensations/{compensation_id}/decline", "POST", _decision(False)),
-    ("/desk/users", "GET", users_page),
-    ("/desk/users", "POST", add_user),
-    ("/desk/users/{user_id}/disable", "POST", disable_user),
+    ("/desk/users", "GET", users.users_page),
+    ("/desk/users", "POST", users.add_user),
+    ("/desk/users/{user_id}/disable", "POST", users.disable_user),
 ]
