@@ -1,1 +1,3 @@
-"""Feedback: sentiment scoring and (later) surveys, recovery and reports."""
+"""The customer-experience rules, free of Rasa and the web: sentiment, service recovery and
+compensation, surveys, the metrics engine, reports and exports. Reads and writes through
+bot.storage's models, and nothing else of bot."""
