@@ -22,11 +22,12 @@ chat: setup
 train: setup
 	$(BIN)/cxbot train
 
-## lint: ruff (rules and formatting) and the import contracts in pyproject.toml
+## lint: ruff (rules and formatting), the import contracts in pyproject.toml, module and function sizes
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check-sizes
 
 ## test: lint, then the whole test suite (trains the model it needs, cached in models/);
 ## `.venv/bin/python -m pytest -m unit` is the quick part (see the markers in pyproject.toml)
