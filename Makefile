@@ -22,11 +22,12 @@ chat: setup
 train: setup
 	$(BIN)/cxbot train
 
-## lint: ruff (rules and formatting), the import contracts in pyproject.toml, module and function sizes
+## lint: ruff (rules and formatting), the import contracts in pyproject.toml, mypy on the core, sizes
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python scripts/check-sizes
 
 ## test: lint, then the whole test suite (trains the model it needs, cached in models/);

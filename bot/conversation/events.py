@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class EventBus:
     """In-process, in order: publish() awaits each handler of the event's type in turn."""
 
     def __init__(self) -> None:
-        self._handlers: defaultdict[type, list[Callable[[Event], Awaitable[None]]]] = defaultdict(list)
+        # Handlers are stored by their event type and only ever called with an event of that type.
+        self._handlers: defaultdict[type, list[Callable[[Any], Awaitable[None]]]] = defaultdict(list)
 
     def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
         self._handlers[event_type].append(handler)

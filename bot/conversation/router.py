@@ -223,7 +223,7 @@ class ConversationRouter:
     ) -> tuple[int, list[OutboundMessage]] | None:
         """(the cancelled handoff's id, the stored reply), or None if a person has it already."""
         handoff_id = self._handoff.cancel_while_queued(session, stored.conversation_id)
-        if handoff_id is None:
+        if handoff_id is None or self._never_mind is None:
             return None
         return handoff_id, conversations.record_replies(
             session,

@@ -40,7 +40,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
 
 
 def _is_file_sqlite(database: str | None) -> bool:
-    return bool(database) and database != ":memory:" and not database.startswith("file::memory:")
+    return database is not None and database not in ("", ":memory:") and not database.startswith("file::memory:")
 
 
 @cache
