@@ -1,10 +1,16 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import alembic_config, get_engine, migrate
 from bot.storage.models import Base
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 
 TABLES = {
     "customers",
@@ -28,3 +34,47 @@ def test_migrations_downgrade_and_upgrade_again(database_url):
     assert set(inspect(get_engine(database_url)).get_table_names()) == {"alembic_version"}
     migrate(database_url)
     assert TABLES <= set(inspect(get_engine(database_url)).get_table_names())
+
+
+def test_a_database_with_two_active_handoffs_migrates_to_one(database_url):
+    """A database from before 0006 may hold two active requests for one conversation (the race the
+    unique index now prevents): the upgrade keeps the oldest active, closes the other, then the index
+    refuses a second active request."""
+    command.downgrade(alembic_config(database_url), "0005")
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO customers (id, channel, external_id, first_seen, last_seen) "
+                "VALUES (1, 'rest', 'alice', :t, :t)"
+            ),
+            {"t": T0},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, public_id, customer_id, channel, state, started_at, "
+                "last_activity_at, customer_message_count) VALUES (1, 'c1', 1, 'rest', 'awaiting_human', :t, :t, 0)"
+            ),
+            {"t": T0},
+        )
+        for handoff_id, status in [(1, "resolved"), (2, "open"), (3, "claimed"), (4, "timed_out")]:
+            connection.execute(
+                text(
+                    "INSERT INTO handoff_requests (id, conversation_id, reason, status, created_at) "
+                    "VALUES (:id, 1, 'customer_request', :status, :t)"
+                ),
+                {"id": handoff_id, "status": status, "t": T0 + timedelta(minutes=handoff_id)},
+            )
+    migrate(database_url)
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(text("SELECT id, status FROM handoff_requests ORDER BY id")).all())
+    assert statuses == {1: "resolved", 2: "open", 3: "cancelled", 4: "cancelled"}
+    assert "response" in {column["name"] for column in inspect(engine).get_columns("messages")}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO handoff_requests (conversation_id, reason, status, created_at) "
+                "VALUES (1, 'customer_request', 'claimed', :t)"
+            ),
+            {"t": T0},
+        )
