@@ -29,6 +29,19 @@ GROUP_TITLES = {
     "no_complaint": "never complained",
 }
 
+# The score charts over time: (kind, name, description, y range, value format).
+SCORE_CHARTS: tuple[tuple[str, str, str, tuple[float, float], Callable[[float], str]], ...] = (
+    ("nps", "NPS", "Net Promoter Score per period bucket, from -100 to +100.", (-100, 100), lambda v: f"{v:+.0f}"),
+    (
+        "ces",
+        "CES",
+        "Customer Effort Score per period bucket, from -2 (very difficult) to +2 (very easy).",
+        (-2, 2),
+        lambda v: f"{v:+.1f}",
+    ),
+    ("csat", "CSAT", "Mean satisfaction score per period bucket, 1 to 7.", (1, 7), lambda v: f"{v:.1f}"),
+)
+
 
 def series_of(name: str, points: Sequence[Point], link: Link) -> Series:
     return Series(
@@ -89,30 +102,10 @@ def summary_section(board: Dashboard) -> str:
 def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
     """Scores and response rates over time."""
     charts = [
-        line_chart(
-            "NPS over time",
-            "Net Promoter Score per period bucket, from -100 to +100.",
-            x,
-            [series_of("NPS", board.scores["nps"], link)],
-            y_range=(-100, 100),
-            fmt=lambda v: f"{v:+.0f}",
-        ),
-        line_chart(
-            "CES over time",
-            "Customer Effort Score per period bucket, from -2 (very difficult) to +2 (very easy).",
-            x,
-            [series_of("CES", board.scores["ces"], link)],
-            y_range=(-2, 2),
-            fmt=lambda v: f"{v:+.1f}",
-        ),
-        line_chart(
-            "CSAT over time",
-            "Mean satisfaction score per period bucket, 1 to 7.",
-            x,
-            [series_of("CSAT", board.scores["csat"], link)],
-            y_range=(1, 7),
-            fmt=lambda v: f"{v:.1f}",
-        ),
+        line_chart(f"{name} over time", desc, x, [series_of(name, board.scores[kind], link)], y_range=y_range, fmt=fmt)
+        for kind, name, desc, y_range, fmt in SCORE_CHARTS
+    ]
+    charts.append(
         line_chart(
             "Survey response rates over time",
             "Answered divided by offered, per survey and bucket.",
@@ -120,8 +113,8 @@ def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
             [series_of(k.upper(), board.response_rates[k], link) for k in ("nps", "ces", "csat")],
             y_range=(0, 1),
             fmt=lambda v: f"{v:.0%}",
-        ),
-    ]
+        )
+    )
     return '<section id="scores"><h2>Scores over time</h2><div class="grid">' + "".join(charts) + "</div></section>"
 
 
