@@ -21,6 +21,16 @@ from feedback.metrics import Dashboard, Point
 from feedback.metrics.recovery_groups import RECOVERY_GROUPS
 from feedback.reports import as_report, as_rows
 
+
+def section(key: str, heading: str, *parts: str) -> str:
+    """A section of the page: its anchor, its heading, then its charts and tables."""
+    return f'<section id="{key}"><h2>{heading}</h2>' + "".join(parts) + "</section>"
+
+
+def grid(charts: Sequence[str]) -> str:
+    return '<div class="grid">' + "".join(charts) + "</div>"
+
+
 Link = Callable[[str], str | None]  # drill key -> href (None: no links, e.g. the printed report)
 TOP_FALLBACKS = 15
 GROUP_TITLES = {
@@ -96,7 +106,7 @@ def headline_section(board: Dashboard, link: Link) -> str:
 
 def summary_section(board: Dashboard) -> str:
     summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
-    return '<section id="summary"><h2>Summary</h2>' + table(["metric", "value"], summary, numeric_from=2) + "</section>"
+    return section("summary", "Summary", table(["metric", "value"], summary, numeric_from=2))
 
 
 def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
@@ -115,7 +125,7 @@ def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
             fmt=lambda v: f"{v:.0%}",
         )
     )
-    return '<section id="scores"><h2>Scores over time</h2><div class="grid">' + "".join(charts) + "</div></section>"
+    return section("scores", "Scores over time", grid(charts))
 
 
 def distributions_section(board: Dashboard, link: Link) -> str:
@@ -137,7 +147,7 @@ def distributions_section(board: Dashboard, link: Link) -> str:
             [Bar(p.label, p.value, link(p.drill) if p.count else None) for p in dist["csat"]],
         ),
     ]
-    return '<section id="distributions"><h2>Distributions</h2><div class="grid">' + "".join(charts) + "</div></section>"
+    return section("distributions", "Distributions", grid(charts))
 
 
 def sentiment_section(board: Dashboard, link: Link, x: list[str]) -> str:
@@ -186,12 +196,11 @@ def sentiment_section(board: Dashboard, link: Link, x: list[str]) -> str:
         ]
         for r in board.sentiment_by_topic
     ]
-    return (
-        '<section id="sentiment"><h2>Sentiment</h2><div class="grid">'
-        + "".join(charts)
-        + "</div>"
-        + table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows)
-        + "</section>"
+    return section(
+        "sentiment",
+        "Sentiment",
+        grid(charts),
+        table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows),
     )
 
 
@@ -216,11 +225,11 @@ def escalations_section(board: Dashboard, link: Link) -> str:
         ]
         for r in board.escalations
     ]
-    return (
-        '<section id="escalations"><h2>Escalations</h2>'
-        + chart
-        + table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows)
-        + "</section>"
+    return section(
+        "escalations",
+        "Escalations",
+        chart,
+        table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows),
     )
 
 
@@ -238,11 +247,11 @@ def compensation_section(board: Dashboard, link: Link) -> str:
         [anchor(r.category, link(r.drill)), str(r.count), fmt_money(r.value_cents), str(r.percent_coupons)]
         for r in board.compensation
     ]
-    return (
-        '<section id="compensation"><h2>Compensation</h2>'
-        + chart
-        + table(["category", "count", "value (money)", "percent coupons"], rows)
-        + "</section>"
+    return section(
+        "compensation",
+        "Compensation",
+        chart,
+        table(["category", "count", "value (money)", "percent coupons"], rows),
     )
 
 
@@ -293,12 +302,11 @@ def recovery_section(board: Dashboard, link: Link) -> str:
         ]
         for g in groups
     ]
-    return (
-        '<section id="recovery"><h2>Service recovery effectiveness</h2><div class="grid">'
-        + "".join(charts)
-        + "</div>"
-        + table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows)
-        + "</section>"
+    return section(
+        "recovery",
+        "Service recovery effectiveness",
+        grid(charts),
+        table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows),
     )
 
 
@@ -331,11 +339,11 @@ def handlers_section(board: Dashboard, link: Link) -> str:
         ]
         for h in board.handlers
     ]
-    return (
-        '<section id="handlers"><h2>Bot versus staff</h2>'
-        + chart
-        + table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows)
-        + "</section>"
+    return section(
+        "handlers",
+        "Bot versus staff",
+        chart,
+        table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows),
     )
 
 
@@ -352,11 +360,11 @@ def fallbacks_section(board: Dashboard, link: Link) -> str:
         [anchor(g.example, link(g.drill)), str(g.count), str(len(g.conversation_ids)), escape("; ".join(g.variants))]
         for g in board.fallbacks
     ]
-    return (
-        '<section id="fallbacks"><h2>Not understood: which FAQ to add next</h2>'
-        + chart
-        + table(
+    return section(
+        "fallbacks",
+        "Not understood: which FAQ to add next",
+        chart,
+        table(
             ["question (most frequent wording)", "messages", "conversations", "other wordings"], rows, numeric_from=1
-        )
-        + "</section>"
+        ),
     )
