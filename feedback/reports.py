@@ -6,63 +6,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from feedback.metrics import Dashboard, Filters, Totals, compute_totals
 from feedback.metrics.formulas import REPORT_FORMULAS
+from feedback.metrics.totals import Headline
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Headline):
+    """The headline numbers of a period [since, until)."""
+
     since: str
     until: str
-    nps: float | None
-    nps_promoters: int
-    nps_passives: int
-    nps_detractors: int
-    ces: float | None
-    ces_distribution: dict[str, int]
-    csat: float | None
-    csat_satisfied_share: float | None
-    response_rates: dict[str, float | None]
-    sentiment_mean: float | None
-    sentiment_negative_share: float | None
-    customer_messages: int
-    escalations_by_reason: dict[str, int]
-    compensations: int
-    compensation_value_cents: int
-    percent_coupons: int
-    recovery: dict[str, dict[str, float | None]]
     formulas: tuple[str, ...] = REPORT_FORMULAS
 
 
 def report_of(totals: Totals, filters: Filters) -> Report:
     """The report's fields, read from the engine's totals."""
-    t = totals
-    return Report(
-        since=filters.since.isoformat(),
-        until=filters.until.isoformat(),
-        nps=t.nps,
-        nps_promoters=t.nps_promoters,
-        nps_passives=t.nps_passives,
-        nps_detractors=t.nps_detractors,
-        ces=t.ces,
-        ces_distribution=t.ces_distribution,
-        csat=t.csat,
-        csat_satisfied_share=t.csat_satisfied_share,
-        response_rates=t.response_rates,
-        sentiment_mean=t.sentiment_mean,
-        sentiment_negative_share=t.sentiment_negative_share,
-        customer_messages=t.customer_messages,
-        escalations_by_reason=t.escalations_by_reason,
-        compensations=t.compensations,
-        compensation_value_cents=t.compensation_value_cents,
-        percent_coupons=t.percent_coupons,
-        recovery=t.recovery,
-    )
+    headline = {f.name: getattr(totals, f.name) for f in fields(Headline)}
+    return Report(**headline, since=filters.since.isoformat(), until=filters.until.isoformat())
 
 
 def build_report(session: Session, *, since: datetime, until: datetime, channel: str | None = None) -> Report:
@@ -115,7 +81,9 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
 
 def render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(asdict(report), indent=2, ensure_ascii=False)
+        data = asdict(report)
+        period = {"since": data.pop("since"), "until": data.pop("until")}  # the period leads, as in the table
+        return json.dumps({**period, **data}, indent=2, ensure_ascii=False)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)

@@ -14,6 +14,7 @@ from bot.dashboard.svg import (
     FONT,
     PALETTE,
     Bar,
+    Frame,
     Series,
     at,
     chart_frame,
@@ -29,6 +30,23 @@ from bot.dashboard.svg import (
 __all__ = ["Bar", "Series", "bar_chart", "grouped_bar_chart", "hbar_chart", "line_chart", "stacked_bar_chart"]
 
 
+def _series_frame(
+    title: str,
+    desc: str,
+    kind: str,
+    series: Sequence[Series],
+    y_range: tuple[float, float] | None,
+    fmt: Callable[[float], str],
+    size: tuple[int, int],
+) -> tuple[Frame, list[str]]:
+    """The frame of a chart of named series: the y axis spans all their values, the legend names them."""
+    values = [v for s in series for v in s.values]
+    legend = [s.name for s in series]
+    return chart_frame(
+        title, desc, kind, values, legend=legend, y_range=y_range, fmt=fmt, width=size[0], height=size[1]
+    )
+
+
 def line_chart(
     title: str,
     desc: str,
@@ -41,17 +59,7 @@ def line_chart(
     height: int = 240,
 ) -> str:
     """One line per series over the x labels; a missing value (None) leaves a gap."""
-    frame, parts = chart_frame(
-        title,
-        desc,
-        "line",
-        [v for s in series for v in s.values],
-        legend=[s.name for s in series],
-        y_range=y_range,
-        fmt=fmt,
-        width=width,
-        height=height,
-    )
+    frame, parts = _series_frame(title, desc, "line", series, y_range, fmt, (width, height))
     y_of, plot_w = frame.y_of, frame.plot_w
     step = plot_w / max(1, len(x_labels))
 
@@ -196,17 +204,7 @@ def grouped_bar_chart(
     height: int = 240,
 ) -> str:
     """Bars side by side: for each group, one bar per series (recovered vs not vs no complaint)."""
-    frame, parts = chart_frame(
-        title,
-        desc,
-        "grouped",
-        [v for s in series for v in s.values],
-        legend=[s.name for s in series],
-        y_range=y_range,
-        fmt=fmt,
-        width=width,
-        height=height,
-    )
+    frame, parts = _series_frame(title, desc, "grouped", series, y_range, fmt, (width, height))
     y_of, low, high = frame.y_of, frame.low, frame.high
     step = frame.plot_w / max(1, len(groups))
     bar_w = step * 0.8 / max(1, len(series))

@@ -21,6 +21,16 @@ from feedback.metrics import Dashboard, Point
 from feedback.metrics.recovery_groups import RECOVERY_GROUPS
 from feedback.reports import as_report, as_rows
 
+
+def section(key: str, heading: str, *parts: str) -> str:
+    """A section of the page: its anchor, its heading, then its charts and tables."""
+    return f'<section id="{key}"><h2>{heading}</h2>' + "".join(parts) + "</section>"
+
+
+def grid(charts: Sequence[str]) -> str:
+    return '<div class="grid">' + "".join(charts) + "</div>"
+
+
 Link = Callable[[str], str | None]  # drill key -> href (None: no links, e.g. the printed report)
 TOP_FALLBACKS = 15
 GROUP_TITLES = {
@@ -28,6 +38,19 @@ GROUP_TITLES = {
     "complaint_not_recovered": "complaint, not recovered",
     "no_complaint": "never complained",
 }
+
+# The score charts over time: (kind, name, description, y range, value format).
+SCORE_CHARTS: tuple[tuple[str, str, str, tuple[float, float], Callable[[float], str]], ...] = (
+    ("nps", "NPS", "Net Promoter Score per period bucket, from -100 to +100.", (-100, 100), lambda v: f"{v:+.0f}"),
+    (
+        "ces",
+        "CES",
+        "Customer Effort Score per period bucket, from -2 (very difficult) to +2 (very easy).",
+        (-2, 2),
+        lambda v: f"{v:+.1f}",
+    ),
+    ("csat", "CSAT", "Mean satisfaction score per period bucket, 1 to 7.", (1, 7), lambda v: f"{v:.1f}"),
+)
 
 
 def series_of(name: str, points: Sequence[Point], link: Link) -> Series:
@@ -83,36 +106,16 @@ def headline_section(board: Dashboard, link: Link) -> str:
 
 def summary_section(board: Dashboard) -> str:
     summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
-    return '<section id="summary"><h2>Summary</h2>' + table(["metric", "value"], summary, numeric_from=2) + "</section>"
+    return section("summary", "Summary", table(["metric", "value"], summary, numeric_from=2))
 
 
 def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
     """Scores and response rates over time."""
     charts = [
-        line_chart(
-            "NPS over time",
-            "Net Promoter Score per period bucket, from -100 to +100.",
-            x,
-            [series_of("NPS", board.scores["nps"], link)],
-            y_range=(-100, 100),
-            fmt=lambda v: f"{v:+.0f}",
-        ),
-        line_chart(
-            "CES over time",
-            "Customer Effort Score per period bucket, from -2 (very difficult) to +2 (very easy).",
-            x,
-            [series_of("CES", board.scores["ces"], link)],
-            y_range=(-2, 2),
-            fmt=lambda v: f"{v:+.1f}",
-        ),
-        line_chart(
-            "CSAT over time",
-            "Mean satisfaction score per period bucket, 1 to 7.",
-            x,
-            [series_of("CSAT", board.scores["csat"], link)],
-            y_range=(1, 7),
-            fmt=lambda v: f"{v:.1f}",
-        ),
+        line_chart(f"{name} over time", desc, x, [series_of(name, board.scores[kind], link)], y_range=y_range, fmt=fmt)
+        for kind, name, desc, y_range, fmt in SCORE_CHARTS
+    ]
+    charts.append(
         line_chart(
             "Survey response rates over time",
             "Answered divided by offered, per survey and bucket.",
@@ -120,9 +123,9 @@ def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
             [series_of(k.upper(), board.response_rates[k], link) for k in ("nps", "ces", "csat")],
             y_range=(0, 1),
             fmt=lambda v: f"{v:.0%}",
-        ),
-    ]
-    return '<section id="scores"><h2>Scores over time</h2><div class="grid">' + "".join(charts) + "</div></section>"
+        )
+    )
+    return section("scores", "Scores over time", grid(charts))
 
 
 def distributions_section(board: Dashboard, link: Link) -> str:
@@ -144,7 +147,7 @@ def distributions_section(board: Dashboard, link: Link) -> str:
             [Bar(p.label, p.value, link(p.drill) if p.count else None) for p in dist["csat"]],
         ),
     ]
-    return '<section id="distributions"><h2>Distributions</h2><div class="grid">' + "".join(charts) + "</div></section>"
+    return section("distributions", "Distributions", grid(charts))
 
 
 def sentiment_section(board: Dashboard, link: Link, x: list[str]) -> str:
@@ -193,12 +196,11 @@ def sentiment_section(board: Dashboard, link: Link, x: list[str]) -> str:
         ]
         for r in board.sentiment_by_topic
     ]
-    return (
-        '<section id="sentiment"><h2>Sentiment</h2><div class="grid">'
-        + "".join(charts)
-        + "</div>"
-        + table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows)
-        + "</section>"
+    return section(
+        "sentiment",
+        "Sentiment",
+        grid(charts),
+        table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows),
     )
 
 
@@ -223,11 +225,11 @@ def escalations_section(board: Dashboard, link: Link) -> str:
         ]
         for r in board.escalations
     ]
-    return (
-        '<section id="escalations"><h2>Escalations</h2>'
-        + chart
-        + table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows)
-        + "</section>"
+    return section(
+        "escalations",
+        "Escalations",
+        chart,
+        table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows),
     )
 
 
@@ -245,11 +247,11 @@ def compensation_section(board: Dashboard, link: Link) -> str:
         [anchor(r.category, link(r.drill)), str(r.count), fmt_money(r.value_cents), str(r.percent_coupons)]
         for r in board.compensation
     ]
-    return (
-        '<section id="compensation"><h2>Compensation</h2>'
-        + chart
-        + table(["category", "count", "value (money)", "percent coupons"], rows)
-        + "</section>"
+    return section(
+        "compensation",
+        "Compensation",
+        chart,
+        table(["category", "count", "value (money)", "percent coupons"], rows),
     )
 
 
@@ -300,12 +302,11 @@ def recovery_section(board: Dashboard, link: Link) -> str:
         ]
         for g in groups
     ]
-    return (
-        '<section id="recovery"><h2>Service recovery effectiveness</h2><div class="grid">'
-        + "".join(charts)
-        + "</div>"
-        + table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows)
-        + "</section>"
+    return section(
+        "recovery",
+        "Service recovery effectiveness",
+        grid(charts),
+        table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows),
     )
 
 
@@ -338,11 +339,11 @@ def handlers_section(board: Dashboard, link: Link) -> str:
         ]
         for h in board.handlers
     ]
-    return (
-        '<section id="handlers"><h2>Bot versus staff</h2>'
-        + chart
-        + table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows)
-        + "</section>"
+    return section(
+        "handlers",
+        "Bot versus staff",
+        chart,
+        table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows),
     )
 
 
@@ -359,11 +360,11 @@ def fallbacks_section(board: Dashboard, link: Link) -> str:
         [anchor(g.example, link(g.drill)), str(g.count), str(len(g.conversation_ids)), escape("; ".join(g.variants))]
         for g in board.fallbacks
     ]
-    return (
-        '<section id="fallbacks"><h2>Not understood: which FAQ to add next</h2>'
-        + chart
-        + table(
+    return section(
+        "fallbacks",
+        "Not understood: which FAQ to add next",
+        chart,
+        table(
             ["question (most frequent wording)", "messages", "conversations", "other wordings"], rows, numeric_from=1
-        )
-        + "</section>"
+        ),
     )

@@ -20,9 +20,8 @@ KINDS = ("nps", "ces", "csat")
 
 
 @dataclass(frozen=True)
-class Totals:
-    """The period's headline numbers, computed once: the report prints them, the dashboard shows
-    them beside its breakdowns."""
+class Headline:
+    """The numbers the report prints (feedback/reports.py), in the order it lists them."""
 
     nps: float | None
     nps_promoters: int
@@ -32,8 +31,6 @@ class Totals:
     ces_distribution: dict[str, int]
     csat: float | None
     csat_satisfied_share: float | None
-    offered: dict[str, int]
-    answered: dict[str, int]
     response_rates: dict[str, float | None]
     sentiment_mean: float | None
     sentiment_negative_share: float | None
@@ -43,6 +40,15 @@ class Totals:
     compensation_value_cents: int
     percent_coupons: int
     recovery: dict[str, dict[str, float | None]]  # group -> customers, nps, nps_responses, csat, csat_responses
+
+
+@dataclass(frozen=True)
+class Totals(Headline):
+    """The period's headline numbers, computed once: the report prints them, the dashboard shows
+    them, and these counts besides, beside its breakdowns."""
+
+    offered: dict[str, int]
+    answered: dict[str, int]
     not_understood: int  # customer messages the assistant did not understand
 
 

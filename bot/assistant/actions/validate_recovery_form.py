@@ -3,7 +3,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant.actions.support import latest
+from bot.assistant.actions.support import forms, latest
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
 from feedback import recovery
@@ -14,11 +14,10 @@ LEAVE_WHEN_ASKED_FOR_ORDER = {"faq"}
 
 
 def reask_or_give_up(tracker: Tracker, slot: str, give_up_value: Any, max_reasks: int) -> dict[str, Any]:
-    """Ask again (the form re-asks an empty slot), at most max_reasks times, then go on without."""
-    reasks = int(tracker.get_slot("recovery_reasks") or 0) + 1
-    if reasks > max_reasks:
-        return {slot: give_up_value, "recovery_reasks": 0}
-    return {slot: None, "recovery_reasks": reasks}
+    """Ask again, at most max_reasks times, then go on without."""
+    return forms.reask_or_give_up(
+        tracker, "recovery_reasks", max_reasks, slot, {slot: give_up_value, "recovery_reasks": 0}
+    )
 
 
 def leaving(tracker: Tracker, intents: set[str]) -> bool:

@@ -5,7 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant.actions.support import latest
 from bot.assistant.actions.support.context import context
-from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
+from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation, reask_or_give_up
 from feedback.surveys import plan as survey_plan
 from feedback.surveys.plan import SKIPPED, UNANSWERED
 
@@ -55,10 +55,8 @@ class ValidateSurveyForm(MessageFormValidation):
         confident = latest.confidence(tracker) >= latest.CONFIDENT
         if is_complaint(intent) or (confident and intent in LEAVE_INTENTS):
             raise LeaveForm
-        reasks = int(tracker.get_slot("survey_reasks") or 0) + 1
-        if reasks > content.max_reasks:
-            return done(survey_answer=UNANSWERED)
-        return {"survey_answer": None, "survey_reasks": reasks}
+        give_up = done(survey_answer=UNANSWERED)
+        return reask_or_give_up(tracker, "survey_reasks", content.max_reasks, "survey_answer", give_up)
 
     def validate_survey_comment(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -50,3 +50,14 @@ class MessageFormValidation(FormValidationAction):
         if asked not in self.domain_slots(domain):
             return []
         return [SlotSet(asked, latest.text(tracker))]
+
+
+def reask_or_give_up(
+    tracker: Tracker, counter: str, max_reasks: int, slot: str, give_up: dict[str, Any]
+) -> dict[str, Any]:
+    """Ask again (the form re-asks an empty slot), at most max_reasks times as counted in the
+    `counter` slot; then the slots of `give_up`, which should reset the counter."""
+    reasks = int(tracker.get_slot(counter) or 0) + 1
+    if reasks > max_reasks:
+        return give_up
+    return {slot: None, counter: reasks}
