@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
 from tests.support.desk_helpers import PASSWORD, add_staff
-from tests.support.e2e_server import RunningServer, started_server
-from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
+from tests.support.e2e_server import RunningServer
+from tests.support.fake_telegram import TOKEN, FakeTelegram, started_on_telegram, text_update
 
 STAFF_CHAT = -1001234567
 ANA_TELEGRAM = 9001
@@ -27,16 +27,12 @@ _messages = itertools.count(100)
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_server(
+    with started_on_telegram(
+        telegram,
         tmp_path_factory.mktemp("desk-telegram"),
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "CXBOT_TELEGRAM_API_URL": telegram.url,
-            "CXBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
-        },
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT)},
     ) as running:
         add_staff(running, "ana", "Ana", telegram_id=ANA_TELEGRAM)
-        telegram.wait_for(lambda: telegram.calls_to("deleteWebhook"))
         yield running
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, FaqFeedback, Message
 from tests.support.domain_texts import response_texts as shop_response_texts
-from tests.support.e2e_server import started_server
 from tests.support.fake_telegram import (
+    STICKER,
     TOKEN,
     FakeTelegram,
     callback_update,
     photo_update,
+    started_on_telegram,
     text_update,
 )
 
@@ -30,12 +31,12 @@ response_texts = partial(shop_response_texts, shop=SHOP)
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_server(
+    with started_on_telegram(
+        telegram,
         tmp_path_factory.mktemp("telegram"),
         # The plain name BotFather's guides use; CXBOT_TELEGRAM_BOT_TOKEN is read too (webhook tests).
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": telegram.url, "CXBOT_SHOP_NAME": SHOP},
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_SHOP_NAME": SHOP},
     ) as running:
-        telegram.wait_for(lambda: telegram.calls_to("deleteWebhook"))  # polling starts next
         yield running
 
 
@@ -57,6 +58,17 @@ def stored(db: Session, chat_id: int) -> list[Message]:
             .join(Customer)
             .where(Customer.channel == "telegram", Customer.external_id == str(chat_id))
             .order_by(Message.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def faq_feedback(db: Session, chat_id: int) -> list[bool]:
+    """The "did that help?" answers recorded for one Telegram chat."""
+    return (
+        db.execute(
+            select(FaqFeedback.helpful).join(Conversation).join(Customer).where(Customer.external_id == str(chat_id))
         )
         .scalars()
         .all()
@@ -97,14 +109,7 @@ def test_faq_answer_then_yes_button_is_answered_edited_and_replied(server, teleg
     assert edit[0].params["message_id"] == sent[1].result["message_id"]
     assert edit[0].params["text"] == "Did that answer your question?\n\n✓ Yes, thanks"
     assert "reply_markup" not in edit[0].params  # the keyboard is gone
-    feedback = (
-        db.execute(
-            select(FaqFeedback.helpful).join(Conversation).join(Customer).where(Customer.external_id == str(chat))
-        )
-        .scalars()
-        .all()
-    )
-    assert feedback == [True]
+    assert faq_feedback(db, chat) == [True]
 
 
 def test_a_second_tap_on_the_same_keyboard_is_answered_but_takes_no_effect(server, telegram, db):
@@ -122,14 +127,7 @@ def test_a_second_tap_on_the_same_keyboard_is_answered_but_takes_no_effect(serve
     telegram.wait_for(lambda: {"q-first", "q-second"} <= answered())
     after = telegram.sent_to(chat)[2:]
     assert len(after) == 1 and after[0].params["text"] in response_texts("utter_faq_helpful_no")
-    feedback = (
-        db.execute(
-            select(FaqFeedback.helpful).join(Conversation).join(Customer).where(Customer.external_id == str(chat))
-        )
-        .scalars()
-        .all()
-    )
-    assert feedback == [False]
+    assert faq_feedback(db, chat) == [False]
 
 
 def test_an_unknown_button_is_answered_and_changes_nothing(server, telegram, db):
@@ -206,20 +204,11 @@ def test_a_photo_gets_the_polite_reply_and_is_stored(server, telegram, db):
 
 def test_a_sticker_and_an_edit_get_polite_replies(server, telegram, db):
     chat = next(_chats)
-    sticker = {
-        "file_id": "s",
-        "file_unique_id": "su",
-        "type": "regular",
-        "width": 1,
-        "height": 1,
-        "is_animated": False,
-        "is_video": False,
-    }
     telegram.inject(text_update(telegram.next_update_id(), chat, 701, "hello"))
     telegram.inject(
         {
             "update_id": telegram.next_update_id(),
-            "message": {"message_id": 702, "date": 0, "chat": {"id": chat, "type": "private"}, "sticker": sticker},
+            "message": {"message_id": 702, "date": 0, "chat": {"id": chat, "type": "private"}, "sticker": STICKER},
         }
     )
     telegram.inject(

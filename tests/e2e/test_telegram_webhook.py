@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, Message
 from tests.support.domain_texts import response_texts as shop_response_texts
-from tests.support.e2e_server import started_server
-from tests.support.fake_telegram import TOKEN, text_update
+from tests.support.fake_telegram import TOKEN, started_on_telegram, text_update
 
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://bot.example.invalid/webhooks/telegram/webhook"
@@ -23,19 +22,19 @@ response_texts = partial(shop_response_texts, shop=SHOP)
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_server(
+    with started_on_telegram(
+        telegram,
         tmp_path_factory.mktemp("telegram-webhook"),
         {
             "CXBOT_TELEGRAM_BOT_TOKEN": TOKEN,
-            "CXBOT_TELEGRAM_API_URL": telegram.url,
             "CXBOT_TELEGRAM_MODE": "webhook",
             "CXBOT_TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
             "CXBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
             "CXBOT_TELEGRAM_ALLOW_GROUPS": "true",
             "CXBOT_SHOP_NAME": SHOP,
         },
+        ready_call="setWebhook",
     ) as running:
-        telegram.wait_for(lambda: telegram.calls_to("setWebhook"))
         yield running
 
 

@@ -28,6 +28,13 @@ def action(name: str) -> dict:
     return {"event": "action", "name": name}
 
 
+def form_reply(form: str, text: str, intent: str, slots: dict, entities=()) -> dict:
+    """run()'s arguments for a form validator: the customer answers while `form` is active."""
+    return dict(
+        events=[action("action_listen"), user(intent, text=text, entities=entities)], slots=slots, active_loop=form
+    )
+
+
 def tracker(
     events: list[dict], slots: dict | None = None, active_loop: str | None = None, latest_action: str = "action_listen"
 ) -> Tracker:

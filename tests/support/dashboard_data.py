@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.storage.models import (
-    Compensation,
-    Conversation,
-    Customer,
-    HandoffRequest,
-    Message,
-    RecoveryCase,
-    SurveyResponse,
-)
+from bot.storage.models import Compensation, Conversation, Customer, HandoffRequest, Message, SurveyResponse
+from tests.support.factories import add_complaint_case
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 SINCE = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -153,16 +146,8 @@ def add_fixed_data(session) -> dict[str, int]:
         ids[spec["name"]] = conversation.id
         if spec.get("complaint"):
             category, status = spec["complaint"]
-            session.add(
-                RecoveryCase(
-                    conversation_id=conversation.id,
-                    customer_id=customer.id,
-                    source="complaint",
-                    category=category,
-                    severity="medium",
-                    status=status,
-                    created_at=at - timedelta(minutes=1),
-                )
+            add_complaint_case(
+                session, conversation, category, status, severity="medium", created_at=at - timedelta(minutes=1)
             )
         texts = spec.get("texts") or []
         for index, (polarity, intent) in enumerate(zip(spec["polarities"], spec["intents"], strict=False)):

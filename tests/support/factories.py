@@ -1,10 +1,10 @@
-"""Rows that several tests need: a customer with one conversation."""
+"""Rows that several tests need: a customer with one conversation, a complaint's recovery case."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.models import Conversation, Customer, utcnow
+from bot.storage.models import Conversation, Customer, RecoveryCase, utcnow
 
 
 def add_conversation(
@@ -22,3 +22,20 @@ def add_conversation(
     session.add(conversation)
     session.flush()
     return conversation
+
+
+def add_complaint_case(
+    session, conversation: Conversation, category: str, status: str, *, severity: str = "high", **extra
+) -> None:
+    """The recovery case a complaint opened in this conversation."""
+    session.add(
+        RecoveryCase(
+            conversation_id=conversation.id,
+            customer_id=conversation.customer_id,
+            source="complaint",
+            category=category,
+            severity=severity,
+            status=status,
+            **extra,
+        )
+    )

@@ -12,16 +12,28 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from tests.support.e2e_server import free_port
+from tests.support.e2e_server import RunningServer, free_port, started_server
 
 TOKEN = "123456:TEST-token_for-the-fake"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Test Shop", "username": "test_shop_bot"}
+# A message's "sticker" field as the Bot API sends it; only its presence matters to the bot.
+STICKER = {
+    "file_id": "s",
+    "file_unique_id": "su",
+    "type": "regular",
+    "width": 1,
+    "height": 1,
+    "is_animated": False,
+    "is_video": False,
+}
 TOO_MANY_REQUESTS = {
     "ok": False,
     "error_code": 429,
@@ -293,3 +305,14 @@ def callback_update(update_id: int, sent: Call, button_title: str, query_id: str
             "data": data,
         },
     }
+
+
+@contextmanager
+def started_on_telegram(
+    telegram: FakeTelegram, data_dir: Path, env: dict[str, str], ready_call: str = "deleteWebhook"
+) -> Iterator[RunningServer]:
+    """The real server pointed at this fake, yielded once it has made `ready_call`: polling deletes
+    any webhook before its first getUpdates, webhook mode sets its own."""
+    with started_server(data_dir, {"CXBOT_TELEGRAM_API_URL": telegram.url, **env}) as running:
+        telegram.wait_for(lambda: telegram.calls_to(ready_call))
+        yield running

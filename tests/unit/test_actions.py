@@ -72,28 +72,23 @@ async def test_did_you_mean_suggests_other_intents_by_title():
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human", "/help", "/deny"]
 
 
-async def test_second_miss_in_a_row_offers_a_person():
+@pytest.mark.parametrize(
+    "between, bot_said, response",
+    [
+        pytest.param("deny", "utter_rephrase", "utter_offer_human", id="second-miss-in-a-row-offers-a-person"),
+        pytest.param("faq/order_status", "utter_faq", "utter_did_you_mean", id="miss-after-an-understood-one-is-first"),
+    ],
+)
+async def test_what_a_miss_brings_depends_on_the_message_before(between, bot_said, response):
     events = [
         user("nlu_fallback", ts=1),
         action("action_did_you_mean"),
-        user("deny", ts=2),
-        action("utter_rephrase"),
+        user(between, ts=2),
+        action(bot_said),
         user("nlu_fallback", ts=3),
     ]
     _, messages = await run(ActionDidYouMean, events)
-    assert [m["response"] for m in messages] == ["utter_offer_human"]
-
-
-async def test_a_miss_after_an_understood_message_is_a_first_miss():
-    events = [
-        user("nlu_fallback", ts=1),
-        action("action_did_you_mean"),
-        user("faq/order_status", ts=2),
-        action("utter_faq"),
-        user("nlu_fallback", ts=3),
-    ]
-    _, messages = await run(ActionDidYouMean, events)
-    assert [m["response"] for m in messages] == ["utter_did_you_mean"]
+    assert [m["response"] for m in messages] == [response]
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from bot.storage.models import (
 )
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import handoff_wording, project_content
+from tests.support.factories import add_complaint_case
 
 PASSWORD = "correct horse battery"
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
@@ -166,6 +167,23 @@ async def customer_waiting(client, sender: str = "visitor-1", text: str = "my pa
             select(HandoffRequest).where(HandoffRequest.conversation_id == conversation.id)
         ).scalar_one()
         return conversation.id, handoff.id
+
+
+def add_pending_compensation(session, conversation: Conversation, code: str, key: str, **terms) -> Compensation:
+    """A high-severity compensation in euros that waits for a manager's decision."""
+    comp = Compensation(
+        code=code,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        currency="EUR",
+        severity="high",
+        status="pending_approval",
+        idempotency_key=key,
+        **terms,
+    )
+    session.add(comp)
+    session.flush()
+    return comp
 
 
 def concrete(path: str) -> str:
@@ -328,16 +346,7 @@ async def test_the_queue_shows_reason_wait_channel_sentiment_and_history(desk_ap
                 score=3,
             )
         )
-        session.add(
-            RecoveryCase(
-                conversation_id=conversation_id,
-                customer_id=conversation.customer_id,
-                source="complaint",
-                category="late_delivery",
-                severity="high",
-                status="escalated",
-            )
-        )
+        add_complaint_case(session, conversation, "late_delivery", "escalated")
     ana = await signed_in(desk_app, "ana")
     html = await (await ana.get("/desk/queue")).text()
     # So unhappy that the router escalated on sentiment before anyone asked.
@@ -456,31 +465,10 @@ async def test_a_manager_approves_a_pending_compensation_and_the_customer_is_tol
     conversation_id, _ = await customer_waiting(desk_app)
     with session_factory.begin() as session:
         conversation = session.get(Conversation, conversation_id)
-        comp = Compensation(
-            code="CX-TESTCODE",
-            conversation_id=conversation_id,
-            customer_id=conversation.customer_id,
-            kind="replacement",
-            currency="EUR",
-            category="damaged_item",
-            severity="high",
-            reason="broken",
-            status="pending_approval",
-            idempotency_key="case-1",
+        comp = add_pending_compensation(
+            session, conversation, "CX-TESTCODE", "case-1", kind="replacement", category="damaged_item", reason="broken"
         )
-        session.add(comp)
-        session.flush()
-        session.add(
-            RecoveryCase(
-                conversation_id=conversation_id,
-                customer_id=conversation.customer_id,
-                source="complaint",
-                category="damaged_item",
-                severity="high",
-                status="pending_approval",
-                compensation_id=comp.id,
-            )
-        )
+        add_complaint_case(session, conversation, "damaged_item", "pending_approval", compensation_id=comp.id)
         comp_id = comp.id
     agent, manager = await signed_in(desk_app, "ana"), await signed_in(desk_app, "mia")
     assert (await agent.post(f"/desk/compensations/{comp_id}/approve")).status == 403
@@ -501,21 +489,16 @@ async def test_a_manager_declines_and_the_customer_is_told(desk_app, session_fac
     conversation_id, _ = await customer_waiting(desk_app)
     with session_factory.begin() as session:
         conversation = session.get(Conversation, conversation_id)
-        comp = Compensation(
-            code="CX-DECLINED",
-            conversation_id=conversation_id,
-            customer_id=conversation.customer_id,
+        comp = add_pending_compensation(
+            session,
+            conversation,
+            "CX-DECLINED",
+            "case-2",
             kind="partial_refund",
             amount_cents=5000,
-            currency="EUR",
             category="other",
-            severity="high",
             reason="x",
-            status="pending_approval",
-            idempotency_key="case-2",
         )
-        session.add(comp)
-        session.flush()
         comp_id = comp.id
     manager = await signed_in(desk_app, "mia")
     assert (await manager.post(f"/desk/compensations/{comp_id}/decline")).status == 303

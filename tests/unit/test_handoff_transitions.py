@@ -341,6 +341,15 @@ class HandoffMachine(RuleBasedStateMachine):
     def _staff(self, session, index):
         return session.get(StaffUser, self.staff_ids[index])
 
+    def _done(self, transition) -> bool:
+        """Runs `transition(session)` in a session of its own; False when the state machine refused it."""
+        try:
+            with self.sessions.begin() as session:
+                transition(session)
+        except TransitionRefused:
+            return False
+        return True
+
     @rule()
     def escalate(self):
         with self.sessions.begin() as session:
@@ -356,59 +365,40 @@ class HandoffMachine(RuleBasedStateMachine):
     def claim(self, who):
         if self.handoff_id is None:
             return
-        try:
-            with self.sessions.begin() as session:
-                handoffs.claim(session, self.handoff_id, self._staff(session, who), joined_text="joined")
-        except TransitionRefused:
-            assert self.status not in ("open", "timed_out")
-            return
-        assert self.status in ("open", "timed_out")
-        self.status, self.holder = "claimed", who
+        done = self._done(lambda s: handoffs.claim(s, self.handoff_id, self._staff(s, who), joined_text="joined"))
+        assert done == (self.status in ("open", "timed_out"))
+        if done:
+            self.status, self.holder = "claimed", who
 
     @rule(who=st.integers(0, 2), text=st.text(min_size=0, max_size=20))
     def reply(self, who, text):
         if self.handoff_id is None:
             return
-        try:
-            with self.sessions.begin() as session:
-                handoffs.reply(session, self.handoff_id, self._staff(session, who), text)
-        except TransitionRefused:
-            assert self.status != "claimed" or self.holder != who or not text.strip()
-            return
-        assert self.status == "claimed" and self.holder == who and text.strip()
+        done = self._done(lambda s: handoffs.reply(s, self.handoff_id, self._staff(s, who), text))
+        assert done == (self.status == "claimed" and self.holder == who and bool(text.strip()))
 
     @rule(who=st.integers(0, 2), to=st.integers(0, 2))
     def transfer(self, who, to):
         if self.handoff_id is None:
             return
-        try:
-            with self.sessions.begin() as session:
-                handoffs.transfer(
-                    session,
-                    self.handoff_id,
-                    self._staff(session, who),
-                    self._staff(session, to),
-                    left_text="left",
-                    joined_text="joined",
-                )
-        except TransitionRefused:
-            assert self.status != "claimed" or (self.holder != who and who != 2) or to == self.holder
-            return
-        assert self.status == "claimed" and (self.holder == who or who == 2) and to != self.holder
-        self.holder = to
+        done = self._done(
+            lambda s: handoffs.transfer(
+                s, self.handoff_id, self._staff(s, who), self._staff(s, to), left_text="left", joined_text="joined"
+            )
+        )
+        assert done == (self.status == "claimed" and (self.holder == who or who == 2) and to != self.holder)
+        if done:
+            self.holder = to
 
     @rule(who=st.integers(0, 2))
     def resolve(self, who):
         if self.handoff_id is None:
             return
-        try:
-            with self.sessions.begin() as session:
-                handoffs.resolve(session, self.handoff_id, self._staff(session, who), left_text="left")
-        except TransitionRefused:
-            assert self.status != "claimed" or (self.holder != who and who != 2)
-            return
-        assert self.status == "claimed"
-        self.status, self.holder = None, None
+        # Only the holder or a manager (staff 2) may hand back.
+        done = self._done(lambda s: handoffs.resolve(s, self.handoff_id, self._staff(s, who), left_text="left"))
+        assert done == (self.status == "claimed" and (self.holder == who or who == 2))
+        if done:
+            self.status, self.holder = None, None
 
     @rule()
     def cancel(self):

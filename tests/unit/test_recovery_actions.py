@@ -12,7 +12,7 @@ from bot.assistant.actions.action_issue_compensation import ActionIssueCompensat
 from bot.assistant.actions.action_offer_compensation import ActionOfferCompensation
 from bot.assistant.actions.validate_recovery_form import ValidateRecoveryForm
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase
-from tests.support.actions import action, run, slots_of, user
+from tests.support.actions import action, form_reply, run, slots_of, user
 from tests.support.content import project_content
 
 pytestmark = pytest.mark.usefixtures("installed_action_context")
@@ -64,12 +64,8 @@ async def test_a_short_mild_complaint_is_low_severity_and_asks_for_details(sessi
     assert slots_of(result)["order_number"] is None
 
 
-def form_turn(text: str, intent: str = "nlu_fallback", requested: str = "order_number", reasks: int = 0, **kw):
-    return dict(
-        events=[action("action_listen"), user(intent, text=text, **kw)],
-        slots={"requested_slot": requested, "recovery_reasks": reasks},
-        active_loop=FORM,
-    )
+def form_turn(text: str, intent: str = "nlu_fallback", requested: str = "order_number", reasks: int = 0):
+    return form_reply(FORM, text, intent, {"requested_slot": requested, "recovery_reasks": reasks})
 
 
 @pytest.mark.parametrize(

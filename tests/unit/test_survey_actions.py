@@ -19,7 +19,7 @@ from bot.storage.models import Conversation, HandoffRequest, RecoveryCase, Surve
 from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 from feedback.surveys.plan import SKIPPED, next_survey
-from tests.support.actions import action, run, slots_of, user
+from tests.support.actions import form_reply, run, slots_of, user
 from tests.support.content import project_content
 
 pytestmark = pytest.mark.usefixtures("installed_action_context")
@@ -40,30 +40,25 @@ async def offer_after(latest_action: str, events=None):
     return await run(ActionOfferSurvey, events or [user("affirm")], latest_action=latest_action)
 
 
+async def submit(kind: str, answer: str, trigger: str, comment: str | None = None):
+    """The form's submit step with its slots filled; no comment slot unless one is given."""
+    slots = {"survey_kind": kind, "survey_answer": answer, "survey_trigger": trigger}
+    if comment is not None:
+        slots["survey_comment"] = comment
+    return await run(ActionSubmitSurvey, [user("survey_answer")], slots=slots)
+
+
 async def test_a_helpful_faq_brings_ces_then_nps_and_nothing_more(session_factory, conversation):
     result, _ = await offer_after("action_record_faq_feedback")
     assert slots_of(result)["survey_due"] is True and slots_of(result)["survey_kind"] == "ces"
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "ces"})
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "ces", "survey_reasks": 1})
     assert rows(session_factory) == [("ces", "offered", None, None, None, "bot")]  # asked twice, offered once
-    submitted, messages = await run(
-        ActionSubmitSurvey,
-        [user("survey_answer")],
-        slots={"survey_kind": "ces", "survey_answer": "very_easy", "survey_trigger": "faq_helpful"},
-    )
+    submitted, messages = await submit("ces", "very_easy", "faq_helpful")
     assert messages[0]["text"] == project_content().surveys.thanks
     assert slots_of(submitted)["survey_kind"] == "nps"
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "nps"})
-    last, _ = await run(
-        ActionSubmitSurvey,
-        [user("survey_answer")],
-        slots={
-            "survey_kind": "nps",
-            "survey_answer": "9",
-            "survey_comment": "quick and friendly",
-            "survey_trigger": "faq_helpful",
-        },
-    )
+    last, _ = await submit("nps", "9", "faq_helpful", comment="quick and friendly")
     assert slots_of(last)["survey_due"] is False
     assert rows(session_factory) == [
         ("ces", "answered", 2, "very_easy", None, "bot"),
@@ -99,11 +94,8 @@ async def test_no_survey_while_a_person_has_the_conversation(session_factory, co
 
 def answer_turn(text, intent="nlu_fallback", kind="nps", requested="survey_answer", reasks=0, value=None):
     entities = [{"entity": "survey_value", "value": value}] if value else []
-    return dict(
-        events=[action("action_listen"), user(intent, text=text, entities=entities)],
-        slots={"survey_kind": kind, "requested_slot": requested, "survey_reasks": reasks},
-        active_loop=FORM,
-    )
+    slots = {"survey_kind": kind, "requested_slot": requested, "survey_reasks": reasks}
+    return form_reply(FORM, text, intent, slots, entities)
 
 
 @pytest.mark.parametrize(
@@ -162,16 +154,7 @@ async def test_a_complaint_a_person_or_a_question_leave_the_survey(intent):
 
 async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, conversation):
     await run(ActionAskSurveyAnswer, [user("goodbye")], slots={"survey_kind": "nps"})
-    result, messages = await run(
-        ActionSubmitSurvey,
-        [user("survey_answer")],
-        slots={
-            "survey_kind": "nps",
-            "survey_answer": "2",
-            "survey_comment": "parcel lost twice",
-            "survey_trigger": "goodbye",
-        },
-    )
+    result, messages = await submit("nps", "2", "goodbye", comment="parcel lost twice")
     assert messages[0]["text"].startswith(project_content().surveys.follow_up)
     assert all(m.get("response") != "utter_goodbye" for m in messages)
     with session_factory() as session:
@@ -187,11 +170,7 @@ async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, co
 
 async def test_skipping_ends_the_surveys_of_the_conversation(session_factory, conversation):
     await run(ActionAskSurveyAnswer, [user("affirm")], slots={"survey_kind": "ces"})
-    result, _ = await run(
-        ActionSubmitSurvey,
-        [user("survey_answer")],
-        slots={"survey_kind": "ces", "survey_answer": SKIPPED, "survey_trigger": "faq_helpful"},
-    )
+    result, _ = await submit("ces", SKIPPED, "faq_helpful")
     assert rows(session_factory)[0][1] == "skipped"
     assert slots_of(result)["survey_due"] is False
     later, _ = await run(ActionOfferSurvey, [user("goodbye")])

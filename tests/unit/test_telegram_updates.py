@@ -15,7 +15,7 @@ from bot.channels.telegram.updates import (
     command_text,
     read_update,
 )
-from tests.support.fake_telegram import message_update, photo_update, text_update
+from tests.support.fake_telegram import STICKER, message_update, photo_update, text_update
 
 
 def read(data: dict, allow_groups: bool = False):
@@ -76,20 +76,7 @@ def test_a_photo_is_unreadable_and_keeps_its_caption():
         ({"document": {"file_id": "d", "file_unique_id": "du"}}, "[file]"),
         ({"location": {"latitude": 52.5, "longitude": 13.4}}, "[location]"),
         ({"contact": {"phone_number": "+4912345", "first_name": "Bo"}}, "[contact]"),
-        (
-            {
-                "sticker": {
-                    "file_id": "s",
-                    "file_unique_id": "su",
-                    "type": "regular",
-                    "width": 1,
-                    "height": 1,
-                    "is_animated": False,
-                    "is_video": False,
-                }
-            },
-            "[sticker]",
-        ),
+        ({"sticker": STICKER}, "[sticker]"),
     ],
 )
 def test_other_contents_are_unreadable_and_recorded_without_their_data(content, marker):
