@@ -3,13 +3,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run chat train lint test bench clean
+.PHONY: setup system run chat train lint test bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt scripts/setup-venv
 	@scripts/setup-venv
 	@touch $@
+
+## system: the system packages the tests use (Chromium, PostgreSQL), installed if missing
+system:
+	@scripts/setup-system
 
 ## run: set up if needed, train if the Rasa data changed, serve on http://localhost:8000
 run: setup
@@ -32,7 +36,7 @@ lint: setup
 
 ## test: lint, then the whole test suite (trains the model it needs, cached in models/);
 ## `.venv/bin/python -m pytest -m unit` is the quick part (see the markers in pyproject.toml)
-test: setup lint
+test: setup system lint
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 

@@ -46,9 +46,7 @@ def postgres():
     from tests.support.postgres_server import PostgresServer, installed
 
     if not installed():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run installs it")
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql); CI runs these")
+        pytest.fail("PostgreSQL is not installed; make test installs it (scripts/setup-system)")
     server = PostgresServer()
     server.start()
     yield server

@@ -17,7 +17,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @contextmanager
 def launched_chromium() -> Iterator[Browser]:
-    assert shutil.which("chromium"), "Chromium is not installed: apt-get install chromium (.ci/run does)"
+    assert shutil.which("chromium"), "Chromium is not installed: apt-get install chromium (make test does)"
     expect.set_options(timeout=30_000)  # an upper bound for the model's answer, not a timing
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for tests (Debian's postgresql package; `.ci/run` installs it)."""
+"""A throwaway PostgreSQL server for tests (Debian's postgresql package; `make test` installs it)."""
 
 from __future__ import annotations
 
