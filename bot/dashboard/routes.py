@@ -82,7 +82,27 @@ def drill_href(filters: Filters, key: str) -> str:
     return f"{BASE}/conversations?{urlencode({**_filter_params(filters), 'drill': key})}"
 
 
-def _form(filters: Filters, channels: tuple[str, ...]) -> str:
+def _presets(filters: Filters, now: datetime) -> str:
+    """Links to the periods managers ask for most, keeping the channel."""
+    tomorrow = datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    month = tomorrow.replace(day=1) if tomorrow.day > 1 else (tomorrow - timedelta(days=1)).replace(day=1)
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    periods = [
+        ("Last 7 days", tomorrow - timedelta(days=7), tomorrow),
+        ("Last 30 days", tomorrow - timedelta(days=30), tomorrow),
+        ("Last 8 weeks", tomorrow - timedelta(days=DEFAULT_DAYS), tomorrow),
+        ("This month", month, tomorrow),
+        ("Last month", last_month, month),
+    ]
+    links = []
+    for name, since, until in periods:
+        params = _filter_params(Filters(since=since, until=until, channel=filters.channel))
+        current = ' aria-current="true"' if (since, until) == (filters.since, filters.until) else ""
+        links.append(f'<a href="{BASE}?{escape(urlencode(params))}"{current}>{name}</a>')
+    return '<span class="presets">' + "".join(links) + "</span>"
+
+
+def _form(filters: Filters, channels: tuple[str, ...], now: datetime | None = None) -> str:
     params = _filter_params(filters)
     options = ['<option value="">all channels</option>'] + [
         f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>'
@@ -90,20 +110,22 @@ def _form(filters: Filters, channels: tuple[str, ...]) -> str:
     ]
     return (
         f'<form class="filters" method="get" action="{BASE}">'
-        f'<label>since (inclusive)<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
-        f'<label>until (exclusive)<input type="date" name="until" value="{escape(params["until"][:10])}"></label>'
+        f'<label>from<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
+        f'<label>until (not included)<input type="date" name="until" value="{escape(params["until"][:10])}"></label>'
         f'<label>channel<select name="channel">{"".join(options)}</select></label>'
-        '<button type="submit">Show</button></form>'
+        '<button type="submit">Show</button>'
+        f"{_presets(filters, now or datetime.now(timezone.utc))}</form>"
     )
 
 
 def _exports(filters: Filters) -> str:
     query = urlencode(_filter_params(filters))
     links = "".join(f'<a href="{BASE}/export/{kind}.csv?{escape(query)}">{kind}.csv</a>' for kind in KINDS)
-    return f'<p class="exports">Download CSV: {links}</p>'
+    return f'<p class="exports">Download: {links}</p>'
 
 
 SESSIONS = web.AppKey("dashboard_sessions", sessionmaker)
+CURRENCY = web.AppKey("dashboard_currency", str)
 
 
 def _sessions(request: web.Request) -> sessionmaker:
@@ -118,6 +140,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
             board = build_dashboard(session, filters)
         return render_dashboard(
             board,
+            currency=request.app[CURRENCY],
             link=lambda key: drill_href(filters, key),
             form=_form(filters, board.channels),
             exports=_exports(filters),
@@ -209,9 +232,11 @@ async def export_page(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker) -> None:
-    """Mount the dashboard behind `guard(roles=("manager", "admin"))`."""
+def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker, *, currency: str) -> None:
+    """Mount the dashboard behind `guard(roles=("manager", "admin"))`; money is shown in `currency`
+    (compensation.yml's)."""
     app[SESSIONS] = sessions
+    app[CURRENCY] = currency
     allowed = guard(roles=ROLES)
     app.router.add_get(BASE, allowed(dashboard_page))
     app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))

@@ -28,8 +28,8 @@ class Metric:
 
 
 HEADLINE_METRICS = (
-    Metric("nps", "NPS", lambda t: t.nps, HIGHER, 0.1),
-    Metric("csat", "CSAT", lambda t: t.csat, HIGHER, 0.01),
+    Metric("nps", "NPS", lambda t: t.nps, HIGHER, 1),
+    Metric("csat", "CSAT", lambda t: t.csat, HIGHER, 0.1),
     Metric("ces", "CES", lambda t: t.ces, HIGHER, 0.01),
     Metric("sentiment", "Sentiment", lambda t: t.sentiment_mean, HIGHER, 0.01),
     Metric("escalations", "Escalations", lambda t: sum(t.escalations_by_reason.values()), LOWER, 1),

@@ -29,7 +29,7 @@ header_guard = stand_in_guard(lambda request: request.headers.get(ROLE_HEADER))
 
 def make_app(session_factory) -> web.Application:
     app = web.Application(middlewares=[json_errors])
-    dashboard.add_routes(app, header_guard, session_factory)
+    dashboard.add_routes(app, header_guard, session_factory, currency="EUR")
     return app
 
 
@@ -90,7 +90,7 @@ async def test_the_page_draws_charts_states_formulas_and_links_every_number(clie
     nps_chart = charts[titles.index("NPS over time")]
     points = nps_chart.findall(f".//{SVG}circle")
     assert len(points) == 4  # four days with NPS answers
-    assert {p.find(f"{SVG}title").text for p in points} >= {"NPS, 11-03: +0 (n=2)", "NPS, 11-04: +100 (n=1)"}
+    assert {p.find(f"{SVG}title").text for p in points} >= {"NPS, 3 Nov: +0 (n=2)", "NPS, 4 Nov: +100 (n=1)"}
     assert "CES = mean of answers scored very easy +2" in html and "time to resolve = closed_at - created_at" in html
     links = Links()
     links.feed(html)
