@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.dashboard.breakdowns import SHORT_TITLES
 from bot.dashboard.cards import ARROWS, delta_formats, summary_rows, value_formats
@@ -139,7 +140,9 @@ def _n(value, pattern: str = "{:.2f}") -> str:
     return "n/a" if value is None else pattern.format(value)
 
 
-def write_pdf(board: Dashboard, path: Path, *, currency: str, title: str = "Customer experience report") -> None:
+def write_pdf(
+    board: Dashboard, path: Path | BinaryIO, *, currency: str, title: str = "Customer experience report"
+) -> None:
     """A4 landscape pages: the cards and summary, two pages of small multiples, the questions and formulas."""
     from matplotlib.backends.backend_pdf import PdfPages
 

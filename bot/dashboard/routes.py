@@ -8,11 +8,13 @@ refuses anyone else). This module knows nothing of logins.
     GET /dashboard/conversations?drill=KEY   the conversations behind one number (same filters)
     GET /dashboard/conversations/{id}        one conversation's messages
     GET /dashboard/export/{kind}.csv         surveys | conversations | compensation (same filters)
+    GET /dashboard/report.pdf                the page as a printable PDF (same filters)
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
+from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
@@ -121,7 +124,8 @@ def _form(filters: Filters, channels: tuple[str, ...], now: datetime | None = No
 def _exports(filters: Filters) -> str:
     query = urlencode(_filter_params(filters))
     links = "".join(f'<a href="{BASE}/export/{kind}.csv?{escape(query)}">{kind}.csv</a>' for kind in KINDS)
-    return f'<p class="exports">Download: {links}</p>'
+    pdf = f'<a href="{BASE}/report.pdf?{escape(query)}">report.pdf</a>'
+    return f'<p class="exports">Download: {pdf}{links}</p>'
 
 
 SESSIONS = web.AppKey("dashboard_sessions", sessionmaker)
@@ -232,6 +236,26 @@ async def export_page(request: web.Request) -> web.Response:
     )
 
 
+async def pdf_page(request: web.Request) -> web.Response:
+    """The dashboard as the PDF `cxbot report --format pdf` writes: the same cards and charts."""
+    filters = filters_from(request.query)
+
+    def render() -> bytes:
+        with _sessions(request)() as session:
+            board = build_dashboard(session, filters)
+        out = io.BytesIO()
+        write_pdf(board, out, currency=request.app[CURRENCY])
+        return out.getvalue()
+
+    params = _filter_params(filters)
+    name = f"cxbot-report-{params['since'][:10]}-{params['until'][:10]}.pdf"
+    return web.Response(
+        body=await asyncio.to_thread(render),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker, *, currency: str) -> None:
     """Mount the dashboard behind `guard(roles=("manager", "admin"))`; money is shown in `currency`
     (compensation.yml's)."""
@@ -242,3 +266,4 @@ def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker, *, cu
     app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))
     app.router.add_get(f"{BASE}/conversations/{{conversation_id}}", allowed(conversation_page))
     app.router.add_get(f"{BASE}/export/{{kind}}.csv", allowed(export_page))
+    app.router.add_get(f"{BASE}/report.pdf", allowed(pdf_page))

@@ -3,12 +3,14 @@ the numbers of both periods, recomputed by hand from the fixed rows, and whether
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from feedback.metrics import Filters, build_dashboard
 from feedback.metrics.trends import Change, previous_period, sentiment_label
+from feedback.reports import build_report, render
 from tests.support.dashboard_data import CES_VALUE, SINCE, UNTIL, add_fixed_data, conversations_in_period
 
 
@@ -119,3 +121,10 @@ def test_direction_and_verdict(current, previous, better, step, direction, verdi
 )
 def test_sentiment_reads_as_words(polarity, label):
     assert sentiment_label(polarity) == label
+
+
+def test_the_text_report_names_ces_answers_in_words(session_factory, fixed):
+    with session_factory() as session:
+        table = render(build_report(session, since=SINCE, until=UNTIL), "table")
+    assert re.search(r"^CES +0\.50 \(very easy 1, easy 1, neutral 1, difficult 1\)$", table, re.M)
+    assert "{'" not in table and "': " not in table

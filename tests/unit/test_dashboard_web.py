@@ -164,7 +164,12 @@ async def test_bad_requests_get_clear_json_errors(client, path, status, message)
 
 
 async def test_the_guard_decides_who_may_see_it(client):
-    for path in ("/dashboard", "/dashboard/conversations?drill=all-surveys", "/dashboard/export/surveys.csv"):
+    for path in (
+        "/dashboard",
+        "/dashboard/conversations?drill=all-surveys",
+        "/dashboard/export/surveys.csv",
+        "/dashboard/report.pdf",
+    ):
         assert (await client.get(path)).status == 403
         assert (await client.get(path, headers={ROLE_HEADER: "agent"})).status == 403
     assert (await client.get("/dashboard", headers={ROLE_HEADER: "admin"})).status == 200
@@ -197,3 +202,14 @@ def test_charts_escape_labels_and_leave_gaps_for_missing_values():
     assert empty.find(f"{SVG}title").text == "t"
     nothing = ET.fromstring(line_chart("t", "d", ["a"], [Series("s", [None])]))
     assert "no data" in "".join(nothing.itertext())
+
+
+async def test_the_page_downloads_as_the_pdf_report(client):
+    assert (await client.get(f"/dashboard/report.pdf?{PERIOD}")).status == 403
+    html = await (await client.get(f"/dashboard?{PERIOD}", headers=MANAGER)).text()
+    assert f'href="/dashboard/report.pdf?{PERIOD.replace("&", "&amp;")}"' in html
+    response = await client.get(f"/dashboard/report.pdf?{PERIOD}&channel=telegram", headers=MANAGER)
+    assert response.status == 200 and response.content_type == "application/pdf"
+    assert 'filename="cxbot-report-2026-11-02-2026-11-09.pdf"' in response.headers["Content-Disposition"]
+    pdf = await response.read()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 4  # cards, two pages of charts, formulas
