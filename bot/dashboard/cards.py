@@ -66,8 +66,12 @@ DRILLS = {"nps": "all-surveys", "csat": "all-surveys", "ces": "all-surveys"}
 def _change_line(change: Change, fmt_value, fmt_delta, before: str) -> str:
     was = "n/a" if change.previous is None else fmt_value(change.previous)
     tip = f"{before}: {was}"
-    if change.direction == "none":
-        text = f"no comparison (before: {was})"
+    if change.current is None and change.previous is None:
+        text = "no data in either period"
+    elif change.current is None:
+        text = f"no data now · was {was}"
+    elif change.previous is None:
+        text = "nothing before to compare with"
     elif change.direction == "flat":
         text = f"no change (was {was})"
     else:

@@ -51,7 +51,8 @@ th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top} 
 @media print{@page{size:A4 landscape;margin:10mm}
  body{max-width:none;padding:0;background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .filterbar,nav,details.numbers{display:none} a{color:inherit;text-decoration:none}
- .cards{grid-template-columns:repeat(7,1fr)} .grid{grid-template-columns:repeat(4,1fr)}
+ .cards{grid-template-columns:repeat(7,minmax(0,1fr))} .card .value{font-size:1.15rem;white-space:normal}
+ #card-sentiment .value{font-size:1rem;line-height:1.3rem} .grid{grid-template-columns:repeat(4,1fr)}
  .trio{grid-template-columns:repeat(3,1fr)}
  .pair{grid-template-columns:1fr 1fr} .card,.panel,section{break-inside:avoid}}
 """

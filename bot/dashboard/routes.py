@@ -1,7 +1,7 @@
-"""The manager dashboard over HTTP: the page, its drill-downs and the CSV exports.
+"""The manager dashboard over HTTP: the page, its drill-downs, the CSV exports and the PDF.
 
-The routes are not public: `add_routes(app, guard)` wraps every handler in `guard`, which the
-staff console supplies (`guard(roles=("manager", "admin"))(handler)` returns a handler that
+The routes are not public: `add_routes(app, guard, sessions, currency=...)` wraps every handler
+in `guard`, which the staff console supplies (`guard(roles=("manager", "admin"))(handler)` returns a handler that
 refuses anyone else). This module knows nothing of logins.
 
     GET /dashboard                           the page (?since=YYYY-MM-DD&until=YYYY-MM-DD&channel=widget)
