@@ -26,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
+from bot.dashboard.wording import drill_title
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
@@ -48,14 +49,17 @@ def _day(text: str, name: str) -> datetime:
 
 
 def filters_from(query, now: datetime | None = None) -> Filters:
-    """since (inclusive) and until (exclusive) as dates or ISO times; default: the last eight weeks."""
+    """since (inclusive) and until (exclusive) as dates or ISO times, or `to`, the last day included
+    (the page's form); default: the last eight weeks."""
     now = now or datetime.now(timezone.utc)
     until_text, since_text = query.get("until", "").strip(), query.get("since", "").strip()
-    until = (
-        _day(until_text, "until")
-        if until_text
-        else datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
-    )
+    to_text = query.get("to", "").strip()
+    if until_text:
+        until = _day(until_text, "until")
+    elif to_text:
+        until = _day(to_text, "to") + timedelta(days=1)
+    else:
+        until = datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
     since = _day(since_text, "since") if since_text else until - timedelta(days=DEFAULT_DAYS)
     if since >= until:
         raise web.HTTPBadRequest(reason="since must be before until")
@@ -106,7 +110,9 @@ def _presets(filters: Filters, now: datetime) -> str:
 
 
 def _form(filters: Filters, channels: tuple[str, ...], now: datetime | None = None) -> str:
+    """The filter bar's form: from and to (both days included), the channel, and the quick periods."""
     params = _filter_params(filters)
+    last_day = (filters.until - timedelta(microseconds=1)).date().isoformat()
     options = ['<option value="">all channels</option>'] + [
         f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>'
         for c in channels
@@ -114,7 +120,7 @@ def _form(filters: Filters, channels: tuple[str, ...], now: datetime | None = No
     return (
         f'<form class="filters" method="get" action="{BASE}">'
         f'<label>from<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
-        f'<label>until (not included)<input type="date" name="until" value="{escape(params["until"][:10])}"></label>'
+        f'<label>to<input type="date" name="to" value="{escape(last_day)}"></label>'
         f'<label>channel<select name="channel">{"".join(options)}</select></label>'
         '<button type="submit">Show</button>'
         f"{_presets(filters, now or datetime.now(timezone.utc))}</form>"
@@ -165,7 +171,10 @@ async def conversations_page(request: web.Request) -> web.Response:
                 return None
             rows = conversation_rows(session, filters, ids=board.drilldown[key])
         return render_conversation_list(
-            f"Conversations behind {key}", rows, back=back, transcript=lambda cid: f"{BASE}/conversations/{cid}"
+            f"Conversations behind {drill_title(key)}",
+            rows,
+            back=back,
+            transcript=lambda cid: f"{BASE}/conversations/{cid}",
         )
 
     page = await asyncio.to_thread(render)

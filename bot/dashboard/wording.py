@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from feedback.metrics.trends import sentiment_label
@@ -50,3 +51,11 @@ def fmt_sentiment(value: float | None) -> str:
 def words(key: str) -> str:
     """A stored key as words: "customer_request" -> "customer request"."""
     return key.replace("_", " ")
+
+
+def drill_title(key: str) -> str:
+    """A drill-down key as a heading: "nps:2026-11-03" -> "NPS, 3 Nov 2026"."""
+    kind, _, rest = key.partition(":")
+    rest = re.sub(r"\d{4}-\d{2}-\d{2}", lambda m: fmt_day(date.fromisoformat(m.group())), rest)
+    kind = kind.replace("nps", "NPS").replace("ces", "CES").replace("csat", "CSAT").replace("-", " ")
+    return re.sub(r"\s+", " ", words(f"{kind}, {rest.replace(':', ', ')}" if rest else kind))

@@ -1,5 +1,6 @@
 """The dashboard's cards compare each headline number with the previous period of the same length:
-the numbers of both periods, recomputed by hand from the fixed rows, and whether each change is good."""
+the numbers of both periods, recomputed by hand from the fixed rows, and whether each change is good;
+and the words the page uses for periods, sentiment and drill-downs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.dashboard.wording import drill_title, fmt_period
 from feedback.metrics import Filters, build_dashboard
 from feedback.metrics.trends import Change, previous_period, sentiment_label
 from feedback.reports import build_report, render
@@ -128,3 +130,23 @@ def test_the_text_report_names_ces_answers_in_words(session_factory, fixed):
         table = render(build_report(session, since=SINCE, until=UNTIL), "table")
     assert re.search(r"^CES +0\.50 \(very easy 1, easy 1, neutral 1, difficult 1\)$", table, re.M)
     assert "{'" not in table and "': " not in table
+
+
+@pytest.mark.parametrize(
+    "since, until, shown",
+    [
+        (datetime(2026, 10, 1), datetime(2026, 11, 1), "1-31 Oct 2026"),
+        (datetime(2026, 10, 8), datetime(2026, 10, 9), "8 Oct 2026"),
+        (datetime(2026, 10, 26), datetime(2026, 11, 2), "26 Oct - 1 Nov 2026"),
+        (datetime(2026, 12, 28), datetime(2027, 1, 4), "28 Dec 2026 - 3 Jan 2027"),
+        (datetime(2026, 1, 5, 12), datetime(2026, 1, 6, 6), "5 Jan 2026 12:00 - 6 Jan 2026 06:00 UTC"),
+    ],
+)
+def test_periods_read_as_days(since, until, shown):
+    assert fmt_period(since.replace(tzinfo=timezone.utc), until.replace(tzinfo=timezone.utc)) == shown
+
+
+def test_drill_down_headings_read_as_words():
+    assert drill_title("nps:2026-11-03") == "NPS, 3 Nov 2026"
+    assert drill_title("escalation:customer_request") == "escalation, customer request"
+    assert drill_title("topic:complaint: late_delivery:2026-11-03") == "topic, complaint, late delivery, 3 Nov 2026"

@@ -149,6 +149,7 @@ async def test_csv_downloads_match_the_exports(client, session_factory):
     "path, status, message",
     [
         ("/dashboard?since=yesterday", 400, "not a date"),
+        ("/dashboard?to=31/10/2026", 400, "to: '31/10/2026' is not a date"),
         ("/dashboard?since=2026-11-09&until=2026-11-02", 400, "since must be before until"),
         ("/dashboard?since=2020-01-01&until=2026-01-01", 400, "at most"),
         ("/dashboard/conversations?since=2026-11-02&until=2026-11-09&drill=nonsense", 404, "no number"),
@@ -213,3 +214,10 @@ async def test_the_page_downloads_as_the_pdf_report(client):
     assert 'filename="cxbot-report-2026-11-02-2026-11-09.pdf"' in response.headers["Content-Disposition"]
     pdf = await response.read()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 4  # cards, two pages of charts, formulas
+
+
+async def test_the_form_asks_for_the_last_day_included(client):
+    html = await (await client.get("/dashboard?since=2026-11-02&to=2026-11-08", headers=MANAGER)).text()
+    assert '<input type="date" name="to" value="2026-11-08">' in html
+    assert '<p class="meta">2-8 Nov 2026, all channels;' in html
+    assert f"/dashboard/report.pdf?{PERIOD.replace('&', '&amp;')}" in html  # links keep until, exclusive
