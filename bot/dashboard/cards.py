@@ -17,13 +17,17 @@ ARROWS = {"up": "▲", "down": "▼", "flat": "●", "none": ""}
 VERDICT_WORDS = {"good": "better", "bad": "worse", "neutral": ""}
 
 
+# The number behind a survey card: the conversations of the period's surveys.
+DRILLS = {"nps": "all-surveys", "csat": "all-surveys", "ces": "all-surveys"}
+
+
 def value_formats(currency: str) -> dict[str, Callable[[float], str]]:
-    """How each card shows its number (and its change, without the sign where noted)."""
+    """How each card shows its number, now and before."""
     return {
         "nps": lambda v: f"{v:+.0f}",
         "csat": lambda v: f"{v:.1f}",
         "ces": lambda v: f"{v:+.2f}",
-        "sentiment": lambda v: fmt_sentiment(v),
+        "sentiment": fmt_sentiment,
         "escalations": lambda v: f"{v:.0f}",
         "compensation": lambda v: fmt_money(int(v), currency),
         "conversations": lambda v: f"{v:.0f}",
@@ -31,24 +35,26 @@ def value_formats(currency: str) -> dict[str, Callable[[float], str]]:
 
 
 def delta_formats(currency: str) -> dict[str, Callable[[float], str]]:
+    """How each card shows its change, always signed."""
     return {
-        **value_formats(currency),
         "nps": lambda v: f"{v:+.0f}",
-        "sentiment": lambda v: f"{v:+.2f}",
-        "compensation": lambda v: ("+" if v > 0 else "-") + fmt_money(abs(int(v)), currency),
-        "escalations": lambda v: f"{v:+.0f}",
-        "conversations": lambda v: f"{v:+.0f}",
         "csat": lambda v: f"{v:+.1f}",
+        "ces": lambda v: f"{v:+.2f}",
+        "sentiment": lambda v: f"{v:+.2f}",
+        "escalations": lambda v: f"{v:+.0f}",
+        "compensation": lambda v: ("+" if v > 0 else "-") + fmt_money(abs(int(v)), currency),
+        "conversations": lambda v: f"{v:+.0f}",
     }
 
 
-def _notes(board: Dashboard, currency: str) -> dict[str, str]:
+def _notes(board: Dashboard) -> dict[str, str]:
+    """What each card's number rests on, and its scale."""
     t = board.totals
     return {
         "nps": f"-100 to +100; {t.nps_promoters} promoters, {t.nps_passives} passives, {t.nps_detractors} detractors",
         "csat": f"1 to 7; {fmt_share(t.csat_satisfied_share)} satisfied (6-7), {t.answered['csat']} answers",
         "ces": f"-2 very difficult to +2 very easy; {t.answered['ces']} answers",
-        "sentiment": f"mean polarity, -1 to +1; {fmt_share(t.sentiment_negative_share)} of "
+        "sentiment": f"mean polarity, -1 to +1 (-0.05 to +0.05 neutral); {fmt_share(t.sentiment_negative_share)} of "
         f"{t.customer_messages} messages negative",
         "escalations": "requests for a person; " + (", ".join(f"{words(r)} {n}" for r, n in _reasons(board)) or "none"),
         "compensation": f"{t.compensations} issued or pending; {t.percent_coupons} percent coupons not valued",
@@ -58,9 +64,6 @@ def _notes(board: Dashboard, currency: str) -> dict[str, str]:
 
 def _reasons(board: Dashboard) -> list[tuple[str, int]]:
     return sorted(board.totals.escalations_by_reason.items())
-
-
-DRILLS = {"nps": "all-surveys", "csat": "all-surveys", "ces": "all-surveys"}
 
 
 def _change_line(change: Change, fmt_value, fmt_delta, before: str) -> str:
@@ -86,7 +89,7 @@ def _change_line(change: Change, fmt_value, fmt_delta, before: str) -> str:
 def headline_section(board: Dashboard, link: Link, currency: str) -> str:
     """One card per headline number: the value, its change against the previous period, what it rests on."""
     before = fmt_period(board.previous_filters.since, board.previous_filters.until)
-    values, deltas, notes = value_formats(currency), delta_formats(currency), _notes(board, currency)
+    values, deltas, notes = value_formats(currency), delta_formats(currency), _notes(board)
     cards = []
     for key, change in board.changes.items():
         value = "n/a" if change.current is None else values[key](change.current)
