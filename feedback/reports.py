@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from feedback.metrics import Dashboard, Filters, Totals, compute_totals
 from feedback.metrics.formulas import REPORT_FORMULAS
 from feedback.metrics.totals import Headline
+from feedback.surveys.scores import CES_VALUES
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ def _fmt(value, pattern: str = "{:.2f}") -> str:
     return "n/a" if value is None else pattern.format(value)
 
 
+def _answers(distribution: dict[str, int]) -> str:
+    """CES answers in words, very easy first: "very easy 6, easy 4"."""
+    counted = [f"{a.replace('_', ' ')} {distribution[a]}" for a in CES_VALUES if distribution.get(a)]
+    return ", ".join(counted) or "no answers"
+
+
 def as_rows(report: Report) -> list[tuple[str, str]]:
     rates = report.response_rates
     return [
@@ -54,7 +61,7 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
             f"{_fmt(report.nps, '{:+.1f}')} (promoters {report.nps_promoters}, passives "
             f"{report.nps_passives}, detractors {report.nps_detractors})",
         ),
-        ("CES", f"{_fmt(report.ces)} {report.ces_distribution}"),
+        ("CES", f"{_fmt(report.ces)} ({_answers(report.ces_distribution)})"),
         ("CSAT", f"{_fmt(report.csat)} (satisfied {_fmt(report.csat_satisfied_share, '{:.0%}')})"),
         ("response rates", ", ".join(f"{k.upper()} {_fmt(v, '{:.0%}')}" for k, v in rates.items())),
         (

@@ -112,33 +112,33 @@ def _write(text_or_bytes, out: str | None) -> None:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     from bot.storage.database import get_session_factory, migrate
+    from feedback.compensation import load_policy
     from feedback.metrics import Filters, build_dashboard
-    from feedback.reports import as_report, as_rows, build_report, render
+    from feedback.reports import build_report, render
 
     since, until = _period("report", args)
     if args.format == "pdf" and not args.out:
         sys.exit("cxbot report: --format pdf needs --out FILE.pdf")
     migrate(settings.database_url)
     with get_session_factory(settings.database_url)() as session:
-        if args.format in ("html", "pdf"):
-            board = build_dashboard(session, Filters(since=since, until=until, channel=args.channel))
-            report = as_report(board)
-        else:
-            board, report = None, build_report(session, since=since, until=until, channel=args.channel)
+        if args.format not in ("html", "pdf"):
+            report = build_report(session, since=since, until=until, channel=args.channel)
+            _write(render(report, args.format) + "\n", args.out)
+            return
+        board = build_dashboard(session, Filters(since=since, until=until, channel=args.channel))
+    currency = load_policy(settings.content_dir / "compensation.yml").currency  # the money's, as on the dashboard
+    title = "Customer experience report" + (f" ({args.channel})" if args.channel else "")
     if args.format == "html":
         from bot.dashboard.page import render_dashboard
 
-        title = "Customer experience report" + (f" ({args.channel})" if args.channel else "")
-        _write(render_dashboard(board, title=title), args.out)
-    elif args.format == "pdf":
+        _write(render_dashboard(board, title=title, currency=currency), args.out)
+    else:
         from pathlib import Path
 
         from bot.dashboard.pdf import write_pdf
 
-        write_pdf(board, as_rows(report), Path(args.out))
+        write_pdf(board, Path(args.out), currency=currency, title=title)
         print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        _write(render(report, args.format) + "\n", args.out)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> None:

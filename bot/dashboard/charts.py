@@ -126,8 +126,9 @@ def bar_chart(
     width: int = 640,
     height: int = 220,
     colour: str = PALETTE[0],
+    label: Callable[[float], str] | None = None,
 ) -> str:
-    """Vertical bars, one per label (distributions)."""
+    """Vertical bars, one per label (distributions), each with its value over it (`label`, else `fmt`)."""
     frame, parts = chart_frame(
         title, desc, "bar", [b.value for b in bars], legend=None, y_range=y_range, fmt=fmt, width=width, height=height
     )
@@ -138,12 +139,18 @@ def bar_chart(
         if bar.value is None:
             continue
         y0, y1 = frame.y_of(max(frame.low, 0)), frame.y_of(bar.value)
-        tip = tooltip(bar.label, fmt(bar.value), bar.note)
+        shown = (label or fmt)(bar.value)
+        tip = tooltip(bar.label, shown, bar.note)
         rect = (
             f'<rect class="bar" x="{x:.1f}" y="{min(y0, y1):.1f}" width="{step * 0.7:.1f}" '
-            f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>'
+            f'height="{max(abs(y0 - y1), 0.5):.1f}" fill="{bar.colour or colour}"><title>{escape(tip)}</title></rect>'
         )
         parts.append(linked(rect, bar.href))
+        # The value over its bar: a distribution reads without hovering.
+        parts.append(
+            f'<text class="value" x="{x + step * 0.35:.1f}" y="{min(y0, y1) - 3:.1f}" text-anchor="middle" {FONT}>'
+            f"{escape(shown)}</text>"
+        )
     parts.append(frame.tail)
     return "".join(parts)
 
@@ -184,7 +191,7 @@ def hbar_chart(
         tip = tooltip(bar.label, fmt(bar.value), bar.note)
         rect = (
             f'<rect class="bar" x="{min(zero, x1):.1f}" y="{y + 3}" width="{max(abs(x1 - zero), 0.5):.1f}" '
-            f'height="{row - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>'
+            f'height="{row - 6}" fill="{bar.colour or colour}"><title>{escape(tip)}</title></rect>'
         )
         parts.append(linked(rect, bar.href))
         parts.append(f'<text x="{max(zero, x1) + 4:.1f}" y="{y + 15}" {FONT}>{escape(fmt(bar.value))}</text>')

@@ -4,59 +4,67 @@ dashboard and by `cxbot report --format html`; and the drill-down pages behind i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from bot.dashboard.breakdowns import escalations_section, fallbacks_section, recovery_section
+from bot.dashboard.cards import headline_section, summary_section
 from bot.dashboard.layout import anchor, fmt_number, html_page, table
-from bot.dashboard.sections import (
-    Link,
-    compensation_section,
-    distributions_section,
-    escalations_section,
-    fallbacks_section,
-    handlers_section,
-    headline_section,
-    recovery_section,
-    scores_section,
-    sentiment_section,
-    short_label,
-    summary_section,
-)
+from bot.dashboard.sections import Link, distributions_section, scores_section, sentiment_section
 from bot.dashboard.svg import escape
+from bot.dashboard.wording import bucket_label, fmt_day, fmt_period
 from feedback.metrics import Dashboard
+
+# The page's sections, for the filter bar's jump links.
+SECTIONS = (
+    ("headline", "Headline"),
+    ("scores", "Scores"),
+    ("distributions", "Distributions"),
+    ("sentiment", "Sentiment"),
+    ("escalations", "Escalations"),
+    ("compensation", "Compensation"),
+    ("recovery", "Recovery"),
+    ("fallbacks", "Not understood"),
+    ("formulas", "Formulas"),
+)
 
 
 def render_dashboard(
     board: Dashboard,
     *,
+    currency: str,
     link: Link = lambda key: None,
     form: str = "",
     exports: str = "",
     title: str = "Customer experience dashboard",
 ) -> str:
-    """The whole page; `link` turns a number's drill key into the href of its conversations."""
+    """The whole page; `link` turns a number's drill key into the href of its conversations,
+    `currency` (compensation.yml's) names the money."""
     f = board.filters
-    x = [short_label(label, board.bucket) for label in board.buckets]
-    channel = f.channel or "all channels"
+    x = [bucket_label(label, board.bucket) for label in board.buckets]
+    points = "one point per day" if board.bucket == "day" else "one point per week (Monday to Sunday)"
+    jumps = "".join(f'<a href="#{key}">{name}</a>' for key, name in SECTIONS)
     parts = [
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">Period {escape(f.since.isoformat())} to {escape(f.until.isoformat())} (until exclusive), '
-        f"{escape(channel)}; one point per {escape(board.bucket)} (UTC).</p>",
-        form,
-        exports,
-        headline_section(board, link),
-        summary_section(board),
+        f'<header class="top"><h1>{escape(title)}</h1>'
+        f'<p class="meta">{escape(fmt_period(f.since, f.until))}, {escape(f.channel or "all channels")}; '
+        f"{points}, UTC.</p></header>",
+        f'<div class="filterbar" role="search">{form}<nav aria-label="Sections">{jumps}</nav>{exports}</div>',
+        headline_section(board, link, currency),
         scores_section(board, link, x),
         distributions_section(board, link),
         sentiment_section(board, link, x),
-        escalations_section(board, link),
-        compensation_section(board, link),
+        escalations_section(board, link, currency, summary_section(board, currency)),
         recovery_section(board, link),
-        handlers_section(board, link),
         fallbacks_section(board, link),
         '<section id="formulas"><h2>Formulas</h2><ul class="formulas">'
         + "".join(f"<li>{escape(formula)}</li>" for formula in board.formulas)
         + "</ul></section>",
     ]
     return html_page(title, "".join(parts))
+
+
+def _started(iso: str) -> str:
+    moment = datetime.fromisoformat(iso)
+    return f"{fmt_day(moment)} {moment:%H:%M}"
 
 
 def render_conversation_list(title: str, rows: list[dict], *, back: str, transcript: Callable[[int], str]) -> str:
@@ -78,7 +86,7 @@ def render_conversation_list(title: str, rows: list[dict], *, back: str, transcr
         [
             anchor(row["conversation_public_id"], transcript(row["conversation_id"])),
             escape(row["channel"]),
-            escape(row["started_at"][:16].replace("T", " ")),
+            escape(_started(row["started_at"])),
             escape(row["topic"]),
             str(row["customer_messages"]),
             fmt_number(row["mean_polarity"], "{:+.2f}"),

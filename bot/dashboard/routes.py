@@ -1,18 +1,20 @@
-"""The manager dashboard over HTTP: the page, its drill-downs and the CSV exports.
+"""The manager dashboard over HTTP: the page, its drill-downs, the CSV exports and the PDF.
 
-The routes are not public: `add_routes(app, guard)` wraps every handler in `guard`, which the
-staff console supplies (`guard(roles=("manager", "admin"))(handler)` returns a handler that
+The routes are not public: `add_routes(app, guard, sessions, currency=...)` wraps every handler
+in `guard`, which the staff console supplies (`guard(roles=("manager", "admin"))(handler)` returns a handler that
 refuses anyone else). This module knows nothing of logins.
 
     GET /dashboard                           the page (?since=YYYY-MM-DD&until=YYYY-MM-DD&channel=widget)
     GET /dashboard/conversations?drill=KEY   the conversations behind one number (same filters)
     GET /dashboard/conversations/{id}        one conversation's messages
     GET /dashboard/export/{kind}.csv         surveys | conversations | compensation (same filters)
+    GET /dashboard/report.pdf                the page as a printable PDF (same filters)
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -22,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.dashboard.page import render_conversation_list, render_dashboard, render_transcript
+from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
+from bot.dashboard.wording import drill_title
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
@@ -45,14 +49,17 @@ def _day(text: str, name: str) -> datetime:
 
 
 def filters_from(query, now: datetime | None = None) -> Filters:
-    """since (inclusive) and until (exclusive) as dates or ISO times; default: the last eight weeks."""
+    """since (inclusive) and until (exclusive) as dates or ISO times, or `to`, the last day included
+    (the page's form); default: the last eight weeks."""
     now = now or datetime.now(timezone.utc)
     until_text, since_text = query.get("until", "").strip(), query.get("since", "").strip()
-    until = (
-        _day(until_text, "until")
-        if until_text
-        else datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
-    )
+    to_text = query.get("to", "").strip()
+    if until_text:
+        until = _day(until_text, "until")
+    elif to_text:
+        until = _day(to_text, "to") + timedelta(days=1)
+    else:
+        until = datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
     since = _day(since_text, "since") if since_text else until - timedelta(days=DEFAULT_DAYS)
     if since >= until:
         raise web.HTTPBadRequest(reason="since must be before until")
@@ -82,28 +89,53 @@ def drill_href(filters: Filters, key: str) -> str:
     return f"{BASE}/conversations?{urlencode({**_filter_params(filters), 'drill': key})}"
 
 
-def _form(filters: Filters, channels: tuple[str, ...]) -> str:
+def _presets(filters: Filters, now: datetime) -> str:
+    """Links to the periods managers ask for most, keeping the channel."""
+    tomorrow = datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    month = tomorrow.replace(day=1) if tomorrow.day > 1 else (tomorrow - timedelta(days=1)).replace(day=1)
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    periods = [
+        ("Last 7 days", tomorrow - timedelta(days=7), tomorrow),
+        ("Last 30 days", tomorrow - timedelta(days=30), tomorrow),
+        ("Last 8 weeks", tomorrow - timedelta(days=DEFAULT_DAYS), tomorrow),
+        ("This month", month, tomorrow),
+        ("Last month", last_month, month),
+    ]
+    links = []
+    for name, since, until in periods:
+        params = _filter_params(Filters(since=since, until=until, channel=filters.channel))
+        current = ' aria-current="true"' if (since, until) == (filters.since, filters.until) else ""
+        links.append(f'<a href="{BASE}?{escape(urlencode(params))}"{current}>{name}</a>')
+    return '<span class="presets">' + "".join(links) + "</span>"
+
+
+def _form(filters: Filters, channels: tuple[str, ...], now: datetime | None = None) -> str:
+    """The filter bar's form: from and to (both days included), the channel, and the quick periods."""
     params = _filter_params(filters)
+    last_day = (filters.until - timedelta(microseconds=1)).date().isoformat()
     options = ['<option value="">all channels</option>'] + [
         f'<option value="{escape(c)}"{" selected" if c == filters.channel else ""}>{escape(c)}</option>'
         for c in channels
     ]
     return (
         f'<form class="filters" method="get" action="{BASE}">'
-        f'<label>since (inclusive)<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
-        f'<label>until (exclusive)<input type="date" name="until" value="{escape(params["until"][:10])}"></label>'
+        f'<label>from<input type="date" name="since" value="{escape(params["since"][:10])}"></label>'
+        f'<label>to<input type="date" name="to" value="{escape(last_day)}"></label>'
         f'<label>channel<select name="channel">{"".join(options)}</select></label>'
-        '<button type="submit">Show</button></form>'
+        '<button type="submit">Show</button>'
+        f"{_presets(filters, now or datetime.now(timezone.utc))}</form>"
     )
 
 
 def _exports(filters: Filters) -> str:
     query = urlencode(_filter_params(filters))
     links = "".join(f'<a href="{BASE}/export/{kind}.csv?{escape(query)}">{kind}.csv</a>' for kind in KINDS)
-    return f'<p class="exports">Download CSV: {links}</p>'
+    pdf = f'<a href="{BASE}/report.pdf?{escape(query)}">report.pdf</a>'
+    return f'<p class="exports">Download: {pdf}{links}</p>'
 
 
 SESSIONS = web.AppKey("dashboard_sessions", sessionmaker)
+CURRENCY = web.AppKey("dashboard_currency", str)
 
 
 def _sessions(request: web.Request) -> sessionmaker:
@@ -118,6 +150,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
             board = build_dashboard(session, filters)
         return render_dashboard(
             board,
+            currency=request.app[CURRENCY],
             link=lambda key: drill_href(filters, key),
             form=_form(filters, board.channels),
             exports=_exports(filters),
@@ -138,7 +171,10 @@ async def conversations_page(request: web.Request) -> web.Response:
                 return None
             rows = conversation_rows(session, filters, ids=board.drilldown[key])
         return render_conversation_list(
-            f"Conversations behind {key}", rows, back=back, transcript=lambda cid: f"{BASE}/conversations/{cid}"
+            f"Conversations behind {drill_title(key)}",
+            rows,
+            back=back,
+            transcript=lambda cid: f"{BASE}/conversations/{cid}",
         )
 
     page = await asyncio.to_thread(render)
@@ -209,11 +245,34 @@ async def export_page(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker) -> None:
-    """Mount the dashboard behind `guard(roles=("manager", "admin"))`."""
+async def pdf_page(request: web.Request) -> web.Response:
+    """The dashboard as the PDF `cxbot report --format pdf` writes: the same cards and charts."""
+    filters = filters_from(request.query)
+
+    def render() -> bytes:
+        with _sessions(request)() as session:
+            board = build_dashboard(session, filters)
+        out = io.BytesIO()
+        write_pdf(board, out, currency=request.app[CURRENCY])
+        return out.getvalue()
+
+    params = _filter_params(filters)
+    name = f"cxbot-report-{params['since'][:10]}-{params['until'][:10]}.pdf"
+    return web.Response(
+        body=await asyncio.to_thread(render),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker, *, currency: str) -> None:
+    """Mount the dashboard behind `guard(roles=("manager", "admin"))`; money is shown in `currency`
+    (compensation.yml's)."""
     app[SESSIONS] = sessions
+    app[CURRENCY] = currency
     allowed = guard(roles=ROLES)
     app.router.add_get(BASE, allowed(dashboard_page))
     app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))
     app.router.add_get(f"{BASE}/conversations/{{conversation_id}}", allowed(conversation_page))
     app.router.add_get(f"{BASE}/export/{{kind}}.csv", allowed(export_page))
+    app.router.add_get(f"{BASE}/report.pdf", allowed(pdf_page))

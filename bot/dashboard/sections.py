@@ -1,43 +1,21 @@
-"""The sections of the dashboard page, one function each: headline tiles, summary, charts and
-tables of scores, distributions, sentiment, escalations, compensation, recovery, bot versus
-staff and the questions the bot did not understand."""
+"""The survey and sentiment sections of the dashboard page as small multiples: one compact panel
+per chart, each with its numbers folded under it as a table (the chart's text alternative)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.dashboard.charts import (
-    Bar,
-    Series,
-    bar_chart,
-    grouped_bar_chart,
-    hbar_chart,
-    line_chart,
-    stacked_bar_chart,
-)
-from bot.dashboard.layout import anchor, fmt_minutes, fmt_money, fmt_nps, fmt_number, fmt_share, table
+from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
+from bot.dashboard.layout import anchor, fmt_share, table
 from bot.dashboard.svg import escape
+from bot.dashboard.wording import fmt_sentiment, words
 from feedback.metrics import Dashboard, Point
-from feedback.metrics.recovery_groups import RECOVERY_GROUPS
-from feedback.reports import as_report, as_rows
-
-
-def section(key: str, heading: str, *parts: str) -> str:
-    """A section of the page: its anchor, its heading, then its charts and tables."""
-    return f'<section id="{key}"><h2>{heading}</h2>' + "".join(parts) + "</section>"
-
-
-def grid(charts: Sequence[str]) -> str:
-    return '<div class="grid">' + "".join(charts) + "</div>"
-
+from feedback.surveys.scores import CES_VALUES
 
 Link = Callable[[str], str | None]  # drill key -> href (None: no links, e.g. the printed report)
-TOP_FALLBACKS = 15
-GROUP_TITLES = {
-    "recovered": "complaint, recovered",
-    "complaint_not_recovered": "complaint, not recovered",
-    "no_complaint": "never complained",
-}
+SMALL = (340, 190)  # a small multiple's drawing size; four fit side by side
+NPS_GROUPS = (("detractors (0-6)", range(0, 7), "#D55E00"), ("passives (7-8)", range(7, 9), "#E69F00"),
+              ("promoters (9-10)", range(9, 11), "#009E73"))  # fmt: skip
 
 # The score charts over time: (kind, name, description, y range, value format).
 SCORE_CHARTS: tuple[tuple[str, str, str, tuple[float, float], Callable[[float], str]], ...] = (
@@ -53,6 +31,21 @@ SCORE_CHARTS: tuple[tuple[str, str, str, tuple[float, float], Callable[[float], 
 )
 
 
+def section(key: str, heading: str, *parts: str) -> str:
+    """A section of the page: its anchor, its heading, then its panels."""
+    return f'<section id="{key}"><h2>{heading}</h2>' + "".join(parts) + "</section>"
+
+
+def grid(panels: Sequence[str]) -> str:
+    return '<div class="grid">' + "".join(panels) + "</div>"
+
+
+def panel(chart: str, numbers: str = "", *, wide: bool = False) -> str:
+    """One small multiple: a chart, and its numbers as a table folded under it."""
+    folded = f'<details class="numbers"><summary>Numbers</summary>{numbers}</details>' if numbers else ""
+    return f'<figure class="panel{" wide" if wide else ""}">{chart}{folded}</figure>'
+
+
 def series_of(name: str, points: Sequence[Point], link: Link) -> Series:
     return Series(
         name,
@@ -62,309 +55,131 @@ def series_of(name: str, points: Sequence[Point], link: Link) -> Series:
     )
 
 
-def short_label(label: str, bucket: str) -> str:
-    return label[5:] if bucket == "day" else f"wk {label[5:]}"
+def series_table(x: Sequence[str], series: Sequence[Series], fmt: Callable[[float], str]) -> str:
+    """A line chart's numbers: one row per bucket, one column per line."""
+    rows = [
+        [escape(label)]
+        + [
+            "n/a"
+            if s.values[i] is None
+            else escape(f"{fmt(s.values[i])} ({s.notes[i]})" if s.notes else fmt(s.values[i]))
+            for s in series
+        ]
+        for i, label in enumerate(x)
+    ]
+    return table(["", *(s.name for s in series)], rows)
 
 
-def headline_section(board: Dashboard, link: Link) -> str:
-    t = board.totals
-
-    def tile(label: str, value: str, key: str | None = None) -> str:
-        shown = anchor(value, link(key) if key else None)
-        return f'<div class="tile"><div class="value">{shown}</div><div class="label">{escape(label)}</div></div>'
-
-    total_escalations = sum(t.escalations_by_reason.values())
-    return (
-        '<div class="tiles" id="headline">'
-        + "".join(
-            [
-                tile(
-                    f"NPS ({t.nps_promoters} promoters, {t.nps_passives} passives, {t.nps_detractors} detractors)",
-                    fmt_nps(t.nps),
-                ),
-                tile(f"CES (n={t.answered['ces']})", fmt_number(t.ces)),
-                tile(
-                    f"CSAT 1-7 (satisfied {fmt_share(t.csat_satisfied_share)}, n={t.answered['csat']})",
-                    fmt_number(t.csat),
-                ),
-                *(
-                    tile(f"{k.upper()} response rate ({t.answered[k]}/{t.offered[k]})", fmt_share(t.response_rates[k]))
-                    for k in ("nps", "ces", "csat")
-                ),
-                tile(f"mean sentiment ({t.customer_messages} messages)", fmt_number(t.sentiment_mean, "{:+.3f}")),
-                tile("negative messages", fmt_share(t.sentiment_negative_share)),
-                tile("escalations", str(total_escalations)),
-                tile(
-                    f"compensation ({t.percent_coupons} percent coupons)",
-                    f"{t.compensations} / {fmt_money(t.compensation_value_cents)}",
-                ),
-            ]
-        )
-        + "</div>"
-    )
-
-
-def summary_section(board: Dashboard) -> str:
-    summary = [[escape(name), escape(value)] for name, value in as_rows(as_report(board))]
-    return section("summary", "Summary", table(["metric", "value"], summary, numeric_from=2))
+def bars_table(bars: Sequence[Bar], fmt: Callable[[float], str], heading: str = "answers") -> str:
+    rows = [[anchor(b.label, b.href), "n/a" if b.value is None else escape(fmt(b.value))] for b in bars]
+    return table(["", heading], rows)
 
 
 def scores_section(board: Dashboard, link: Link, x: list[str]) -> str:
-    """Scores and response rates over time."""
-    charts = [
-        line_chart(f"{name} over time", desc, x, [series_of(name, board.scores[kind], link)], y_range=y_range, fmt=fmt)
-        for kind, name, desc, y_range, fmt in SCORE_CHARTS
-    ]
-    charts.append(
-        line_chart(
-            "Survey response rates over time",
-            "Answered divided by offered, per survey and bucket.",
-            x,
-            [series_of(k.upper(), board.response_rates[k], link) for k in ("nps", "ces", "csat")],
-            y_range=(0, 1),
-            fmt=lambda v: f"{v:.0%}",
+    """Scores and response rates over time, three across."""
+    panels = []
+    for kind, name, desc, y_range, fmt in SCORE_CHARTS:
+        series = [series_of(name, board.scores[kind], link)]
+        chart = line_chart(
+            f"{name} over time", desc, x, series, y_range=y_range, fmt=fmt, width=SMALL[0], height=SMALL[1]
         )
+        panels.append(panel(chart, series_table(x, series, fmt)))
+    rates = [series_of(k.upper(), board.response_rates[k], link) for k in ("nps", "ces", "csat")]
+    chart = line_chart(
+        "Survey response rates over time",
+        "Answered divided by offered, per survey and bucket.",
+        x,
+        rates,
+        y_range=(0, 1),
+        fmt=lambda v: f"{v:.0%}",
+        width=SMALL[0],
+        height=SMALL[1],
     )
-    return section("scores", "Scores over time", grid(charts))
+    panels.append(panel(chart, series_table(x, rates, lambda v: f"{v:.0%}")))
+    return section("scores", "Scores over time", grid(panels))
+
+
+def _count(total: int) -> Callable[[float], str]:
+    """A count with its share of the answers: "2 (40%)"."""
+    return lambda v: f"{v:.0f} ({v / total:.0%})" if total else f"{v:.0f}"
+
+
+def _bars(points: Sequence[Point], link: Link, label: Callable[[str], str] = str) -> list[Bar]:
+    total = sum(p.count for p in points)
+    return [
+        Bar(label(p.label), p.value, link(p.drill) if p.count else None, f"{p.count / total:.0%}" if total else "")
+        for p in points
+    ]
 
 
 def distributions_section(board: Dashboard, link: Link) -> str:
+    """How the answers fall: NPS groups and scores, CES answers, CSAT 1-7, as labelled bars."""
     dist = board.distributions
+    by_score = {int(p.label): p.count for p in dist["nps"]}
+    groups = [Bar(name, float(sum(by_score[s] for s in scores)), colour=colour) for name, scores, colour in NPS_GROUPS]
+    ces = {p.label: p for p in dist["ces"]}
+    ces_bars = _bars([ces[a] for a in CES_VALUES], link, words)
+    counts = {key: _count(sum(p.count for p in dist[key])) for key in ("nps", "ces", "csat")}
     charts = [
-        bar_chart(
-            "NPS answers",
-            "How many customers gave each score from 0 to 10.",
-            [Bar(p.label, p.value, link(p.drill) if p.count else None) for p in dist["nps"]],
-        ),
-        bar_chart(
-            "CES answers",
-            "How many customers gave each effort answer.",
-            [Bar(p.label.replace("_", " "), p.value, link(p.drill) if p.count else None) for p in dist["ces"]],
-        ),
-        bar_chart(
-            "CSAT answers",
-            "How many customers gave each satisfaction score from 1 to 7.",
-            [Bar(p.label, p.value, link(p.drill) if p.count else None) for p in dist["csat"]],
-        ),
-    ]
-    return section("distributions", "Distributions", grid(charts))
+        (hbar_chart("NPS groups", "Detractors, passives and promoters among the NPS answers.", groups,
+                    fmt=counts["nps"], width=SMALL[0], label_width=120), groups, counts["nps"]),
+        (bar_chart("NPS answers", "How many customers gave each score from 0 (not likely) to 10 (extremely likely).",
+                   _bars(dist["nps"], link), label=lambda v: f"{v:.0f}", width=SMALL[0], height=SMALL[1]),
+         _bars(dist["nps"], link), counts["nps"]),
+        (hbar_chart("CES answers", "How many customers gave each effort answer, very easy to very difficult.",
+                    ces_bars, fmt=counts["ces"], width=SMALL[0], label_width=100), ces_bars, counts["ces"]),
+        (bar_chart("CSAT answers", "How many customers gave each satisfaction score from 1 (very dissatisfied) "
+                   "to 7 (very satisfied).", _bars(dist["csat"], link), label=lambda v: f"{v:.0f}", width=SMALL[0],
+                   height=SMALL[1]), _bars(dist["csat"], link), counts["csat"]),
+    ]  # fmt: skip
+    return section("distributions", "Distributions", grid([panel(c, bars_table(b, f)) for c, b, f in charts]))
 
 
 def sentiment_section(board: Dashboard, link: Link, x: list[str]) -> str:
     channels = sorted(board.sentiment_by_channel)
-    charts = [
-        line_chart(
-            "Mean sentiment by channel",
-            "Mean polarity of customer messages per bucket, -1 to +1, one line per channel.",
-            x,
-            [series_of(c, board.sentiment_by_channel[c], link) for c in channels],
-            y_range=(-1, 1),
-            fmt=lambda v: f"{v:+.1f}",
-        ),
-        line_chart(
-            "Negative messages by channel",
-            "Share of customer messages with negative polarity, per bucket and channel.",
-            x,
-            [series_of(c, board.negative_share_by_channel[c], link) for c in channels],
-            y_range=(0, 1),
-            fmt=lambda v: f"{v:.0%}",
-        ),
-        line_chart(
-            "Mean sentiment by topic",
-            "Mean polarity of customer messages per bucket for the busiest topics, -1 to +1.",
-            x,
-            [series_of(t, points, link) for t, points in board.sentiment_by_topic_series.items()],
-            y_range=(-1, 1),
-            fmt=lambda v: f"{v:+.1f}",
-        ),
-        hbar_chart(
-            "Sentiment by topic",
-            "Mean polarity of customer messages per conversation topic (FAQ topic or complaint category).",
-            [Bar(r.topic, r.mean, link(r.drill), f"{r.messages} messages") for r in board.sentiment_by_topic],
-            x_range=(-1, 1),
-            fmt=lambda v: f"{v:+.2f}",
-            colour="#CC79A7",
-        ),
+    polarity, share = (lambda v: f"{v:+.1f}"), (lambda v: f"{v:.0%}")
+    lines = [
+        ("Mean sentiment by channel", "Mean polarity of customer messages per bucket, -1 (negative) to +1 "
+         "(positive), one line per channel.", [series_of(c, board.sentiment_by_channel[c], link) for c in channels],
+         (-1, 1), polarity),
+        ("Negative messages by channel", "Share of customer messages with negative polarity, per bucket and channel.",
+         [series_of(c, board.negative_share_by_channel[c], link) for c in channels], (0, 1), share),
+        ("Mean sentiment by topic", "Mean polarity of customer messages per bucket for the busiest topics, -1 to +1.",
+         [series_of(words(t), points, link) for t, points in board.sentiment_by_topic_series.items()], (-1, 1),
+         polarity),
+    ]  # fmt: skip
+    panels = [
+        panel(line_chart(title, desc, x, series, y_range=y_range, fmt=fmt, width=SMALL[0], height=SMALL[1]),
+              series_table(x, series, fmt))
+        for title, desc, series, y_range, fmt in lines
+    ]  # fmt: skip
+    topic_bars = [
+        Bar(words(r.topic), r.mean, link(r.drill), f"{r.messages} messages") for r in board.sentiment_by_topic
     ]
     topic_rows = [
         [
-            anchor(r.topic, link(r.drill)),
+            anchor(words(r.topic), link(r.drill)),
             str(r.conversations),
             str(r.messages),
-            fmt_number(r.mean, "{:+.3f}"),
+            escape(fmt_sentiment(r.mean)),
             fmt_share(r.negative_share),
         ]
         for r in board.sentiment_by_topic
     ]
-    return section(
-        "sentiment",
-        "Sentiment",
-        grid(charts),
-        table(["topic", "conversations", "messages", "mean polarity", "negative"], topic_rows),
+    panels.append(
+        panel(
+            hbar_chart(
+                "Sentiment by topic",
+                "Mean polarity of customer messages per conversation topic (FAQ topic or complaint category), "
+                "-1 to +1.",
+                topic_bars,
+                x_range=(-1, 1),
+                fmt=lambda v: f"{v:+.2f}",
+                colour="#CC79A7",
+                width=SMALL[0],
+                label_width=170,
+            ),
+            table(["topic", "conversations", "messages", "mean sentiment", "negative"], topic_rows),
+        )
     )
-
-
-def escalations_section(board: Dashboard, link: Link) -> str:
-    reasons = [r.reason for r in board.escalations]
-    chart = stacked_bar_chart(
-        "Escalations by reason",
-        "Requests for a person per reason, split into still open and closed.",
-        [r.replace("_", " ") for r in reasons],
-        [
-            Series("open", [r.open for r in board.escalations], [link(r.drill) for r in board.escalations]),
-            Series("closed", [r.count - r.open for r in board.escalations], [link(r.drill) for r in board.escalations]),
-        ],
-    )
-    rows = [
-        [
-            anchor(r.reason, link(r.drill)),
-            str(r.count),
-            str(r.open),
-            fmt_minutes(r.median_minutes_to_claim),
-            fmt_minutes(r.median_minutes_to_resolve),
-        ]
-        for r in board.escalations
-    ]
-    return section(
-        "escalations",
-        "Escalations",
-        chart,
-        table(["reason", "requests", "open", "median time to claim", "median time to resolve"], rows),
-    )
-
-
-def compensation_section(board: Dashboard, link: Link) -> str:
-    chart = hbar_chart(
-        "Compensation by category",
-        "Number of compensations issued, pending or redeemed per complaint category.",
-        [
-            Bar(r.category.replace("_", " "), r.count, link(r.drill), f"value {fmt_money(r.value_cents)}")
-            for r in board.compensation
-        ],
-        colour="#009E73",
-    )
-    rows = [
-        [anchor(r.category, link(r.drill)), str(r.count), fmt_money(r.value_cents), str(r.percent_coupons)]
-        for r in board.compensation
-    ]
-    return section(
-        "compensation",
-        "Compensation",
-        chart,
-        table(["category", "count", "value (money)", "percent coupons"], rows),
-    )
-
-
-def recovery_section(board: Dashboard, link: Link) -> str:
-    groups = list(RECOVERY_GROUPS)
-    labels = [GROUP_TITLES[g] for g in groups]
-    hrefs = [link(board.recovery_drill[g]) for g in groups]
-    charts = [
-        grouped_bar_chart(
-            "NPS by service recovery",
-            "NPS of customers whose complaint was recovered, not recovered, and who never complained.",
-            labels,
-            [
-                Series(
-                    "NPS",
-                    [board.recovery[g]["nps"] for g in groups],
-                    hrefs,
-                    [f"n={board.recovery[g]['nps_responses']}" for g in groups],
-                )
-            ],
-            y_range=(-100, 100),
-            fmt=lambda v: f"{v:+.0f}",
-        ),
-        grouped_bar_chart(
-            "CSAT by service recovery",
-            "Mean CSAT of the same three groups.",
-            labels,
-            [
-                Series(
-                    "CSAT",
-                    [board.recovery[g]["csat"] for g in groups],
-                    hrefs,
-                    [f"n={board.recovery[g]['csat_responses']}" for g in groups],
-                )
-            ],
-            y_range=(1, 7),
-            fmt=lambda v: f"{v:.1f}",
-        ),
-    ]
-    rows = [
-        [
-            anchor(GROUP_TITLES[g], link(board.recovery_drill[g])),
-            str(board.recovery[g]["customers"]),
-            fmt_nps(board.recovery[g]["nps"]),
-            str(board.recovery[g]["nps_responses"]),
-            fmt_number(board.recovery[g]["csat"]),
-            str(board.recovery[g]["csat_responses"]),
-        ]
-        for g in groups
-    ]
-    return section(
-        "recovery",
-        "Service recovery effectiveness",
-        grid(charts),
-        table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows),
-    )
-
-
-def handlers_section(board: Dashboard, link: Link) -> str:
-    """Bot versus staff."""
-    main = [h for h in board.handlers if h.handled_by in ("bot", "staff")]
-    chart = grouped_bar_chart(
-        "Response rates: bot versus staff",
-        "Share of offered surveys answered, by who handled the conversation.",
-        ["NPS", "CES", "CSAT"],
-        [
-            Series(
-                h.handled_by,
-                [h.response_rates[k] for k in ("nps", "ces", "csat")],
-                [link(h.drill)] * 3,
-                [f"{h.answered[k]}/{h.offered[k]}" for k in ("nps", "ces", "csat")],
-            )
-            for h in main
-        ],
-        y_range=(0, 1),
-        fmt=lambda v: f"{v:.0%}",
-    )
-    rows = [
-        [
-            anchor(h.handled_by, link(h.drill)),
-            fmt_nps(h.nps),
-            fmt_number(h.ces),
-            fmt_number(h.csat),
-            *(f"{fmt_share(h.response_rates[k])} ({h.answered[k]}/{h.offered[k]})" for k in ("nps", "ces", "csat")),
-        ]
-        for h in board.handlers
-    ]
-    return section(
-        "handlers",
-        "Bot versus staff",
-        chart,
-        table(["handled by", "NPS", "CES", "CSAT", "NPS response", "CES response", "CSAT response"], rows),
-    )
-
-
-def fallbacks_section(board: Dashboard, link: Link) -> str:
-    top = board.fallbacks[:TOP_FALLBACKS]
-    chart = hbar_chart(
-        "Questions the bot did not understand",
-        "Most frequent groups of not-understood customer messages.",
-        [Bar(g.example, g.count, link(g.drill)) for g in top],
-        colour="#D55E00",
-        label_width=300,
-    )
-    rows = [
-        [anchor(g.example, link(g.drill)), str(g.count), str(len(g.conversation_ids)), escape("; ".join(g.variants))]
-        for g in board.fallbacks
-    ]
-    return section(
-        "fallbacks",
-        "Not understood: which FAQ to add next",
-        chart,
-        table(
-            ["question (most frequent wording)", "messages", "conversations", "other wordings"], rows, numeric_from=1
-        ),
-    )
+    return section("sentiment", "Sentiment", grid(panels))

@@ -33,6 +33,7 @@ class Bar:
     value: float | None
     href: str | None = None
     note: str = ""
+    colour: str | None = None  # None: the chart's colour
 
 
 def fmt_default(value: float) -> str:

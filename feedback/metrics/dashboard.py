@@ -27,6 +27,7 @@ from feedback.metrics.series import (
     survey_series,
 )
 from feedback.metrics.totals import Totals, totals_of
+from feedback.metrics.trends import Change, changes, previous_period
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,19 @@ class Dashboard:
     recovery_drill: dict[str, str]
     handlers: tuple[HandlerRow, ...]
     fallbacks: tuple[FallbackGroup, ...]
+    previous_filters: Filters  # the period of the same length just before, for the cards' changes
+    previous: Totals
     drilldown: dict[str, tuple[int, ...]] = field(repr=False)
     formulas: tuple[str, ...] = DASHBOARD_FORMULAS
 
     @property
     def recovery(self) -> dict[str, dict[str, float | None]]:
         return self.totals.recovery
+
+    @property
+    def changes(self) -> dict[str, Change]:
+        """The headline numbers against the previous period of the same length."""
+        return changes(self.totals, self.previous)
 
 
 def build_dashboard(session: Session, filters: Filters) -> Dashboard:
@@ -70,6 +78,7 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
     topics = conversation_topics(session, (cid for cid, _, _, _ in rows.messages))
     topic_table, topic_series = sentiment_by_topic(rows.messages, topics, labels, label_of, drill)
     drill.add("all-surveys", (s.conversation_id for s in rows.surveys))
+    before = previous_period(filters)
     return Dashboard(
         filters=filters,
         bucket=size,
@@ -88,6 +97,8 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
         recovery_drill=breakdowns.recovery_drill(rows.answered, rows.history, drill),
         handlers=breakdowns.handlers(rows.surveys, drill),
         fallbacks=_fallbacks(rows, drill),
+        previous_filters=before,
+        previous=totals_of(load_period(session, before)),
         drilldown=drill.frozen(),
     )
 

@@ -6,6 +6,16 @@ from feedback.metrics.period import DAILY_UP_TO_DAYS
 from feedback.surveys.scores import CES_FORMULA, CSAT_FORMULA, NPS_FORMULA
 
 SENTIMENT_FORMULA = "sentiment = mean TextBlob polarity (-1..+1) of customer messages; negative = polarity < 0"
+SENTIMENT_SCALE_FORMULA = (
+    "sentiment in words: below -0.5 very negative, -0.5 to -0.05 negative, -0.05 to +0.05 neutral, "
+    "+0.05 to +0.5 positive, +0.5 and above very positive"
+)
+CHANGE_FORMULA = (
+    "change = this period's value - the previous period's, the previous period being as long and ending where "
+    "this one starts; shown green when better (higher NPS, CSAT, CES and sentiment; fewer escalations; "
+    "lower compensation cost), red when worse; conversations are a volume, neither"
+)
+CONVERSATIONS_FORMULA = "conversations = conversations started in the period"
 RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
 COMPENSATION_FORMULA = (
     "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
@@ -50,11 +60,14 @@ REPORT_FORMULAS = (
     RECOVERY_FORMULA,
 )
 DASHBOARD_FORMULAS = (
+    CHANGE_FORMULA,
     NPS_FORMULA,
     CES_FORMULA,
     CSAT_FORMULA,
     RESPONSE_RATE_FORMULA,
     SENTIMENT_FORMULA,
+    SENTIMENT_SCALE_FORMULA,
+    CONVERSATIONS_FORMULA,
     TOPIC_FORMULA,
     ESCALATION_FORMULA,
     COMPENSATION_FORMULA,

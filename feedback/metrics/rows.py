@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
@@ -36,6 +36,7 @@ class PeriodRows:
     compensations: list[Compensation]  # not declined
     history: ComplaintHistory  # all time: a complaint before the period still groups an answer in it
     not_understood: list[tuple[int, str]]  # (conversation id, text)
+    conversations: int = 0  # started in the period
 
     @property
     def answered(self) -> list[SurveyResponse]:
@@ -51,7 +52,16 @@ def load_period(session: Session, filters: Filters) -> PeriodRows:
         compensations=load_compensations(session, filters),
         history=ComplaintHistory.load(session),
         not_understood=not_understood_in_period(session, filters),
+        conversations=count_conversations(session, filters),
     )
+
+
+def count_conversations(session: Session, filters: Filters) -> int:
+    """Conversations started in the period, of the chosen channel."""
+    query = select(func.count()).select_from(Conversation).where(in_period(Conversation.started_at, filters))
+    if filters.channel:
+        query = query.where(Conversation.channel == filters.channel)
+    return int(session.execute(query).scalar_one())
 
 
 def _rows_in_period(session: Session, filters: Filters, model, moment, *conditions) -> list:

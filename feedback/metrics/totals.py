@@ -50,6 +50,7 @@ class Totals(Headline):
     offered: dict[str, int]
     answered: dict[str, int]
     not_understood: int  # customer messages the assistant did not understand
+    conversations: int  # started in the period
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ def totals_of(rows: PeriodRows) -> Totals:
         percent_coupons=percent_coupons,
         recovery=recovery_effectiveness(answered, rows.history),
         not_understood=len(rows.not_understood),
+        conversations=rows.conversations,
     )
 
 

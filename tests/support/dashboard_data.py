@@ -118,11 +118,42 @@ FIXED = [
         handoffs=[("customer_request", 5)],
         compensation=[("other", 999, None, "issued")],
     ),
+    # The week before (26 Oct - 1 Nov), the period the dashboard compares the fixed week with.
+    dict(
+        name="p1",
+        channel="widget",
+        day=-6,
+        polarities=[-0.5],
+        intents=["faq/order_status"],
+        surveys=[("nps", "answered", 10, "bot"), ("csat", "answered", 6, "bot"), ("ces", "answered", "easy", "bot")],
+        handoffs=[("customer_request", 30)],
+    ),
+    dict(
+        name="p2",
+        channel="telegram",
+        day=-4,
+        polarities=[-0.7],
+        intents=["request_human"],
+        surveys=[("nps", "answered", 7, "bot"), ("ces", "answered", "very_easy", "bot")],
+        handoffs=[("nps_detractor", 20)],
+    ),
+    dict(
+        name="p3",
+        channel="widget",
+        day=-2,
+        polarities=[0.1],
+        intents=["nlu_fallback"],
+        texts=["where is the shop"],
+        surveys=[("csat", "answered", 7, "bot")],
+        handoffs=[("repeated_fallback", 5), ("customer_request", 15)],
+        compensation=[("late_delivery", 495, None, "issued")],
+    ),
 ]
 
 
-def conversations_in_period(channel=None):
-    return [c for c in FIXED if 0 <= c["day"] < 7 and (channel is None or c["channel"] == channel)]
+def conversations_in_period(channel=None, first_day=0):
+    """The specs of the week starting `first_day` days after T0 (-7: the week before)."""
+    return [c for c in FIXED if first_day <= c["day"] < first_day + 7 and (channel is None or c["channel"] == channel)]
 
 
 def add_fixed_data(session) -> dict[str, int]:

@@ -29,7 +29,7 @@ header_guard = stand_in_guard(lambda request: request.headers.get(ROLE_HEADER))
 
 def make_app(session_factory) -> web.Application:
     app = web.Application(middlewares=[json_errors])
-    dashboard.add_routes(app, header_guard, session_factory)
+    dashboard.add_routes(app, header_guard, session_factory, currency="EUR")
     return app
 
 
@@ -90,7 +90,7 @@ async def test_the_page_draws_charts_states_formulas_and_links_every_number(clie
     nps_chart = charts[titles.index("NPS over time")]
     points = nps_chart.findall(f".//{SVG}circle")
     assert len(points) == 4  # four days with NPS answers
-    assert {p.find(f"{SVG}title").text for p in points} >= {"NPS, 11-03: +0 (n=2)", "NPS, 11-04: +100 (n=1)"}
+    assert {p.find(f"{SVG}title").text for p in points} >= {"NPS, 3 Nov: +0 (n=2)", "NPS, 4 Nov: +100 (n=1)"}
     assert "CES = mean of answers scored very easy +2" in html and "time to resolve = closed_at - created_at" in html
     links = Links()
     links.feed(html)
@@ -149,6 +149,7 @@ async def test_csv_downloads_match_the_exports(client, session_factory):
     "path, status, message",
     [
         ("/dashboard?since=yesterday", 400, "not a date"),
+        ("/dashboard?to=31/10/2026", 400, "to: '31/10/2026' is not a date"),
         ("/dashboard?since=2026-11-09&until=2026-11-02", 400, "since must be before until"),
         ("/dashboard?since=2020-01-01&until=2026-01-01", 400, "at most"),
         ("/dashboard/conversations?since=2026-11-02&until=2026-11-09&drill=nonsense", 404, "no number"),
@@ -164,7 +165,12 @@ async def test_bad_requests_get_clear_json_errors(client, path, status, message)
 
 
 async def test_the_guard_decides_who_may_see_it(client):
-    for path in ("/dashboard", "/dashboard/conversations?drill=all-surveys", "/dashboard/export/surveys.csv"):
+    for path in (
+        "/dashboard",
+        "/dashboard/conversations?drill=all-surveys",
+        "/dashboard/export/surveys.csv",
+        "/dashboard/report.pdf",
+    ):
         assert (await client.get(path)).status == 403
         assert (await client.get(path, headers={ROLE_HEADER: "agent"})).status == 403
     assert (await client.get("/dashboard", headers={ROLE_HEADER: "admin"})).status == 200
@@ -197,3 +203,21 @@ def test_charts_escape_labels_and_leave_gaps_for_missing_values():
     assert empty.find(f"{SVG}title").text == "t"
     nothing = ET.fromstring(line_chart("t", "d", ["a"], [Series("s", [None])]))
     assert "no data" in "".join(nothing.itertext())
+
+
+async def test_the_page_downloads_as_the_pdf_report(client):
+    assert (await client.get(f"/dashboard/report.pdf?{PERIOD}")).status == 403
+    html = await (await client.get(f"/dashboard?{PERIOD}", headers=MANAGER)).text()
+    assert f'href="/dashboard/report.pdf?{PERIOD.replace("&", "&amp;")}"' in html
+    response = await client.get(f"/dashboard/report.pdf?{PERIOD}&channel=telegram", headers=MANAGER)
+    assert response.status == 200 and response.content_type == "application/pdf"
+    assert 'filename="cxbot-report-2026-11-02-2026-11-09.pdf"' in response.headers["Content-Disposition"]
+    pdf = await response.read()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 4  # cards, two pages of charts, formulas
+
+
+async def test_the_form_asks_for_the_last_day_included(client):
+    html = await (await client.get("/dashboard?since=2026-11-02&to=2026-11-08", headers=MANAGER)).text()
+    assert '<input type="date" name="to" value="2026-11-08">' in html
+    assert '<p class="meta">2-8 Nov 2026, all channels;' in html
+    assert f"/dashboard/report.pdf?{PERIOD.replace('&', '&amp;')}" in html  # links keep until, exclusive

@@ -97,7 +97,7 @@ async def desk_app(session_factory, database_url, tmp_path):
         settings, project_content(), assistant, channels=channels, events=EventBus(), scorer=TextBlobScorer()
     )
     console.add_routes(app, settings, session_factory, desk=lambda: desk)
-    dashboard.add_routes(app, console.guard, session_factory)  # as bot/app/server.py mounts it
+    dashboard.add_routes(app, console.guard, session_factory, currency="EUR")  # as bot/app/server.py mounts it
     with session_factory.begin() as session:
         for username, name, role in (
             ("ana", "Ana", "agent"),
