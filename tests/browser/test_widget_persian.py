@@ -143,3 +143,22 @@ def test_the_english_sample_page_is_unchanged(page, server):
     expect(bubble(page, "customer", "hello")).to_be_visible()
     expect(page.locator(".typing")).to_be_hidden()
     assert [f["metadata"] for f in sent if f.get("type") == "message"] == [{"language_hint": "en"}]
+
+
+def test_the_servers_errors_are_said_in_persian(page, server):
+    def refuse_everything(ws) -> None:
+        def answer(message) -> None:
+            frame = json.loads(message)
+            error = {"type": "error", "code": "too_large", "message": "too long", "reply_to": frame["id"]}
+            ws.send(json.dumps({**error, "retry": False}))
+
+        ws.on_message(answer)
+
+    page.route_web_socket(re.compile(r"/widget/ws"), refuse_everything)
+    page.goto(server.url + "/fa")
+    page.get_by_role("button", name=OPEN_FA).click()
+    box_input = page.get_by_label("پیام شما")
+    box_input.fill("سلام")
+    box_input.press("Enter")
+    expect(page.locator(".notice")).to_have_text("متأسفیم، این پیام فرستاده نشد: پیام خیلی طولانی است")
+    expect(page.locator(".msg.customer.failed")).to_have_attribute("aria-label", "فرستاده نشد")

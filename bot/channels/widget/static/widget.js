@@ -58,6 +58,12 @@
       tryAgain: "لطفاً دوباره تلاش کنید", notVerified: "حساب شما تأیید نشد",
       reconnecting: "در حال اتصال دوباره…", unreachable: "سرور گفتگو در دسترس نیست",
       tooLong: "لطفاً پیام را کوتاه‌تر از {max} نویسه بنویسید.",
+      // The server explains its errors in English; the Persian widget says them by their code.
+      codes: {
+        invalid: "این پیام پذیرفته نشد", too_large: "پیام خیلی طولانی است",
+        starting: "دستیار در حال آماده شدن است", internal: "مشکلی در سمت ما پیش آمد",
+        identity_refused: "حساب شما تأیید نشد", origin_refused: "این وب‌سایت اجازهٔ نمایش گفتگو را ندارد",
+      },
     },
   };
   var FONTS = {
@@ -96,6 +102,13 @@
   function number(value) {
     if (!RTL) return String(value);
     try { return Number(value).toLocaleString("fa-IR", { useGrouping: false }); } catch (e) { return String(value); }
+  }
+
+  // The server's reason for an error, in the widget's language when the code has a translation.
+  function reason(code, serverText) {
+    var codes = STRINGS[LANG].codes;
+    var known = codes && Object.prototype.hasOwnProperty.call(codes, code) ? codes[code] : null;
+    return known || String(serverText || t("tryAgain"));
   }
 
   function validColor(value) {
@@ -454,8 +467,8 @@
     if (event.type === "replies") answered(event.reply_to, event.messages);
     else if (event.type === "messages") (event.messages || []).forEach(function (message) { render(message, true); });
     else if (event.type === "error") {
-      if (event.code === "identity_refused") refuse(event.message);
-      else failed(event.reply_to, String(event.message || t("tryAgain")), event.retry);
+      if (event.code === "identity_refused") refuse(reason(event.code, event.message));
+      else failed(event.reply_to, reason(event.code, event.message), event.retry);
     }
   }
 
@@ -467,7 +480,10 @@
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       })
       .then(function (result) {
-        if (result.status === 403 && result.body.code === "identity_refused") { refuse(result.body.error); return; }
+        if (result.status === 403 && result.body.code === "identity_refused") {
+          refuse(reason(result.body.code, result.body.error));
+          return;
+        }
         if (result.status !== 200) return;
         (result.body.messages || []).forEach(function (message) {
           render(message, false);
@@ -561,8 +577,8 @@
       .then(function (result) {
         item.posting = false;
         if (result.status === 200) handleEvent(result.body);
-        else if (result.status === 403 && result.body.code === "identity_refused") refuse(result.body.error);
-        else failed(item.id, String(result.body.error || t("tryAgain")), result.status >= 500);
+        else if (result.status === 403 && result.body.code === "identity_refused") refuse(reason(result.body.code, result.body.error));
+        else failed(item.id, reason(result.body.code, result.body.error), result.status >= 500);
       })
       .catch(function () {
         item.posting = false;
