@@ -54,6 +54,7 @@ _ENDINGS = (
     "ین",
 )
 _MIN_STEM = 3
+_SEEN_WORDS = 50_000
 # Person endings of a past verb ("نرسیدن", "نیاوردند", "نگرفتیم", "نکرده").
 _VERB_ENDINGS = ("م", "ی", "یم", "ید", "ین", "ن", "ند", "ه", "ش", "ن")
 
@@ -95,6 +96,7 @@ class PersianScorer:
         for sizes in self._lengths.values():
             sizes.sort(reverse=True)
         self._whole_only = _word_set(data.get("whole_word_only"))
+        self._seen: dict[str, _Cue | None] = {}
         self._after = _word_set(data.get("negators_after"))
         self._stems = _word_set(data.get("past_stems"))
         self._before = _word_set(data.get("negators_before"))
@@ -118,17 +120,22 @@ class PersianScorer:
         )
 
     def _single(self, word: str) -> _Cue | None:
-        """A one-word cue, as written or with one of the common endings."""
-        cue = self._cues.get((word,))
-        if cue is not None:
-            return cue
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-                stem = word[: -len(ending)]
-                cue = self._cues.get((stem,))
-                if cue is not None and stem not in self._whole_only:
-                    return cue
-        return None
+        """A one-word cue, as written or with one of the common endings (remembered per word)."""
+        if word in self._seen:
+            return self._seen[word]
+        found = self._cues.get((word,))
+        if found is None:
+            for ending in _ENDINGS:
+                if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+                    stem = word[: -len(ending)]
+                    cue = self._cues.get((stem,))
+                    if cue is not None and stem not in self._whole_only:
+                        found = cue
+                        break
+        if len(self._seen) >= _SEEN_WORDS:
+            self._seen.clear()  # a bound on memory; customers' vocabulary refills it quickly
+        self._seen[word] = found
+        return found
 
     def _matches(self, words: list[str]):
         """(start, end, cue) of each cue, longest phrase first, not overlapping."""
