@@ -23,10 +23,12 @@ BEGIN, END = "<!-- make bench: results begin -->", "<!-- make bench: results end
 
 
 def sentiment_table(quick: bool) -> str:
-    from bench import sentiment
+    from bench import sentiment, sentiment_fa
     from bench.report import table
 
-    return table(sentiment.HEADER, sentiment.measure(quick)) + "\n\n" + sentiment.FOOTNOTE
+    english = table(sentiment.HEADER, sentiment.measure(quick)) + "\n\n" + sentiment.FOOTNOTE
+    persian = table(sentiment_fa.HEADER, sentiment_fa.measure(quick)) + "\n\n" + sentiment_fa.FOOTNOTE
+    return f"{english}\n\nPersian (`.venv/bin/python -m bench.sentiment_fa`):\n\n{persian}"
 
 
 def render(args, nlu, sentiment_md, speed, seconds: float, training_s: float | None = None) -> str:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import yaml
 
+from feedback.language import PERSIAN, script_language
 from feedback.textblob_port import mean, shared_pattern
 
 # Weight of the newest message in the conversation's rolling score (exponential moving average).
@@ -211,6 +212,23 @@ class CustomerServiceScorer:
         if praise > 0.0 and base >= 0.0:
             return Sentiment(polarity=max(base, praise), subjectivity=max(subjectivity, 0.5))
         return Sentiment(polarity=base, subjectivity=subjectivity)
+
+
+class ScriptScorer:
+    """One scorer per language, chosen per message by its script (feedback/language.py).
+
+    The router scores every message through this one object; text without letters (digits,
+    emoji) goes to the English scorer, which reads emoji too.
+    """
+
+    def __init__(self, *, english: SentimentScorer, persian: SentimentScorer) -> None:
+        self._english = english
+        self._persian = persian
+
+    def score(self, text: str) -> Sentiment:
+        # The script of the beginning decides: a long paste need not be read twice.
+        persian = script_language(text[:500]) == PERSIAN
+        return (self._persian if persian else self._english).score(text)
 
 
 def rolling_score(previous: float | None, polarity: float, weight: float = ROLLING_WEIGHT) -> float:

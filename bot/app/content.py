@@ -21,7 +21,8 @@ from bot.handoff.rules import EscalationRules, load_rules
 from feedback.compensation import Policy, load_policy
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
-from feedback.sentiment import CustomerServiceScorer
+from feedback.sentiment import CustomerServiceScorer, ScriptScorer
+from feedback.sentiment_fa import PersianScorer
 from feedback.surveys.plan import SurveyContent
 from feedback.surveys.plan import load_content as load_surveys
 
@@ -40,7 +41,7 @@ class Content:
     surveys: SurveyContent  # surveys.yml: questions, answers, when to ask
     escalation: EscalationRules  # escalation.yml: thresholds, business hours, handoff wording
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
-    sentiment: CustomerServiceScorer  # sentiment_lexicon.yml, as the scorer built from it
+    sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -71,5 +72,8 @@ def load_content(content_dir: Path) -> Content:
             messages=_read(content_dir / "desk.yml", load_messages),
             canned=_read(content_dir / "canned_replies.yml", load_canned),
         ),
-        sentiment=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
+        sentiment=ScriptScorer(
+            english=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
+            persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
+        ),
     )

@@ -38,6 +38,7 @@ def test_the_project_content_loads(content_dir):
         "desk.yml",
         "canned_replies.yml",
         "sentiment_lexicon.yml",
+        "sentiment_lexicon_fa.yml",
     ],
 )
 def test_broken_yaml_stops_the_start_naming_the_file(content_dir, name):
@@ -56,7 +57,7 @@ def test_a_wrong_value_names_the_file_once(content_dir):
     assert str(refused.value) == f"{path}: business_hours.mon closes before it opens"
 
 
-@pytest.mark.parametrize("name", ["topics.yml", "surveys.yml", "sentiment_lexicon.yml"])
+@pytest.mark.parametrize("name", ["topics.yml", "surveys.yml", "sentiment_lexicon.yml", "sentiment_lexicon_fa.yml"])
 def test_a_missing_file_is_named(content_dir, name):
     (content_dir / name).unlink()
     with pytest.raises(ContentError, match=rf"{name}: the file is missing"):

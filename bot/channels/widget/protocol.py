@@ -2,9 +2,11 @@
 
 Browser to server (a WebSocket text frame, or the body of POST /widget/messages, which adds the
 identity fields `visitor`, `user_id`, `user_hash`):
-    {"type": "message", "id": "<client-made id>", "text": "..."}
+    {"type": "message", "id": "<client-made id>", "text": "...", "metadata": {"language_hint": "fa"}}
 The id is made once per message in the browser; a resend after a reconnect carries the same id,
-and the router answers it from storage instead of a second time.
+and the router answers it from storage instead of a second time. `metadata` is optional; it may
+hold only `language_hint`, the widget's interface language (one of LANGUAGE_HINTS), and reaches
+the router as the inbound message's metadata, unchanged.
 
 Server to browser:
     {"type": "replies", "reply_to": "<id>", "messages": [message, ...]}
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.widget.identity import Identity
@@ -25,6 +27,7 @@ from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMe
 
 CHANNEL = "widget"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+LANGUAGE_HINTS = ("en", "fa")
 
 
 class InvalidFrame(InvalidMessage):
@@ -39,9 +42,16 @@ class InvalidFrame(InvalidMessage):
 class WidgetMessage:
     client_id: str
     text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def inbound(self, sender_id: str) -> InboundMessage:
-        return InboundMessage(channel=CHANNEL, sender_id=sender_id, text=self.text, message_id=self.client_id)
+        return InboundMessage(
+            channel=CHANNEL,
+            sender_id=sender_id,
+            text=self.text,
+            message_id=self.client_id,
+            metadata=dict(self.metadata),
+        )
 
 
 def _json_object(raw: str | bytes) -> dict[str, Any]:
@@ -64,7 +74,19 @@ def _message(data: dict[str, Any]) -> WidgetMessage:
     if not isinstance(text, str):
         raise InvalidFrame("'text' must be a string", client_id=client_id)
     # Emptiness and length are the router's to judge (one rule for every channel).
-    return WidgetMessage(client_id=client_id, text=text)
+    return WidgetMessage(client_id=client_id, text=text, metadata=_metadata(data.get("metadata"), client_id))
+
+
+def _metadata(metadata: object, client_id: str) -> dict[str, Any]:
+    """The message's metadata: nothing, or a known language hint."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or not set(metadata) <= {"language_hint"}:
+        raise InvalidFrame("'metadata' may only hold 'language_hint'", client_id=client_id)
+    hint = metadata.get("language_hint")
+    if hint is not None and hint not in LANGUAGE_HINTS:
+        raise InvalidFrame(f"'language_hint' must be one of {', '.join(LANGUAGE_HINTS)}", client_id=client_id)
+    return dict(metadata)
 
 
 def parse_frame(raw: str | bytes) -> WidgetMessage:

@@ -1,4 +1,4 @@
-"""The website chat widget: its script, a sample shop page, a WebSocket and a REST fallback.
+"""The website chat widget: its script, a sample shop page (`/`, in Persian `/fa`), a WebSocket and a REST fallback.
 
 A shop adds one `<script src="https://<this server>/widget.js">` tag; everything else (the
 script, its CSS, the conversation) comes from this server. The browser talks over
@@ -288,6 +288,7 @@ def add_routes(
     app[WIDGET] = Widget(settings, channel, router, history)
     channels.register(channel)
     app.router.add_get("/", _static("demo.html", "text/html; charset=utf-8"))
+    app.router.add_get("/fa", _static("demo_fa.html", "text/html; charset=utf-8"))  # the same shop in Persian
     app.router.add_get("/widget.js", _static("widget.js", "text/javascript; charset=utf-8"))
     app.router.add_get("/widget/ws", websocket)
     app.router.add_post("/widget/messages", post_message)

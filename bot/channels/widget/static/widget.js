@@ -3,8 +3,13 @@
  *
  *   <script src="https://chat.example.com/widget.js" defer
  *           data-title="Chat with us" data-color="#2f5bea" data-greeting="Hi! How can we help?"
- *           data-position="right"
+ *           data-position="right" data-lang="en"
  *           data-user-id="42" data-user-hash="<hex HMAC-SHA256 of the id>"></script>
+ *
+ * data-lang="fa" (or, without data-lang, a page in Persian: <html lang="fa">) gives the Persian
+ * interface: Persian strings, right to left (the panel mirrored, the launcher in the left corner
+ * unless data-position says otherwise), a Persian-capable font stack of fonts the visitor has.
+ * Every message tells the server the interface language as `metadata.language_hint`.
  *
  * Plain JavaScript, no build step. Everything lives in a Shadow DOM so the page's CSS cannot
  * reach it, and every message is put on the page with textContent: nothing a message contains
@@ -26,15 +31,85 @@
   var POLL_MS = 10000; // REST fallback: how often to look for staff replies
   var RETRY_LIMIT = 6; // a message the server asks us to resend, at most this often
 
+  // The interface's own words; a shop's data-title and data-greeting replace the first two.
+  var STRINGS = {
+    en: {
+      title: "Chat with us", greeting: "Hi! How can we help you today?", open: "Open chat: {title}",
+      unread: "Open chat: {title} ({n} new)", close: "Close chat", log: "Conversation",
+      typing: "The assistant is typing", form: "Send a message", input: "Your message",
+      placeholder: "Type a message…", sendLabel: "Send message", send: "Send",
+      teamMember: "A team member", joined: "{name} joined the conversation",
+      left: "{name} left the conversation", choose: "Choose an answer", notSent: "Not sent",
+      failed: "Sorry, that message couldn't be sent: {reason}",
+      refused: "Sorry, the chat isn't available right now ({reason}). Please reload the page or contact us another way.",
+      tryAgain: "please try again", notVerified: "your account could not be verified",
+      reconnecting: "Reconnecting…", unreachable: "the chat server can't be reached",
+      tooLong: "Please keep messages under {max} characters.",
+    },
+    fa: {
+      title: "گفتگو با ما", greeting: "سلام! چطور می‌توانیم به شما کمک کنیم؟", open: "باز کردن گفتگو: {title}",
+      unread: "باز کردن گفتگو: {title} ({n} پیام تازه)", close: "بستن گفتگو", log: "گفتگو",
+      typing: "دستیار در حال نوشتن است", form: "فرستادن پیام", input: "پیام شما",
+      placeholder: "پیامتان را بنویسید…", sendLabel: "فرستادن پیام", send: "ارسال",
+      teamMember: "یکی از همکاران ما", joined: "{name} به گفتگو پیوست",
+      left: "{name} گفتگو را ترک کرد", choose: "یک پاسخ را انتخاب کنید", notSent: "فرستاده نشد",
+      failed: "متأسفیم، این پیام فرستاده نشد: {reason}",
+      refused: "متأسفیم، گفتگو در حال حاضر در دسترس نیست ({reason}). لطفاً صفحه را دوباره بارگذاری کنید یا از راه دیگری با ما تماس بگیرید.",
+      tryAgain: "لطفاً دوباره تلاش کنید", notVerified: "حساب شما تأیید نشد",
+      reconnecting: "در حال اتصال دوباره…", unreachable: "سرور گفتگو در دسترس نیست",
+      tooLong: "لطفاً پیام را کوتاه‌تر از {max} نویسه بنویسید.",
+      // The server explains its errors in English; the Persian widget says them by their code.
+      codes: {
+        invalid: "این پیام پذیرفته نشد", too_large: "پیام خیلی طولانی است",
+        starting: "دستیار در حال آماده شدن است", internal: "مشکلی در سمت ما پیش آمد",
+        identity_refused: "حساب شما تأیید نشد", origin_refused: "این وب‌سایت اجازهٔ نمایش گفتگو را ندارد",
+      },
+    },
+  };
+  var FONTS = {
+    en: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif",
+    // Installed fonts only (no download): Vazirmatn where the visitor has it, else Tahoma or Segoe UI.
+    fa: "'Vazirmatn', 'Tahoma', 'Segoe UI', sans-serif",
+  };
+
   var data = script.dataset;
+  var LANG = widgetLanguage(data.lang, document.documentElement.lang);
+  var RTL = LANG === "fa";
   var config = {
-    title: (data.title || "Chat with us").slice(0, 80),
-    greeting: data.greeting === undefined ? "Hi! How can we help you today?" : data.greeting,
+    title: (data.title || STRINGS[LANG].title).slice(0, 80),
+    greeting: data.greeting === undefined ? STRINGS[LANG].greeting : data.greeting,
     color: validColor(data.color) || "#2f5bea",
-    position: data.position === "left" ? "left" : "right",
+    // The launcher sits where the page says; by default in the corner a reader starts from.
+    position: data.position === "left" || data.position === "right" ? data.position : RTL ? "left" : "right",
     userId: data.userId || null,
     userHash: data.userHash || null,
   };
+
+  // data-lang wins; otherwise the page's own language; anything but Persian is English.
+  function widgetLanguage(attribute, pageLang) {
+    var chosen = String(attribute || pageLang || "").toLowerCase();
+    return chosen === "fa" || chosen.indexOf("fa-") === 0 ? "fa" : "en";
+  }
+
+  // One of the interface's sentences, with {name}-style values put in as text.
+  function t(key, values) {
+    var text = STRINGS[LANG][key];
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
+    return text;
+  }
+
+  // Numbers in the reader's digits (۳ in Persian).
+  function number(value) {
+    if (!RTL) return String(value);
+    try { return Number(value).toLocaleString("fa-IR", { useGrouping: false }); } catch (e) { return String(value); }
+  }
+
+  // The server's reason for an error, in the widget's language when the code has a translation.
+  function reason(code, serverText) {
+    var codes = STRINGS[LANG].codes;
+    var known = codes && Object.prototype.hasOwnProperty.call(codes, code) ? codes[code] : null;
+    return known || String(serverText || t("tryAgain"));
+  }
 
   function validColor(value) {
     return value && window.CSS && CSS.supports("color", value) ? value : null;
@@ -106,7 +181,7 @@
   var CSS_TEXT = [
     ":host { all: initial; }",
     ".cx { --cx-accent: " + config.color + "; position: fixed; bottom: 20px; " + config.position + ": 20px;",
-    "  z-index: 2147483000; font: 15px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif;",
+    "  z-index: 2147483000; font: 15px/1.4 " + FONTS[LANG] + ";",
     "  color: #1d2330; }",
     ".cx *, .cx *::before, .cx *::after { box-sizing: border-box; }",
     ".launcher { width: 58px; height: 58px; border-radius: 50%; border: 0; cursor: pointer;",
@@ -163,6 +238,8 @@
     ".send { border: 0; border-radius: 10px; background: var(--cx-accent); color: #fff; padding: 0 14px;",
     "  font: inherit; font-weight: 600; cursor: pointer; }",
     ".send:disabled, textarea:disabled { opacity: .5; cursor: not-allowed; }",
+    // dir="auto" reads an empty box as left to right: the Persian placeholder must not be.
+    ".cx[dir=rtl] textarea:placeholder-shown { direction: rtl; }",
     ".sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);",
     "  white-space: nowrap; }",
   ].join("\n");
@@ -173,9 +250,10 @@
   style.textContent = CSS_TEXT;
   shadow.appendChild(style);
 
-  var root = el("div", { class: "cx" });
+  // dir on the widget's own root: an English widget stays left to right on a right-to-left page.
+  var root = el("div", { class: "cx", dir: RTL ? "rtl" : "ltr", lang: LANG });
   var launcher = el("button", {
-    class: "launcher", type: "button", "aria-label": "Open chat: " + config.title,
+    class: "launcher", type: "button", "aria-label": t("open", { title: config.title }),
     "aria-expanded": "false", "aria-controls": "cx-panel",
   });
   launcher.appendChild(svg("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"));
@@ -187,26 +265,26 @@
   panel.hidden = true;
   var header = el("header");
   header.appendChild(el("h2", { id: "cx-title" }, config.title));
-  var closeButton = el("button", { class: "close", type: "button", "aria-label": "Close chat" });
+  var closeButton = el("button", { class: "close", type: "button", "aria-label": t("close") });
   closeButton.appendChild(svg("M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7 2.9 18.3 9.2 12 2.9 5.7 4.3 4.3l6.3 6.3 6.3-6.3z"));
   header.appendChild(closeButton);
 
   var log = el("div", {
     class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-    "aria-label": "Conversation", tabindex: "0",
+    "aria-label": t("log"), tabindex: "0",
   });
-  var typing = el("div", { class: "typing", role: "status", "aria-label": "The assistant is typing" });
+  var typing = el("div", { class: "typing", role: "status", "aria-label": t("typing") });
   typing.appendChild(el("span")); typing.appendChild(el("span")); typing.appendChild(el("span"));
   typing.hidden = true;
   var notice = el("div", { class: "notice", role: "status", "aria-live": "polite" });
 
-  var form = el("form", { "aria-label": "Send a message" });
-  var label = el("label", { class: "sr-only", for: "cx-input" }, "Your message");
+  var form = el("form", { "aria-label": t("form") });
+  var label = el("label", { class: "sr-only", for: "cx-input" }, t("input"));
   var input = el("textarea", {
-    id: "cx-input", rows: "1", maxlength: String(MAX_CHARS), placeholder: "Type a message…",
+    id: "cx-input", rows: "1", maxlength: String(MAX_CHARS), placeholder: t("placeholder"),
     dir: "auto", autocomplete: "off",
   });
-  var sendButton = el("button", { class: "send", type: "submit", "aria-label": "Send message" }, "Send");
+  var sendButton = el("button", { class: "send", type: "submit", "aria-label": t("sendLabel") }, t("send"));
   form.appendChild(label); form.appendChild(input); form.appendChild(sendButton);
 
   panel.appendChild(header); panel.appendChild(log); panel.appendChild(typing);
@@ -232,14 +310,14 @@
 
   function eventMarker(custom, said) {
     // The server's wording ("A team member (Ana) has joined") when it sends one.
-    var name = typeof custom.name === "string" && custom.name ? custom.name : "A team member";
+    var name = typeof custom.name === "string" && custom.name ? custom.name : t("teamMember");
     var text = typeof said === "string" && said ? said
-      : custom.event === "agent_joined" ? name + " joined the conversation" : name + " left the conversation";
+      : t(custom.event === "agent_joined" ? "joined" : "left", { name: name });
     return el("div", { class: "marker", role: "note", dir: "auto" }, text);
   }
 
   function buttonRow(buttons) {
-    var row = el("div", { class: "buttons", role: "group", "aria-label": "Choose an answer" });
+    var row = el("div", { class: "buttons", role: "group", "aria-label": t("choose") });
     buttons.forEach(function (choice) {
       if (!choice || typeof choice.title !== "string") return;
       var button = el("button", { type: "button", dir: "auto" }, choice.title);
@@ -291,9 +369,9 @@
     log.appendChild(node);
     if (live && panel.hidden && message.from !== "customer") {
       unread += 1;
-      badge.textContent = String(unread);
+      badge.textContent = number(unread);
       badge.hidden = false;
-      launcher.setAttribute("aria-label", "Open chat: " + config.title + " (" + unread + " new)");
+      launcher.setAttribute("aria-label", t("unread", { title: config.title, n: number(unread) }));
     }
     scrollDown();
     return node;
@@ -337,10 +415,15 @@
   function transmit(item) {
     if (!pending.has(item.id)) return;
     if (socket && socket.readyState === 1) {
-      socket.send(JSON.stringify({ type: "message", id: item.id, text: item.text }));
+      socket.send(JSON.stringify(frame(item)));
     } else if (restMode) {
       post(item);
     } // otherwise the socket's next open sends everything still pending
+  }
+
+  // The interface language travels with every message: the server's hint for the reply language.
+  function frame(item) {
+    return { type: "message", id: item.id, text: item.text, metadata: { language_hint: LANG } };
   }
 
   function answered(clientId, messages) {
@@ -362,11 +445,11 @@
       var node = seen["c:" + clientId];
       if (node) {
         node.classList.add("failed");
-        node.setAttribute("aria-label", "Not sent");
+        node.setAttribute("aria-label", t("notSent"));
       }
     }
     updateTyping();
-    setNotice("Sorry, that message couldn't be sent: " + text);
+    setNotice(t("failed", { reason: text }));
   }
 
   function refuse(text) {
@@ -375,7 +458,7 @@
     updateTyping();
     input.disabled = true;
     sendButton.disabled = true;
-    setNotice("Sorry, the chat isn't available right now (" + text + "). Please reload the page or contact us another way.");
+    setNotice(t("refused", { reason: text }));
     stopPolling();
   }
 
@@ -384,8 +467,8 @@
     if (event.type === "replies") answered(event.reply_to, event.messages);
     else if (event.type === "messages") (event.messages || []).forEach(function (message) { render(message, true); });
     else if (event.type === "error") {
-      if (event.code === "identity_refused") refuse(event.message);
-      else failed(event.reply_to, String(event.message || "please try again"), event.retry);
+      if (event.code === "identity_refused") refuse(reason(event.code, event.message));
+      else failed(event.reply_to, reason(event.code, event.message), event.retry);
     }
   }
 
@@ -397,7 +480,10 @@
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       })
       .then(function (result) {
-        if (result.status === 403 && result.body.code === "identity_refused") { refuse(result.body.error); return; }
+        if (result.status === 403 && result.body.code === "identity_refused") {
+          refuse(reason(result.body.code, result.body.error));
+          return;
+        }
         if (result.status !== 200) return;
         (result.body.messages || []).forEach(function (message) {
           render(message, false);
@@ -444,10 +530,10 @@
     };
     ws.onclose = function (close) {
       if (socket === ws) socket = null;
-      if (close.code === 4403 || refused) { if (!refused) refuse("your account could not be verified"); return; }
+      if (close.code === 4403 || refused) { if (!refused) refuse(t("notVerified")); return; }
       if (!opened) failures += 1;
       if (failures >= 2) enterRestMode();
-      else if (pending.size) setNotice("Reconnecting…");
+      else if (pending.size) setNotice(t("reconnecting"));
       scheduleReconnect();
     };
   }
@@ -480,7 +566,7 @@
   function post(item) {
     if (item.posting) return;
     item.posting = true;
-    var body = Object.assign({ type: "message", id: item.id, text: item.text }, identity);
+    var body = Object.assign(frame(item), identity);
     fetch(HTTP_BASE + "/widget/messages", {
       method: "POST", mode: "cors", credentials: "omit",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -491,12 +577,12 @@
       .then(function (result) {
         item.posting = false;
         if (result.status === 200) handleEvent(result.body);
-        else if (result.status === 403 && result.body.code === "identity_refused") refuse(result.body.error);
-        else failed(item.id, String(result.body.error || "please try again"), result.status >= 500);
+        else if (result.status === 403 && result.body.code === "identity_refused") refuse(reason(result.body.code, result.body.error));
+        else failed(item.id, reason(result.body.code, result.body.error), result.status >= 500);
       })
       .catch(function () {
         item.posting = false;
-        failed(item.id, "the chat server can't be reached", true);
+        failed(item.id, t("unreachable"), true);
       });
   }
 
@@ -513,7 +599,7 @@
     launcher.setAttribute("aria-expanded", "true");
     unread = 0;
     badge.hidden = true;
-    launcher.setAttribute("aria-label", "Open chat: " + config.title);
+    launcher.setAttribute("aria-label", t("open", { title: config.title }));
     start();
     scrollDown();
     input.focus();
@@ -542,7 +628,7 @@
   function submit() {
     var text = input.value.trim();
     if (!text || refused) return;
-    if (text.length > MAX_CHARS) { setNotice("Please keep messages under " + MAX_CHARS + " characters."); return; }
+    if (text.length > MAX_CHARS) { setNotice(t("tooLong", { max: number(MAX_CHARS) })); return; }
     input.value = "";
     send(text);
     input.focus();
