@@ -4,47 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 from dataclasses import replace
 
+from bot.app.console import configure_logging, exit_now, quiet_environment
 from bot.app.settings import Settings, get_settings
-
-# Libraries that talk at INFO on every start (alembic lists its plugins, rasa_sdk each action):
-# at the default level the console shows only what a person needs.
-QUIET_LOGGERS = (
-    "rasa",
-    "rasa_sdk",
-    "tensorflow",
-    "absl",
-    "matplotlib",
-    "apscheduler",
-    "sqlalchemy",
-    "alembic",
-    "aiohttp.access",
-)
-
-
-def _quiet_environment() -> None:
-    """Switches the libraries read when first imported, so before anything imports them."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # SQLAlchemy's own switch for its one "2.0 migration" notice, raised while Rasa is imported
-    # (before a warning filter installed after that import could apply).
-    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    from bot.assistant.library_noise import silence_known_warnings
-
-    silence_known_warnings()
-    # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(max(logging.WARNING, logging.getLevelName(settings.log_level.upper())))
 
 
 def _model(settings: Settings, train_if_needed: bool):
@@ -76,17 +40,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     content = _content(settings)
     server.run(settings, _model(settings, train_if_needed=not args.no_train), content)
     print("Stopped.", flush=True)
-    _exit_now()
-
-
-def _exit_now() -> None:
-    """Leave at once after the server stopped: its shutdown hooks closed everything of ours, and a
-    normal interpreter exit would take seconds more (TensorFlow's teardown, a model still loading
-    in its worker thread)."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    exit_now()
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
@@ -419,10 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _quiet_environment()
+    quiet_environment()
     args = build_parser().parse_args(argv)
     settings = get_settings()
-    _configure_logging(settings)
+    configure_logging(settings)
     try:
         args.handler(args, settings)
     except KeyboardInterrupt:

@@ -132,7 +132,7 @@ def queue(session: Session, now: datetime) -> list[QueueRow]:
                 waiting=waited(handoff.created_at, now),
                 sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
                 customer=customer_context(session, customer),
-                last_messages=[m.text for m in recent],
+                last_messages=[m.shown_text for m in recent],
             )
         )
     rows.sort(key=lambda row: (row.status == "claimed", row.handoff_id))
@@ -183,7 +183,7 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
             TranscriptEntry(
                 id=row.id,
                 direction=row.direction,
-                text=row.text,
+                text=row.shown_text,
                 at=row.created_at,
                 author=names.get(row.staff_user_id) if row.staff_user_id else None,
                 sentiment=mood(row.polarity)
