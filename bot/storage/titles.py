@@ -33,15 +33,16 @@ def tapped_title(payload: str, bot_payloads: Iterable[str | None]) -> str | None
 
 
 def readable(text: str) -> str:
-    """Text as people read it: a payload no button explains (typed, or stored before titles were
-    kept) in words, "/request_human" as "request human", entity values after a colon."""
+    """Text as people read it: a payload with entities that no button explains (stored before
+    titles were kept) in words, `/choose_topic{"topic":"returns"}` as "choose topic: returns".
+    A bare command ("/human") stays as it is: the customer may well have typed it."""
     match = _PAYLOAD.match(text.strip())
-    if match is None:
+    if match is None or not match.group(2):
         return text
     words = match.group(1).replace("_", " ")
     try:
-        entities = json.loads(match.group(2) or "{}")
+        entities = json.loads(match.group(2))
     except json.JSONDecodeError:
-        return words
+        return text
     values = [str(value) for value in entities.values()] if isinstance(entities, dict) else []
     return f"{words}: {', '.join(values)}" if values else words
