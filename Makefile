@@ -17,11 +17,11 @@ system:
 
 ## run: set up if needed, train if the Rasa data changed, serve on http://localhost:8000
 run: setup
-	$(BIN)/cxbot run
+	@$(BIN)/cxbot run
 
 ## chat: talk to the assistant in this terminal
 chat: setup
-	$(BIN)/cxbot chat
+	@$(BIN)/cxbot chat
 
 train: setup
 	$(BIN)/cxbot train

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from feedback.metrics.rows import conversation_topics
 from feedback.metrics.totals import mean
 
 KINDS = ("surveys", "conversations", "compensation")
+# The survey buttons' payload: /survey_answer{"survey_value":"<kind>:<answer or score>"}.
+_SURVEY_VALUE = re.compile(r'"survey_value"\s*:\s*"([^"]+)"')
 
 SURVEY_COLUMNS = (
     "survey_id",
@@ -43,6 +46,7 @@ SURVEY_COLUMNS = (
     "handled_by",
     "score",
     "answer",
+    "answer_title",
     "comment",
     "comment_polarity",
     "offered_at",
@@ -107,11 +111,32 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _tapped_survey_titles(session: Session, conversation_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """The button titles customers tapped to answer surveys, by conversation and survey value
+    ("ces:very_easy" -> "Very easy"); typed answers have none."""
+    titles: dict[tuple[int, str], str] = {}
+    for chunk in chunks(sorted(set(conversation_ids))):
+        taps = session.execute(
+            select(Message.conversation_id, Message.text, Message.button_title).where(
+                Message.conversation_id.in_(chunk),
+                Message.direction == Direction.CUSTOMER.value,
+                Message.button_title.is_not(None),
+                Message.text.like("/survey_answer%"),
+            )
+        )
+        for conversation_id, payload, title in taps:
+            match = _SURVEY_VALUE.search(payload)
+            if match is not None:
+                titles[(conversation_id, match.group(1))] = title
+    return titles
+
+
 def survey_rows(session: Session, filters: Filters) -> list[dict]:
     query = with_channel(
         select(SurveyResponse, Conversation.public_id, Conversation.channel), filters, SurveyResponse.conversation_id
     )
     rows = session.execute(query.where(in_period(SurveyResponse.offered_at, filters)).order_by(SurveyResponse.id)).all()
+    titles = _tapped_survey_titles(session, (s.conversation_id for s, _public_id, _channel in rows))
     return [
         {
             "survey_id": s.id,
@@ -124,6 +149,8 @@ def survey_rows(session: Session, filters: Filters) -> list[dict]:
             "handled_by": s.handled_by,
             "score": s.score,
             "answer": s.answer,
+            # What the customer read on the button they tapped; `answer` and `score` keep the value.
+            "answer_title": titles.get((s.conversation_id, f"{s.kind}:{s.answer or s.score}")),
             "comment": s.comment,
             "comment_polarity": s.comment_polarity,
             "offered_at": _time(s.offered_at),

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 from dataclasses import replace
 
+from bot.app.console import configure_logging, exit_now, quiet_environment
 from bot.app.settings import Settings, get_settings
-
-QUIET_LOGGERS = ("rasa", "tensorflow", "absl", "matplotlib", "apscheduler", "sqlalchemy", "aiohttp.access")
-
-
-def _configure_logging(settings: Settings) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(max(logging.WARNING, logging.getLevelName(settings.log_level.upper())))
 
 
 def _model(settings: Settings, train_if_needed: bool):
@@ -50,8 +36,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app import server
 
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    print(f"Starting cxbot ({settings.environment}) on http://{settings.host}:{settings.port}", flush=True)
     content = _content(settings)
     server.run(settings, _model(settings, train_if_needed=not args.no_train), content)
+    print("Stopped.", flush=True)
+    exit_now()
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
@@ -384,10 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    quiet_environment()
     args = build_parser().parse_args(argv)
     settings = get_settings()
-    _configure_logging(settings)
-    args.handler(args, settings)
+    configure_logging(settings)
+    try:
+        args.handler(args, settings)
+    except KeyboardInterrupt:
+        # Ctrl-C while training or loading, before the server handles it: no traceback.
+        print("\nStopped.", flush=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -134,13 +134,18 @@ def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> N
     channel.start(router, staff=staff.handle)
 
 
-async def start_services(state: AppState) -> None:
-    """Load the assistant, then build and start everything that needs it."""
+def _load_assistant(state: AppState) -> ReadingAssistant:
+    """In a worker thread: importing Rasa and TensorFlow and reading the model take seconds."""
     from bot.assistant.rasa import RasaAssistant
 
+    return RasaAssistant.load(state.model_path, state.settings, state.content)
+
+
+async def start_services(state: AppState) -> None:
+    """Load the assistant, then build and start everything that needs it."""
     try:
-        # Loading TensorFlow and the model takes seconds: keep the server answering meanwhile.
-        assistant = await asyncio.to_thread(RasaAssistant.load, state.model_path, state.settings, state.content)
+        # Off the event loop, the imports included: /health and the pages keep answering meanwhile.
+        assistant = await asyncio.to_thread(_load_assistant, state)
     except Exception as error:
         logger.exception("could not load the model %s", state.model_path)
         state.load_error = str(error)
@@ -153,7 +158,7 @@ async def start_services(state: AppState) -> None:
     state.router, state.desk = router, desk
     desk.start()
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
-    logger.info("assistant ready after %.1f s", state.ready_after_seconds)
+    logger.debug("assistant ready after %.1f s", state.ready_after_seconds)
 
 
 def widget_history(sessions: sessionmaker) -> HistoryReader:
@@ -165,16 +170,6 @@ def widget_history(sessions: sessionmaker) -> HistoryReader:
         )
 
     return read
-
-
-async def _first_admin_hint(sessions: sessionmaker) -> None:
-    from bot.desk.auth import count_admins
-
-    if not await run_in_session(sessions, count_admins):
-        logger.warning(
-            "staff desk: no admin yet; create one with "
-            "`cxbot user add admin --name <first name> --role admin`, then sign in at /desk"
-        )
 
 
 @web.middleware
@@ -210,7 +205,6 @@ async def health(request: web.Request) -> web.Response:
 async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
-    await _first_admin_hint(state.sessions)
     state.loader = asyncio.create_task(start_services(state))
 
 
@@ -250,18 +244,63 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     return app
 
 
+PAGES = (
+    ("Shop page with the chat widget", "/"),
+    ("Staff desk", "/desk"),
+    ("Manager dashboard", "/dashboard"),
+    ("Health", "/health"),
+)
+FIRST_ADMIN_HINT = (
+    "No staff admin yet: create one with `cxbot user add admin --name <first name> --role admin`, "
+    "then sign in at /desk."
+)
+
+
+def ready_block(settings: Settings, seconds: float | None, *, needs_admin: bool) -> str:
+    """What a person reads once the assistant is loaded: the addresses to open."""
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    lines = [f"Ready in {seconds or 0:.1f} s. Open:"]
+    lines += [f"  {name:<32}{base}{path}" for name, path in PAGES]
+    if needs_admin:
+        lines.append(FIRST_ADMIN_HINT)
+    lines.append("Ctrl-C stops the server.")
+    return "\n".join(lines)
+
+
+async def _announce_when_ready(state: AppState) -> None:
+    from bot.desk.auth import count_admins
+
+    if state.loader is not None:
+        await state.loader
+    if state.load_error:
+        print(f"The assistant could not be loaded ({state.load_error}); /health answers 503.", flush=True)
+        return
+    needs_admin = not await run_in_session(state.sessions, count_admins)
+    print(ready_block(state.settings, state.ready_after_seconds, needs_admin=needs_admin), flush=True)
+
+
 def run(settings: Settings, model_path: Path, content: Content | None = None) -> None:
+    """Serve until Ctrl-C or SIGTERM, telling the person at the console what happens."""
     try:
         app = create_app(settings, model_path, content)
     except ContentError as bad_content:
         raise SystemExit(f"cxbot: content: {bad_content}") from None
     except ValueError as bad_setting:
         raise SystemExit(f"cxbot: {bad_setting}") from None
-    print(f"cxbot: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)", flush=True)
+    announcer: set[asyncio.Task] = set()
+
+    async def announce(app: web.Application) -> None:
+        announcer.add(asyncio.create_task(_announce_when_ready(app[STATE])))
+
+    app.on_startup.append(announce)  # after _on_startup, which starts the loader
+    print(f"Loading the assistant ({model_path.name}); the pages answer meanwhile...", flush=True)
     web.run_app(
         app,
         host=settings.host,
         port=settings.port,
         print=None,
         access_log=None,
+        # Requests still running after a second are cut at Ctrl-C (open sockets are closed before).
+        shutdown_timeout=1.0,
     )

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.assistant.actions.support import context as action_context
+from bot.assistant.library_noise import silence_known_warnings
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
 from bot.storage.database import get_engine, get_session_factory
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
+silence_known_warnings()  # also when imported without the command line (tests, the benchmark)
 
 ACTIONS_PACKAGE = "bot.assistant.actions"
 

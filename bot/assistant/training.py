@@ -48,9 +48,13 @@ def train(settings: Settings, *, force: bool = False) -> Path:
     """Train unless a model for the current data exists; returns the model's path."""
     path = model_path(settings)
     if path.is_file() and not force:
-        logger.info("model is up to date: %s", path.name)
+        logger.debug("model is up to date: %s", path.name)
         return path
     from rasa.model_training import train as rasa_train
+
+    from bot.assistant.library_noise import silence_known_warnings
+
+    silence_known_warnings()  # also when called without the command line (the tests' model fixture)
 
     project = settings.project_dir
     print(f"Training the assistant ({path.name}); Rasa shows progress per component.", flush=True)

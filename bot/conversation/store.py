@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
+from bot.storage.titles import RECENT_BOT_MESSAGES, is_payload, tapped_title
 from feedback.sentiment import Sentiment, rolling_score
 
 
@@ -102,6 +103,19 @@ def conversation_by_public_id(session: Session, public_id: str) -> Conversation:
     return conversation
 
 
+def _button_title(session: Session, conversation: Conversation | None, text: str) -> str | None:
+    """The title of the button whose payload the customer sent, from the bot's last messages."""
+    if conversation is None or not is_payload(text):
+        return None
+    payloads = session.execute(
+        select(Message.payload)
+        .where(Message.conversation_id == conversation.id, Message.direction == Direction.BOT.value)
+        .order_by(Message.id.desc())
+        .limit(RECENT_BOT_MESSAGES)
+    ).scalars()
+    return tapped_title(text.strip(), payloads)
+
+
 def record_inbound(
     session: Session,
     inbound: InboundMessage,
@@ -126,12 +140,15 @@ def record_inbound(
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
             )
+    # Even when the open conversation timed out: the tapped button was on its last messages.
+    button_title = _button_title(session, open_conversation, text)
     customer = _update_customer(session, customer, inbound, now)
     conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.CUSTOMER.value,
         text=text,
+        button_title=button_title,
         external_id=inbound.message_id,
         polarity=sentiment.polarity if sentiment else None,
         subjectivity=sentiment.subjectivity if sentiment else None,

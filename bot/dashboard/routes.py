@@ -210,7 +210,7 @@ async def conversation_page(request: web.Request) -> web.Response:
                     {
                         "created_at": m.created_at.isoformat(),
                         "direction": m.direction,
-                        "text": m.text,
+                        "text": m.shown_text,
                         "intent": m.intent,
                         "polarity": m.polarity,
                     }

@@ -87,7 +87,7 @@ def relay(session: Session, handoff_id: int, message_id: int) -> Relay:
     holder = _holder(session, handoff)
     conversation = session.get(Conversation, handoff.conversation_id)
     return Relay(
-        text=session.get(Message, message_id).text,
+        text=session.get(Message, message_id).shown_text,
         customer=views.customer_context(session, conversation.customer).name,
         holder_telegram_id=holder.telegram_user_id if holder is not None else None,
         announcement=announcement(session, handoff_id),

@@ -24,6 +24,7 @@ from bot.storage.models import (
 )
 
 RECENT_MESSAGES = 3
+EARLIER_CONVERSATIONS = 5  # shown above a conversation, folded
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -47,6 +48,7 @@ class CustomerContext:
     name: str
     channel: str
     external_id: str
+    language: str = ""  # as the channel reported it (en, fa, ...); "" when it did not
     surveys: list[str] = field(default_factory=list)  # "NPS 3", "CES difficult"
     complaints: int = 0
     compensations: list[str] = field(default_factory=list)  # "CX-... coupon 10% (issued)"
@@ -82,6 +84,7 @@ def customer_context(session: Session, customer: Customer) -> CustomerContext:
         name=customer.display_name or customer.external_id,
         channel=customer.channel,
         external_id=customer.external_id,
+        language=customer.locale or "",
         surveys=[f"{s.kind.upper()} {s.answer or s.score}" for s in surveys],
         complaints=complaints,
         compensations=[f"{c.code} {c.kind.replace('_', ' ')} ({c.status.replace('_', ' ')})" for c in compensations],
@@ -132,7 +135,7 @@ def queue(session: Session, now: datetime) -> list[QueueRow]:
                 waiting=waited(handoff.created_at, now),
                 sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
                 customer=customer_context(session, customer),
-                last_messages=[m.text for m in recent],
+                last_messages=[m.shown_text for m in recent],
             )
         )
     rows.sort(key=lambda row: (row.status == "claimed", row.handoff_id))
@@ -151,6 +154,15 @@ class TranscriptEntry:
 
 
 @dataclass
+class EarlierConversation:
+    """A conversation the customer had before, shown folded above the current one."""
+
+    conversation_id: int
+    started_at: datetime
+    entries: list[TranscriptEntry]
+
+
+@dataclass
 class ConversationView:
     conversation_id: int
     state: str
@@ -161,6 +173,7 @@ class ConversationView:
     holder: str | None
     holder_id: int | None
     pending_compensations: list[Compensation]
+    earlier: list[EarlierConversation] = field(default_factory=list)
 
 
 def _custom(row: Message) -> dict:
@@ -168,12 +181,7 @@ def _custom(row: Message) -> dict:
     return custom if isinstance(custom, dict) else {}
 
 
-def conversation_view(session: Session, conversation_id: int) -> ConversationView | None:
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
-        return None
-    names = _names(session)
-    customer = session.get(Customer, conversation.customer_id)
+def _entries(session: Session, conversation_id: int, names: dict[int, str]) -> list[TranscriptEntry]:
     entries = []
     for row in session.execute(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
@@ -183,7 +191,7 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
             TranscriptEntry(
                 id=row.id,
                 direction=row.direction,
-                text=row.text,
+                text=row.shown_text,
                 at=row.created_at,
                 author=names.get(row.staff_user_id) if row.staff_user_id else None,
                 sentiment=mood(row.polarity)
@@ -192,6 +200,28 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
                 event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
             )
         )
+    return entries
+
+
+def _earlier(session: Session, conversation: Conversation, names: dict[int, str]) -> list[EarlierConversation]:
+    """The customer's conversations before this one, oldest first (at most EARLIER_CONVERSATIONS)."""
+    rows = session.execute(
+        select(Conversation)
+        .where(Conversation.customer_id == conversation.customer_id, Conversation.id < conversation.id)
+        .order_by(Conversation.id.desc())
+        .limit(EARLIER_CONVERSATIONS)
+    ).scalars()
+    earlier = [EarlierConversation(row.id, row.started_at, _entries(session, row.id, names)) for row in rows]
+    return [past for past in reversed(earlier) if past.entries]
+
+
+def conversation_view(session: Session, conversation_id: int) -> ConversationView | None:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    names = _names(session)
+    customer = session.get(Customer, conversation.customer_id)
+    entries = _entries(session, conversation_id, names)
     notes = [
         (names.get(note.author_id, "someone"), note.created_at, note.text)
         for note in session.execute(
@@ -225,4 +255,5 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
         holder=names.get(holder_id) if holder_id else None,
         holder_id=holder_id,
         pending_compensations=pending,
+        earlier=_earlier(session, conversation, names),
     )

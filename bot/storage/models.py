@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeMeta, registry, relationship
 
+from bot.storage.titles import readable
 from bot.storage.types import UTCDateTime
 
 _registry = registry()
@@ -116,8 +117,15 @@ class Message(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     # Who wrote an "agent" message (a staff reply or a joined/left marker).
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
+    # A customer's button tap: the title they saw; `text` keeps the payload Rasa read.
+    button_title = Column(String(200))
 
     conversation = relationship("Conversation", back_populates="messages")
+
+    @property
+    def shown_text(self) -> str:
+        """What staff and managers read: a tapped button's title rather than its payload."""
+        return self.button_title or readable(self.text)
 
     def payload_data(self) -> dict:
         """The stored payload as a dict ({} when there is none or it is not a JSON object)."""

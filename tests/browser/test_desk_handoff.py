@@ -4,6 +4,7 @@ console in a second browser context, who claims, answers and hands back to the b
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import yaml
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
+from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse, utcnow
 from tests.support.browser import bubble, new_page, say
 from tests.support.desk_helpers import PASSWORD, add_staff, cxbot_user
 from tests.support.e2e_server import RunningServer, started_server
@@ -111,8 +112,12 @@ def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, cus
 
     row.locator("a").click()
     expect(ana.locator("#transcript")).to_contain_text(XSS)
+    expect(ana.locator(".meta")).to_contain_text("Channel: widget")
+    expect(ana.locator(".meta")).to_contain_text("Language:")
     ana.get_by_role("button", name="Claim").click()
     expect(ana.get_by_label(re.compile("^Reply to"))).to_be_visible()
+    expect(ana.get_by_label(re.compile("^Reply to"))).to_be_focused()
+    expect(ana.get_by_label(re.compile("^Reply to"))).to_be_in_viewport()
     expect(customer.locator(".log .marker").filter(has_text="A team member (Ana) has joined")).to_be_visible()
 
     # Ben's page learns live that Ana has it; a claim sent from his stale page is refused, naming her.
@@ -187,3 +192,58 @@ def test_a_manager_signs_in_and_reads_the_dashboard_which_an_agent_cannot_open(s
     sign_in(agent, server, "ana")
     response = agent.goto(server.url + "/dashboard")
     assert response.status == 403
+
+
+def _returning_customer(db: Session) -> int:
+    """A widget customer (language fa) with a conversation two days ago and, now, a long one that
+    waits for a person and ends with a button tap; returns the current conversation's id."""
+    now = utcnow()
+    customer = Customer(channel="widget", external_id="visitor:returning", first_seen=now, last_seen=now, locale="fa")
+    db.add(customer)
+    db.flush()
+    before = now - timedelta(days=2)
+    past = Conversation(customer_id=customer.id, channel="widget", started_at=before, last_activity_at=before)
+    past.ended_at = before
+    current = Conversation(customer_id=customer.id, channel="widget", state="awaiting_human", started_at=now)
+    db.add_all([past, current])
+    db.flush()
+    db.add(Message(conversation_id=past.id, direction="customer", text="my coupon did not work", created_at=before))
+    for number in range(30):  # longer than the transcript's box
+        db.add(Message(conversation_id=current.id, direction="customer", text=f"message {number}", created_at=now))
+    db.add(
+        Message(
+            conversation_id=current.id,
+            direction="customer",
+            text='/survey_answer{"survey_value":"nps:6"}',
+            button_title="6",
+            created_at=now,
+        )
+    )
+    db.add(HandoffRequest(conversation_id=current.id, reason="customer_request", created_at=now))
+    db.commit()
+    return current.id
+
+
+def test_the_conversation_view_folds_earlier_conversations_and_keeps_the_newest_and_the_action_in_view(
+    server, staff_browser, db, tmp_path
+):
+    conversation_id = _returning_customer(db)
+    ana = staff_browser()
+    sign_in(ana, server, "ana")
+    ana.goto(f"{server.url}/desk/conversations/{conversation_id}")
+    expect(ana.locator(".meta")).to_contain_text("Channel: widget")
+    expect(ana.locator(".meta")).to_contain_text("Language: fa")
+    # On opening: the newest message in view (its box scrolled to the end), as a title, and Claim too.
+    newest = ana.locator("#transcript .transcript li").last
+    expect(newest).to_be_in_viewport()
+    expect(newest.locator(".text")).to_have_text("6")
+    assert "survey_answer" not in ana.locator("#transcript").inner_text()
+    expect(ana.get_by_role("button", name="Claim")).to_be_in_viewport()
+    expect(ana.get_by_role("button", name="Claim")).to_be_focused()
+    ana.screenshot(path=str(tmp_path / "conversation.png"))
+    earlier = ana.locator("details.earlier")
+    expect(earlier).to_have_count(1)
+    expect(earlier.locator("summary")).to_contain_text("Earlier conversation")
+    expect(earlier.get_by_text("my coupon did not work")).to_be_hidden()  # folded
+    earlier.locator("summary").click()
+    expect(earlier.get_by_text("my coupon did not work")).to_be_visible()

@@ -213,3 +213,4 @@ def test_ctrl_c_stops_the_server_cleanly(server):
 
     assert server.stop(signal.SIGINT) == 0
     assert "Traceback" not in server.log()
+    assert "Stopped." in server.log()

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from bot.app.server import build_services, json_errors
 from bot.app.settings import get_settings
 from bot.channels.base import ChannelRegistry
+from bot.conversation import store
 from bot.conversation.events import EventBus
-from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.conversation.messages import Button, InboundMessage, OutboundMessage
 from bot.conversation.router import AssistantReply
 from bot.dashboard import routes as dashboard
-from bot.desk import auth
+from bot.desk import auth, posts
 from bot.desk.console import routes as console
 from bot.handoff.rules import next_opening
 from bot.handoff.transitions import escalate
@@ -331,6 +332,37 @@ async def test_customer_text_is_shown_as_text_in_the_queue_and_transcript(desk_a
         assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in html, path
         assert "<script>window.__xss" not in html and "<img src=x" not in html, path
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+NPS_SIX = '/survey_answer{"survey_value":"nps:6"}'
+
+
+async def test_button_taps_read_as_the_title_the_customer_saw_never_as_the_payload(desk_app, session_factory):
+    conversation_id, handoff_id = await customer_waiting(desk_app)
+    with session_factory.begin() as session:
+        question = OutboundMessage(
+            text="How likely are you to recommend us?",
+            buttons=(Button("5", '/survey_answer{"survey_value":"nps:5"}'), Button("6", NPS_SIX)),
+        )
+        store.write_messages(session, conversation_id, [question])
+    for number, text in ((2, NPS_SIX), (3, '/choose_topic{"topic":"returns"}')):
+        inbound = InboundMessage(channel="widget", sender_id="visitor-1", text=text, message_id=f"visitor-1-{number}")
+        await desk_app.router.handle(inbound)
+    ana = await signed_in(desk_app, "ana")
+    queue = await (await ana.get("/desk/queue")).text()
+    transcript = await (await ana.get(f"/desk/conversations/{conversation_id}/transcript")).text()
+    assert "<li>6</li>" in queue
+    assert '<span class="text">6</span>' in transcript
+    # A payload no button on the bot's last messages explains reads in words.
+    assert "choose topic: returns" in queue and "choose topic: returns" in transcript
+    with session_factory() as session:
+        tap = session.execute(select(Message).where(Message.text == NPS_SIX)).scalar_one()
+        assert tap.button_title == "6"  # and `text` keeps the payload for analysts
+        relayed = posts.relay(session, handoff_id, tap.id)
+        announced = posts.summary(session, handoff_id)
+    for html in (queue, transcript, relayed.text, announced):
+        assert "survey_answer" not in html and not re.search(r"/\w+\{", html)
+    assert relayed.text == "6" and "• 6" in announced
 
 
 async def test_the_queue_shows_reason_wait_channel_sentiment_and_history(desk_app, session_factory):

@@ -78,3 +78,42 @@ def test_a_database_with_two_active_handoffs_migrates_to_one(database_url):
             ),
             {"t": T0},
         )
+
+
+def test_button_taps_stored_before_0007_get_the_title_of_the_button_before_them(database_url):
+    command.downgrade(alembic_config(database_url), "0006")
+    engine = get_engine(database_url)
+    buttons = '{"buttons": [{"title": "Very easy", "payload": "/survey_answer{\\"survey_value\\":\\"very_easy\\"}"}]}'
+    rows = [
+        (1, "bot", "How easy was it?", buttons),
+        (2, "customer", '/survey_answer{"survey_value":"very_easy"}', None),
+        (3, "customer", '/survey_answer{"survey_value":"easy"}', None),  # no such button: stays untitled
+        (4, "customer", "hello", None),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO customers (id, channel, external_id, first_seen, last_seen) "
+                "VALUES (1, 'widget', 'alice', :t, :t)"
+            ),
+            {"t": T0},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, public_id, customer_id, channel, state, started_at, "
+                "last_activity_at, customer_message_count) VALUES (1, 'c1', 1, 'widget', 'bot', :t, :t, 3)"
+            ),
+            {"t": T0},
+        )
+        for message_id, direction, body, payload in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO messages (id, conversation_id, direction, text, payload, handled, created_at) "
+                    "VALUES (:id, 1, :direction, :text, :payload, true, :t)"
+                ),
+                {"id": message_id, "direction": direction, "text": body, "payload": payload, "t": T0},
+            )
+    migrate(database_url)
+    with engine.connect() as connection:
+        titles = dict(connection.execute(text("SELECT id, button_title FROM messages ORDER BY id")).all())
+    assert titles == {1: None, 2: "Very easy", 3: None, 4: None}

@@ -26,8 +26,13 @@
       var typing = document.getElementById("reply-text");
       if (!typing || !typing.value) window.location.reload();
     }
+    showNewest();
+  }
+
+  function showNewest() {
+    // Scroll the transcript's own box to its newest message; the page itself stays where it is.
     var list = transcript.querySelector(".transcript");
-    if (list && list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
+    if (list) list.scrollTop = list.scrollHeight;
   }
 
   if (window.EventSource && (queue || transcript)) {
@@ -50,7 +55,9 @@
     });
   });
   if (transcript) {
-    var list = transcript.querySelector(".transcript");
-    if (list && list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
+    showNewest();
+    // Where the eye goes: the reply box (or the Claim button), focused and so scrolled into view.
+    var next = reply || document.querySelector("form[action$='/claim'] button");
+    if (next) next.focus();
   }
 })();

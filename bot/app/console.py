@@ -1,0 +1,56 @@
+"""What the person at the terminal sees: libraries quiet at the default log level, and a prompt exit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
+
+# Libraries that talk at INFO on every start (alembic lists its plugins, rasa_sdk each action):
+# at the default level the console shows only what a person needs.
+QUIET_LOGGERS = (
+    "rasa",
+    "rasa_sdk",
+    "tensorflow",
+    "absl",
+    "matplotlib",
+    "apscheduler",
+    "sqlalchemy",
+    "alembic",
+    "aiohttp.access",
+)
+
+
+def quiet_environment() -> None:
+    """Switches the libraries read when first imported, so before anything imports them."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # SQLAlchemy's own switch for its one "2.0 migration" notice, raised while Rasa is imported
+    # (before a warning filter installed after that import could apply).
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    from bot.assistant.library_noise import silence_known_warnings
+
+    silence_known_warnings()
+    # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(max(logging.WARNING, logging.getLevelName(settings.log_level.upper())))
+
+
+def exit_now() -> None:
+    """Leave at once after the server stopped: its shutdown hooks closed everything of ours, and a
+    normal interpreter exit would take seconds more (TensorFlow's teardown, a model still loading
+    in its worker thread)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
