@@ -9,16 +9,22 @@ import os
 import sys
 from dataclasses import replace
 
+from bot.app.redact import redact_handlers
 from bot.app.settings import Settings, get_settings
 
 QUIET_LOGGERS = ("rasa", "tensorflow", "absl", "matplotlib", "apscheduler", "sqlalchemy", "aiohttp.access")
+# They log every request URL at INFO (and httpcore its details at DEBUG); Bot API URLs hold the
+# token. The redacting formatter removes it anyway; this keeps a day's polling out of the log.
+HTTP_LOGGERS = ("httpx", "httpcore")
 
 
 def _configure_logging(settings: Settings) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
+    for name in QUIET_LOGGERS + HTTP_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    secrets = [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.secret_key]
+    redact_handlers(logging.getLogger(), secrets)
     # Rasa's structured logs print parsed message text at DEBUG to stdout unless configured.
     from rasa.utils.log_utils import configure_structlog
 
