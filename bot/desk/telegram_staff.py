@@ -37,7 +37,7 @@ NOT_LINKED = (
 WHICH_CUSTOMER = "Reply to one of my messages about a customer to answer them (or use the console)."
 STATUS_LINES = {
     "claimed": "✋ With {holder}",
-    "resolved": "✅ Resolved: back with the bot",
+    "resolved": "✅ Resolved{by} at {when}: back with the bot",
     "cancelled": "↩️ Cancelled by the customer",
     "timed_out": "⏰ Waiting long: the customer was told we're busy",
 }
@@ -115,7 +115,8 @@ class StaffChat:
         line = STATUS_LINES.get(now.status)
         if now.announcement is None or line is None:
             return
-        status = line.format(holder=now.holder)
+        when = f"{now.closed_at:%Y-%m-%d %H:%M} UTC" if now.closed_at else "now"
+        status = line.format(holder=now.holder, by=f" by {now.closed_by}" if now.closed_by else "", when=when)
         text = f"{now.summary}\n\n{status}" if now.summary else status
         post = now.announcement
         try:

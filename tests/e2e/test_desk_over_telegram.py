@@ -142,6 +142,17 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     # While Ana had it the bot said nothing: the next messages are her leaving, then the CES question.
     assert after[:2] == ["A team member (Ana) has left", CES_QUESTION]
     assert "I'll take it from here" not in texts(telegram.sent_to(customer))
+    # The staff post keeps who, why and the last words, and adds who resolved it and when.
+    resolved = telegram.wait_for(
+        lambda: [
+            c
+            for c in telegram.calls_to("editMessageText")
+            if c.params["chat_id"] == STAFF_CHAT and "Resolved" in c.params["text"]
+        ]
+    )[-1].params["text"]
+    assert announcement.params["text"].splitlines()[:2] == resolved.splitlines()[:2]
+    assert "My parcel never arrived" in resolved
+    assert re.search(r"\n\n✅ Resolved by Ana at \d{4}-\d\d-\d\d \d\d:\d\d UTC: back with the bot$", resolved)
 
     db.expire_all()
     stored = [
