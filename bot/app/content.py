@@ -16,6 +16,7 @@ from typing import TypeVar
 import yaml
 
 from bot.assistant.topics import Topics, load_topics
+from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
 from feedback.compensation import Policy, load_policy
@@ -41,6 +42,7 @@ class Content:
     escalation: EscalationRules  # escalation.yml: thresholds, business hours, handoff wording
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: CustomerServiceScorer  # sentiment_lexicon.yml, as the scorer built from it
+    telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -72,4 +74,5 @@ def load_content(content_dir: Path) -> Content:
             canned=_read(content_dir / "canned_replies.yml", load_canned),
         ),
         sentiment=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
+        telegram_commands=_read(content_dir / "telegram.yml", load_commands),
     )

@@ -255,6 +255,11 @@ class ConversationRouter:
 
         return await self._db(lambda session: conversations.write_messages(session, conversation_id, reply.messages))
 
+    async def bot_answers(self, channel: str, sender_id: str) -> bool:
+        """Whether the bot (not a person) answers this customer's next message, as things stand."""
+        state = await self._db(lambda s: conversations.open_conversation_state(s, channel=channel, sender_id=sender_id))
+        return state in (None, ConversationState.BOT.value)
+
     async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> str | None:
         """What a button on an earlier reply sends, for channels that can only carry a short id."""
 

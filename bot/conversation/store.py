@@ -26,13 +26,13 @@ class StoredInbound:
 
 
 def _customer_and_open_conversation(
-    session: Session, inbound: InboundMessage
+    session: Session, channel: str, sender_id: str
 ) -> tuple[Customer | None, Conversation | None]:
     """The customer and their newest open conversation, in one query (both may be missing)."""
     row = session.execute(
         select(Customer, Conversation)
         .outerjoin(Conversation, and_(Conversation.customer_id == Customer.id, Conversation.ended_at.is_(None)))
-        .where(Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id)
+        .where(Customer.channel == channel, Customer.external_id == sender_id)
         .order_by(Conversation.id.desc())
         .limit(1)
     ).first()
@@ -114,7 +114,7 @@ def record_inbound(
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
-    customer, open_conversation = _customer_and_open_conversation(session, inbound)
+    customer, open_conversation = _customer_and_open_conversation(session, inbound.channel, inbound.sender_id)
     if customer is not None and inbound.message_id:
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
@@ -214,6 +214,12 @@ def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
     """The bot replies already stored for a customer message, in order."""
     rows = session.execute(select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)).scalars()
     return [_outbound(row) for row in rows]
+
+
+def open_conversation_state(session: Session, *, channel: str, sender_id: str) -> str | None:
+    """The state of the customer's open conversation (bot, awaiting_human...), None if none is open."""
+    _customer, conversation = _customer_and_open_conversation(session, channel, sender_id)
+    return conversation.state if conversation is not None else None
 
 
 def button_payload(session: Session, *, channel: str, sender_id: str, message_id: int, index: int) -> str | None:

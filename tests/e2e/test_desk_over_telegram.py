@@ -126,10 +126,12 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     telegram.wait_for(lambda: "Hello, Ana here. What happened?" in texts(telegram.sent_to(customer)))
 
     sent_before = len(telegram.sent_to(customer))
+    typing_before = len(telegram.calls_to("sendChatAction"))
     customer_says(telegram, customer, "My parcel never arrived")
     relay = telegram.wait_for(
         lambda: [c for c in telegram.sent_to(STAFF_CHAT) if c.params["text"] == "💬 Ann: My parcel never arrived"]
     )[0]
+    assert len(telegram.calls_to("sendChatAction")) == typing_before  # no bot reply follows: no "typing"
     assert relay.params["reply_parameters"]["message_id"] == announcement.result["message_id"]
 
     staff_says(telegram, STRANGER, "Mallory", "I'll take it from here", reply_to=relay.result)

@@ -81,6 +81,15 @@ def test_polling_starts_after_removing_any_webhook(server, telegram):
     assert not telegram.calls_to("setWebhook")
 
 
+def test_the_menu_commands_are_registered_in_each_language(server, telegram):
+    menus = {c.params.get("language_code"): c.params["commands"] for c in telegram.calls_to("setMyCommands")}
+    assert set(menus) == {None, "en", "fa"}  # None: the default, for every other language
+    for language, commands in menus.items():
+        assert [c["command"] for c in commands] == ["start", "help", "human"], language
+        assert all(c["description"] for c in commands)
+    assert menus[None] == menus["en"] != menus["fa"]
+
+
 def test_start_greets_with_the_main_topics(server, telegram):
     chat = next(_chats)
     say(telegram, chat, "/start")

@@ -38,6 +38,9 @@ class StubRouter:
     async def button_payload(self, channel, sender_id, message_id, index):
         return None
 
+    async def bot_answers(self, channel, sender_id):
+        return True
+
 
 @pytest.fixture
 def fake():

@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram import Bot, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.base import ChannelRegistry
+from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.send import TelegramSender
 from bot.channels.telegram.updates import (
@@ -127,8 +128,9 @@ def build_application(settings: Settings, processor: BaseUpdateProcessor) -> App
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, commands: MenuCommands | None = None) -> None:
         self.settings = settings
+        self.commands = commands
         self.processor = ChatOrderedProcessor()
         self.application = build_application(settings, self.processor)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -178,6 +180,7 @@ class TelegramChannel:
         await self.application.initialize()
         if not self.application.running:
             await self.application.start()
+        await self._register_commands()
         if self.settings.telegram_mode == "webhook":
             await self.sender.call(
                 "setWebhook",
@@ -192,6 +195,22 @@ class TelegramChannel:
             await self.application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3
             )
+
+    async def _register_commands(self) -> None:
+        """The menu's commands in each language; the default language's set also serves the rest."""
+        if self.commands is None:
+            return
+        sets = [(None, self.commands.by_language[DEFAULT_LANGUAGE]), *self.commands.by_language.items()]
+        for language, commands in sets:
+            menu = [BotCommand(name, description) for name, description in commands]
+            try:
+                await self.sender.call(
+                    "setMyCommands",
+                    lambda menu=menu, language=language: self.bot.set_my_commands(menu, language_code=language),
+                )
+            except TelegramError as error:
+                # Only the menu is missing: customers can still type the commands.
+                logger.warning("telegram: could not register the %s commands: %s", language or "default", error)
 
     async def on_shutdown(self, _app: web.Application) -> None:
         if self._starter is not None and not self._starter.done():
@@ -284,7 +303,9 @@ class TelegramChannel:
             return []
 
     async def _answer_text(self, action: CustomerText) -> None:
-        await self._typing(action.chat_id)
+        # "typing" promises a reply: not while a person has the chat (or the customer waits for one).
+        if await self.router.bot_answers(CHANNEL, action.inbound.sender_id):
+            await self._typing(action.chat_id)
         await self._reply(action.chat_id, await self._route(action.chat_id, action.inbound))
 
     async def _answer_unreadable(self, action: Unreadable) -> None:
@@ -323,6 +344,8 @@ class TelegramChannel:
         try:
             if tap.message is not None and tap.message.text and title:
                 text = chosen_text(tap.message.text, title)
+                if text == tap.message.text:
+                    return  # shown already: Telegram refuses an edit that changes nothing
                 await self.sender.call(
                     "editMessageText",
                     lambda: self.bot.edit_message_text(text, chat_id=tap.chat_id, message_id=tap.message.message_id),
@@ -351,12 +374,15 @@ class TelegramChannel:
             pass  # only a courtesy
 
 
-def setup(app: web.Application, settings: Settings, channels: ChannelRegistry) -> TelegramChannel | None:
-    """Add the Telegram channel to the server if a bot token is configured (start() connects it)."""
+def setup(
+    app: web.Application, settings: Settings, channels: ChannelRegistry, commands: MenuCommands | None = None
+) -> TelegramChannel | None:
+    """Add the Telegram channel to the server if a bot token is configured (start() connects it);
+    `commands` fill the bot's menu in Telegram."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings)
+    channel = TelegramChannel(settings, commands)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
