@@ -23,7 +23,9 @@ async def test_the_same_change_told_twice_edits_the_post_once(tmp_path):
     migrate(url)
     sessions = get_session_factory(url)
     fake = FakeTelegram().start()
-    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": fake.url, "CXBOT_DATABASE_URL": url})
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": fake.url, "CXBOT_DATABASE_URL": url}
+    )
     app = web.Application()
     channel = telegram_channel.setup(app, settings, ChannelRegistry())
     try:
