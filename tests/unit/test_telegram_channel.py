@@ -41,6 +41,15 @@ class StubRouter:
     async def bot_answers(self, channel, sender_id):
         return True
 
+    async def keyboard_is_current(self, message_id, tap_id):
+        return True
+
+    async def all_delivered(self, message_ids):
+        return False
+
+    async def mark_delivered(self, message_ids):
+        pass
+
 
 @pytest.fixture
 def fake():
