@@ -7,6 +7,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from bot.app.redact import redact_handlers
+
 if TYPE_CHECKING:
     from bot.app.settings import Settings
 
@@ -23,6 +25,9 @@ QUIET_LOGGERS = (
     "alembic",
     "aiohttp.access",
 )
+# They log every request URL at INFO (and httpcore its details at DEBUG); Bot API URLs hold the
+# token. The redacting formatter removes it anyway; this keeps a day's polling out of the log.
+HTTP_LOGGERS = ("httpx", "httpcore")
 
 
 def quiet_environment() -> None:
@@ -35,8 +40,10 @@ def quiet_environment() -> None:
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
+    for name in QUIET_LOGGERS + HTTP_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    secrets = [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.secret_key]
+    redact_handlers(logging.getLogger(), secrets)
     from bot.assistant.library_noise import silence_known_warnings
 
     silence_known_warnings()

@@ -16,6 +16,7 @@ from typing import TypeVar
 import yaml
 
 from bot.assistant.topics import Topics, load_topics
+from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
 from feedback.compensation import Policy, load_policy
@@ -42,6 +43,7 @@ class Content:
     escalation: EscalationRules  # escalation.yml: thresholds, business hours, handoff wording
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
+    telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -76,4 +78,5 @@ def load_content(content_dir: Path) -> Content:
             english=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
+        telegram_commands=_read(content_dir / "telegram.yml", load_commands),
     )

@@ -240,7 +240,7 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
-    state.telegram = telegram.setup(app, settings, state.channels)
+    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands)
     return app
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.assistant.actions.support import context as action_context
+from bot.assistant.emoji import emoji_meaning
 from bot.assistant.library_noise import silence_known_warnings
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
@@ -177,6 +178,9 @@ class RasaAssistant:
     ) -> AssistantReply:
         if text.startswith("/"):
             text = self._known_command(text)
+        else:
+            # Emoji alone get a decided meaning (bot/assistant/emoji.py), not the NLU's guess.
+            text = emoji_meaning(text) or text
         parse_data = await self.agent.parse_message(text)
         output = ResponseCollector()
         await self.agent.handle_message(

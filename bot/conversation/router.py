@@ -255,6 +255,24 @@ class ConversationRouter:
 
         return await self._db(lambda session: conversations.write_messages(session, conversation_id, reply.messages))
 
+    async def mark_delivered(self, message_ids: Sequence[int]) -> None:
+        """The channel confirmed these stored replies reached the customer."""
+        await self._db(lambda s: conversations.mark_delivered(s, message_ids))
+
+    async def all_delivered(self, message_ids: Sequence[int]) -> bool:
+        """Whether these stored replies all reached the customer already (a repeat needs none)."""
+        return await self._db(lambda s: conversations.all_delivered(s, message_ids))
+
+    async def keyboard_is_current(self, message_id: int, tap_id: str) -> bool:
+        """Whether a tap on the buttons of stored message `message_id` still answers the conversation's
+        question; `tap_id` is the tap's own message id (a repeated tap is a repeat, not a move)."""
+        return await self._db(lambda s: conversations.is_current_keyboard(s, message_id=message_id, tap_id=tap_id))
+
+    async def bot_answers(self, channel: str, sender_id: str) -> bool:
+        """Whether the bot (not a person) answers this customer's next message, as things stand."""
+        state = await self._db(lambda s: conversations.open_conversation_state(s, channel=channel, sender_id=sender_id))
+        return state in (None, ConversationState.BOT.value)
+
     async def button_payload(self, channel: str, sender_id: str, message_id: int, index: int) -> str | None:
         """What a button on an earlier reply sends, for channels that can only carry a short id."""
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -27,13 +27,13 @@ class StoredInbound:
 
 
 def _customer_and_open_conversation(
-    session: Session, inbound: InboundMessage
+    session: Session, channel: str, sender_id: str
 ) -> tuple[Customer | None, Conversation | None]:
     """The customer and their newest open conversation, in one query (both may be missing)."""
     row = session.execute(
         select(Customer, Conversation)
         .outerjoin(Conversation, and_(Conversation.customer_id == Customer.id, Conversation.ended_at.is_(None)))
-        .where(Customer.channel == inbound.channel, Customer.external_id == inbound.sender_id)
+        .where(Customer.channel == channel, Customer.external_id == sender_id)
         .order_by(Conversation.id.desc())
         .limit(1)
     ).first()
@@ -128,7 +128,7 @@ def record_inbound(
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
-    customer, open_conversation = _customer_and_open_conversation(session, inbound)
+    customer, open_conversation = _customer_and_open_conversation(session, inbound.channel, inbound.sender_id)
     if customer is not None and inbound.message_id:
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
@@ -231,6 +231,55 @@ def stored_replies(session: Session, message_id: int) -> list[OutboundMessage]:
     """The bot replies already stored for a customer message, in order."""
     rows = session.execute(select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)).scalars()
     return [_outbound(row) for row in rows]
+
+
+def mark_delivered(session: Session, message_ids: Sequence[int]) -> None:
+    """Record that these stored messages reached the customer (the first time counts)."""
+    if message_ids:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.delivered_at.is_(None))
+            .values(delivered_at=utcnow())
+        )
+
+
+def all_delivered(session: Session, message_ids: Sequence[int]) -> bool:
+    """True when every one of these stored messages reached the customer."""
+    if not message_ids:
+        return False
+    delivered = session.execute(
+        select(func.count(Message.id)).where(Message.id.in_(message_ids), Message.delivered_at.isnot(None))
+    ).scalar_one()
+    return delivered == len(set(message_ids))
+
+
+def is_current_keyboard(session: Session, *, message_id: int, tap_id: str) -> bool:
+    """Whether the buttons of bot message `message_id` are still the question of its conversation:
+    no newer conversation, no newer buttons, and no customer message since (but the tap itself)."""
+    row = session.get(Message, message_id)
+    if row is None:
+        return False
+    conversation = session.get(Conversation, row.conversation_id)
+    newest = session.execute(
+        select(func.max(Conversation.id)).where(Conversation.customer_id == conversation.customer_id)
+    ).scalar_one()
+    if conversation.id != newest or conversation.ended_at is not None:
+        return False
+    later = session.execute(
+        select(Message).where(Message.conversation_id == conversation.id, Message.id > row.id).order_by(Message.id)
+    ).scalars()
+    for message in later:
+        if message.direction == Direction.CUSTOMER.value and message.external_id != tap_id:
+            return False
+        if message.direction == Direction.BOT.value and _outbound(message).buttons:
+            return False
+    return True
+
+
+def open_conversation_state(session: Session, *, channel: str, sender_id: str) -> str | None:
+    """The state of the customer's open conversation (bot, awaiting_human...), None if none is open."""
+    _customer, conversation = _customer_and_open_conversation(session, channel, sender_id)
+    return conversation.state if conversation is not None else None
 
 
 def button_payload(session: Session, *, channel: str, sender_id: str, message_id: int, index: int) -> str | None:

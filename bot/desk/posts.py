@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.desk import views
-from bot.storage.models import Conversation, HandoffRequest, Message, StaffChatPost, StaffUser, utcnow
+from bot.storage.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    HandoffRequest,
+    Message,
+    StaffChatPost,
+    StaffUser,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -32,8 +41,10 @@ class Relay:
 class HandoffStatus:
     status: str
     holder: str  # the holder's display name, "" if nobody has it
-    summary: str  # the announcement's text, "" once the request left the queue
+    summary: str  # the announcement's text (kept once the request is over)
     announcement: Post | None
+    closed_by: str = ""  # who resolved it, "" if nobody did
+    closed_at: datetime | None = None
 
 
 def record(session: Session, *, chat_id: int, message_id: int, handoff_id: int, kind: str) -> None:
@@ -65,9 +76,11 @@ def handoff_of(session: Session, chat_id: int, message_id: int) -> int | None:
 def summary(session: Session, handoff_id: int) -> str:
     """The announcement of a waiting request: who, why, their mood and last words; "" if it is
     no longer in the queue."""
-    row = next((row for row in views.queue(session, utcnow()) if row.handoff_id == handoff_id), None)
-    if row is None:
-        return ""
+    row = views.handoff_row(session, handoff_id, utcnow())
+    return _summary_text(row) if row is not None and row.status in ACTIVE_STATUSES else ""
+
+
+def _summary_text(row: views.QueueRow) -> str:
     recent = "\n".join(f"• {text[:300]}" for text in row.last_messages) or "• (no messages)"
     return (
         f"🔔 {row.customer.name} ({row.customer.channel}) is waiting for a person\n"
@@ -97,9 +110,13 @@ def relay(session: Session, handoff_id: int, message_id: int) -> Relay:
 def status(session: Session, handoff_id: int) -> HandoffStatus:
     handoff = session.get(HandoffRequest, handoff_id)
     holder = _holder(session, handoff)
+    closer = session.get(StaffUser, handoff.closed_by_id) if handoff.closed_by_id else None
+    row = views.handoff_row(session, handoff_id, utcnow())
     return HandoffStatus(
         handoff.status,
         holder.display_name if holder else "",
-        summary(session, handoff_id),
+        _summary_text(row) if row is not None else "",
         announcement(session, handoff_id),
+        closed_by=closer.display_name if closer else "",
+        closed_at=handoff.closed_at,
     )

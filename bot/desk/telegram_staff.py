@@ -37,7 +37,7 @@ NOT_LINKED = (
 WHICH_CUSTOMER = "Reply to one of my messages about a customer to answer them (or use the console)."
 STATUS_LINES = {
     "claimed": "✋ With {holder}",
-    "resolved": "✅ Resolved: back with the bot",
+    "resolved": "✅ Resolved{by} at {when}: back with the bot",
     "cancelled": "↩️ Cancelled by the customer",
     "timed_out": "⏰ Waiting long: the customer was told we're busy",
 }
@@ -53,6 +53,7 @@ class StaffChat:
         self.desk = desk
         self.sessions = sessions
         self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._shown: OrderedDict[tuple[int, int], str] = OrderedDict()  # each post's text as last edited
 
     @property
     def bot(self):
@@ -115,9 +116,13 @@ class StaffChat:
         line = STATUS_LINES.get(now.status)
         if now.announcement is None or line is None:
             return
-        status = line.format(holder=now.holder)
+        when = f"{now.closed_at:%Y-%m-%d %H:%M} UTC" if now.closed_at else "now"
+        status = line.format(holder=now.holder, by=f" by {now.closed_by}" if now.closed_by else "", when=when)
         text = f"{now.summary}\n\n{status}" if now.summary else status
         post = now.announcement
+        key = (post.chat_id, post.message_id)
+        if self._shown.get(key) == text[:4096]:
+            return  # the same change told twice: Telegram refuses an edit that changes nothing
         try:
             await self.channel.sender.call(
                 "editMessageText",
@@ -125,6 +130,10 @@ class StaffChat:
             )
         except TelegramError as error:
             logger.info("telegram staff: could not update the announcement: %s", error)
+            return
+        self._shown[key] = text[:4096]
+        while len(self._shown) > 10_000:
+            self._shown.popitem(last=False)
 
     # --- what staff send ---
 

@@ -119,27 +119,33 @@ def queue(session: Session, now: datetime) -> list[QueueRow]:
         .scalars()
         .all()
     )
-    rows = []
-    for handoff in handoffs:
-        conversation = session.get(Conversation, handoff.conversation_id)
-        customer = session.get(Customer, conversation.customer_id)
-        recent = last_customer_messages(session, conversation.id)
-        last_polarity = next((m.polarity for m in reversed(recent) if m.polarity is not None), None)
-        rows.append(
-            QueueRow(
-                handoff_id=handoff.id,
-                conversation_id=conversation.id,
-                reason=handoff.reason.replace("_", " "),
-                status=handoff.status,
-                holder=names.get(handoff.assigned_to_id) if handoff.assigned_to_id else None,
-                waiting=waited(handoff.created_at, now),
-                sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
-                customer=customer_context(session, customer),
-                last_messages=[m.shown_text for m in recent],
-            )
-        )
+    rows = [_queue_row(session, handoff, names, now) for handoff in handoffs]
     rows.sort(key=lambda row: (row.status == "claimed", row.handoff_id))
     return rows
+
+
+def handoff_row(session: Session, handoff_id: int, now: datetime) -> QueueRow | None:
+    """One request as the queue shows it, whatever its status (a resolved post keeps its content)."""
+    handoff = session.get(HandoffRequest, handoff_id)
+    return _queue_row(session, handoff, _names(session), now) if handoff is not None else None
+
+
+def _queue_row(session: Session, handoff: HandoffRequest, names: dict[int, str], now: datetime) -> QueueRow:
+    conversation = session.get(Conversation, handoff.conversation_id)
+    customer = session.get(Customer, conversation.customer_id)
+    recent = last_customer_messages(session, conversation.id)
+    last_polarity = next((m.polarity for m in reversed(recent) if m.polarity is not None), None)
+    return QueueRow(
+        handoff_id=handoff.id,
+        conversation_id=conversation.id,
+        reason=handoff.reason.replace("_", " "),
+        status=handoff.status,
+        holder=names.get(handoff.assigned_to_id) if handoff.assigned_to_id else None,
+        waiting=waited(handoff.created_at, now),
+        sentiment=f"last {mood(last_polarity)}, overall {mood(conversation.sentiment_rolling)}",
+        customer=customer_context(session, customer),
+        last_messages=[m.shown_text for m in recent],
+    )
 
 
 @dataclass

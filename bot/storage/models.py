@@ -115,6 +115,9 @@ class Message(Base):
     subjectivity = Column(Float)
     handled = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Bot and staff messages: when the channel confirmed it reached the customer (Telegram), so a
+    # redelivered update sends again only what never arrived, even after a restart.
+    delivered_at = Column(UTCDateTime)
     # Who wrote an "agent" message (a staff reply or a joined/left marker).
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
     # A customer's button tap: the title they saw; `text` keeps the payload Rasa read.

@@ -126,10 +126,12 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     telegram.wait_for(lambda: "Hello, Ana here. What happened?" in texts(telegram.sent_to(customer)))
 
     sent_before = len(telegram.sent_to(customer))
+    typing_before = len(telegram.calls_to("sendChatAction"))
     customer_says(telegram, customer, "My parcel never arrived")
     relay = telegram.wait_for(
         lambda: [c for c in telegram.sent_to(STAFF_CHAT) if c.params["text"] == "💬 Ann: My parcel never arrived"]
     )[0]
+    assert len(telegram.calls_to("sendChatAction")) == typing_before  # no bot reply follows: no "typing"
     assert relay.params["reply_parameters"]["message_id"] == announcement.result["message_id"]
 
     staff_says(telegram, STRANGER, "Mallory", "I'll take it from here", reply_to=relay.result)
@@ -142,6 +144,17 @@ def test_telegram_customer_and_telegram_staff_round_trip(server, telegram, db):
     # While Ana had it the bot said nothing: the next messages are her leaving, then the CES question.
     assert after[:2] == ["A team member (Ana) has left", CES_QUESTION]
     assert "I'll take it from here" not in texts(telegram.sent_to(customer))
+    # The staff post keeps who, why and the last words, and adds who resolved it and when.
+    resolved = telegram.wait_for(
+        lambda: [
+            c
+            for c in telegram.calls_to("editMessageText")
+            if c.params["chat_id"] == STAFF_CHAT and "Resolved" in c.params["text"]
+        ]
+    )[-1].params["text"]
+    assert announcement.params["text"].splitlines()[:2] == resolved.splitlines()[:2]
+    assert "My parcel never arrived" in resolved
+    assert re.search(r"\n\n✅ Resolved by Ana at \d{4}-\d\d-\d\d \d\d:\d\d UTC: back with the bot$", resolved)
 
     db.expire_all()
     stored = [

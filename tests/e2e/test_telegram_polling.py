@@ -6,10 +6,11 @@ import itertools
 from functools import partial
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, Customer, FaqFeedback, Message
+from bot.storage.models import Conversation, Customer, FaqFeedback, Message, SurveyResponse
 from tests.support.domain_texts import response_texts as shop_response_texts
 from tests.support.fake_telegram import (
     STICKER,
@@ -22,6 +23,7 @@ from tests.support.fake_telegram import (
 )
 
 SHOP = "Test Shop & Co"
+CES_QUESTION = yaml.safe_load(open("content/surveys.yml", encoding="utf-8"))["surveys"]["ces"]["question"]
 UNREADABLE = "Sorry, I can only read text messages for now. Please type your question."
 _chats = itertools.count(7001)
 _messages = itertools.count(1)
@@ -79,6 +81,15 @@ def test_polling_starts_after_removing_any_webhook(server, telegram):
     assert telegram.calls_to("getMe")
     assert telegram.calls_to("deleteWebhook")
     assert not telegram.calls_to("setWebhook")
+
+
+def test_the_menu_commands_are_registered_in_each_language(server, telegram):
+    menus = {c.params.get("language_code"): c.params["commands"] for c in telegram.calls_to("setMyCommands")}
+    assert set(menus) == {None, "en", "fa"}  # None: the default, for every other language
+    for language, commands in menus.items():
+        assert [c["command"] for c in commands] == ["start", "help", "human"], language
+        assert all(c["description"] for c in commands)
+    assert menus[None] == menus["en"] != menus["fa"]
 
 
 def test_start_greets_with_the_main_topics(server, telegram):
@@ -247,6 +258,40 @@ def test_long_answers_are_split_and_every_message_is_within_telegram_limits(serv
     for call in telegram.calls_to("sendMessage"):
         assert len(call.params["text"].encode("utf-16-le")) // 2 <= 4096
         assert "parse_mode" not in call.params  # plain text: nothing to escape
+
+
+def test_a_question_during_a_survey_is_answered_and_the_older_keyboard_has_moved_on(server, telegram, db):
+    chat = next(_chats)
+    say(telegram, chat, "how long does delivery take?")
+    sent = telegram.wait_for(lambda: len(telegram.sent_to(chat)) >= 2 and telegram.sent_to(chat))
+    telegram.inject(callback_update(telegram.next_update_id(), sent[1], "Yes, thanks", query_id="q-helped"))
+    ces = telegram.wait_for(lambda: [c for c in telegram.sent_to(chat) if c.params["text"] == CES_QUESTION])[0]
+
+    say(telegram, chat, "do you ship to Norway?")
+    again = telegram.wait_for(
+        lambda: (
+            len([c for c in telegram.sent_to(chat) if c.params["text"] == CES_QUESTION]) == 2 and telegram.sent_to(chat)
+        )
+    )
+    assert again[-2].params["text"] in response_texts("utter_faq/international_delivery")
+    assert again[-1].params["reply_markup"]["inline_keyboard"]
+
+    telegram.inject(callback_update(telegram.next_update_id(), ces, "Easy", query_id="q-old-ces"))
+    answer = telegram.wait_for(
+        lambda: [c for c in telegram.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == "q-old-ces"]
+    )
+    assert answer[0].params["text"].startswith("That question has moved on")
+    telegram.inject(callback_update(telegram.next_update_id(), again[-1], "Easy", query_id="q-new-ces"))
+    after = telegram.wait_for(lambda: len(telegram.sent_to(chat)) > len(again) and telegram.sent_to(chat)[len(again) :])
+    assert after[0].params["text"] != CES_QUESTION  # answered: the next survey or thanks
+    db.expire_all()
+    answers = db.execute(
+        select(SurveyResponse.kind, SurveyResponse.answer)
+        .join(Conversation)
+        .join(Customer)
+        .where(Customer.external_id == str(chat), SurveyResponse.status == "answered")
+    ).all()
+    assert [tuple(a) for a in answers] == [("ces", "easy")]
 
 
 def test_every_customer_message_is_stored_once(server, db):

@@ -34,6 +34,12 @@ STICKER = {
     "is_animated": False,
     "is_video": False,
 }
+NOT_MODIFIED = {
+    "ok": False,
+    "error_code": 400,
+    "description": "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message",
+}
 TOO_MANY_REQUESTS = {
     "ok": False,
     "error_code": 429,
@@ -67,6 +73,8 @@ class FakeTelegram:
         self._pending: list[dict] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._message_ids = itertools.count(1000)
+        # (chat id, message id) -> (text, reply markup) of each message the bot sent, as edited since
+        self._shown: dict[tuple[Any, Any], tuple[Any, Any]] = {}
         self._update_ids = itertools.count(5000)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -156,8 +164,19 @@ class FakeTelegram:
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return self._record(method, params, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if method == "editMessageText" and self._unchanged(params):
+            return self._record(method, params, 400, NOT_MODIFIED)
         result = await handler(params)
+        if method in ("sendMessage", "editMessageText"):
+            with self._lock:
+                self._shown[(params["chat_id"], result["message_id"])] = (params["text"], params.get("reply_markup"))
         return self._record(method, params, 200, {"ok": True, "result": result})
+
+    def _unchanged(self, params: dict) -> bool:
+        """Telegram refuses an edit that leaves a message as it is."""
+        with self._lock:
+            shown = self._shown.get((params.get("chat_id"), params.get("message_id")))
+        return shown == (params.get("text"), params.get("reply_markup"))
 
     def _record(self, method: str, params: dict, status: int, body: dict) -> web.Response:
         with self._lock:
@@ -203,6 +222,9 @@ class FakeTelegram:
         return True
 
     async def _sendChatAction(self, _params: dict) -> bool:
+        return True
+
+    async def _setMyCommands(self, _params: dict) -> bool:
         return True
 
     async def _setWebhook(self, _params: dict) -> bool:

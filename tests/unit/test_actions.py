@@ -117,7 +117,8 @@ async def test_faq_feedback_for_a_topic_picked_from_a_button(session_factory, co
 
 
 async def test_request_human_records_one_open_request_with_its_reason(session_factory, conversation):
-    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", ts=2)]
+    # The customer taps the person the bot offered after not understanding.
+    events = [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", "/request_human", ts=2)]
     result, first = await run(ActionRequestHuman, events)
     _, again = await run(ActionRequestHuman, events + [action("action_request_human"), user("request_human", ts=3)])
     rules = project_content().escalation
@@ -133,6 +134,18 @@ async def test_request_human_records_one_open_request_with_its_reason(session_fa
         state = session.execute(select(Conversation.state)).scalar_one()
     assert [(r.reason, r.status) for r in rows] == [("repeated_fallback", "open")]
     assert state == "awaiting_human"
+
+
+@pytest.mark.parametrize("text", ["I want to talk to a person", "/human"])
+async def test_asking_for_a_person_right_after_a_did_you_mean_is_a_customer_request(
+    session_factory, conversation, text
+):
+    await run(
+        ActionRequestHuman,
+        [user("nlu_fallback", ts=1), action("action_did_you_mean"), user("request_human", text, ts=2)],
+    )
+    with session_factory() as session:
+        assert session.execute(select(HandoffRequest.reason)).scalar_one() == "customer_request"
 
 
 async def test_request_human_without_an_offer_is_a_customer_request(session_factory, conversation):

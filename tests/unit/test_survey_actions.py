@@ -152,6 +152,38 @@ async def test_a_complaint_a_person_or_a_question_leave_the_survey(intent):
     assert result == [REJECTED]
 
 
+def question_turn(kind: str, detours: int = 0, confidence: float = 0.62) -> dict:
+    """The customer asks "do you ship to Norway?" while survey `kind` waits for its answer."""
+    turn = answer_turn("do you ship to Norway?", "faq", kind=kind)
+    turn["slots"]["survey_detours"] = detours
+    parse = turn["events"][-1]["parse_data"]
+    parse["intent"]["confidence"] = confidence
+    parse["response_selector"] = {"faq": {"response": {"intent_response_key": "faq/international_delivery"}}}
+    return turn
+
+
+@pytest.mark.parametrize("kind", ["ces", "nps", "csat"])
+async def test_a_question_during_a_survey_is_answered_and_the_question_asked_again(kind):
+    result, messages = await run(ValidateSurveyForm, **question_turn(kind))
+    assert [m["response"] for m in messages] == ["utter_faq/international_delivery"]
+    assert REJECTED not in result
+    slots = slots_of(result)
+    assert slots["survey_detours"] == 1 and slots["survey_reasks"] == 0  # asked again in its own words
+    assert "requested_slot" not in slots  # the form asks survey_answer again
+
+
+@pytest.mark.parametrize("kind", ["ces", "nps", "csat"])
+async def test_a_second_question_during_a_survey_leaves_it(kind):
+    result, messages = await run(ValidateSurveyForm, **question_turn(kind, detours=1))
+    assert result == [REJECTED] and messages == []  # stories/surveys.yml answers it and drops the survey
+
+
+async def test_a_barely_understood_question_is_not_answered_inside_a_survey():
+    result, messages = await run(ValidateSurveyForm, **question_turn("nps", confidence=0.35))
+    assert messages == [] and REJECTED not in result
+    assert slots_of(result)["survey_reasks"] == 1  # asked again as nonsense would be
+
+
 async def test_a_detractor_gets_a_person_and_a_recovery_case(session_factory, conversation):
     await run(ActionAskSurveyAnswer, [user("goodbye")], slots={"survey_kind": "nps"})
     result, messages = await submit("nps", "2", "goodbye", comment="parcel lost twice")

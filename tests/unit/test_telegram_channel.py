@@ -38,6 +38,18 @@ class StubRouter:
     async def button_payload(self, channel, sender_id, message_id, index):
         return None
 
+    async def bot_answers(self, channel, sender_id):
+        return True
+
+    async def keyboard_is_current(self, message_id, tap_id):
+        return True
+
+    async def all_delivered(self, message_ids):
+        return False
+
+    async def mark_delivered(self, message_ids):
+        pass
+
 
 @pytest.fixture
 def fake():

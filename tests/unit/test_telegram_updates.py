@@ -155,7 +155,7 @@ def test_an_ignored_tap_still_names_the_query_to_answer():
 async def test_one_chat_runs_in_order_while_other_chats_go_ahead():
     import asyncio
 
-    from bot.channels.telegram.channel import ChatOrderedProcessor
+    from bot.channels.telegram.ordering import ChatOrderedProcessor
 
     processor = ChatOrderedProcessor(max_concurrent_updates=8)
     first_may_finish = asyncio.Event()

@@ -9,6 +9,9 @@ from bot.assistant.actions.support.db import in_conversation
 from bot.assistant.actions.support.tracker_events import last_bot_action
 from feedback import recovery
 
+# The payload of the "talk to a person" buttons the bot offers when it did not understand.
+OFFER_PAYLOAD = "/request_human"
+
 
 class ActionRequestHuman(CustomAction):
     """Hands the conversation to a person with the reason, and says honestly what happens next."""
@@ -16,7 +19,12 @@ class ActionRequestHuman(CustomAction):
     action_name = "action_request_human"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        offered = last_bot_action(tracker.events) == "action_did_you_mean"
+        # The reason follows what the customer did: taking the person the bot offered after failing
+        # to understand is a repeated fallback; asking in their own words (or /human) is a request.
+        offered = (
+            last_bot_action(tracker.events) == "action_did_you_mean"
+            and (tracker.latest_message.get("text") or "").strip() == OFFER_PAYLOAD
+        )
         with in_conversation(tracker) as (session, conversation):
             handoff = recovery.hand_over_in_recovery(
                 session,

@@ -13,6 +13,20 @@ __all__ = ["UNANSWERED", "ValidateSurveyForm"]
 
 # Messages that leave the survey for their own rule (stories/surveys.yml) unless they answer it.
 LEAVE_INTENTS = {"request_human", "faq", "accept_offer"}
+# A question during a survey is answered at a lower bar than leaving takes: it does not end the
+# survey (the question is asked again), and a text that answers the survey was read first.
+QUESTION_CONFIDENT = 0.5
+
+
+def faq_response(tracker: Tracker) -> str | None:
+    """utter_faq/<topic> for a typed FAQ question the assistant understood, else None."""
+    if latest.intent(tracker) != "faq" or latest.is_command(tracker):
+        return None
+    if latest.confidence(tracker) < QUESTION_CONFIDENT:
+        return None
+    selector = ((tracker.latest_message or {}).get("response_selector") or {}).get("faq") or {}
+    key = (selector.get("response") or {}).get("intent_response_key") or ""
+    return f"utter_{key}" if key.startswith("faq/") else None
 
 
 def is_complaint(intent) -> bool:
@@ -52,8 +66,14 @@ class ValidateSurveyForm(MessageFormValidation):
             if kind in content.comment_for:
                 return {"survey_answer": str(answer), "survey_reasks": 0, "requested_slot": "survey_comment"}
             return done(survey_answer=str(answer))
+        question = faq_response(tracker)
+        if question is not None and not tracker.get_slot("survey_detours"):
+            # A real question: answer it, then ask the survey question again, in its own words,
+            # once. A second question means the customer moved on: the survey is left below.
+            dispatcher.utter_message(response=question)
+            return {"survey_answer": None, "survey_reasks": 0, "survey_detours": 1}
         confident = latest.confidence(tracker) >= latest.CONFIDENT
-        if is_complaint(intent) or (confident and intent in LEAVE_INTENTS):
+        if is_complaint(intent) or question is not None or (confident and intent in LEAVE_INTENTS):
             raise LeaveForm
         give_up = done(survey_answer=UNANSWERED)
         return reask_or_give_up(tracker, "survey_reasks", content.max_reasks, "survey_answer", give_up)

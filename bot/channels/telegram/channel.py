@@ -13,17 +13,18 @@ import contextlib
 import hmac
 import logging
 import re
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from telegram import Bot, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.base import ChannelRegistry
+from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
+from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.channels.telegram.send import TelegramSender
 from bot.channels.telegram.updates import (
     CHANNEL,
@@ -52,6 +53,7 @@ START_RETRY_SECONDS = (1, 2, 5, 10, 30)
 
 TOO_LONG_REPLY = "Sorry, that message is too long for me. Please send it in shorter parts."
 EXPIRED_BUTTON_REPLY = "This button has expired. Please type your question."
+MOVED_ON_REPLY = "That question has moved on. Please answer the latest one, or type your question."
 
 # Staff business on Telegram (bot/desk/telegram_staff.py): True when it took the update.
 StaffUpdates = Callable[[Update], Awaitable[bool]]
@@ -59,41 +61,6 @@ StaffUpdates = Callable[[Update], Awaitable[bool]]
 
 async def _no_staff(_update: Update) -> bool:
     return False
-
-
-class ChatOrderedProcessor(BaseUpdateProcessor):
-    """Updates of different chats run at once; one chat's updates run one by one, in order.
-
-    The router also orders by sender, but only from the moment a message reaches it; this lock
-    is taken as the update arrives, so a chat's replies also go out in order.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 32) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: defaultdict[Any, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._waiting: defaultdict[Any, int] = defaultdict(int)
-
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        key = chat.id if chat is not None else None
-        self._waiting[key] += 1
-        try:
-            async with self._locks[key]:
-                await super().process_update(update, coroutine)
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key]
-                self._locks.pop(key, None)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
 
 def check_settings(settings: Settings) -> None:
@@ -127,8 +94,9 @@ def build_application(settings: Settings, processor: BaseUpdateProcessor) -> App
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, commands: MenuCommands | None = None) -> None:
         self.settings = settings
+        self.commands = commands
         self.processor = ChatOrderedProcessor()
         self.application = build_application(settings, self.processor)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -178,6 +146,7 @@ class TelegramChannel:
         await self.application.initialize()
         if not self.application.running:
             await self.application.start()
+        await self._register_commands()
         if self.settings.telegram_mode == "webhook":
             await self.sender.call(
                 "setWebhook",
@@ -192,6 +161,22 @@ class TelegramChannel:
             await self.application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3
             )
+
+    async def _register_commands(self) -> None:
+        """The menu's commands in each language; the default language's set also serves the rest."""
+        if self.commands is None:
+            return
+        sets = [(None, self.commands.by_language[DEFAULT_LANGUAGE]), *self.commands.by_language.items()]
+        for language, commands in sets:
+            menu = [BotCommand(name, description) for name, description in commands]
+            try:
+                await self.sender.call(
+                    "setMyCommands",
+                    lambda menu=menu, language=language: self.bot.set_my_commands(menu, language_code=language),
+                )
+            except TelegramError as error:
+                # Only the menu is missing: customers can still type the commands.
+                logger.warning("telegram: could not register the %s commands: %s", language or "default", error)
 
     async def on_shutdown(self, _app: web.Application) -> None:
         if self._starter is not None and not self._starter.done():
@@ -268,12 +253,22 @@ class TelegramChannel:
         logger.error("telegram: update %s failed", update_id, exc_info=context.error)
 
     async def _reply(self, chat_id: int, replies: Sequence[OutboundMessage]) -> None:
-        # A repeated update gets the router's stored replies. They are sent again only if this
-        # process never delivered them (a send that failed, a restart): never lost, rarely twice.
-        if self.sender.delivered.all_sent(replies):
+        # A repeated update gets the router's stored replies. They are sent again only if they
+        # never reached Telegram (a send that failed): never lost, and not twice across a restart.
+        if await self._already_sent(replies):
             logger.info("telegram: repeated update in chat %s; replies already sent", chat_id)
             return
-        await self.sender.send(chat_id, replies)
+        await self.sender.send(chat_id, replies, sent=self._delivered)
+
+    async def _already_sent(self, replies: Sequence[OutboundMessage]) -> bool:
+        if self.sender.delivered.all_sent(replies):
+            return True
+        ids = [reply.id for reply in replies]
+        return bool(ids) and None not in ids and await self.router.all_delivered(ids)
+
+    async def _delivered(self, message: OutboundMessage) -> None:
+        if message.id is not None and self.router is not None:
+            await self.router.mark_delivered([message.id])
 
     async def _route(self, chat_id: int, inbound: InboundMessage) -> list[OutboundMessage]:
         try:
@@ -284,7 +279,9 @@ class TelegramChannel:
             return []
 
     async def _answer_text(self, action: CustomerText) -> None:
-        await self._typing(action.chat_id)
+        # "typing" promises a reply: not while a person has the chat (or the customer waits for one).
+        if await self.router.bot_answers(CHANNEL, action.inbound.sender_id):
+            await self._typing(action.chat_id)
         await self._reply(action.chat_id, await self._route(action.chat_id, action.inbound))
 
     async def _answer_unreadable(self, action: Unreadable) -> None:
@@ -292,30 +289,34 @@ class TelegramChannel:
         await self._reply(action.chat_id, turn.replies)
 
     async def _answer_tap(self, tap: ButtonTap) -> None:
-        payload = None
+        payload, notice = None, EXPIRED_BUTTON_REPLY
+        # One answer per keyboard: a second tap on it (or the same tap delivered twice) is a
+        # repeat of the first, and the keyboard is removed after the first.
+        tap_id = f"tg-button-{tap.button[0]}" if tap.button else ""
         if tap.button is not None:
             stored_id, index = tap.button
             payload = await self.router.button_payload(CHANNEL, tap.sender_id, stored_id, index)
+            if payload is not None and not await self.router.keyboard_is_current(stored_id, tap_id):
+                # An older question's buttons: answering it now would reply out of context.
+                payload, notice = None, MOVED_ON_REPLY
         # Answer at once, even for an unknown button: otherwise the customer's button keeps spinning.
-        await self._answer_query(tap.query_id, None if payload else EXPIRED_BUTTON_REPLY)
+        await self._answer_query(tap.query_id, None if payload else notice)
         if payload is None:
             return
         inbound = InboundMessage(
             channel=CHANNEL,
             sender_id=tap.sender_id,
             text=payload,
-            # One answer per keyboard: a second tap on it (or the same tap delivered twice) is a
-            # repeat of the first, and the keyboard is removed after the first.
-            message_id=f"tg-button-{stored_id}",
+            message_id=tap_id,
             display_name=tap.display_name,
             locale=tap.locale,
             metadata={"telegram": {"callback_query_id": tap.query_id}},
         )
         replies = await self._route(tap.chat_id, inbound)
-        if self.sender.delivered.all_sent(replies):
+        if await self._already_sent(replies):
             return
         await self._show_choice(tap)
-        await self.sender.send(tap.chat_id, replies)
+        await self.sender.send(tap.chat_id, replies, sent=self._delivered)
 
     async def _show_choice(self, tap: ButtonTap) -> None:
         """Edit the tapped message: append "✓ <title>" and drop the keyboard."""
@@ -323,6 +324,8 @@ class TelegramChannel:
         try:
             if tap.message is not None and tap.message.text and title:
                 text = chosen_text(tap.message.text, title)
+                if text == tap.message.text:
+                    return  # shown already: Telegram refuses an edit that changes nothing
                 await self.sender.call(
                     "editMessageText",
                     lambda: self.bot.edit_message_text(text, chat_id=tap.chat_id, message_id=tap.message.message_id),
@@ -351,12 +354,15 @@ class TelegramChannel:
             pass  # only a courtesy
 
 
-def setup(app: web.Application, settings: Settings, channels: ChannelRegistry) -> TelegramChannel | None:
-    """Add the Telegram channel to the server if a bot token is configured (start() connects it)."""
+def setup(
+    app: web.Application, settings: Settings, channels: ChannelRegistry, commands: MenuCommands | None = None
+) -> TelegramChannel | None:
+    """Add the Telegram channel to the server if a bot token is configured (start() connects it);
+    `commands` fill the bot's menu in Telegram."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings)
+    channel = TelegramChannel(settings, commands)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

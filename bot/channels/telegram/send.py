@@ -106,8 +106,15 @@ class TelegramSender:
     async def call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, what=what, sleep=self._sleep)
 
-    async def send(self, chat_id: int, messages: Sequence[OutboundMessage]) -> None:
-        """Send replies in order; raises if one cannot be delivered (the rest are not sent)."""
+    async def send(
+        self,
+        chat_id: int,
+        messages: Sequence[OutboundMessage],
+        *,
+        sent: Callable[[OutboundMessage], Awaitable[object]] | None = None,
+    ) -> None:
+        """Send replies in order; raises if one cannot be delivered (the rest are not sent).
+        `sent` hears of each message once Telegram has it (to record the delivery)."""
         for message in messages:
             for part in render(message):
                 await self.call(
@@ -116,3 +123,5 @@ class TelegramSender:
                     lambda part=part: self.bot.send_message(chat_id, part.text, reply_markup=part.markup),
                 )
             self.delivered.add(message)
+            if sent is not None:
+                await sent(message)

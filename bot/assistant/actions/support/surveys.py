@@ -22,6 +22,7 @@ def survey_slots(kind: str | None, trigger: str | None) -> list[EventType]:
         SlotSet("survey_answer", None),
         SlotSet("survey_comment", None),
         SlotSet("survey_reasks", 0),
+        SlotSet("survey_detours", 0),
     ]
 
 
