@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.conversation.text import clean_text
+from bot.conversation.text import check_id, clean_text
 from bot.storage.database import run_in_session
 from bot.storage.models import Conversation, ConversationState
 from feedback.sentiment import SentimentScorer
@@ -120,6 +120,9 @@ class ConversationRouter:
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
         text = clean_text(inbound.text, max_chars=self._max_chars)
+        check_id(inbound.sender_id, name="sender")
+        if inbound.message_id is not None:
+            check_id(inbound.message_id, name="message_id")
         sentiment = None if is_command(text) else self._scorer.score(text)
         async with self._in_order(inbound):
             return (await self._handle_in_order(inbound, text, sentiment)).replies
