@@ -90,6 +90,7 @@ def build_router(
         handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
+        max_conversation_messages=settings.max_conversation_messages,
         events=events,
         never_mind=never_mind,
     )

@@ -101,6 +101,7 @@ class ConversationRouter:
         handoff: HandoffPolicy,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
+        max_conversation_messages: int | None = None,
         events: EventBus | None = None,
         never_mind: NeverMind | None = None,
     ) -> None:
@@ -112,6 +113,7 @@ class ConversationRouter:
         self._handoff = handoff
         self._max_chars = max_message_chars
         self._timeout = conversation_timeout
+        self._max_messages = max_conversation_messages
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
         self._events = events or EventBus()
@@ -171,7 +173,9 @@ class ConversationRouter:
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
         stored = await self._db(
-            lambda s: conversations.record_inbound(s, inbound, text=text, sentiment=sentiment, timeout=self._timeout)
+            lambda s: conversations.record_inbound(
+                s, inbound, text=text, sentiment=sentiment, timeout=self._timeout, max_messages=self._max_messages
+            )
         )
         if stored.duplicate_of is not None:
             return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))

@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
+from bot.storage.models import Conversation, ConversationState, Customer, Direction, Message, utcnow
 from feedback.sentiment import Sentiment, rolling_score
 
 
@@ -64,9 +64,16 @@ def _current_conversation(
     channel: str,
     now: datetime,
     timeout: timedelta,
+    max_messages: int | None = None,
 ) -> Conversation:
-    """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
+    """The open conversation, unless it went quiet for longer than the timeout, or the bot has held
+    it for `max_messages` customer messages: then a new one."""
     if conversation is not None and now - conversation.last_activity_at > timeout:
+        conversation.ended_at = conversation.last_activity_at
+        conversation = None
+    elif conversation is not None and _full(conversation, max_messages):
+        # Rasa reads, copies and featurises a conversation's whole history for every message; a
+        # fresh one keeps that cost flat. Never while a person is involved: the handoff stays put.
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:
@@ -80,6 +87,14 @@ def _current_conversation(
         session.add(conversation)
         session.flush()
     return conversation
+
+
+def _full(conversation: Conversation, max_messages: int | None) -> bool:
+    return (
+        max_messages is not None
+        and (conversation.customer_message_count or 0) >= max_messages
+        and conversation.state == ConversationState.BOT.value
+    )
 
 
 def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Message | None:
@@ -109,8 +124,10 @@ def record_inbound(
     text: str,
     sentiment: Sentiment | None,
     timeout: timedelta,
+    max_messages: int | None = None,
 ) -> StoredInbound:
-    """Store a customer message and its sentiment in one transaction (the caller commits)."""
+    """Store a customer message and its sentiment in one transaction (the caller commits); a
+    conversation ends after `timeout` idle or, held by the bot, after `max_messages` messages."""
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
@@ -127,7 +144,9 @@ def record_inbound(
                 duplicate_of=duplicate.id,
             )
     customer = _update_customer(session, customer, inbound, now)
-    conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
+    conversation = _current_conversation(
+        session, customer, open_conversation, inbound.channel, now, timeout, max_messages
+    )
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.CUSTOMER.value,

@@ -48,7 +48,7 @@ def test_every_export_quotes_a_customers_formula(session_factory):
     with session_factory() as session:
         exports = {kind: export_csv(kind, session, filters) for kind in ("surveys", "conversations", "compensation")}
     surveys = list(csv.DictReader(io.StringIO(exports["surveys"])))
-    quoted = next(row for row in surveys if row["comment"].endswith("Click for details\")"))
+    quoted = next(row for row in surveys if row["comment"].endswith('Click for details")'))
     assert quoted["comment"] == "'" + HYPERLINK and quoted["comment_polarity"] == "-0.5"
     assert quoted["handled_by"] == "'@SUM(1+1)"
     for kind, text in exports.items():
