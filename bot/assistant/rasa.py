@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,7 +96,7 @@ RemoteAction._validate_action_result = _validate_action_result
 _resolve_event_type = Event.resolve_by_type
 
 
-@lru_cache(maxsize=None)
+@cache
 def _event_types() -> dict[str, type[Event]]:
     types: dict[str, type[Event]] = {}
     for cls in all_subclasses(Event):
