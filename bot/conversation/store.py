@@ -11,6 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.conversation.text import printable
 from bot.storage.models import Conversation, ConversationState, Customer, Direction, Message, utcnow
 from feedback.sentiment import Sentiment, rolling_score
 
@@ -51,9 +52,9 @@ def _update_customer(session: Session, customer: Customer | None, inbound: Inbou
         session.flush()
     customer.last_seen = now
     if inbound.display_name:
-        customer.display_name = inbound.display_name[:200]
+        customer.display_name = printable(inbound.display_name)[:200]
     if inbound.locale:
-        customer.locale = inbound.locale[:16]
+        customer.locale = printable(inbound.locale)[:16]
     return customer
 
 

@@ -25,6 +25,11 @@ def clean_text(text: object, *, max_chars: int) -> str:
     return cleaned
 
 
+def printable(value: str) -> str:
+    """A name or locale as a database can store it: control characters and lone surrogates dropped."""
+    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 def check_id(value: str, *, name: str) -> str:
     """A channel's id for a sender or a message, as given; InvalidMessage if a database can't
     store it as text: a lone surrogate (not encodable) or a control character (PostgreSQL

@@ -15,7 +15,7 @@ from bot.app.server import MIDDLEWARES
 from bot.channels import rest
 from bot.channels.json_input import MAX_METADATA_BYTES, load_json
 from bot.channels.rest import parse_body
-from bot.conversation.messages import InvalidMessage
+from bot.conversation.messages import InboundMessage, InvalidMessage
 from bot.conversation.text import clean_text
 from bot.storage.models import Conversation, Customer, Message
 from tests.unit.test_widget_channel import client, make_router, ws_url
@@ -65,6 +65,16 @@ def test_a_message_of_only_zero_width_characters_is_empty(text):
         clean_text(text, max_chars=100)
     assert clean_text("\u200bhi", max_chars=100) == "\u200bhi"
     assert clean_text("\U0001f468\u200d\U0001f469", max_chars=100) == "\U0001f468\u200d\U0001f469"  # ZWJ emoji
+
+
+async def test_names_keep_their_letters_and_lose_control_characters(session_factory):
+    router = make_router(session_factory)
+    await router.handle(
+        InboundMessage(channel="telegram", sender_id="42", text="hi", display_name="Ann\x00 \ud800Lee", locale="e\x1bn")
+    )
+    with session_factory() as session:
+        customer = session.execute(select(Customer)).scalar_one()
+    assert (customer.display_name, customer.locale) == ("Ann Lee", "en")
 
 
 @pytest.fixture
