@@ -50,6 +50,9 @@ CONVERSATION_LENGTH = len(QUESTIONS)
 THINK_S = 2.0
 # 50 is the issue's level; 10 shows what the product serves when it is not saturated.
 PACED_LEVELS = (10, 50)
+# One customer who never pauses: the cost of message 300 against message 10 of the same sender.
+LONG_MESSAGES, QUICK_LONG_MESSAGES = 300, 30
+LONG_WINDOW = 5  # each point is the median of the messages this many before and after it
 
 
 def messages_per_customer(concurrency: int, quick: bool) -> int:
@@ -192,17 +195,52 @@ async def drive_bare(agent, concurrency: int, count: int, bar: tqdm) -> LoadResu
 
 
 @dataclass
+class LongConversation:
+    messages: int
+    early: int  # the message number compared (10)
+    early_ms: float  # median latency of messages early +- LONG_WINDOW
+    late_ms: float  # median latency of the last 2 * LONG_WINDOW + 1 messages
+
+    @property
+    def ratio(self) -> float:
+        return self.late_ms / self.early_ms
+
+
+@dataclass
 class SpeedResults:
     cold_start_s: float
     rss_ready_mb: float
     rss_after_mb: float
     loads: list[LoadResult]
+    long: LongConversation | None = None
+
+
+async def long_conversation(url: str, count: int, tag: str) -> LongConversation:
+    """One REST sender, `count` messages back to back; latency by position in the conversation."""
+    latencies: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        for i in range(count):
+            started = time.perf_counter()
+            message = {"sender": f"long{tag}", "message": QUESTIONS[i % len(QUESTIONS)]}
+            async with session.post(f"{url}/webhooks/rest/webhook", json=message) as response:
+                await response.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+    early = min(10, count // 3)
+    window = min(LONG_WINDOW, early - 1)
+    return LongConversation(
+        count,
+        early,
+        percentile(latencies[early - 1 - window : early + window], 0.5),
+        percentile(latencies[-(2 * window + 1) :], 0.5),
+    )
 
 
 TRANSPORTS = ("REST", "WebSocket")
 
 
-def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True) -> SpeedResults:
+def run(
+    quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True, long_only: bool = False
+) -> SpeedResults:
     from tests.support.e2e_server import RunningServer
 
     levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
@@ -223,14 +261,19 @@ def run(quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = Tr
             rss_ready = rss_mb(pid)
             back_to_back = [(c, t, 0.0) for c in levels for t in transports]
             paced = [(c, t, think) for c in paced_levels for t in transports]
-            loads = asyncio.run(drive_product(server.url, pid, back_to_back + paced, quick, str(int(started)), bar))
+            runs = [] if long_only else back_to_back + paced
+            loads = asyncio.run(drive_product(server.url, pid, runs, quick, str(int(started)), bar))
+            bar.set_description("one long conversation")
+            long = asyncio.run(
+                long_conversation(server.url, QUICK_LONG_MESSAGES if quick else LONG_MESSAGES, str(int(started)))
+            )
             rss_after = rss_mb(pid)
         finally:
             server.stop()
 
-    if bare:
+    if bare and not long_only:
         loads += run_bare(levels, quick)
-    return SpeedResults(cold_start, rss_ready, rss_after, loads)
+    return SpeedResults(cold_start, rss_ready, rss_after, loads, long)
 
 
 async def drive_product(
@@ -293,13 +336,14 @@ def main() -> None:
     )
     parser.add_argument("--transports", nargs="+", choices=TRANSPORTS, default=TRANSPORTS)
     parser.add_argument("--no-bare", action="store_true", help="skip bare Rasa")
+    parser.add_argument("--long-only", action="store_true", help="only the one long conversation")
     args = parser.parse_args()
     from bench.report import quiet_rasa
 
     quiet_rasa()  # bare Rasa logs every prediction at debug level otherwise
     # The machine may be shared: the load average says how comparable two runs are.
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    speed = run(args.quick, args.levels, tuple(args.transports), not args.no_bare)
+    speed = run(args.quick, args.levels, tuple(args.transports), not args.no_bare, args.long_only)
     print_speed(speed)
     for load in speed.loads:
         if load.cpu_ms is not None:

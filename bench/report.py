@@ -15,6 +15,7 @@ TARGETS = {
     "throughput": 100.0,
     "overhead": 0.20,
     "cold_start_s": 30.0,
+    "long_ratio": 1.5,
 }
 
 
@@ -125,6 +126,7 @@ def speed_tables(speed, training_s: float | None = None) -> str:
         [
             ("cold start (process start to /health 200)", f"{speed.cold_start_s:.1f} s"),
             ("RSS when ready / after the load runs", f"{speed.rss_ready_mb:.0f} MB / {speed.rss_after_mb:.0f} MB"),
+            *long_rows(speed),
             (
                 "training the shipped assistant (`cxbot train --force`)",
                 f"{training_s:.0f} s" if training_s is not None else "not measured (--quick)",
@@ -132,6 +134,19 @@ def speed_tables(speed, training_s: float | None = None) -> str:
         ],
     )
     return loads + "\n\n" + extra
+
+
+def long_rows(speed) -> list[tuple[str, str]]:
+    long = getattr(speed, "long", None)
+    if long is None:
+        return []
+    return [
+        (
+            f"one customer, {long.messages} messages back to back: message {long.early} / the last "
+            "(median of 11 around each)",
+            f"{long.early_ms:.0f} ms / {long.late_ms:.0f} ms ({long.ratio:.2f}x)",
+        )
+    ]
 
 
 def print_speed(speed) -> None:
@@ -240,6 +255,16 @@ def speed_target_rows(speed) -> list[list[Any]]:
     rows = []
     for transport in ("REST", "WebSocket"):
         rows += transport_rows(speed, transport, level)
+    long = getattr(speed, "long", None)
+    if long is not None:
+        rows.append(
+            [
+                f"message {long.messages} <= {TARGETS['long_ratio']:g}x message {long.early} (one customer)",
+                "product",
+                f"{long.ratio:.2f}x",
+                verdict(long.ratio, TARGETS["long_ratio"], False),
+            ]
+        )
     rows.append(
         [
             "cold start <= 30 s",

@@ -30,6 +30,7 @@ from feedback.metrics.not_understood import not_understood_per_conversation
 from feedback.metrics.period import Filters, chunks, in_period, with_channel
 from feedback.metrics.rows import conversation_topics
 from feedback.metrics.totals import mean
+from feedback.spreadsheet import safe_cell
 
 KINDS = ("surveys", "conversations", "compensation")
 # The survey buttons' payload: /survey_answer{"survey_value":"<kind>:<answer or score>"}.
@@ -287,7 +288,7 @@ def to_csv(columns: tuple[str, ...], rows: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[column]) for column in columns])
+        writer.writerow([safe_cell(_cell(row[column])) for column in columns])
     return out.getvalue()
 
 

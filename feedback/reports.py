@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from feedback.metrics import Dashboard, Filters, Totals, compute_totals
 from feedback.metrics.formulas import REPORT_FORMULAS
 from feedback.metrics.totals import Headline
+from feedback.spreadsheet import safe_row
 from feedback.surveys.scores import CES_VALUES
 
 
@@ -95,8 +96,8 @@ def render(report: Report, fmt: str) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["metric", "value"])
-        writer.writerows(as_rows(report))
-        writer.writerows(("formula", f) for f in report.formulas)
+        writer.writerows(safe_row(row) for row in as_rows(report))
+        writer.writerows(safe_row(("formula", f)) for f in report.formulas)
         return out.getvalue()
     width = max(len(name) for name, _ in as_rows(report))
     lines = [f"{name.ljust(width)}  {value}" for name, value in as_rows(report)]

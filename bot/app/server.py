@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings
+from bot.app.staff_headers import staff_headers
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.telegram import channel as telegram
@@ -89,6 +90,7 @@ def build_router(
         handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
+        max_conversation_messages=settings.max_conversation_messages,
         events=events,
         never_mind=never_mind,
     )
@@ -189,6 +191,10 @@ async def json_errors(request: web.Request, handler):
         return web.json_response({"error": "internal error"}, status=500)
 
 
+# Outermost first: the staff headers go on every response, the JSON errors' too.
+MIDDLEWARES = (staff_headers, json_errors)
+
+
 async def health(request: web.Request) -> web.Response:
     """GET /health: 200 once the model is loaded, 503 before (or if loading failed)."""
     state = request.app[STATE]
@@ -225,7 +231,7 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
     content = content or load_content(settings.content_dir)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=MIDDLEWARES)
     state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
     app[STATE] = state
     app.router.add_get("/health", health)

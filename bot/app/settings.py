@@ -42,6 +42,8 @@ class Settings:
     shop_name: str = "Northwind Shop"
     max_message_chars: int = 4000
     conversation_timeout_minutes: int = 60
+    # Rasa's cost per message grows with the conversation's length: a longer one continues as a new one.
+    max_conversation_messages: int = 30
     action_server_url: str = ""
     log_level: str = "INFO"
     # Shared with the shop's site, which signs its customer ids with it (the widget's identity check).
@@ -101,6 +103,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         shop_name=get("SHOP_NAME", "Northwind Shop"),
         max_message_chars=int(get("MAX_MESSAGE_CHARS", "4000")),
         conversation_timeout_minutes=int(get("CONVERSATION_TIMEOUT_MINUTES", "60")),
+        max_conversation_messages=int(get("MAX_CONVERSATION_MESSAGES", "30")),
         action_server_url=get("ACTION_SERVER_URL", ""),
         log_level=get("LOG_LEVEL", "INFO"),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.base import RouterSource
+from bot.channels.json_input import checked_metadata, load_json
 from bot.conversation.messages import InboundMessage, InvalidMessage
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,7 @@ def _optional_id(body: dict[str, Any], key: str) -> str | None:
 
 def parse_body(raw: bytes) -> InboundMessage:
     """Validate a webhook body; raises InvalidMessage with a reason for the client."""
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidMessage('the body must be JSON: {"sender": ..., "message": ...}') from None
+    body = load_json(raw, what='{"sender": ..., "message": ...}')
     if not isinstance(body, dict):
         raise InvalidMessage("the body must be a JSON object")
     sender = _optional_id(body, "sender")
@@ -46,9 +44,7 @@ def parse_body(raw: bytes) -> InboundMessage:
         raise InvalidMessage("'sender' is required")
     if "message" not in body:
         raise InvalidMessage("'message' is required")
-    metadata = body.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise InvalidMessage("'metadata' must be a JSON object")
+    metadata = checked_metadata(body.get("metadata") or {})
     return InboundMessage(
         channel=CHANNEL,
         sender_id=sender,

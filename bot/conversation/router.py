@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.conversation.text import clean_text
+from bot.conversation.text import check_id, clean_text
 from bot.storage.database import run_in_session
 from bot.storage.models import Conversation, ConversationState
 from feedback.sentiment import SentimentScorer
@@ -101,6 +101,7 @@ class ConversationRouter:
         handoff: HandoffPolicy,
         max_message_chars: int = 4000,
         conversation_timeout: timedelta = timedelta(minutes=60),
+        max_conversation_messages: int | None = None,
         events: EventBus | None = None,
         never_mind: NeverMind | None = None,
     ) -> None:
@@ -112,6 +113,7 @@ class ConversationRouter:
         self._handoff = handoff
         self._max_chars = max_message_chars
         self._timeout = conversation_timeout
+        self._max_messages = max_conversation_messages
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
         self._events = events or EventBus()
@@ -120,6 +122,9 @@ class ConversationRouter:
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
         text = clean_text(inbound.text, max_chars=self._max_chars)
+        check_id(inbound.sender_id, name="sender")
+        if inbound.message_id is not None:
+            check_id(inbound.message_id, name="message_id")
         sentiment = None if is_command(text) else self._scorer.score(text)
         async with self._in_order(inbound):
             return (await self._handle_in_order(inbound, text, sentiment)).replies
@@ -168,7 +173,9 @@ class ConversationRouter:
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
         stored = await self._db(
-            lambda s: conversations.record_inbound(s, inbound, text=text, sentiment=sentiment, timeout=self._timeout)
+            lambda s: conversations.record_inbound(
+                s, inbound, text=text, sentiment=sentiment, timeout=self._timeout, max_messages=self._max_messages
+            )
         )
         if stored.duplicate_of is not None:
             return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))

@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
+from bot.conversation.text import printable
+from bot.storage.models import Conversation, ConversationState, Customer, Direction, Message, utcnow
 from bot.storage.titles import RECENT_BOT_MESSAGES, is_payload, tapped_title
 from feedback.sentiment import Sentiment, rolling_score
 
@@ -52,9 +53,9 @@ def _update_customer(session: Session, customer: Customer | None, inbound: Inbou
         session.flush()
     customer.last_seen = now
     if inbound.display_name:
-        customer.display_name = inbound.display_name[:200]
+        customer.display_name = printable(inbound.display_name)[:200]
     if inbound.locale:
-        customer.locale = inbound.locale[:16]
+        customer.locale = printable(inbound.locale)[:16]
     return customer
 
 
@@ -65,9 +66,16 @@ def _current_conversation(
     channel: str,
     now: datetime,
     timeout: timedelta,
+    max_messages: int | None = None,
 ) -> Conversation:
-    """The open conversation, unless it went quiet for longer than the timeout: then a new one."""
+    """The open conversation, unless it went quiet for longer than the timeout, or the bot has held
+    it for `max_messages` customer messages: then a new one."""
     if conversation is not None and now - conversation.last_activity_at > timeout:
+        conversation.ended_at = conversation.last_activity_at
+        conversation = None
+    elif conversation is not None and _full(conversation, max_messages):
+        # Rasa reads, copies and featurises a conversation's whole history for every message; a
+        # fresh one keeps that cost flat. Never while a person is involved: the handoff stays put.
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:
@@ -81,6 +89,14 @@ def _current_conversation(
         session.add(conversation)
         session.flush()
     return conversation
+
+
+def _full(conversation: Conversation, max_messages: int | None) -> bool:
+    return (
+        max_messages is not None
+        and (conversation.customer_message_count or 0) >= max_messages
+        and conversation.state == ConversationState.BOT.value
+    )
 
 
 def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Message | None:
@@ -123,8 +139,10 @@ def record_inbound(
     text: str,
     sentiment: Sentiment | None,
     timeout: timedelta,
+    max_messages: int | None = None,
 ) -> StoredInbound:
-    """Store a customer message and its sentiment in one transaction (the caller commits)."""
+    """Store a customer message and its sentiment in one transaction (the caller commits); a
+    conversation ends after `timeout` idle or, held by the bot, after `max_messages` messages."""
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
@@ -143,7 +161,9 @@ def record_inbound(
     # Even when the open conversation timed out: the tapped button was on its last messages.
     button_title = _button_title(session, open_conversation, text)
     customer = _update_customer(session, customer, inbound, now)
-    conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
+    conversation = _current_conversation(
+        session, customer, open_conversation, inbound.channel, now, timeout, max_messages
+    )
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.CUSTOMER.value,

@@ -27,6 +27,7 @@ from bot.dashboard.page import render_conversation_list, render_dashboard, rende
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import drill_title
+from bot.storage.ids import row_id
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
@@ -184,10 +185,9 @@ async def conversations_page(request: web.Request) -> web.Response:
 
 
 async def conversation_page(request: web.Request) -> web.Response:
-    try:
-        conversation_id = int(request.match_info["conversation_id"])
-    except ValueError:
-        raise web.HTTPNotFound(reason="no such conversation") from None
+    conversation_id = row_id(request.match_info["conversation_id"])
+    if conversation_id is None:
+        raise web.HTTPNotFound(reason="no such conversation")
 
     def render() -> str | None:
         with _sessions(request)() as session:

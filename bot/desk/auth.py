@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.storage.ids import fits_bigint
 from bot.storage.models import StaffRole, StaffSession, StaffUser, utcnow
 
 ROLES = tuple(role.value for role in StaffRole)
@@ -75,6 +76,8 @@ def find_user(session: Session, username: str) -> StaffUser | None:
 
 
 def user_by_telegram(session: Session, telegram_user_id: int, *, active_only: bool = True) -> StaffUser | None:
+    if not fits_bigint(telegram_user_id):
+        return None  # no such account could be stored
     query = select(StaffUser).where(StaffUser.telegram_user_id == telegram_user_id)
     if active_only:
         query = query.where(StaffUser.active.is_(True))

@@ -42,6 +42,7 @@ from bot.handoff.transitions import Outcome, TransitionRefused
 from bot.storage.database import run_in_session
 from bot.storage.models import (
     Compensation,
+    Conversation,
     ConversationState,
     Direction,
     HandoffRequest,
@@ -214,6 +215,8 @@ class Desk:
 
         def work(session: Session) -> None:
             staff = self._staff(session, staff_id)
+            if session.get(Conversation, conversation_id) is None:
+                raise TransitionRefused("there is no such conversation")
             session.add(StaffNote(conversation_id=conversation_id, author_id=staff.id, text=text, created_at=utcnow()))
 
         await self._db(work)

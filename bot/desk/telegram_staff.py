@@ -24,6 +24,7 @@ from bot.desk.service import Desk
 from bot.handoff.queries import claimed_by
 from bot.handoff.transitions import TransitionRefused
 from bot.storage.database import run_in_session
+from bot.storage.ids import row_id
 from bot.storage.models import StaffUser
 
 logger = logging.getLogger(__name__)
@@ -181,9 +182,8 @@ class StaffChat:
         if staff is None:
             await self._answer(query.id, NOT_LINKED.format(id=query.from_user.id if query.from_user else "?"))
             return
-        try:
-            handoff_id = int(query.data[len(CLAIM_PREFIX) :])
-        except ValueError:
+        handoff_id = row_id(query.data[len(CLAIM_PREFIX) :])
+        if handoff_id is None:
             await self._answer(query.id, "This button is not one of mine.")
             return
         try:

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app.server import build_services, json_errors
+from bot.app.server import MIDDLEWARES, build_services
 from bot.app.settings import get_settings
 from bot.channels.base import ChannelRegistry
 from bot.conversation import store
@@ -89,7 +89,7 @@ class RecordingChannel:
 @pytest.fixture
 async def desk_app(session_factory, database_url, tmp_path):
     settings = replace(get_settings(), data_dir=tmp_path, secret_key="test-secret")
-    app = web.Application(middlewares=[json_errors])
+    app = web.Application(middlewares=MIDDLEWARES)  # as the server's
     channels = ChannelRegistry()
     channel = RecordingChannel()
     channels.register(channel)

@@ -138,20 +138,20 @@ class EchoAssistant:
 CHANNELS = web.AppKey("test_channels", ChannelRegistry)
 
 
+def make_router(session_factory) -> ConversationRouter:
+    return ConversationRouter(
+        session_factory=session_factory,
+        assistant=EchoAssistant(),
+        scorer=TextBlobScorer(),
+        max_message_chars=100,
+        handoff=HandoffByRules(rules=project_content().escalation, desk=project_content().desk),
+    )
+
+
 def make_app(session_factory, database_url: str, *, ready: bool = True, **settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[json_errors])
     app[CHANNELS] = ChannelRegistry()
-    router = (
-        ConversationRouter(
-            session_factory=session_factory,
-            assistant=EchoAssistant(),
-            scorer=TextBlobScorer(),
-            max_message_chars=100,
-            handoff=HandoffByRules(rules=project_content().escalation, desk=project_content().desk),
-        )
-        if ready
-        else None
-    )
+    router = make_router(session_factory) if ready else None
     widget.add_routes(
         app,
         Settings(database_url=database_url, max_message_chars=100, **settings),

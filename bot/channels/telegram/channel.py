@@ -22,10 +22,12 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.channels.base import ChannelRegistry
+from bot.channels.json_input import load_json
 from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.channels.telegram.send import TelegramSender
+from bot.channels.telegram.shape import UPDATE_DEPTH, check_update
 from bot.channels.telegram.updates import (
     CHANNEL,
     UNREADABLE_REPLY,
@@ -215,9 +217,8 @@ class TelegramChannel:
                 {"error": "the assistant is starting; try again shortly"}, status=503, headers={"Retry-After": "5"}
             )
         try:
-            data = await request.json()
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
+            # Nesting, types and ids checked before the library builds objects from the JSON.
+            data = check_update(load_json(await request.read(), what="a Telegram update", max_depth=UPDATE_DEPTH))
             update = Update.de_json(data, self.bot)
         except Exception:
             return web.json_response({"error": "the body must be a Telegram update (JSON)"}, status=400)

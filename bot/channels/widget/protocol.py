@@ -17,11 +17,11 @@ where a message is {"id", "from": "bot"|"agent"|"customer", "text", "buttons", "
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.json_input import load_json
 from bot.channels.widget.identity import Identity
 from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMessage
 
@@ -56,9 +56,9 @@ class WidgetMessage:
 
 def _json_object(raw: str | bytes) -> dict[str, Any]:
     try:
-        data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidFrame('the message must be JSON: {"type": "message", "id": ..., "text": ...}') from None
+        data = load_json(raw, what='{"type": "message", "id": ..., "text": ...}')
+    except InvalidMessage as invalid:
+        raise InvalidFrame(invalid.reason) from None
     if not isinstance(data, dict):
         raise InvalidFrame("the message must be a JSON object")
     return data

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.desk import auth
 from bot.desk.service import Desk
 from bot.storage.database import run_in_session
+from bot.storage.ids import row_id
 from bot.storage.models import StaffUser
 
 if TYPE_CHECKING:
@@ -27,15 +28,6 @@ SESSION_COOKIE = "cxdesk_session"
 LOGIN_COOKIE = "cxdesk_login"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -77,18 +69,18 @@ class Staff:
 
 def page(template: str, status: int = 200, **values) -> web.Response:
     html = _templates.get_template(template).render(**values)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=SECURITY_HEADERS)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
 def redirect(location: str) -> web.Response:
     # Returned, not raised: the server's JSON error middleware would turn a raised one into JSON.
-    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
+    return web.Response(status=303, headers={"Location": location})
 
 
 def refuse(request: web.Request, status: int, message: str) -> web.Response:
     if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
         return page("message.html", status=status, title="Not allowed", message=message, staff=None)
-    return web.json_response({"error": message}, status=status, headers=SECURITY_HEADERS)
+    return web.json_response({"error": message}, status=status)
 
 
 def desk_of(request: web.Request) -> Desk | None:
@@ -159,10 +151,11 @@ def guard(roles: tuple[str, ...]):
 
 
 def int_param(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except (KeyError, ValueError):
-        raise web.HTTPNotFound() from None
+    """The row id in the URL; 404 when it cannot name a row (not a number, beyond 64 bits)."""
+    number = row_id(request.match_info.get(name))
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
 
 
 # The session is also the manager dashboard's (/dashboard), so its cookie covers the whole site;

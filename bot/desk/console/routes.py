@@ -7,7 +7,8 @@ Security, in one place:
   the login form, before any session, uses a double-submit cookie;
 - every route but the login page and static files asks for a role: anonymous page views go to
   the login page, anything else gets 401, a lower role 403;
-- Jinja escapes everything, and the Content-Security-Policy allows only this server's own script.
+- Jinja escapes everything, and the Content-Security-Policy allows only this server's own script
+  (the security headers of every staff page: bot/app/staff_headers.py, wired by the server).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ from bot.desk.console.access import (
 )
 from bot.desk.service import Desk, compensations_conversation
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
-from bot.storage.models import HandoffRequest, StaffRole, StaffUser, utcnow
+from bot.storage.ids import row_id
+from bot.storage.models import Conversation, HandoffRequest, StaffRole, StaffUser, utcnow
 
 if TYPE_CHECKING:
     from bot.app.settings import Settings
@@ -252,10 +254,9 @@ def _handoff_action(method: str):
             elif method == "resolve":
                 await desk.resolve(handoff_id, staff.id)
             elif method == "transfer":
-                try:
-                    to = int(str(form.get("to", "")))
-                except ValueError:
-                    raise TransitionRefused("choose who takes over") from None
+                to = row_id(str(form.get("to", "")))
+                if to is None:
+                    raise TransitionRefused("choose who takes over")
                 await desk.transfer(handoff_id, staff.id, to)
 
         return await _act(request, staff, conversation_id, action)
@@ -267,6 +268,8 @@ def _handoff_action(method: str):
 @requires(StaffRole.AGENT.value)
 async def add_note(request: web.Request, staff: Staff) -> web.Response:
     conversation_id = int_param(request, "conversation_id")
+    if await db(request, lambda s: s.get(Conversation, conversation_id)) is None:
+        return refuse(request, 404, "there is no such conversation")
     form = await request.post()
     return await _act(
         request,
@@ -304,7 +307,7 @@ def _static(name: str, content_type: str):
     async def serve(_request: web.Request) -> web.FileResponse:
         return web.FileResponse(
             path,
-            headers={"Content-Type": content_type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+            headers={"Content-Type": content_type},
         )
 
     return serve

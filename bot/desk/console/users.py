@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.desk import auth
 from bot.desk.console.access import Staff, db, int_param, page, redirect, requires
+from bot.storage.ids import fits_bigint
 from bot.storage.models import StaffRole, StaffUser
 
 
@@ -25,6 +26,8 @@ async def add_user(request: web.Request, staff: Staff) -> web.Response:
     telegram = str(form.get("telegram_id", "")).strip()
     try:
         telegram_id = int(telegram) if telegram else None
+        if telegram_id is not None and not fits_bigint(telegram_id):
+            raise auth.StaffError("the Telegram id is too large")
         await db(
             request,
             lambda s: auth.add_user(
