@@ -175,7 +175,9 @@ class RasaAssistant:
     ) -> AssistantReply:
         if text.startswith("/"):
             text = self._known_command(text)
-        parse_data = await self.agent.parse_message(text)
+        # The NLU reads Persian in canonical spelling (PersianNormaliser); actions and forms get the
+        # text as typed.
+        parse_data = {**await self.agent.parse_message(text), "text": text}
         output = ResponseCollector()
         await self.agent.handle_message(
             UserMessage(
