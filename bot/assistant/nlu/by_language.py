@@ -4,7 +4,7 @@ Finglish counts as English, text without letters too).
 
 Why not one classifier for both: trained jointly, the Persian examples shift the TF-IDF weights
 and the intercepts the English intents share: English held-out FAQ topics dropped from 0.88 to
-0.85, and Persian FAQ topics were lower too (0.832 against 0.851); measured with
+0.85, and Persian FAQ topics were lower too (0.822 against 0.832); measured with
 `python -m bench.languages` (README, "Languages").
 
 In config.yml, once per language, with the wrapped component's own settings:
