@@ -23,6 +23,7 @@ import yaml
 SKIPPED_COMPONENTS = {
     "ResponseSelector",
     "bot.assistant.nlu.tfidf_response_selector.TfidfResponseSelector",
+    "bot.assistant.nlu.by_language.TfidfResponseSelectorForLanguage",
     "FallbackClassifier",
 }
 

@@ -206,7 +206,9 @@ class RasaAssistant:
         else:
             # Emoji alone get a decided meaning (bot/assistant/emoji.py), not the NLU's guess.
             text = emoji_meaning(text) or text
-        parse_data = await self.agent.parse_message(text)
+        # The NLU reads Persian in canonical spelling (PersianNormaliser); actions and forms get the
+        # text as typed.
+        parse_data = {**await self.agent.parse_message(text), "text": text}
         output = ResponseCollector()
         await self.agent.handle_message(
             UserMessage(

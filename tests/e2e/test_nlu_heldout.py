@@ -1,8 +1,9 @@
-"""Intent accuracy on customer phrasings that are not in the training data."""
+"""Intent accuracy on customer phrasings that are not in the training data, English and Persian."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 
 import pytest
@@ -11,10 +12,14 @@ import yaml
 from tests.conftest import PROJECT_DIR
 
 # Floors sit a few points under what the shipped model measures (see README), so a real
-# regression fails while training noise does not.
-FAQ_TOPIC_FLOOR = 0.84  # measured 0.88
-GENERAL_FLOOR = 0.85  # measured 0.895
-COMPLAINT_FLOOR = 0.80  # measured 0.844
+# regression fails while training noise does not. Persian targets (issue 15): FAQ topics 0.85,
+# complaints recognised 0.85; the Persian floors are under target because the model is.
+FAQ_TOPIC_FLOOR = {"en": 0.84, "fa": 0.81}  # measured 0.88 / 0.832
+GENERAL_FLOOR = {"en": 0.85, "fa": 0.80}  # measured 0.895 / 0.833
+COMPLAINT_FLOOR = {"en": 0.80, "fa": 0.80}  # measured 0.844 / 0.833
+RECOGNISED_FLOOR = {"en": 0.78, "fa": 0.81}  # measured 0.825 / 0.844
+LANGUAGES = ("en", "fa")
+SUFFIX = {"en": "", "fa": "_fa"}
 FALLBACK_COUNTS_AS = {"out_of_scope": {"out_of_scope", "nlu_fallback"}}
 
 
@@ -45,8 +50,13 @@ def predictions(model_path):
 
     return {
         name: asyncio.run(parse_all(load_examples(name)))
-        for name in ("faq_heldout.yml", "general_heldout.yml", "complaints_heldout.yml")
+        for language in LANGUAGES
+        for name in (heldout("faq", language), heldout("general", language), heldout("complaints", language))
     }
+
+
+def heldout(kind: str, language: str) -> str:
+    return f"{kind}_heldout{SUFFIX[language]}.yml"
 
 
 def accuracy(results) -> tuple[float, dict[str, list[str]]]:
@@ -70,31 +80,73 @@ def report(title: str, results, capsys) -> float:
     return score
 
 
-def test_faq_topics_have_enough_held_out_examples(predictions):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_faq_topics_have_enough_held_out_examples(predictions, language):
     per_topic = defaultdict(int)
-    for _, expected, _ in predictions["faq_heldout.yml"]:
+    for _, expected, _ in predictions[heldout("faq", language)]:
         per_topic[expected] += 1
     assert len(per_topic) >= 25
     assert min(per_topic.values()) >= 3
 
 
-def test_faq_topic_accuracy_floor(predictions, capsys):
-    assert report("FAQ topic accuracy", predictions["faq_heldout.yml"], capsys) >= FAQ_TOPIC_FLOOR
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_complaint_categories_have_enough_held_out_examples(predictions, language):
+    per_category = defaultdict(int)
+    for _, expected, _ in predictions[heldout("complaints", language)]:
+        per_category[expected] += 1
+    assert len(per_category) >= 9  # eight categories and never mind
+    assert min(per_category.values()) >= 3
 
 
-def test_general_intent_accuracy_floor(predictions, capsys):
-    assert report("General intent accuracy", predictions["general_heldout.yml"], capsys) >= GENERAL_FLOOR
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_faq_topic_accuracy_floor(predictions, capsys, language):
+    results = predictions[heldout("faq", language)]
+    assert report(f"FAQ topic accuracy [{language}]", results, capsys) >= FAQ_TOPIC_FLOOR[language]
 
 
-def test_complaint_category_accuracy_floor(predictions, capsys):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_general_intent_accuracy_floor(predictions, capsys, language):
+    results = predictions[heldout("general", language)]
+    assert report(f"General intent accuracy [{language}]", results, capsys) >= GENERAL_FLOOR[language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_complaint_category_accuracy_floor(predictions, capsys, language):
     """The complaint category picks the apology and the compensation: it must be right."""
-    assert (
-        report("Complaint categories and never mind", predictions["complaints_heldout.yml"], capsys) >= COMPLAINT_FLOOR
-    )
+    results = predictions[heldout("complaints", language)]
+    title = f"Complaint categories and never mind [{language}]"
+    assert report(title, results, capsys) >= COMPLAINT_FLOOR[language]
 
 
-def test_complaints_are_recognised_as_complaints(predictions):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_complaints_are_recognised_as_complaints(predictions, language):
     """Even with the wrong category, a complaint must start the recovery, not an FAQ answer."""
-    results = [r for r in predictions["complaints_heldout.yml"] if r[1].startswith("complain_")]
+    results = [r for r in predictions[heldout("complaints", language)] if r[1].startswith("complain_")]
     recognised = sum(predicted.startswith("complain_") for _, _, predicted in results)
-    assert recognised / len(results) >= 0.78  # measured 0.825
+    assert recognised / len(results) >= RECOGNISED_FLOOR[language]
+
+
+def test_accuracy_side_by_side(predictions, capsys):
+    """English and Persian next to each other, as `make test` shows them."""
+    with capsys.disabled():
+        print("\nHeld-out accuracy      en     fa")
+        for kind in ("faq", "general", "complaints"):
+            scores = [accuracy(predictions[heldout(kind, language)])[0] for language in LANGUAGES]
+            print(f"  {kind:<20}" + "".join(f"{score:7.3f}" for score in scores))
+
+
+def test_persian_held_out_phrasings_are_not_in_the_training_data():
+    """Written apart from nlu/fa/: not even a respelling of a training example."""
+    from bot.assistant.nlu.persian_normaliser import canonical
+
+    def key(text: str) -> str:
+        return canonical(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)).lower().strip("?!. ")
+
+    training = set()
+    for path in (PROJECT_DIR / "nlu").rglob("*.yml"):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            for line in block.get("examples", "").splitlines():
+                if line.strip().startswith("- ") and "intent" in block:
+                    training.add(key(line.strip()[2:].strip()))
+    persian = [text for kind in ("faq", "general", "complaints") for text, _ in load_examples(heldout(kind, "fa"))]
+    assert [text for text in persian if key(text) in training] == []
