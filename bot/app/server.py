@@ -35,6 +35,7 @@ from bot.conversation.events import (
     HandoffQueued,
     MessageForHolder,
 )
+from bot.conversation.language import Languages
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
@@ -72,6 +73,13 @@ STATE = web.AppKey("cxbot", AppState)
 # --- the services, built once the assistant is loaded ---
 
 
+def languages_of(settings: Settings) -> Languages:
+    """The languages served (CXBOT_LANGUAGES, CXBOT_DEFAULT_LANGUAGE); a shop serving one
+    language gets it as the default whatever CXBOT_DEFAULT_LANGUAGE says."""
+    default = settings.default_language if settings.default_language in settings.languages else None
+    return Languages(served=settings.languages, default=default or settings.languages[0])
+
+
 def build_router(
     settings: Settings,
     content: Content,
@@ -91,6 +99,7 @@ def build_router(
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         events=events,
         never_mind=never_mind,
+        languages=languages_of(settings),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.assistant.actions.support import context as action_context
+from bot.conversation.language import LANGUAGE_KEY
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
 from bot.storage.database import get_engine, get_session_factory
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ACTIONS_PACKAGE = "bot.assistant.actions"
+
+# The entity that carries the router's language choice into the `language` slot.
+LANGUAGE_ENTITY = "language"
 
 # Slash commands a customer may type, mapped to intents of the domain.
 COMMAND_ALIASES = {"/start": "/greet", "/human": "/request_human", "/agent": "/request_human"}
@@ -176,6 +180,14 @@ class RasaAssistant:
         if text.startswith("/"):
             text = self._known_command(text)
         parse_data = await self.agent.parse_message(text)
+        language = metadata.get(LANGUAGE_KEY)
+        if language:
+            # The router's choice fills the `language` slot (domain/_shared.yml), which picks the
+            # responses' variations; as an entity it also reaches button taps, which skip the NLU.
+            parse_data["entities"] = [
+                *parse_data.get("entities", []),
+                {"entity": LANGUAGE_ENTITY, "value": language, "extractor": "router"},
+            ]
         output = ResponseCollector()
         await self.agent.handle_message(
             UserMessage(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from feedback.language import in_language
+
 DEFAULT_MESSAGES = {
     "joined": "A team member ({name}) has joined",
     "left": "A team member ({name}) has left",
@@ -36,11 +38,11 @@ class DeskContent:
         return self.messages[key].format(**values)
 
 
-def load_messages(path: Path) -> dict[str, str]:
+def load_messages(path: Path, language: str | None = None) -> dict[str, str]:
     """The desk's wording (desk.yml), over the defaults; no file keeps the defaults."""
     messages = dict(DEFAULT_MESSAGES)
     if path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
         messages.update({str(k): str(v) for k, v in (data.get("messages") or {}).items()})
     return messages
 

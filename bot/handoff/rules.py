@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from feedback.language import in_language
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_MESSAGES = {
@@ -43,8 +45,8 @@ def _clock(text: str, where: str) -> time:
         raise ValueError(f"{where}: {text!r} is not a time like 09:00") from None
 
 
-def load_rules(path: Path) -> EscalationRules:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_rules(path: Path, language: str | None = None) -> EscalationRules:
+    data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
     sentiment = data.get("sentiment") or {}
     hours_data = data.get("business_hours") or {}
     hours = {}

@@ -33,7 +33,7 @@ class ValidateRecoveryForm(MessageFormValidation):
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """An order number, "I don't have it", or else ask again."""
-        content = context().content.recovery
+        content = context(tracker).content.recovery
         intent = latest.intent(tracker)
         if intent == "no_order_number" or recovery.means_no_order_number(content, text):
             return {"order_number": recovery.UNKNOWN_ORDER, "recovery_reasks": 0}
@@ -53,5 +53,5 @@ class ValidateRecoveryForm(MessageFormValidation):
         if leaving(tracker, LEAVE_ALWAYS):
             raise LeaveForm
         if latest.is_command(tracker) or not text.strip():
-            return reask_or_give_up(tracker, "complaint_description", "", context().content.recovery.max_reasks)
+            return reask_or_give_up(tracker, "complaint_description", "", context(tracker).content.recovery.max_reasks)
         return {"complaint_description": text[:2000], "recovery_reasks": 0}

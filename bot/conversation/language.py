@@ -1,0 +1,67 @@
+"""Which language the bot answers a customer in: by the script of each message, remembered per
+customer, with the channel's hint (Telegram's language_code, the widget's page language) for a
+first message that says nothing by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.language import script_language
+
+# Metadata keys: what a channel suggests, and what the router decided (read by the assistant).
+HINT_KEY = "language_hint"
+LANGUAGE_KEY = "language"
+# A Latin message this short from a Persian customer is a product name, "ok" or Finglish: it
+# does not switch the conversation to English.
+MIN_WORDS_TO_SWITCH_TO_LATIN = 3
+
+
+def _code(value: Any) -> str | None:
+    """ "fa-IR", "FA", "fa_IR" -> "fa"; None for no value."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().replace("_", "-").split("-", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages a shop serves (CXBOT_LANGUAGES) and the one for a customer nothing tells."""
+
+    served: tuple[str, ...] = ("en", "fa")
+    default: str = "en"
+
+    def __post_init__(self) -> None:
+        if not self.served:
+            raise ValueError("at least one language must be served")
+        if self.default not in self.served:
+            raise ValueError(f"the default language {self.default!r} is not one of {', '.join(self.served)}")
+
+    def choose(self, text: str, *, remembered: str | None, hints: Iterable[Any] = ()) -> str:
+        """The language of this message: its script; else the customer's language; else a hint."""
+        if len(self.served) == 1:
+            return self.served[0]
+        remembered = remembered if remembered in self.served else None
+        written = None if text.startswith("/") else script_language(text)
+        if written in self.served and not self._keeps(remembered, written, text):
+            return written
+        if remembered:
+            return remembered
+        if written in self.served:
+            return written
+        for hint in hints:
+            code = _code(hint)
+            if code in self.served:
+                return code
+        return self.default
+
+    @staticmethod
+    def _keeps(remembered: str | None, written: str, text: str) -> bool:
+        """A few Latin words from a Persian customer (a product name, "ok") keep Persian."""
+        return remembered == "fa" and written == "en" and len(text.split()) < MIN_WORDS_TO_SWITCH_TO_LATIN
+
+
+def hints_of(locale: str | None, metadata: dict[str, Any]) -> tuple[Any, ...]:
+    """The channel's hints for a first message: the page's language, then the user's locale."""
+    return (metadata.get(HINT_KEY), locale)
