@@ -23,9 +23,8 @@ from bot.storage.models import Compensation, CompensationStatus, Conversation, R
 from feedback import compensation
 from feedback.compensation import CATEGORIES, SEVERITIES, Offer, Policy
 from feedback.handover import Handover
-from feedback.language import normalise_persian, to_ascii_digits
+from feedback.language import in_language, normalise_persian, to_ascii_digits
 from feedback.money import MoneyFormat
-from feedback.language import in_language
 from feedback.sentiment import TextBlobScorer
 
 COMPLAINT_PREFIX = "complain_"

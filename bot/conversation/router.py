@@ -31,7 +31,10 @@ APOLOGY_ON_ERROR = (
 # The same apology for Persian customers (the assistant, which holds the wording, is what failed).
 APOLOGIES_ON_ERROR = {
     "en": APOLOGY_ON_ERROR,
-    "fa": "پوزش می‌خواهیم، مشکلی از طرف ما پیش آمد و نتوانستم پاسخ دهم. پیام شما ذخیره شده است؛ لطفاً کمی بعد دوباره امتحان کنید.",
+    "fa": (
+        "پوزش می‌خواهیم، مشکلی از طرف ما پیش آمد و نتوانستم پاسخ دهم. "
+        "پیام شما ذخیره شده است؛ لطفاً کمی بعد دوباره امتحان کنید."
+    ),
 }
 
 
