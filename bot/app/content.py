@@ -87,7 +87,9 @@ def _worded(english: Content, content_dir: Path, language: str) -> Content:
         recovery=replace(recovery, money=english.compensation.money_format(language)),
         surveys=_read(content_dir / "surveys.yml", _in(language, load_surveys)),
         escalation=_read(content_dir / "escalation.yml", _in(language, load_rules)),
-        desk=replace(english.desk, messages=_read(content_dir / "desk.yml", _in(language, load_messages))),
+        desk=replace(
+            english.desk, messages=_read(content_dir / "desk.yml", _in(language, load_messages)), translations={}
+        ),
     )
 
 
@@ -108,4 +110,5 @@ def load_content(content_dir: Path) -> Content:
         sentiment=_read(content_dir / "sentiment_lexicon.yml", CustomerServiceScorer),
     )
     translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
-    return replace(english, translations=translations)
+    desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})
+    return replace(english, desk=desk, translations=translations)

@@ -94,7 +94,14 @@ def build_router(
         assistant=assistant,
         scorer=scorer or content.sentiment,
         # The router sits below the handoff package: when a person takes over is decided here.
-        handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
+        handoff=HandoffByRules(
+            rules=content.escalation,
+            desk=content.desk,
+            translations={
+                language: HandoffByRules(rules=worded.escalation, desk=worded.desk)
+                for language, worded in content.translations.items()
+            },
+        ),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         events=events,
@@ -114,7 +121,11 @@ def build_services(
 ) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
-    never_mind = NeverMind(parse=assistant.parse, reply=content.desk.say("cancelled"))
+    never_mind = NeverMind(
+        parse=assistant.parse,
+        reply=content.desk.say("cancelled"),
+        translations={language: worded.desk.say("cancelled") for language, worded in content.translations.items()},
+    )
     router = build_router(settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer)
     minutes = settings.desk_queue_timeout_minutes
     desk = Desk(

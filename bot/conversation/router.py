@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -93,6 +93,8 @@ class NeverMind:
 
     parse: Callable[[str], Awaitable[tuple[str | None, float | None]]]
     reply: str
+    # The reply in other languages, by language code.
+    translations: Mapping[str, str] = field(default_factory=dict)
 
 
 def is_command(text: str) -> bool:
@@ -248,7 +250,9 @@ class ConversationRouter:
         return handoff_id, conversations.record_replies(
             session,
             message_id=stored.message_id,
-            replies=[OutboundMessage(text=self._never_mind.reply)],
+            replies=[
+                OutboundMessage(text=self._never_mind.translations.get(stored.language or "", self._never_mind.reply))
+            ],
             intent=CANCEL_INTENT,
             confidence=None,
         )

@@ -31,7 +31,7 @@ from bot.conversation.events import (
 )
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import ConversationRouter
-from bot.conversation.store import write_messages
+from bot.conversation.store import customer_language, write_messages
 from bot.desk import compensations
 from bot.desk.events import DeskEvents
 from bot.handoff import transitions as handoffs
@@ -94,6 +94,10 @@ class Desk:
 
     # --- plumbing ---
 
+    def _wording(self, session: Session, conversation_id: int) -> DeskContent:
+        """The desk's messages in the language of the conversation's customer."""
+        return self.content.in_language(customer_language(session, conversation_id))
+
     async def _db(self, work: Callable[[Session], T]) -> T:
         return await run_in_session(self.sessions, work)
 
@@ -145,8 +149,9 @@ class Desk:
 
         def work(session: Session) -> Outcome:
             staff = self._staff(session, staff_id)
+            wording = self._wording(session, conversation_id)
             return handoffs.claim(
-                session, handoff_id, staff, joined_text=self.content.say("joined", name=staff.display_name)
+                session, handoff_id, staff, joined_text=wording.say("joined", name=staff.display_name)
             )
 
         return await self._transition(conversation_id, work)
@@ -169,8 +174,8 @@ class Desk:
                 handoff_id,
                 self._staff(session, staff_id),
                 to,
-                left_text=self.content.messages["left"],
-                joined_text=self.content.messages["joined"],
+                left_text=self._wording(session, conversation_id).messages["left"],
+                joined_text=self._wording(session, conversation_id).messages["joined"],
             )
 
         return await self._transition(conversation_id, work)
@@ -186,8 +191,9 @@ class Desk:
                 # A manager may resolve someone else's conversation: the holder is who "has left".
                 holder = session.get(StaffUser, session.get(HandoffRequest, handoff_id).assigned_to_id or staff.id)
                 holder = holder or staff
+                wording = self._wording(session, conversation_id)
                 outcome = handoffs.resolve(
-                    session, handoff_id, staff, left_text=self.content.say("left", name=holder.display_name)
+                    session, handoff_id, staff, left_text=wording.say("left", name=holder.display_name)
                 )
                 return outcome, holder.username
 
@@ -307,9 +313,8 @@ class Desk:
                 ) -> list[OutboundMessage]:
                     if not handoffs.time_out(session, handoff_id, now):
                         return []
-                    return write_messages(
-                        session, conversation_id, [OutboundMessage(text=self.content.say("timed_out"))]
-                    )
+                    text = self._wording(session, conversation_id).say("timed_out")
+                    return write_messages(session, conversation_id, [OutboundMessage(text=text)])
 
                 told = await self._db(work)
                 await self._deliver(channel, sender_id, from_bot(told))

@@ -4,7 +4,8 @@ are given them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -33,9 +34,16 @@ class CannedReply:
 class DeskContent:
     messages: dict[str, str]
     canned: tuple[CannedReply, ...]
+    # The customer-facing messages in other languages (desk.yml's `fa:` section), by language.
+    translations: Mapping[str, dict[str, str]] = field(default_factory=dict)
 
     def say(self, key: str, **values) -> str:
         return self.messages[key].format(**values)
+
+    def in_language(self, language: str | None) -> DeskContent:
+        """The wording for a customer in `language` (English when it has none)."""
+        messages = self.translations.get(language or "")
+        return self if messages is None else replace(self, messages=messages, translations={})
 
 
 def load_messages(path: Path, language: str | None = None) -> dict[str, str]:
