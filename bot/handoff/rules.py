@@ -21,6 +21,11 @@ DEFAULT_MESSAGES = {
     "already": "A person from our team already has your request and will reply here.",
     "holding": "Thanks, I've added this to your request.",
     "empathy": "I'm sorry this has been frustrating.",
+    # {when} of "closed": the next opening ({clock}, {day} and {zone} filled in).
+    "when_today": "today at {clock} ({zone} time)",
+    "when_tomorrow": "tomorrow at {clock} ({zone} time)",
+    "when_on": "on {day} at {clock} ({zone} time)",
+    "when_unknown": "as soon as they can",
 }
 
 
@@ -36,6 +41,7 @@ class EscalationRules:
     timezone: ZoneInfo
     hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
     messages: dict[str, str] = field(default_factory=dict)
+    day_names: tuple[str, ...] = DAY_NAMES  # Monday first, for "on {day}"
 
 
 def _clock(text: str, where: str) -> time:
@@ -70,7 +76,16 @@ def load_rules(path: Path, language: str | None = None) -> EscalationRules:
         timezone=ZoneInfo(str(hours_data.get("timezone", "UTC"))),
         hours=hours,
         messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
+        day_names=_day_names(data.get("day_names"), path.name),
     )
+
+
+def _day_names(raw: object, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return DAY_NAMES
+    if not isinstance(raw, list) or len(raw) != 7:
+        raise ValueError(f"{where}: day_names must list seven names, Monday first")
+    return tuple(str(name) for name in raw)
 
 
 def is_open(rules: EscalationRules, moment: datetime) -> bool:
@@ -100,15 +115,13 @@ def describe_opening(rules: EscalationRules, moment: datetime) -> str:
     """ "today at 09:00", "tomorrow at 09:00" or "on Monday at 09:00", in the business's time zone."""
     opening = next_opening(rules, moment)
     if opening is None:
-        return "as soon as they can"
+        return rules.messages["when_unknown"]
     local_now = moment.astimezone(rules.timezone)
     days = (opening.date() - local_now.date()).days
-    clock = opening.strftime("%H:%M")
-    if days == 0:
-        return f"today at {clock} ({rules.timezone.key} time)"
-    if days == 1:
-        return f"tomorrow at {clock} ({rules.timezone.key} time)"
-    return f"on {DAY_NAMES[opening.weekday()]} at {clock} ({rules.timezone.key} time)"
+    key = "when_today" if days == 0 else "when_tomorrow" if days == 1 else "when_on"
+    return rules.messages[key].format(
+        clock=opening.strftime("%H:%M"), day=rules.day_names[opening.weekday()], zone=rules.timezone.key
+    )
 
 
 def handoff_message(rules: EscalationRules, moment: datetime, *, already: bool = False) -> str:
