@@ -2,7 +2,9 @@
 
 Browser to server (a WebSocket text frame, or the body of POST /widget/messages, which adds the
 identity fields `visitor`, `user_id`, `user_hash`):
-    {"type": "message", "id": "<client-made id>", "text": "..."}
+    {"type": "message", "id": "<client-made id>", "text": "...", "metadata": {"language_hint": "fa"}}
+`language_hint` (optional: the widget's data-lang or the page's lang) helps the router pick the
+customer's language for a first message without letters.
 The id is made once per message in the browser; a resend after a reconnect carries the same id,
 and the router answers it from storage instead of a second time.
 
@@ -25,6 +27,7 @@ from bot.conversation.messages import InboundMessage, InvalidMessage, OutboundMe
 
 CHANNEL = "widget"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8}){0,2}")
 
 
 class InvalidFrame(InvalidMessage):
@@ -39,9 +42,13 @@ class InvalidFrame(InvalidMessage):
 class WidgetMessage:
     client_id: str
     text: str
+    language_hint: str | None = None
 
     def inbound(self, sender_id: str) -> InboundMessage:
-        return InboundMessage(channel=CHANNEL, sender_id=sender_id, text=self.text, message_id=self.client_id)
+        metadata = {"language_hint": self.language_hint} if self.language_hint else {}
+        return InboundMessage(
+            channel=CHANNEL, sender_id=sender_id, text=self.text, message_id=self.client_id, metadata=metadata
+        )
 
 
 def _json_object(raw: str | bytes) -> dict[str, Any]:
@@ -64,7 +71,14 @@ def _message(data: dict[str, Any]) -> WidgetMessage:
     if not isinstance(text, str):
         raise InvalidFrame("'text' must be a string", client_id=client_id)
     # Emptiness and length are the router's to judge (one rule for every channel).
-    return WidgetMessage(client_id=client_id, text=text)
+    return WidgetMessage(client_id=client_id, text=text, language_hint=_language_hint(data))
+
+
+def _language_hint(data: dict[str, Any]) -> str | None:
+    """The page's language, if the widget sent a plausible one ("fa", "en-GB"); else None."""
+    metadata = data.get("metadata")
+    hint = metadata.get("language_hint") if isinstance(metadata, dict) else None
+    return hint if isinstance(hint, str) and _LANGUAGE_TAG.fullmatch(hint) else None
 
 
 def parse_frame(raw: str | bytes) -> WidgetMessage:
