@@ -15,7 +15,7 @@ from bot.handoff.rules import handoff_message, is_open, load_rules, next_opening
 from bot.storage.models import Customer
 from feedback.compensation import Offer
 from feedback.money import MoneyFormat
-from feedback.recovery import describe_offer, find_order_number, means_no_order_number
+from feedback.recovery import assess_severity, describe_offer, find_order_number, means_no_order_number
 from feedback.surveys.plan import is_skip
 from feedback.surveys.scores import CSAT_RANGE, NPS_RANGE, parse_ces, parse_number
 from tests.support.content import PROJECT_DIR, project_content
@@ -182,3 +182,9 @@ def test_the_iranian_week_example_in_escalation_yml_loads(tmp_path):
     assert next_opening(rules, datetime(2026, 12, 10, 14, 0, tzinfo=tehran)) == datetime(
         2026, 12, 12, 9, 0, tzinfo=tehran
     )
+
+
+def test_persian_cue_words_raise_the_severity():
+    recovery = project_content().in_language("fa").recovery
+    assert assess_severity(recovery, "late_delivery", "سه هفته است که بسته نرسیده", None) == "high"
+    assert assess_severity(recovery, "late_delivery", "بسته کمی دیر رسید", None) == "low"

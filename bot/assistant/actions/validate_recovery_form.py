@@ -7,6 +7,7 @@ from bot.assistant.actions.support import forms, latest
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
 from feedback import recovery
+from feedback.language import to_ascii_digits
 
 # Messages that leave the form for their own rule (stories/recovery.yml) unless they answer it.
 LEAVE_ALWAYS = {"cancel", "request_human"}
@@ -39,7 +40,8 @@ class ValidateRecoveryForm(MessageFormValidation):
             return {"order_number": recovery.UNKNOWN_ORDER, "recovery_reasks": 0}
         found = latest.entity(tracker, "order_number") or recovery.find_order_number(content, text)
         if found:
-            return {"order_number": str(found), "recovery_reasks": 0}
+            # The NLU's regex reads Persian digits too ("۴۸۲۹۱۷۳"): the record keeps ASCII ones.
+            return {"order_number": to_ascii_digits(str(found)), "recovery_reasks": 0}
         if leaving(tracker, LEAVE_ALWAYS | LEAVE_WHEN_ASKED_FOR_ORDER):
             raise LeaveForm
         if intent == "deny":
