@@ -135,6 +135,7 @@ def build_services(
         content=content.desk,
         recovery=content.recovery,
         escalation=content.escalation,
+        recovery_translations={language: worded.recovery for language, worded in content.translations.items()},
         events=events,
         queue_timeout=timedelta(minutes=minutes) if minutes > 0 else None,
     )

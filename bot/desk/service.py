@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -80,12 +80,14 @@ class Desk:
         escalation: EscalationRules,
         events: EventBus,
         queue_timeout: timedelta | None = None,
+        recovery_translations: Mapping[str, RecoveryContent] | None = None,
     ) -> None:
         self.sessions = sessions
         self.router = router
         self.channels = channels
         self.content = content
         self.recovery = recovery
+        self.recovery_translations = recovery_translations or {}  # offers worded per language
         self.escalation = escalation  # business hours: the queue times out only while people are there
         self.queue_timeout = queue_timeout
         self._events = events  # where the desk publishes handoff changes
@@ -230,8 +232,14 @@ class Desk:
 
         def work(session: Session):
             staff = self._staff(session, staff_id)
+            language = customer_language(session, conversation_id) or ""
             decision = compensations.decide(
-                session, compensation_id, staff, approve=approve, wording=self.content.messages, recovery=self.recovery
+                session,
+                compensation_id,
+                staff,
+                approve=approve,
+                wording=self.content.in_language(language).messages,
+                recovery=self.recovery_translations.get(language, self.recovery),
             )
             messages = write_messages(
                 session,
