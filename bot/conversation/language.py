@@ -4,11 +4,12 @@ first message that says nothing by itself."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from feedback.language import script_language
+from feedback.language import PERSIAN, script_language
 
 # Metadata keys: what a channel suggests, and what the router decided (read by the assistant).
 HINT_KEY = "language_hint"
@@ -16,6 +17,15 @@ LANGUAGE_KEY = "language"
 # A Latin message this short from a Persian customer is a product name, "ok" or Finglish: it
 # does not switch the conversation to English.
 MIN_WORDS_TO_SWITCH_TO_LATIN = 3
+# Finglish (Persian in Latin letters, common on Telegram): words no English sentence uses. One of
+# them makes a Latin message Persian ("salam, sefaresham kojast?").
+FINGLISH = frozenset(
+    "salam salaam slm sefaresh sefaresham sefareshm sefareshe kojast koja kojas mikham mikhastam "
+    "mikhay lotfan mamnoon mamnun mamnunam mersi chera hanooz hanuz narside naresid nareside "
+    "befrestid ferestadid bargasht pardakht kheili kheyli khoobi khubi chetori chetorin mishe "
+    "nemishe nemikham bebakhshid ersal dorost kharab pulam tahvil mojood movafegh".split()
+)
+_WORD = re.compile(r"[a-z]+")
 
 
 def _code(value: Any) -> str | None:
@@ -43,7 +53,7 @@ class Languages:
         if len(self.served) == 1:
             return self.served[0]
         remembered = remembered if remembered in self.served else None
-        written = None if text.startswith("/") else script_language(text)
+        written = None if text.startswith("/") else _written_in(text)
         if written in self.served and not self._keeps(remembered, written, text):
             return written
         if remembered:
@@ -60,6 +70,14 @@ class Languages:
     def _keeps(remembered: str | None, written: str, text: str) -> bool:
         """A few Latin words from a Persian customer (a product name, "ok") keep Persian."""
         return remembered == "fa" and written == "en" and len(text.split()) < MIN_WORDS_TO_SWITCH_TO_LATIN
+
+
+def _written_in(text: str) -> str | None:
+    """The script's language, with Finglish counted as Persian."""
+    written = script_language(text)
+    if written == "en" and any(word in FINGLISH for word in _WORD.findall(text.lower())):
+        return PERSIAN
+    return written
 
 
 def hints_of(locale: str | None, metadata: dict[str, Any]) -> tuple[Any, ...]:

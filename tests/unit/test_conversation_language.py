@@ -41,6 +41,9 @@ BOTH = Languages(served=("en", "fa"), default="en")
         ("iPhone 13", "fa", (), "fa"),  # a product name in a Persian conversation
         ("ok", "fa", (), "fa"),
         ("👍", "xx", ("fa",), "fa"),  # an old locale that is no language served is ignored
+        ("salam, sefaresham kojast?", None, (), "fa"),  # Finglish
+        ("mikham ba ye adam harf bezanam", "en", (), "fa"),
+        ("hello, where is my order?", None, ("fa",), "en"),
     ],
 )
 def test_language_of_a_message(text, remembered, hints, language):
