@@ -167,8 +167,15 @@ class ConversationRouter:
                 self._locks.pop(key, None)
 
     def _store_unreadable(self, session: Session, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
+        hints = hints_of(inbound.locale, inbound.metadata)
         stored = conversations.record_inbound(
-            session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
+            session,
+            inbound,
+            text=inbound.text[: self._max_chars],
+            sentiment=None,
+            timeout=self._timeout,
+            # A photo says nothing of the language: the one remembered stays (else a hint).
+            language=lambda remembered: self._languages.choose("", remembered=remembered, hints=hints),
         )
         if stored.duplicate_of is not None:
             return Turn(conversations.stored_replies(session, stored.message_id))
