@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from feedback.language import in_language
+from feedback.language import in_language, normalise_persian
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -69,7 +69,7 @@ def load_rules(path: Path, language: str | None = None) -> EscalationRules:
         sentiment_window=int(sentiment.get("window", 3)),
         rolling_below=float(sentiment.get("rolling_below", -0.35)),
         single_at_or_below=float(sentiment.get("single_at_or_below", -0.9)),
-        anger_cues=tuple(str(c).lower() for c in sentiment.get("anger_cues") or ()),
+        anger_cues=tuple(normalise_persian(str(c)).lower() for c in sentiment.get("anger_cues") or ()),
         fallbacks_in_a_row=int(data.get("fallbacks_in_a_row", 2)),
         nps_detractor_at_or_below=int(data.get("nps_detractor_at_or_below", 6)),
         ces_escalate=frozenset(data.get("ces_escalate") or ()),

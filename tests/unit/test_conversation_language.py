@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.app.settings import load_settings
 from bot.conversation.language import Languages
 from bot.handoff.rules import handoff_message, is_open, load_rules, next_opening
+from bot.handoff.triggers import angry
 from bot.storage.models import Customer
 from feedback.compensation import Offer
 from feedback.money import MoneyFormat
@@ -191,3 +192,16 @@ def test_persian_cue_words_raise_the_severity():
     recovery = project_content().in_language("fa").recovery
     assert assess_severity(recovery, "late_delivery", "سه هفته است که بسته نرسیده", None) == "high"
     assert assess_severity(recovery, "late_delivery", "بسته کمی دیر رسید", None) == "low"
+
+
+@pytest.mark.parametrize(
+    ("text", "angry_"),
+    [
+        ("این کلاهبرداریه، کلاهبرداری!", True),
+        ("دیگه خسته شدم از دستتون", True),
+        ("this is a scam", True),
+        ("سفارشم کی می‌رسه؟", False),
+    ],
+)
+def test_persian_anger_cues_escalate_persian_customers(text, angry_):
+    assert angry(project_content().in_language("fa").escalation, text) is angry_
