@@ -49,27 +49,26 @@ class Languages:
             raise ValueError(f"the default language {self.default!r} is not one of {', '.join(self.served)}")
 
     def choose(self, text: str, *, remembered: str | None, hints: Iterable[Any] = ()) -> str:
-        """The language of this message: its script; else the customer's language; else a hint."""
+        """The language of this message: its script; else the customer's language; else a hint.
+        A few Latin words ("ok", a product name, "help") say little: they count only when
+        neither a remembered language nor a hint says otherwise."""
         if len(self.served) == 1:
             return self.served[0]
         remembered = remembered if remembered in self.served else None
         written = None if text.startswith("/") else _written_in(text)
-        if written in self.served and not self._keeps(remembered, written, text):
+        if written in self.served and not _few_latin_words(written, text):
             return written
         if remembered:
             return remembered
-        if written in self.served:
-            return written
         for hint in hints:
             code = _code(hint)
             if code in self.served:
                 return code
-        return self.default
+        return written if written in self.served else self.default
 
-    @staticmethod
-    def _keeps(remembered: str | None, written: str, text: str) -> bool:
-        """A few Latin words from a Persian customer (a product name, "ok") keep Persian."""
-        return remembered == "fa" and written == "en" and len(text.split()) < MIN_WORDS_TO_SWITCH_TO_LATIN
+
+def _few_latin_words(written: str, text: str) -> bool:
+    return written == "en" and len(text.split()) < MIN_WORDS_TO_SWITCH_TO_LATIN
 
 
 def _written_in(text: str) -> str | None:

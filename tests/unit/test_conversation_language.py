@@ -45,6 +45,9 @@ BOTH = Languages(served=("en", "fa"), default="en")
         ("salam, sefaresham kojast?", None, (), "fa"),  # Finglish
         ("mikham ba ye adam harf bezanam", "en", (), "fa"),
         ("hello, where is my order?", None, ("fa",), "en"),
+        ("help", None, (None, "fa"), "fa"),  # Telegram's /help, sent as "help", by a Persian user
+        ("help", "en", (None, "fa"), "en"),
+        ("help", None, (), "en"),
     ],
 )
 def test_language_of_a_message(text, remembered, hints, language):
