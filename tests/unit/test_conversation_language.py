@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from telegram import Update
 
 from bot.app.settings import load_settings
+from bot.channels.telegram.replies import PERSIAN, reply_in
+from bot.channels.telegram.updates import UNREADABLE_REPLY, read_update
 from bot.conversation.language import Languages
 from bot.handoff.rules import handoff_message, is_open, load_rules, next_opening
 from bot.handoff.triggers import angry
@@ -20,6 +23,7 @@ from feedback.recovery import assess_severity, describe_offer, find_order_number
 from feedback.surveys.plan import is_skip
 from feedback.surveys.scores import CSAT_RANGE, NPS_RANGE, parse_ces, parse_number
 from tests.support.content import PROJECT_DIR, project_content
+from tests.support.fake_telegram import photo_update
 from tests.support.routing import ScriptedAssistant, inbound, make_router
 
 BOTH = Languages(served=("en", "fa"), default="en")
@@ -208,3 +212,13 @@ def test_persian_cue_words_raise_the_severity():
 )
 def test_persian_anger_cues_escalate_persian_customers(text, angry_):
     assert angry(project_content().in_language("fa").escalation, text) is angry_
+
+
+def test_telegram_replies_of_its_own_follow_the_users_telegram_language():
+    photo = photo_update(13, 42, 10)
+    photo["message"]["from"]["language_code"] = "fa"
+    action = read_update(Update.de_json(photo, None), allow_groups=False)
+    assert action.reply == PERSIAN["unreadable"] and action.inbound.locale == "fa"
+    english = read_update(Update.de_json(photo_update(14, 43, 11), None), allow_groups=False)
+    assert english.reply == UNREADABLE_REPLY
+    assert reply_in("fa-IR", "expired", "This button has expired.") == PERSIAN["expired"]

@@ -24,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from bot.channels.base import ChannelRegistry
 from bot.channels.telegram.format import button_title, chosen_text
+from bot.channels.telegram.replies import reply_in
 from bot.channels.telegram.send import TelegramSender
 from bot.channels.telegram.updates import (
     CHANNEL,
@@ -279,7 +280,8 @@ class TelegramChannel:
         try:
             return await self.router.handle(inbound)
         except InvalidMessage as invalid:
-            reply = TOO_LONG_REPLY if invalid.too_large else UNREADABLE_REPLY
+            key, english = ("too_long", TOO_LONG_REPLY) if invalid.too_large else ("unreadable", UNREADABLE_REPLY)
+            reply = reply_in(inbound.locale, key, english)
             await self.sender.send(chat_id, [OutboundMessage(text=reply)])
             return []
 
@@ -297,7 +299,9 @@ class TelegramChannel:
             stored_id, index = tap.button
             payload = await self.router.button_payload(CHANNEL, tap.sender_id, stored_id, index)
         # Answer at once, even for an unknown button: otherwise the customer's button keeps spinning.
-        await self._answer_query(tap.query_id, None if payload else EXPIRED_BUTTON_REPLY)
+        await self._answer_query(
+            tap.query_id, None if payload else reply_in(tap.locale, "expired", EXPIRED_BUTTON_REPLY)
+        )
         if payload is None:
             return
         inbound = InboundMessage(
