@@ -16,6 +16,10 @@ class MoneyFormat:
     # Persian digits and separators ("۵۰٬۰۰۰") instead of ASCII ("50,000").
     persian_digits: bool = False
 
+    def number(self, value: int) -> str:
+        """A whole number (a percentage) in this language's digits: 20 -> "۲۰" in Persian."""
+        return persian_number(str(value)) if self.persian_digits else str(value)
+
     def write(self, minor_units: int, currency: str) -> str:
         """E.g. 495 -> "4.95 EUR"; 50000 with decimals 0 in Persian -> "۵۰٬۰۰۰ تومان"."""
         value = minor_units / (10**self.decimals)

@@ -123,7 +123,7 @@ def means_no_order_number(content: RecoveryContent, text: str) -> bool:
 def describe_offer(content: RecoveryContent, offer: Offer, currency: str) -> str:
     amount = content.money.write(offer.amount_cents, currency) if offer.amount_cents else ""
     wording = content.offer_wording.get(offer.kind, offer.kind.replace("_", " "))
-    return wording.format(amount=amount, percent=offer.percent or 0)
+    return wording.format(amount=amount, percent=content.money.number(offer.percent or 0))
 
 
 def describe_compensation(content: RecoveryContent, row: Compensation) -> str:

@@ -123,6 +123,12 @@ def test_amounts_are_written_the_iranian_way():
         "بازپرداخت بخشی از مبلغ به میزان ۲۵٫۰۰ یورو"
     )
     assert describe_offer(content.recovery, Offer("partial_refund", 2500), "EUR") == "a partial refund of 25.00 EUR"
+    persian_coupon = describe_offer(content.in_language("fa").recovery, Offer("coupon_percent", percent=20), "EUR")
+    assert persian_coupon == "۲۰٪ تخفیف برای سفارش بعدی‌تان"
+    assert (
+        describe_offer(content.recovery, Offer("coupon_percent", percent=20), "EUR")
+        == "a 20% discount on your next order"
+    )
 
 
 def test_order_numbers_in_persian_digits_and_no_order_number_in_persian():
