@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from feedback.language import in_language, normalise_persian
+from feedback.language import in_language, normalise_persian, persian_number
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,6 +42,7 @@ class EscalationRules:
     hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
     messages: dict[str, str] = field(default_factory=dict)
     day_names: tuple[str, ...] = DAY_NAMES  # Monday first, for "on {day}"
+    persian_digits: bool = False  # the opening time as "۰۹:۰۰"
 
 
 def _clock(text: str, where: str) -> time:
@@ -77,6 +78,7 @@ def load_rules(path: Path, language: str | None = None) -> EscalationRules:
         hours=hours,
         messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
         day_names=_day_names(data.get("day_names"), path.name),
+        persian_digits=bool(data.get("persian_digits", False)),
     )
 
 
@@ -119,9 +121,9 @@ def describe_opening(rules: EscalationRules, moment: datetime) -> str:
     local_now = moment.astimezone(rules.timezone)
     days = (opening.date() - local_now.date()).days
     key = "when_today" if days == 0 else "when_tomorrow" if days == 1 else "when_on"
-    return rules.messages[key].format(
-        clock=opening.strftime("%H:%M"), day=rules.day_names[opening.weekday()], zone=rules.timezone.key
-    )
+    clock = opening.strftime("%H:%M")
+    clock = persian_number(clock) if rules.persian_digits else clock
+    return rules.messages[key].format(clock=clock, day=rules.day_names[opening.weekday()], zone=rules.timezone.key)
 
 
 def handoff_message(rules: EscalationRules, moment: datetime, *, already: bool = False) -> str:

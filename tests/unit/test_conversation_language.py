@@ -179,7 +179,7 @@ def test_handoff_wording_in_persian_names_the_opening_day():
     content = project_content()
     saturday_noon = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
     message = handoff_message(content.in_language("fa").escalation, saturday_noon)
-    assert "دوشنبه ساعت 09:00" in message and "خارج از ساعات کاری" in message
+    assert "دوشنبه ساعت ۰۹:۰۰" in message and "خارج از ساعات کاری" in message
     assert "on Monday at 09:00 (Europe/Berlin time)" in handoff_message(content.escalation, saturday_noon)
 
 
