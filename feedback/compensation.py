@@ -7,7 +7,7 @@ same key in the same conversation always returns the same ledger row.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Compensation, CompensationStatus, Conversation, utcnow
+from feedback.money import MoneyFormat, load_formats
 
 CATEGORIES = (
     "late_delivery",
@@ -54,6 +55,11 @@ class Policy:
     period: timedelta
     average_order_cents: int
     offers: dict[tuple[str, str], Offer]
+    # How amounts are written per language (money_format); English without one: "4.95 EUR".
+    money: dict[str, MoneyFormat] = field(default_factory=dict)
+
+    def money_format(self, language: str | None) -> MoneyFormat:
+        return self.money.get(language or "", MoneyFormat())
 
     def offer_for(self, category: str, severity: str) -> Offer:
         if severity not in SEVERITIES:
@@ -104,6 +110,7 @@ def load_policy(path: Path) -> Policy:
         period=timedelta(days=int(cap.get("period_days", 90))),
         average_order_cents=int(data.get("average_order_cents", 5000)),
         offers=offers,
+        money=load_formats(data.get("money_format"), path.name),
     )
 
 

@@ -55,3 +55,30 @@ def normalise_persian(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _VERB_PREFIX.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
+
+
+# Content files hold their Persian wording under a top-level `fa:` key, in the same shape as the
+# English values around it; what it leaves out stays as in English.
+LANGUAGE_SECTIONS = (ENGLISH, PERSIAN)
+
+
+def in_language(data: dict, language: str | None) -> dict:
+    """A content file's values for `language`: its section of that name over the rest."""
+    base = {key: value for key, value in data.items() if key not in LANGUAGE_SECTIONS}
+    overlay = data.get(language) if language else None
+    return _merged(base, overlay) if isinstance(overlay, dict) else base
+
+
+def _merged(base: dict, overlay: dict) -> dict:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def persian_number(text: str) -> str:
+    """ASCII digits and separators written the Iranian way: "50,000.5" -> "۵۰٬۰۰۰٫۵"."""
+    return digits.en_to_fa(text.replace(",", "\u066c").replace(".", "\u066b"))

@@ -23,6 +23,8 @@ from bot.storage.models import Compensation, CompensationStatus, Conversation, R
 from feedback import compensation
 from feedback.compensation import CATEGORIES, SEVERITIES, Offer, Policy
 from feedback.handover import Handover
+from feedback.language import in_language, normalise_persian, to_ascii_digits
+from feedback.money import MoneyFormat
 from feedback.sentiment import TextBlobScorer
 
 COMPLAINT_PREFIX = "complain_"
@@ -43,6 +45,8 @@ class RecoveryContent:
     labels: dict[str, str]
     offer_wording: dict[str, str]
     messages: dict[str, str]
+    # How amounts are written in this content's language (compensation.yml's money_format).
+    money: MoneyFormat = MoneyFormat()
 
     def label(self, category: str) -> str:
         return self.labels.get(category) or self.labels.get("other", "what happened")
@@ -51,8 +55,8 @@ class RecoveryContent:
         return self.messages[key].format(example=self.order_example, **values)
 
 
-def load_content(path: Path) -> RecoveryContent:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_content(path: Path, language: str | None = None) -> RecoveryContent:
+    data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
     order = data.get("order_number") or {}
     try:
         pattern = re.compile(order.get("pattern", r"\b\d{6,10}\b"))
@@ -71,13 +75,13 @@ def load_content(path: Path) -> RecoveryContent:
     return RecoveryContent(
         order_pattern=pattern,
         order_example=str(order.get("example", "")),
-        unknown_phrases=tuple(str(p).lower() for p in order.get("unknown_phrases") or ()),
+        unknown_phrases=tuple(normalise_persian(str(p)).lower() for p in order.get("unknown_phrases") or ()),
         max_reasks=int(order.get("max_reasks", 2)),
         description_min_words=int(data.get("description_min_words", 7)),
         base_severity=base,
         medium_at_or_below=float(severity.get("medium_at_or_below", -0.4)),
         high_at_or_below=float(severity.get("high_at_or_below", -0.7)),
-        high_cues=tuple(str(c).lower() for c in severity.get("high_cues") or ()),
+        high_cues=tuple(normalise_persian(str(c)).lower() for c in severity.get("high_cues") or ()),
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         offer_wording={str(k): str(v) for k, v in (data.get("offers") or {}).items()},
         messages=messages,
@@ -95,7 +99,7 @@ def category_of(intent: str | None) -> str | None:
 def assess_severity(content: RecoveryContent, category: str, text: str, polarity: float | None) -> str:
     """low / medium / high: the category's base, raised by strong negative sentiment or cue words."""
     level = SEVERITIES.index(content.base_severity.get(category, "low"))
-    lowered = f" {text.lower()} "
+    lowered = f" {normalise_persian(text).lower()} "
     if any(f" {cue} " in lowered or f" {cue}," in lowered or f" {cue}." in lowered for cue in content.high_cues):
         level = 2
     if polarity is not None:
@@ -107,19 +111,19 @@ def assess_severity(content: RecoveryContent, category: str, text: str, polarity
 
 
 def find_order_number(content: RecoveryContent, text: str) -> str | None:
-    match = content.order_pattern.search(text or "")
+    match = content.order_pattern.search(to_ascii_digits(text or ""))  # "۴۸۲۹۱۷۳" too
     return match.group(0) if match else None
 
 
 def means_no_order_number(content: RecoveryContent, text: str) -> bool:
-    lowered = (text or "").lower().replace("’", "'")
+    lowered = normalise_persian(text or "").lower().replace("’", "'")
     return any(phrase in lowered for phrase in content.unknown_phrases)
 
 
 def describe_offer(content: RecoveryContent, offer: Offer, currency: str) -> str:
-    amount = f"{offer.amount_cents / 100:.2f} {currency}" if offer.amount_cents else ""
+    amount = content.money.write(offer.amount_cents, currency) if offer.amount_cents else ""
     wording = content.offer_wording.get(offer.kind, offer.kind.replace("_", " "))
-    return wording.format(amount=amount, percent=offer.percent or 0)
+    return wording.format(amount=amount, percent=content.money.number(offer.percent or 0))
 
 
 def describe_compensation(content: RecoveryContent, row: Compensation) -> str:

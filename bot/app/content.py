@@ -8,8 +8,8 @@ whose actions reach it through bot/assistant/actions/support/context.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
 from feedback.compensation import Policy, load_policy
+from feedback.language import ENGLISH, PERSIAN
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
 from feedback.sentiment import CustomerServiceScorer, ScriptScorer
@@ -28,6 +29,9 @@ from feedback.surveys.plan import SurveyContent
 from feedback.surveys.plan import load_content as load_surveys
 
 T = TypeVar("T")
+
+# Languages the content is written in beside English (the `fa:` sections of the files).
+TRANSLATED = (PERSIAN,)
 
 
 class ContentError(ValueError):
@@ -44,6 +48,15 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    language: str = ENGLISH
+    # The same content in the other languages (each file's `fa:` section over its English values).
+    translations: Mapping[str, Content] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_language(self, language: str | None) -> Content:
+        """This content in `language` (as written in each file), English when there is none."""
+        if language == self.language or language not in self.translations:
+            return self
+        return self.translations[language]
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -62,12 +75,35 @@ def _read(path: Path, load: Callable[[Path], T]) -> T:
         raise ContentError(f"{path}: {reason or type(error).__name__}") from None
 
 
+def _in(language: str, load: Callable[[Path, str], T]) -> Callable[[Path], T]:
+    return lambda path: load(path, language)
+
+
+def _worded(english: Content, content_dir: Path, language: str) -> Content:
+    """`english` with the wording of `language`; rules, thresholds and the policy stay shared."""
+    recovery = _read(content_dir / "recovery.yml", _in(language, load_recovery))
+    return replace(
+        english,
+        language=language,
+        translations={},
+        topics=_read(content_dir / "topics.yml", _in(language, load_topics)),
+        recovery=replace(recovery, money=english.compensation.money_format(language)),
+        surveys=_read(content_dir / "surveys.yml", _in(language, load_surveys)),
+        escalation=_read(content_dir / "escalation.yml", _in(language, load_rules)),
+        desk=replace(
+            english.desk, messages=_read(content_dir / "desk.yml", _in(language, load_messages)), translations={}
+        ),
+    )
+
+
 def load_content(content_dir: Path) -> Content:
-    """Read and check every file of the content folder."""
-    return Content(
+    """Read and check every file of the content folder, in every language it is written in."""
+    compensation = _read(content_dir / "compensation.yml", load_policy)
+    recovery = _read(content_dir / "recovery.yml", load_recovery)
+    english = Content(
         topics=_read(content_dir / "topics.yml", load_topics),
-        recovery=_read(content_dir / "recovery.yml", load_recovery),
-        compensation=_read(content_dir / "compensation.yml", load_policy),
+        recovery=replace(recovery, money=compensation.money_format(ENGLISH)),
+        compensation=compensation,
         surveys=_read(content_dir / "surveys.yml", load_surveys),
         escalation=_read(content_dir / "escalation.yml", load_rules),
         desk=DeskContent(
@@ -80,3 +116,6 @@ def load_content(content_dir: Path) -> Content:
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
     )
+    translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
+    desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})
+    return replace(english, desk=desk, translations=translations)

@@ -36,6 +36,7 @@ from bot.conversation.events import (
     HandoffQueued,
     MessageForHolder,
 )
+from bot.conversation.language import Languages
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
@@ -73,6 +74,13 @@ STATE = web.AppKey("cxbot", AppState)
 # --- the services, built once the assistant is loaded ---
 
 
+def languages_of(settings: Settings) -> Languages:
+    """The languages served (CXBOT_LANGUAGES, CXBOT_DEFAULT_LANGUAGE); a shop serving one
+    language gets it as the default whatever CXBOT_DEFAULT_LANGUAGE says."""
+    default = settings.default_language if settings.default_language in settings.languages else None
+    return Languages(served=settings.languages, default=default or settings.languages[0])
+
+
 def build_router(
     settings: Settings,
     content: Content,
@@ -87,12 +95,20 @@ def build_router(
         assistant=assistant,
         scorer=scorer or content.sentiment,
         # The router sits below the handoff package: when a person takes over is decided here.
-        handoff=HandoffByRules(rules=content.escalation, desk=content.desk),
+        handoff=HandoffByRules(
+            rules=content.escalation,
+            desk=content.desk,
+            translations={
+                language: HandoffByRules(rules=worded.escalation, desk=worded.desk)
+                for language, worded in content.translations.items()
+            },
+        ),
         max_message_chars=settings.max_message_chars,
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         max_conversation_messages=settings.max_conversation_messages,
         events=events,
         never_mind=never_mind,
+        languages=languages_of(settings),
     )
 
 
@@ -107,7 +123,11 @@ def build_services(
 ) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
-    never_mind = NeverMind(parse=assistant.parse, reply=content.desk.say("cancelled"))
+    never_mind = NeverMind(
+        parse=assistant.parse,
+        reply=content.desk.say("cancelled"),
+        translations={language: worded.desk.say("cancelled") for language, worded in content.translations.items()},
+    )
     router = build_router(settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer)
     minutes = settings.desk_queue_timeout_minutes
     desk = Desk(
@@ -117,6 +137,7 @@ def build_services(
         content=content.desk,
         recovery=content.recovery,
         escalation=content.escalation,
+        recovery_translations={language: worded.recovery for language, worded in content.translations.items()},
         events=events,
         queue_timeout=timedelta(minutes=minutes) if minutes > 0 else None,
     )

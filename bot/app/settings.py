@@ -46,6 +46,10 @@ class Settings:
     max_conversation_messages: int = 30
     action_server_url: str = ""
     log_level: str = "INFO"
+    # The languages the shop serves ("fa" alone for a Persian-only shop) and the one for a
+    # customer whose first message says nothing by itself.
+    languages: tuple[str, ...] = ("en", "fa")
+    default_language: str = "en"
     # Shared with the shop's site, which signs its customer ids with it (the widget's identity check).
     widget_identity_secret: str = ""
     # Sites that may embed the widget; "*" lets any page include the script tag.
@@ -77,6 +81,10 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
 
 
+def _languages(value: str) -> tuple[str, ...]:
+    return tuple(code.strip().lower() for code in value.split(",") if code.strip())
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
@@ -106,6 +114,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_conversation_messages=int(get("MAX_CONVERSATION_MESSAGES", "30")),
         action_server_url=get("ACTION_SERVER_URL", ""),
         log_level=get("LOG_LEVEL", "INFO"),
+        languages=_languages(get("LANGUAGES", "en,fa")),
+        default_language=get("DEFAULT_LANGUAGE", "en").strip().lower(),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),
         widget_allowed_origins=_origins(get("WIDGET_ALLOWED_ORIGINS", "*")),
         # BotFather's token is commonly kept in TELEGRAM_BOT_TOKEN; the CXBOT_ name wins if both are set.

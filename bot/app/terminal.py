@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 from pathlib import Path
 
 from bot.app.content import Content
@@ -21,8 +22,15 @@ def render(reply: OutboundMessage) -> str:
     return "\n".join(lines)
 
 
+def language_hint() -> dict[str, str]:
+    """The terminal's locale (LANG=fa_IR.UTF-8) as the hint for a first message without letters."""
+    lang = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return {"language_hint": lang.split(".", 1)[0]} if lang and lang not in ("C", "POSIX") else {}
+
+
 def choose(typed: str, buttons: tuple) -> str:
-    """A number picks the matching button of the last reply; anything else is sent as typed."""
+    """A number (ASCII or Persian digits) picks the matching button of the last reply; anything
+    else is sent as typed."""
     if typed.isdigit() and 1 <= int(typed) <= len(buttons):
         return buttons[int(typed) - 1].payload
     return typed
@@ -49,7 +57,9 @@ async def chat(settings: Settings, content: Content, model_path: Path, sender: s
             return
         try:
             replies = await router.handle(
-                InboundMessage(channel=CHANNEL, sender_id=sender, text=choose(typed.strip(), buttons))
+                InboundMessage(
+                    channel=CHANNEL, sender_id=sender, text=choose(typed.strip(), buttons), metadata=language_hint()
+                )
             )
         except InvalidMessage as invalid:
             print(f"bot> Sorry, I can't read that: {invalid.reason}.")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.assistant.actions.support import context as action_context
 from bot.assistant.emoji import emoji_meaning
 from bot.assistant.library_noise import silence_known_warnings
+from bot.conversation.language import LANGUAGE_KEY
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
 from bot.storage.database import get_engine, get_session_factory
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 silence_known_warnings()  # also when imported without the command line (tests, the benchmark)
 
 ACTIONS_PACKAGE = "bot.assistant.actions"
+
+# The entity that carries the router's language choice into the `language` slot.
+LANGUAGE_ENTITY = "language"
 
 # Slash commands a customer may type, mapped to intents of the domain.
 COMMAND_ALIASES = {"/start": "/greet", "/human": "/request_human", "/agent": "/request_human"}
@@ -209,6 +213,14 @@ class RasaAssistant:
         # The NLU reads Persian in canonical spelling (PersianNormaliser); actions and forms get the
         # text as typed.
         parse_data = {**await self.agent.parse_message(text), "text": text}
+        language = metadata.get(LANGUAGE_KEY)
+        if language:
+            # The router's choice fills the `language` slot (domain/_shared.yml), which picks the
+            # responses' variations; as an entity it also reaches button taps, which skip the NLU.
+            parse_data["entities"] = [
+                *parse_data.get("entities", []),
+                {"entity": LANGUAGE_ENTITY, "value": language, "extractor": "router"},
+            ]
         output = ResponseCollector()
         await self.agent.handle_message(
             UserMessage(

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from feedback.language import in_language
+
 
 @dataclass(frozen=True)
 class Topics:
@@ -15,8 +17,8 @@ class Topics:
     something_else: str  # the "none of these" button
 
 
-def load_topics(path: Path) -> Topics:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_topics(path: Path, language: str | None = None) -> Topics:
+    data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
     titles = {key: str(value["title"]) for key, value in (data.get("topics") or {}).items()}
     intent_titles = {key: str(value) for key, value in (data.get("intents") or {}).items()}
     return Topics(

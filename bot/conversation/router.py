@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
+from bot.conversation.language import LANGUAGE_KEY, Languages, hints_of
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.text import check_id, clean_text
 from bot.storage.database import run_in_session
@@ -27,6 +28,14 @@ APOLOGY_ON_ERROR = (
     "Sorry, something went wrong on our side and I couldn't answer that. "
     "Your message is saved; please try again in a moment."
 )
+# The same apology for Persian customers (the assistant, which holds the wording, is what failed).
+APOLOGIES_ON_ERROR = {
+    "en": APOLOGY_ON_ERROR,
+    "fa": (
+        "پوزش می‌خواهیم، مشکلی از طرف ما پیش آمد و نتوانستم پاسخ دهم. "
+        "پیام شما ذخیره شده است؛ لطفاً کمی بعد دوباره امتحان کنید."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class NeverMind:
 
     parse: Callable[[str], Awaitable[tuple[str | None, float | None]]]
     reply: str
+    # The reply in other languages, by language code.
+    translations: Mapping[str, str] = field(default_factory=dict)
 
 
 def is_command(text: str) -> bool:
@@ -104,9 +115,11 @@ class ConversationRouter:
         max_conversation_messages: int | None = None,
         events: EventBus | None = None,
         never_mind: NeverMind | None = None,
+        languages: Languages | None = None,
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
-        for staff; without `never_mind` a waiting customer cannot cancel by saying so."""
+        for staff; without `never_mind` a waiting customer cannot cancel by saying so; `languages`
+        are the ones the shop serves (each customer is answered in theirs)."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -118,6 +131,7 @@ class ConversationRouter:
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
         self._events = events or EventBus()
         self._never_mind = never_mind
+        self._languages = languages or Languages()
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -158,8 +172,15 @@ class ConversationRouter:
                 self._locks.pop(key, None)
 
     def _store_unreadable(self, session: Session, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
+        hints = hints_of(inbound.locale, inbound.metadata)
         stored = conversations.record_inbound(
-            session, inbound, text=inbound.text[: self._max_chars], sentiment=None, timeout=self._timeout
+            session,
+            inbound,
+            text=inbound.text[: self._max_chars],
+            sentiment=None,
+            timeout=self._timeout,
+            # A photo says nothing of the language: the one remembered stays (else a hint).
+            language=lambda remembered: self._languages.choose("", remembered=remembered, hints=hints),
         )
         if stored.duplicate_of is not None:
             return Turn(conversations.stored_replies(session, stored.message_id))
@@ -172,9 +193,20 @@ class ConversationRouter:
         return run_in_session(self._sessions, work)
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
+        hints = hints_of(inbound.locale, inbound.metadata)
+
+        def language(remembered: str | None) -> str:
+            return self._languages.choose(text, remembered=remembered, hints=hints)
+
         stored = await self._db(
             lambda s: conversations.record_inbound(
-                s, inbound, text=text, sentiment=sentiment, timeout=self._timeout, max_messages=self._max_messages
+                s,
+                inbound,
+                text=text,
+                sentiment=sentiment,
+                timeout=self._timeout,
+                max_messages=self._max_messages,
+                language=language,
             )
         )
         if stored.duplicate_of is not None:
@@ -198,11 +230,12 @@ class ConversationRouter:
                 stored.conversation_public_id,
                 text,
                 channel=inbound.channel,
-                metadata=inbound.metadata,
+                metadata={**inbound.metadata, LANGUAGE_KEY: stored.language or self._languages.default},
             )
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
-            reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
+            apology = APOLOGIES_ON_ERROR.get(stored.language or "", APOLOGY_ON_ERROR)
+            reply = AssistantReply(messages=[OutboundMessage(text=apology)])
         scored = text if sentiment else None
         replies, state = await self._db(lambda s: self._store_replies(s, stored, reply, scored))
         if state != ConversationState.BOT.value:
@@ -235,7 +268,9 @@ class ConversationRouter:
         return handoff_id, conversations.record_replies(
             session,
             message_id=stored.message_id,
-            replies=[OutboundMessage(text=self._never_mind.reply)],
+            replies=[
+                OutboundMessage(text=self._never_mind.translations.get(stored.language or "", self._never_mind.reply))
+            ],
             intent=CANCEL_INTENT,
             confidence=None,
         )
@@ -248,12 +283,16 @@ class ConversationRouter:
         `handled_by`, the person who handled the customer, travels as message metadata: the
         survey action credits the survey it offers to them."""
 
-        def conversation_of(session: Session) -> tuple[str, str]:
+        def conversation_of(session: Session) -> tuple[str, str, str | None]:
             conversation = session.get(Conversation, conversation_id)
-            return conversation.public_id, conversation.channel
+            language = conversations.customer_language(session, conversation_id)
+            return conversation.public_id, conversation.channel, language
 
-        public_id, channel = await self._db(conversation_of)
-        metadata = {"handled_by": handled_by} if handled_by else {}
+        public_id, channel, language = await self._db(conversation_of)
+        served = language if language in self._languages.served else self._languages.default
+        metadata: dict[str, Any] = {LANGUAGE_KEY: served}
+        if handled_by:
+            metadata["handled_by"] = handled_by
         try:
             reply = await self._assistant.respond(public_id, text, channel=channel, metadata=metadata)
         except Exception:

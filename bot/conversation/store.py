@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -25,6 +25,8 @@ class StoredInbound:
     message_id: int
     # Set when this delivery repeats one already handled: its stored replies are the answer.
     duplicate_of: int | None = None
+    # The customer's language after this message ("fa", "en"), or None when none was chosen.
+    language: str | None = None
 
 
 def _customer_and_open_conversation(
@@ -41,7 +43,13 @@ def _customer_and_open_conversation(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-def _update_customer(session: Session, customer: Customer | None, inbound: InboundMessage, now: datetime) -> Customer:
+def _update_customer(
+    session: Session,
+    customer: Customer | None,
+    inbound: InboundMessage,
+    now: datetime,
+    language: Callable[[str | None], str] | None,
+) -> Customer:
     if customer is None:
         customer = Customer(
             channel=inbound.channel,
@@ -54,7 +62,10 @@ def _update_customer(session: Session, customer: Customer | None, inbound: Inbou
     customer.last_seen = now
     if inbound.display_name:
         customer.display_name = printable(inbound.display_name)[:200]
-    if inbound.locale:
+    if language is not None:
+        # The language the bot speaks with this customer, chosen from the one remembered.
+        customer.locale = language(customer.locale)
+    elif inbound.locale:
         customer.locale = printable(inbound.locale)[:16]
     return customer
 
@@ -140,9 +151,11 @@ def record_inbound(
     sentiment: Sentiment | None,
     timeout: timedelta,
     max_messages: int | None = None,
+    language: Callable[[str | None], str] | None = None,
 ) -> StoredInbound:
     """Store a customer message and its sentiment in one transaction (the caller commits); a
-    conversation ends after `timeout` idle or, held by the bot, after `max_messages` messages."""
+    conversation ends after `timeout` idle or, held by the bot, after `max_messages` messages.
+    `language` picks the customer's language from the one remembered (customers.locale)."""
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
@@ -157,10 +170,11 @@ def record_inbound(
                 conversation_state=conversation.state,
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
+                language=customer.locale,
             )
     # Even when the open conversation timed out: the tapped button was on its last messages.
     button_title = _button_title(session, open_conversation, text)
-    customer = _update_customer(session, customer, inbound, now)
+    customer = _update_customer(session, customer, inbound, now, language)
     conversation = _current_conversation(
         session, customer, open_conversation, inbound.channel, now, timeout, max_messages
     )
@@ -186,7 +200,17 @@ def record_inbound(
         conversation_public_id=conversation.public_id,
         conversation_state=conversation.state,
         message_id=message.id,
+        language=customer.locale,
     )
+
+
+def customer_language(session: Session, conversation_id: int) -> str | None:
+    """The language remembered for the customer of a conversation."""
+    return session.execute(
+        select(Customer.locale)
+        .join(Conversation, Conversation.customer_id == Customer.id)
+        .where(Conversation.id == conversation_id)
+    ).scalar_one_or_none()
 
 
 def write_messages(

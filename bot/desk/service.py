@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -31,7 +31,7 @@ from bot.conversation.events import (
 )
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import ConversationRouter
-from bot.conversation.store import write_messages
+from bot.conversation.store import customer_language, write_messages
 from bot.desk import compensations
 from bot.desk.events import DeskEvents
 from bot.handoff import transitions as handoffs
@@ -81,12 +81,14 @@ class Desk:
         escalation: EscalationRules,
         events: EventBus,
         queue_timeout: timedelta | None = None,
+        recovery_translations: Mapping[str, RecoveryContent] | None = None,
     ) -> None:
         self.sessions = sessions
         self.router = router
         self.channels = channels
         self.content = content
         self.recovery = recovery
+        self.recovery_translations = recovery_translations or {}  # offers worded per language
         self.escalation = escalation  # business hours: the queue times out only while people are there
         self.queue_timeout = queue_timeout
         self._events = events  # where the desk publishes handoff changes
@@ -94,6 +96,10 @@ class Desk:
         self._timeouts: asyncio.Task | None = None
 
     # --- plumbing ---
+
+    def _wording(self, session: Session, conversation_id: int) -> DeskContent:
+        """The desk's messages in the language of the conversation's customer."""
+        return self.content.in_language(customer_language(session, conversation_id))
 
     async def _db(self, work: Callable[[Session], T]) -> T:
         return await run_in_session(self.sessions, work)
@@ -146,8 +152,9 @@ class Desk:
 
         def work(session: Session) -> Outcome:
             staff = self._staff(session, staff_id)
+            wording = self._wording(session, conversation_id)
             return handoffs.claim(
-                session, handoff_id, staff, joined_text=self.content.say("joined", name=staff.display_name)
+                session, handoff_id, staff, joined_text=wording.say("joined", name=staff.display_name)
             )
 
         return await self._transition(conversation_id, work)
@@ -170,8 +177,8 @@ class Desk:
                 handoff_id,
                 self._staff(session, staff_id),
                 to,
-                left_text=self.content.messages["left"],
-                joined_text=self.content.messages["joined"],
+                left_text=self._wording(session, conversation_id).messages["left"],
+                joined_text=self._wording(session, conversation_id).messages["joined"],
             )
 
         return await self._transition(conversation_id, work)
@@ -187,8 +194,9 @@ class Desk:
                 # A manager may resolve someone else's conversation: the holder is who "has left".
                 holder = session.get(StaffUser, session.get(HandoffRequest, handoff_id).assigned_to_id or staff.id)
                 holder = holder or staff
+                wording = self._wording(session, conversation_id)
                 outcome = handoffs.resolve(
-                    session, handoff_id, staff, left_text=self.content.say("left", name=holder.display_name)
+                    session, handoff_id, staff, left_text=wording.say("left", name=holder.display_name)
                 )
                 return outcome, holder.username
 
@@ -227,8 +235,14 @@ class Desk:
 
         def work(session: Session):
             staff = self._staff(session, staff_id)
+            language = customer_language(session, conversation_id) or ""
             decision = compensations.decide(
-                session, compensation_id, staff, approve=approve, wording=self.content.messages, recovery=self.recovery
+                session,
+                compensation_id,
+                staff,
+                approve=approve,
+                wording=self.content.in_language(language).messages,
+                recovery=self.recovery_translations.get(language, self.recovery),
             )
             messages = write_messages(
                 session,
@@ -310,9 +324,8 @@ class Desk:
                 ) -> list[OutboundMessage]:
                     if not handoffs.time_out(session, handoff_id, now):
                         return []
-                    return write_messages(
-                        session, conversation_id, [OutboundMessage(text=self.content.say("timed_out"))]
-                    )
+                    text = self._wording(session, conversation_id).say("timed_out")
+                    return write_messages(session, conversation_id, [OutboundMessage(text=text)])
 
                 told = await self._db(work)
                 await self._deliver(channel, sender_id, from_bot(told))

@@ -48,8 +48,8 @@ class CustomerContext:
     name: str
     channel: str
     external_id: str
-    language: str = ""  # as the channel reported it (en, fa, ...); "" when it did not
     surveys: list[str] = field(default_factory=list)  # "NPS 3", "CES difficult"
+    language: str = ""  # the language the bot speaks with them ("fa", "en"), shown as a badge
     complaints: int = 0
     compensations: list[str] = field(default_factory=list)  # "CX-... coupon 10% (issued)"
 
@@ -84,7 +84,7 @@ def customer_context(session: Session, customer: Customer) -> CustomerContext:
         name=customer.display_name or customer.external_id,
         channel=customer.channel,
         external_id=customer.external_id,
-        language=customer.locale or "",
+        language=(customer.locale or "")[:8],
         surveys=[f"{s.kind.upper()} {s.answer or s.score}" for s in surveys],
         complaints=complaints,
         compensations=[f"{c.code} {c.kind.replace('_', ' ')} ({c.status.replace('_', ' ')})" for c in compensations],

@@ -4,10 +4,13 @@ are given them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+
+from feedback.language import in_language
 
 DEFAULT_MESSAGES = {
     "joined": "A team member ({name}) has joined",
@@ -31,16 +34,23 @@ class CannedReply:
 class DeskContent:
     messages: dict[str, str]
     canned: tuple[CannedReply, ...]
+    # The customer-facing messages in other languages (desk.yml's `fa:` section), by language.
+    translations: Mapping[str, dict[str, str]] = field(default_factory=dict)
 
     def say(self, key: str, **values) -> str:
         return self.messages[key].format(**values)
 
+    def in_language(self, language: str | None) -> DeskContent:
+        """The wording for a customer in `language` (English when it has none)."""
+        messages = self.translations.get(language or "")
+        return self if messages is None else replace(self, messages=messages, translations={})
 
-def load_messages(path: Path) -> dict[str, str]:
+
+def load_messages(path: Path, language: str | None = None) -> dict[str, str]:
     """The desk's wording (desk.yml), over the defaults; no file keeps the defaults."""
     messages = dict(DEFAULT_MESSAGES)
     if path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
         messages.update({str(k): str(v) for k, v in (data.get("messages") or {}).items()})
     return messages
 

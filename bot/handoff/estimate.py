@@ -41,6 +41,8 @@ def estimate_text(session: Session, handoff: HandoffRequest, messages: dict[str,
     """ "There are 2 people ahead of you; the wait is usually about 4 minutes." (or less, if unknown)."""
     ahead = ahead_in_queue(session, handoff)
     minutes = typical_wait_minutes(session, now)
+    if "queue_ahead" in messages:
+        return _worded_estimate(messages, ahead, minutes)
     if ahead == 0:
         text = messages["queue_first"]
         if minutes is not None:
@@ -50,3 +52,13 @@ def estimate_text(session: Session, handoff: HandoffRequest, messages: dict[str,
     if minutes is None:
         return f"There {ahead_text} ahead of you."
     return messages["queue_estimate"].format(ahead_text=ahead_text, minutes=minutes * (ahead + 1))
+
+
+def _worded_estimate(messages: dict[str, str], ahead: int, minutes: int | None) -> str:
+    """The estimate from whole sentences of desk.yml (queue_first, queue_first_wait, queue_ahead,
+    queue_estimate with {ahead}), for languages whose sentences can't be assembled as English's."""
+    if ahead == 0:
+        return messages["queue_first"] if minutes is None else messages["queue_first_wait"].format(minutes=minutes)
+    if minutes is None:
+        return messages["queue_ahead"].format(ahead=ahead)
+    return messages["queue_estimate"].format(ahead=ahead, ahead_text=ahead, minutes=minutes * (ahead + 1))

@@ -4,10 +4,12 @@ this package and does not import it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot.conversation.store import customer_language
 from bot.handoff.content import DeskContent
 from bot.handoff.rules import EscalationRules
 from bot.handoff.transitions import cancel_by_customer
@@ -20,15 +22,24 @@ class HandoffByRules:
 
     rules: EscalationRules  # content/escalation.yml
     desk: DeskContent  # how handoffs are worded to the customer (content/desk.yml)
+    # The same in the other languages: a customer is told in theirs (customers.locale).
+    translations: Mapping[str, HandoffByRules] = field(default_factory=dict)
+
+    def _for(self, session: Session, conversation_id: int) -> HandoffByRules:
+        if not self.translations:
+            return self
+        return self.translations.get(customer_language(session, conversation_id) or "", self)
 
     def holding_note(self, session: Session, conversation_id: int, message_id: int) -> str | None:
         """The note for a waiting customer's message, or None."""
-        return holding_note(session, conversation_id, message_id, rules=self.rules)
+        rules = self._for(session, conversation_id).rules
+        return holding_note(session, conversation_id, message_id, rules=rules)
 
     def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
         """The handoff notice if the customer's mood calls for a person, or None."""
+        worded = self._for(session, conversation_id)
         handoff = escalate_on_sentiment(
-            session, conversation_id, intent=intent, text=text, rules=self.rules, desk=self.desk
+            session, conversation_id, intent=intent, text=text, rules=worded.rules, desk=worded.desk
         )
         return None if handoff is None else handoff.message
 

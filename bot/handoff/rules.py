@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from feedback.language import in_language, normalise_persian, persian_number
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_MESSAGES = {
@@ -19,6 +21,11 @@ DEFAULT_MESSAGES = {
     "already": "A person from our team already has your request and will reply here.",
     "holding": "Thanks, I've added this to your request.",
     "empathy": "I'm sorry this has been frustrating.",
+    # {when} of "closed": the next opening ({clock}, {day} and {zone} filled in).
+    "when_today": "today at {clock} ({zone} time)",
+    "when_tomorrow": "tomorrow at {clock} ({zone} time)",
+    "when_on": "on {day} at {clock} ({zone} time)",
+    "when_unknown": "as soon as they can",
 }
 
 
@@ -34,6 +41,8 @@ class EscalationRules:
     timezone: ZoneInfo
     hours: dict[int, tuple[time, time]]  # weekday (Monday 0) -> opens, closes
     messages: dict[str, str] = field(default_factory=dict)
+    day_names: tuple[str, ...] = DAY_NAMES  # Monday first, for "on {day}"
+    persian_digits: bool = False  # the opening time as "۰۹:۰۰"
 
 
 def _clock(text: str, where: str) -> time:
@@ -43,8 +52,8 @@ def _clock(text: str, where: str) -> time:
         raise ValueError(f"{where}: {text!r} is not a time like 09:00") from None
 
 
-def load_rules(path: Path) -> EscalationRules:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_rules(path: Path, language: str | None = None) -> EscalationRules:
+    data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
     sentiment = data.get("sentiment") or {}
     hours_data = data.get("business_hours") or {}
     hours = {}
@@ -61,14 +70,24 @@ def load_rules(path: Path) -> EscalationRules:
         sentiment_window=int(sentiment.get("window", 3)),
         rolling_below=float(sentiment.get("rolling_below", -0.35)),
         single_at_or_below=float(sentiment.get("single_at_or_below", -0.9)),
-        anger_cues=tuple(str(c).lower() for c in sentiment.get("anger_cues") or ()),
+        anger_cues=tuple(normalise_persian(str(c)).lower() for c in sentiment.get("anger_cues") or ()),
         fallbacks_in_a_row=int(data.get("fallbacks_in_a_row", 2)),
         nps_detractor_at_or_below=int(data.get("nps_detractor_at_or_below", 6)),
         ces_escalate=frozenset(data.get("ces_escalate") or ()),
         timezone=ZoneInfo(str(hours_data.get("timezone", "UTC"))),
         hours=hours,
         messages={**DEFAULT_MESSAGES, **{str(k): str(v) for k, v in (data.get("messages") or {}).items()}},
+        day_names=_day_names(data.get("day_names"), path.name),
+        persian_digits=bool(data.get("persian_digits", False)),
     )
+
+
+def _day_names(raw: object, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return DAY_NAMES
+    if not isinstance(raw, list) or len(raw) != 7:
+        raise ValueError(f"{where}: day_names must list seven names, Monday first")
+    return tuple(str(name) for name in raw)
 
 
 def is_open(rules: EscalationRules, moment: datetime) -> bool:
@@ -98,15 +117,13 @@ def describe_opening(rules: EscalationRules, moment: datetime) -> str:
     """ "today at 09:00", "tomorrow at 09:00" or "on Monday at 09:00", in the business's time zone."""
     opening = next_opening(rules, moment)
     if opening is None:
-        return "as soon as they can"
+        return rules.messages["when_unknown"]
     local_now = moment.astimezone(rules.timezone)
     days = (opening.date() - local_now.date()).days
+    key = "when_today" if days == 0 else "when_tomorrow" if days == 1 else "when_on"
     clock = opening.strftime("%H:%M")
-    if days == 0:
-        return f"today at {clock} ({rules.timezone.key} time)"
-    if days == 1:
-        return f"tomorrow at {clock} ({rules.timezone.key} time)"
-    return f"on {DAY_NAMES[opening.weekday()]} at {clock} ({rules.timezone.key} time)"
+    clock = persian_number(clock) if rules.persian_digits else clock
+    return rules.messages[key].format(clock=clock, day=rules.day_names[opening.weekday()], zone=rules.timezone.key)
 
 
 def handoff_message(rules: EscalationRules, moment: datetime, *, already: bool = False) -> str:

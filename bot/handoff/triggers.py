@@ -20,13 +20,14 @@ from bot.storage.models import (
     RecoveryCase,
     RecoveryStatus,
 )
+from feedback.language import normalise_persian
 
 NEGATIONS = ("not", "never", "no", "isn't", "wasn't", "aren't", "i'm not")
 
 
 def angry(rules: EscalationRules, text: str) -> bool:
     """A word of anger in the message, not negated ("not angry" is not anger)."""
-    cleaned = " " + re.sub(r"[^\w' ]+", " ", text.lower().replace("’", "'")) + " "
+    cleaned = " " + re.sub(r"[^\w' ]+", " ", normalise_persian(text).lower().replace("’", "'")) + " "
     for cue in rules.anger_cues:
         for match in re.finditer(rf" {re.escape(cue)} ", cleaned):
             before = cleaned[: match.start()].split()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from feedback.language import in_language, normalise_persian
 from feedback.surveys.records import KINDS
 from feedback.surveys.scores import CES_VALUES, CSAT_RANGE, NPS_RANGE, parse_ces, parse_number
 
@@ -39,8 +40,8 @@ class SurveyContent:
     nps_window: timedelta
 
 
-def load_content(path: Path) -> SurveyContent:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_content(path: Path, language: str | None = None) -> SurveyContent:
+    data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
     surveys = data.get("surveys") or {}
     missing = [kind for kind in KINDS if "question" not in (surveys.get(kind) or {})]
     if missing:
@@ -68,7 +69,7 @@ def load_content(path: Path) -> SurveyContent:
         already_answered=str(data.get("already_answered", "Thanks, I already have your answer.")),
         skipped=str(data.get("skipped", "No problem.")),
         follow_up=str(data.get("follow_up", "I'm sorry we didn't get this right for you.")),
-        skip_words=tuple(str(w).lower() for w in data.get("skip_words") or ("skip",)),
+        skip_words=tuple(normalise_persian(str(w)).lower() for w in data.get("skip_words") or ("skip",)),
         max_reasks=int(data.get("max_reasks", 2)),
         after=after,
         max_per_conversation=int(data.get("max_per_conversation", 2)),
@@ -105,7 +106,7 @@ Answer = int | str
 
 
 def is_skip(content: SurveyContent, text: str) -> bool:
-    cleaned = " ".join(text.lower().replace("’", "'").strip(" .!").split())
+    cleaned = " ".join(normalise_persian(text).lower().replace("’", "'").strip(" .!?").split())
     return cleaned in content.skip_words
 
 

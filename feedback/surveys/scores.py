@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from feedback.language import normalise_persian
+
 NPS_RANGE = range(0, 11)
 CSAT_RANGE = range(1, 8)
 CSAT_SATISFIED = (6, 7)
@@ -33,7 +35,22 @@ _NUMBER_WORDS = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    # Persian ("نه", nine, is also "no": it counts only as "نه از ده", nine out of ten).
+    "صفر": 0,
+    "یک": 1,
+    "دو": 2,
+    "سه": 3,
+    "چهار": 4,
+    "پنج": 5,
+    "شش": 6,
+    "شیش": 6,
+    "هفت": 7,
+    "هشت": 8,
+    "ده": 10,
 }
+_NINE_FA = "نه"
+# "out of ten / seven" after a score: "۹ از ۱۰", "نه از ده".
+_OUT_OF = re.compile(r"(/|\bاز\s*)(10|7|ده|هفت)\b")
 _CES_WORDS = {
     "very easy": "very_easy",
     "super easy": "very_easy",
@@ -48,6 +65,22 @@ _CES_WORDS = {
     "very difficult": "very_difficult",
     "very hard": "very_difficult",
     "extremely difficult": "very_difficult",
+    # Persian, formal and colloquial (read after normalise_persian: no ZWNJ, Persian letters).
+    "خیلی آسان": "very_easy",
+    "خیلی اسان": "very_easy",
+    "خیلی آسون": "very_easy",
+    "خیلی راحت": "very_easy",
+    "آسان": "easy",
+    "اسان": "easy",
+    "آسون": "easy",
+    "راحت": "easy",
+    "معمولی": "neutral",
+    "متوسط": "neutral",
+    "بد نبود": "neutral",
+    "سخت": "difficult",
+    "دشوار": "difficult",
+    "خیلی سخت": "very_difficult",
+    "خیلی دشوار": "very_difficult",
 }
 
 
@@ -106,13 +139,18 @@ def summarise_csat(scores: Iterable[int]) -> CsatSummary:
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9 ]+", " ", text.lower()).strip()
+    return re.sub(r"[^a-z0-9\u0600-\u06ff ]+", " ", normalise_persian(text).lower()).strip()
 
 
 def parse_number(text: str, allowed: range) -> int | None:
-    """A typed score: "9", "9/10", "nine", "I'd say 8". None if absent, ambiguous or out of range."""
-    words = _normalise(text.replace("/10", " ").replace("/7", " ")).split()
+    """A typed score: "9", "9/10", "nine", "I'd say 8", "۹", "نه از ده". None if absent, ambiguous
+    or out of range."""
+    text = normalise_persian(text)
+    out_of = _OUT_OF.search(text) is not None
+    words = _normalise(_OUT_OF.sub(" ", text)).split()
     found = {int(w) for w in words if w.isdigit()} | {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
+    if out_of and _NINE_FA in words:
+        found.add(9)
     if len(found) != 1:
         return None
     value = found.pop()

@@ -66,3 +66,14 @@ def test_terminal_chat_runs_a_complaint_to_a_coupon_and_surveys(model_path, tmp_
         answers = {s.kind: (s.status, s.score) for s in session.execute(select(SurveyResponse)).scalars()}
     assert coupon.kind == "free_delivery" and coupon.code in out
     assert answers == {"ces": ("answered", 2), "nps": ("answered", 9)}
+
+
+def test_terminal_chat_in_persian(model_path, tmp_path):
+    """Persian typed in a Persian terminal: answered in Persian; a Persian digit taps a button."""
+    out, database = chat(tmp_path, "persian", "/greet\n۱\nexit\n", LANG="fa_IR.UTF-8", PYTHONIOENCODING="utf-8")
+    assert "bot> سلام! من دستیار" in out
+    assert "[1] سفارش من کجاست؟" in out
+    assert "bot> می‌توانید سفارشتان را در بخش «سفارش‌های من»" in out  # the first button: order status
+    assert "bot> آیا این پاسخ به سؤال شما کمک کرد؟" in out
+    with database:
+        assert database.execute(select(Customer.locale)).scalar_one() == "fa"

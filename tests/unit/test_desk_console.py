@@ -539,3 +539,24 @@ async def test_a_manager_declines_and_the_customer_is_told(desk_app, session_fac
         assert (row.status, row.decided_by) == ("declined", "mia")
     told = desk_app.channel.texts("visitor-1")[-1]
     assert "can't offer" in told and "CX-DECLINED" in told
+
+
+async def test_a_persian_customer_hears_the_desk_in_persian_and_staff_see_the_badge(desk_app, session_factory):
+    conversation_id, handoff_id = await customer_waiting(desk_app, sender="visitor-fa", text="بسته‌ام گم شده است")
+    persian = project_content().in_language("fa")
+    with session_factory.begin() as session:
+        conversation = session.get(Conversation, conversation_id)
+        comp = add_pending_compensation(
+            session, conversation, "CX-FARSI", "case-fa", kind="partial_refund", amount_cents=5000, category="other"
+        )
+        comp_id = comp.id
+    ana, mia = await signed_in(desk_app, "ana"), await signed_in(desk_app, "mia")
+    assert re.search(r'<span class="lang"[^>]*>FA</span>', await (await ana.get("/desk")).text())
+    page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
+    assert re.search(r'<span class="lang"[^>]*>FA</span>', page) and 'dir="auto"' in page
+    assert (await ana.post(f"/desk/handoffs/{handoff_id}/claim")).status == 303
+    assert (await mia.post(f"/desk/compensations/{comp_id}/decline")).status == 303
+    assert desk_app.channel.texts("visitor-fa")[-2:] == [
+        persian.desk.say("joined", name="Ana"),
+        persian.desk.say("compensation_declined", offer="بازپرداخت بخشی از مبلغ به میزان ۵۰٫۰۰ یورو", code="CX-FARSI"),
+    ]

@@ -16,7 +16,7 @@ class ActionAcknowledgeComplaint(CustomAction):
     action_name = "action_acknowledge_complaint"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.recovery
+        content = context(tracker).content.recovery
         with in_conversation(tracker) as (session, conversation):
             complaint = recovery.open_complaint(
                 session,

@@ -16,7 +16,7 @@ class ActionAnswerTopic(CustomAction):
         topic = tracker.get_slot("topic")
         response = f"utter_faq/{topic}"
         # The payload can be typed by anyone: only known topics with an answer are used.
-        if topic not in context().content.topics.titles or response not in (domain.get("responses") or {}):
+        if topic not in context(tracker).content.topics.titles or response not in (domain.get("responses") or {}):
             dispatcher.utter_message(response="utter_unknown_topic")
             return [SlotSet("topic", None)]
         dispatcher.utter_message(response=response)

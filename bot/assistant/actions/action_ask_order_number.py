@@ -13,7 +13,7 @@ class ActionAskOrderNumber(CustomAction):
     action_name = "action_ask_order_number"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.recovery
+        content = context(tracker).content.recovery
         key = "reask_order_number" if (tracker.get_slot("recovery_reasks") or 0) > 0 else "ask_order_number"
         dispatcher.utter_message(
             text=content.message(key),

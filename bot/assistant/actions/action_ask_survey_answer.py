@@ -17,7 +17,7 @@ class ActionAskSurveyAnswer(CustomAction):
     action_name = "action_ask_survey_answer"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.surveys
+        content = context(tracker).content.surveys
         kind = tracker.get_slot("survey_kind")
         if kind not in content.questions:
             return []

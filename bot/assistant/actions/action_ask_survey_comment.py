@@ -14,7 +14,7 @@ class ActionAskSurveyComment(CustomAction):
     action_name = "action_ask_survey_comment"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.surveys
+        content = context(tracker).content.surveys
         kind = tracker.get_slot("survey_kind") or "nps"
         dispatcher.utter_message(
             text=content.comment_question,

@@ -52,7 +52,7 @@ class ActionDidYouMean(CustomAction):
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
             return []
-        content = context().content.topics
+        content = context(tracker).content.topics
         buttons = suggestions(tracker.latest_message, content)
         buttons.append({"title": content.something_else, "payload": "/deny"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)

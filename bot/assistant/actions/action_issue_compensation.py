@@ -15,8 +15,10 @@ class ActionIssueCompensation(RecoveryStepAction):
     action_name = "action_issue_compensation"
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
-        policy = context().content.compensation
-        return recovery.accept_offer(session, content, policy, conversation=conversation, handover=context().handover())
+        policy = context(tracker).content.compensation
+        return recovery.accept_offer(
+            session, content, policy, conversation=conversation, handover=context(tracker).handover()
+        )
 
     def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):

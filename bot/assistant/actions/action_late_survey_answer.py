@@ -22,8 +22,8 @@ class ActionLateSurveyAnswer(CustomAction):
                 session,
                 conversation,
                 button_value=latest.entity(tracker, "survey_value"),
-                handover=context().handover(),
-                scorer=context().content.sentiment,
+                handover=context(tracker).handover(),
+                scorer=context(tracker).content.sentiment,
             )
-        survey_support.say(dispatcher, context().content.surveys, outcome)
+        survey_support.say(dispatcher, context(tracker).content.surveys, outcome)
         return []

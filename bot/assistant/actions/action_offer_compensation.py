@@ -18,12 +18,12 @@ class ActionOfferCompensation(RecoveryStepAction):
         return recovery.make_offer(
             session,
             content,
-            context().content.compensation,
+            context(tracker).content.compensation,
             conversation=conversation,
             case_id=tracker.get_slot("recovery_case_id"),
             order_number=tracker.get_slot("order_number"),
             description=tracker.get_slot("complaint_description"),
-            handover=context().handover(),
+            handover=context(tracker).handover(),
         )
 
     def events(self, outcome: Outcome) -> list[EventType]:

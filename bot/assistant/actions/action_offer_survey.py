@@ -32,7 +32,7 @@ class ActionOfferSurvey(CustomAction):
         )
         with in_conversation(tracker) as (session, conversation):
             kind = next_kind(
-                session, conversation, trigger, context().content.surveys, faq_topics=faq_topics(tracker.events)
+                session, conversation, trigger, context(tracker).content.surveys, faq_topics=faq_topics(tracker.events)
             )
         if kind is None and trigger == "goodbye":
             dispatcher.utter_message(response="utter_goodbye")

@@ -31,7 +31,7 @@ class ActionRequestHuman(CustomAction):
                 conversation,
                 case_id=tracker.get_slot("recovery_case_id"),
                 reason="repeated_fallback" if offered else "customer_request",
-                handover=context().handover(),
+                handover=context(tracker).handover(),
             )
         dispatcher.utter_message(text=handoff)
         # Whatever form was running stops: a person takes it from here.

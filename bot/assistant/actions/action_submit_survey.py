@@ -19,7 +19,7 @@ class ActionSubmitSurvey(CustomAction):
     action_name = "action_submit_survey"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.surveys
+        content = context(tracker).content.surveys
         comment = tracker.get_slot("survey_comment")
         comment = None if comment in (None, SKIPPED, "") else comment
         trigger = tracker.get_slot("survey_trigger")
@@ -33,8 +33,8 @@ class ActionSubmitSurvey(CustomAction):
                 comment=comment,
                 trigger=trigger,
                 faq_topics=faq_topics(tracker.events),
-                handover=context().handover(),
-                scorer=context().content.sentiment,
+                handover=context(tracker).handover(),
+                scorer=context(tracker).content.sentiment,
             )
         if outcome.step == Step.NOTHING:
             return survey_support.survey_slots(None, None)

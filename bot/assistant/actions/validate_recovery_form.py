@@ -7,6 +7,7 @@ from bot.assistant.actions.support import forms, latest
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.forms import LeaveForm, MessageFormValidation
 from feedback import recovery
+from feedback.language import to_ascii_digits
 
 # Messages that leave the form for their own rule (stories/recovery.yml) unless they answer it.
 LEAVE_ALWAYS = {"cancel", "request_human"}
@@ -33,13 +34,14 @@ class ValidateRecoveryForm(MessageFormValidation):
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """An order number, "I don't have it", or else ask again."""
-        content = context().content.recovery
+        content = context(tracker).content.recovery
         intent = latest.intent(tracker)
         if intent == "no_order_number" or recovery.means_no_order_number(content, text):
             return {"order_number": recovery.UNKNOWN_ORDER, "recovery_reasks": 0}
         found = latest.entity(tracker, "order_number") or recovery.find_order_number(content, text)
         if found:
-            return {"order_number": str(found), "recovery_reasks": 0}
+            # The NLU's regex reads Persian digits too ("۴۸۲۹۱۷۳"): the record keeps ASCII ones.
+            return {"order_number": to_ascii_digits(str(found)), "recovery_reasks": 0}
         if leaving(tracker, LEAVE_ALWAYS | LEAVE_WHEN_ASKED_FOR_ORDER):
             raise LeaveForm
         if intent == "deny":
@@ -53,5 +55,5 @@ class ValidateRecoveryForm(MessageFormValidation):
         if leaving(tracker, LEAVE_ALWAYS):
             raise LeaveForm
         if latest.is_command(tracker) or not text.strip():
-            return reask_or_give_up(tracker, "complaint_description", "", context().content.recovery.max_reasks)
+            return reask_or_give_up(tracker, "complaint_description", "", context(tracker).content.recovery.max_reasks)
         return {"complaint_description": text[:2000], "recovery_reasks": 0}

@@ -51,7 +51,7 @@ class ValidateSurveyForm(MessageFormValidation):
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """A score or CES answer; then the comment for the kinds that ask for one."""
-        content = context().content.surveys
+        content = context(tracker).content.surveys
         kind, intent = tracker.get_slot("survey_kind"), latest.intent(tracker)
         if intent == "survey_answer":
             button_kind, typed = button_value(tracker)
@@ -90,6 +90,6 @@ class ValidateSurveyForm(MessageFormValidation):
             raise LeaveForm
         if latest.is_command(tracker) or not text.strip():
             return {"survey_comment": None, "survey_reasks": 0}
-        if survey_plan.is_skip(context().content.surveys, text):
+        if survey_plan.is_skip(context(tracker).content.surveys, text):
             return done(survey_comment=SKIPPED)
         return done(survey_comment=text[:2000])

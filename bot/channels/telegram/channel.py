@@ -26,6 +26,7 @@ from bot.channels.json_input import load_json
 from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.ordering import ChatOrderedProcessor
+from bot.channels.telegram.replies import reply_in
 from bot.channels.telegram.send import TelegramSender
 from bot.channels.telegram.shape import UPDATE_DEPTH, check_update
 from bot.channels.telegram.updates import (
@@ -275,7 +276,8 @@ class TelegramChannel:
         try:
             return await self.router.handle(inbound)
         except InvalidMessage as invalid:
-            reply = TOO_LONG_REPLY if invalid.too_large else UNREADABLE_REPLY
+            key, english = ("too_long", TOO_LONG_REPLY) if invalid.too_large else ("unreadable", UNREADABLE_REPLY)
+            reply = reply_in(inbound.locale, key, english)
             await self.sender.send(chat_id, [OutboundMessage(text=reply)])
             return []
 
@@ -290,7 +292,7 @@ class TelegramChannel:
         await self._reply(action.chat_id, turn.replies)
 
     async def _answer_tap(self, tap: ButtonTap) -> None:
-        payload, notice = None, EXPIRED_BUTTON_REPLY
+        payload, notice = None, reply_in(tap.locale, "expired", EXPIRED_BUTTON_REPLY)
         # One answer per keyboard: a second tap on it (or the same tap delivered twice) is a
         # repeat of the first, and the keyboard is removed after the first.
         tap_id = f"tg-button-{tap.button[0]}" if tap.button else ""
@@ -299,7 +301,7 @@ class TelegramChannel:
             payload = await self.router.button_payload(CHANNEL, tap.sender_id, stored_id, index)
             if payload is not None and not await self.router.keyboard_is_current(stored_id, tap_id):
                 # An older question's buttons: answering it now would reply out of context.
-                payload, notice = None, MOVED_ON_REPLY
+                payload, notice = None, reply_in(tap.locale, "moved_on", MOVED_ON_REPLY)
         # Answer at once, even for an unknown button: otherwise the customer's button keeps spinning.
         await self._answer_query(tap.query_id, None if payload else notice)
         if payload is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import Chat, Message, Update
 
 from bot.channels.telegram.format import parse_callback_data
+from bot.channels.telegram.replies import reply_in
 from bot.conversation.messages import InboundMessage
 
 CHANNEL = "telegram"
@@ -131,14 +132,14 @@ def _from_message(update: Update, message: Message) -> Action:
     if kind is None:
         return Ignored("service message")  # members joining, pinned messages...
     inbound = _inbound(update, message, _marker(kind, message.caption), message_id)
-    return Unreadable(message.chat.id, inbound, UNREADABLE_REPLY)
+    return Unreadable(message.chat.id, inbound, reply_in(inbound.locale, "unreadable", UNREADABLE_REPLY))
 
 
 def _from_edit(update: Update, message: Message) -> Action:
     edited_at = int(message.edit_date.timestamp()) if message.edit_date else update.update_id
     text = message.text or message.caption or ""
     inbound = _inbound(update, message, f"[edited] {text}".strip(), f"tg-{message.message_id}-edit-{edited_at}")
-    return Unreadable(message.chat.id, inbound, EDITED_REPLY)
+    return Unreadable(message.chat.id, inbound, reply_in(inbound.locale, "edited", EDITED_REPLY))
 
 
 def read_update(update: Update, *, allow_groups: bool) -> Action:

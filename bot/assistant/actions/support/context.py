@@ -7,8 +7,8 @@ it with context(). Action tests install their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import sessionmaker
 
@@ -42,11 +42,17 @@ def install(action_context: ActionContext | None) -> None:
     _installed = action_context
 
 
-def context() -> ActionContext:
-    """The installed context; an action run before the assistant loaded is a wiring mistake."""
+def context(tracker: Any = None) -> ActionContext:
+    """The installed context, its content in the language of `tracker` (its `language` slot);
+    an action run before the assistant loaded is a wiring mistake."""
     if _installed is None:
         raise RuntimeError(
             "no action context installed: load the assistant with RasaAssistant.load(...), or call "
             "bot.assistant.actions.support.context.install(ActionContext(...)) first"
         )
-    return _installed
+    if tracker is None:
+        return _installed
+    language = tracker.get_slot("language")
+    if _installed.content.in_language(language) is _installed.content:
+        return _installed
+    return replace(_installed, content=_installed.content.in_language(language))

@@ -52,7 +52,7 @@ class RecoveryStepAction(CustomAction):
     """Runs `step` (a call to feedback.recovery) in the conversation and says its outcome."""
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        content = context().content.recovery
+        content = context(tracker).content.recovery
         with in_conversation(tracker) as (session, conversation):
             outcome = self.step(session, conversation, content, tracker)
         say(dispatcher, content, outcome)
