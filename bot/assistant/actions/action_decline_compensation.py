@@ -16,9 +16,7 @@ class ActionDeclineCompensation(RecoveryStepAction):
     action_name = "action_decline_compensation"
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
-        return recovery_steps.decline_offer(
-            session, content, conversation=conversation, handover=context().handover()
-        )
+        return recovery_steps.decline_offer(session, content, conversation=conversation, handover=context().handover())
 
     def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step != Step.DECLINED:

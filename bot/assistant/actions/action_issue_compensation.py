@@ -17,7 +17,9 @@ class ActionIssueCompensation(RecoveryStepAction):
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
         policy = context().content.compensation
-        return recovery_steps.accept_offer(session, content, policy, conversation=conversation, handover=context().handover())
+        return recovery_steps.accept_offer(
+            session, content, policy, conversation=conversation, handover=context().handover()
+        )
 
     def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step in (Step.NO_OFFER, Step.ALREADY_ISSUED):
