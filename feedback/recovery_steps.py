@@ -158,6 +158,8 @@ def accept_offer(
     case = _waiting_offer(session, content, conversation)
     if isinstance(case, Outcome):
         return case
+    if not policy.remedy_for(case.category).goodwill:  # remedy only: a stray "yes" is no coupon
+        return Outcome(Step.NO_OFFER)
     if remedies.needs_choice(policy, case):  # "yes" to "replacement or refund?": ask again
         return Outcome(Step.CHOOSE_REMEDY, remedy=content.remedy("choose"))
     result = compensation.issue(
