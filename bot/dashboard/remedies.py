@@ -25,7 +25,9 @@ def _cost_note(row: dict, currency: str) -> str:
 def _cases_panel(board: Dashboard, link: Link, currency: str, split: str, title: str, desc: str) -> str:
     rows = board.totals.remedies[split]
     hrefs = [link(board.remedy_drill.get(f"{split}:{r['name']}", "")) for r in rows]
-    bars = [Bar(words(r["name"]), r["cases"], href, _cost_note(r, currency)) for r, href in zip(rows, hrefs, strict=True)]
+    bars = [
+        Bar(words(r["name"]), r["cases"], href, _cost_note(r, currency)) for r, href in zip(rows, hrefs, strict=True)
+    ]
     chart = hbar_chart(title, desc, bars, colour="#0072B2", width=SMALL[0] + 60, label_width=140)
     numbers = [
         [
