@@ -13,6 +13,7 @@ from bot.assistant.actions.action_issue_compensation import ActionIssueCompensat
 from bot.assistant.actions.action_offer_compensation import ActionOfferCompensation
 from bot.desk.auth import add_user
 from bot.desk.compensations import decide
+from bot.desk.views import conversation_view
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase, StaffNote
 from tests.support.actions import run, slots_of, user
 from tests.support.content import handoff_wording, project_content
@@ -198,6 +199,9 @@ async def test_rude_staff_is_reported_to_the_team_lead_with_no_coupon(session_fa
     assert (case.remedy, case.status) == ("staff_report", "recovered")
     _, later = await run(ActionIssueCompensation, [user("accept_offer")])
     assert later[0]["response"] == "utter_no_open_offer" and ledger(session_factory) == []
+    with session_factory() as session:  # the staff desk shows the report on the conversation
+        view = conversation_view(session, conversation)
+    assert [(author, note) for author, _, note in view.notes] == [("the bot", notes(session_factory)[0])]
 
 
 async def test_a_website_problem_gets_the_workaround_and_another_way_to_order(session_factory, conversation):
