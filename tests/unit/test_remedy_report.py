@@ -10,6 +10,7 @@ import pytest
 from bot.dashboard.page import render_dashboard
 from bot.dashboard.svg import escape
 from bot.storage.models import Compensation, RecoveryCase, SurveyResponse
+from feedback.exports import compensation_rows
 from feedback.metrics import Filters, build_dashboard
 from feedback.metrics.formulas import PARADOX_FORMULA, REMEDY_FORMULA
 from feedback.reports import as_rows, build_report
@@ -137,3 +138,15 @@ def test_the_dashboard_shows_the_remedies_section_with_links_and_formulas(remedi
         board.drilldown["remedies:by_goodwill:none"] + board.drilldown["remedies:by_goodwill:partial_refund"]
     )
     assert escape(PARADOX_FORMULA) in page
+
+
+def test_the_compensation_export_says_remedy_or_goodwill(remedied):
+    with remedied() as session:
+        rows = compensation_rows(session, Filters(SINCE, UNTIL))
+    assert [(r["kind"], r["purpose"]) for r in rows] == [
+        ("overcharge_refund", "remedy"),
+        ("coupon_percent", "goodwill"),
+        ("replacement", "remedy"),
+        ("overcharge_refund", "remedy"),
+        ("partial_refund", "goodwill"),
+    ]
