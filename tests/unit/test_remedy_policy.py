@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app.content import ContentError, load_content
 from feedback.amounts import parse_amount
 from feedback.compensation import CATEGORIES
+from feedback.recovery import REMEDY_MESSAGES
 from tests.support.content import PROJECT_DIR, project_content
 
 
@@ -104,3 +106,20 @@ def test_a_missing_remedy_wording_is_named(content_dir):
 )
 def test_an_amount_is_only_what_the_customer_typed(text, cents):
     assert parse_amount(text, "EUR") == cents
+
+
+def _placeholders(template: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", template))
+
+
+def test_the_persian_remedy_wording_is_complete_and_fills_the_same_values():
+    """Persian customers get the remedy too: every message in the `fa:` section, with no value the
+    English one does not have ({days} is written as {days_from} تا {days_to})."""
+    data = yaml.safe_load((PROJECT_DIR / "content" / "recovery.yml").read_text(encoding="utf-8"))
+    english, persian = data["remedies"], data["fa"]["remedies"]
+    assert set(persian) == set(REMEDY_MESSAGES) == set(english)
+    for key, template in persian.items():
+        allowed = _placeholders(english[key]) | ({"days_from", "days_to"} if "{days}" in english[key] else set())
+        assert _placeholders(template) <= allowed, key
+        assert template.strip(), key
+    assert set(data["fa"]["offers"]) == {"overcharge_refund", "item_refund"}
