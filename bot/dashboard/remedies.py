@@ -24,6 +24,8 @@ def _cost_note(row: dict, currency: str) -> str:
 
 def _cases_panel(board: Dashboard, link: Link, currency: str, split: str, title: str, desc: str) -> str:
     rows = board.totals.remedies[split]
+    if not rows:  # an empty chart would be a sliver: say so in words
+        return f'<p class="meta"><strong>{escape(title)}</strong>: no case had a remedy in this period.</p>'
     hrefs = [link(board.remedy_drill.get(f"{split}:{r['name']}", "")) for r in rows]
     bars = [
         Bar(words(r["name"]), r["cases"], href, _cost_note(r, currency)) for r, href in zip(rows, hrefs, strict=True)

@@ -3,11 +3,13 @@ remedy and by goodwill with their cost, and NPS/CSAT of remedy + goodwill agains
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.dashboard.page import render_dashboard
+from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.storage.models import Compensation, RecoveryCase, SurveyResponse
 from feedback.exports import compensation_rows
@@ -150,3 +152,20 @@ def test_the_compensation_export_says_remedy_or_goodwill(remedied):
         ("overcharge_refund", "remedy"),
         ("partial_refund", "goodwill"),
     ]
+
+
+def test_the_pdf_report_has_a_remedies_page(remedied, tmp_path):
+    with remedied() as session:
+        board = build_dashboard(session, Filters(SINCE, UNTIL))
+    write_pdf(board, tmp_path / "report.pdf", currency="EUR")
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    pages = re.findall(rb"/Type\s*/Page\b(?!s)", pdf)
+    assert len(pages) == 5  # cards, two pages of charts, remedies, questions and formulas
+
+
+def test_a_period_without_remedies_says_so_in_words(session_factory):
+    with session_factory() as session:
+        board = build_dashboard(session, Filters(SINCE, UNTIL))
+    page = render_dashboard(board, currency="EUR")
+    section = page[page.index('<section id="remedies">') :]
+    assert "Recovery cases by remedy</strong>: no case had a remedy in this period." in section
