@@ -3,6 +3,8 @@ the actions against a real database, the ledger rows and their statuses, approva
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
@@ -15,8 +17,10 @@ from bot.desk.auth import add_user
 from bot.desk.compensations import decide
 from bot.desk.views import conversation_view
 from bot.storage.models import Compensation, Conversation, HandoffRequest, RecoveryCase, StaffNote
+from feedback import recovery_steps
+from feedback.remedy_policy import Remedy
 from tests.support.actions import run, slots_of, user
-from tests.support.content import handoff_wording, project_content
+from tests.support.content import action_context, handoff_wording, project_content
 
 pytestmark = pytest.mark.usefixtures("installed_action_context")
 
@@ -228,3 +232,37 @@ async def test_the_remedy_is_done_even_when_the_goodwill_cap_is_reached(session_
     assert ledger(session_factory)[-1][1:3] == ("overcharge_refund", 1250)
     with session_factory() as session:
         assert session.execute(select(Conversation.state)).scalar_one() == "awaiting_human"
+
+
+async def test_a_remedy_only_refund_above_the_limit_goes_to_a_person_who_approves_it(session_factory, conversation):
+    """A shop that marks billing errors remedy-only: the refund alone, its approval, no coupon."""
+    content = project_content()
+    policy = replace(
+        content.compensation,
+        remedies={**content.compensation.remedies, "billing_error": Remedy("refund_overcharge", False, (3, 5))},
+    )
+    acknowledged, _ = await run(
+        ActionAcknowledgeComplaint, [user("complain_billing_error", text="charged twice, 49.90 EUR")]
+    )
+    with session_factory.begin() as session:
+        conv = session.get(Conversation, conversation)
+        outcome = recovery_steps.make_offer(
+            session,
+            content.recovery,
+            policy,
+            conversation=conv,
+            case_id=slots_of(acknowledged)["recovery_case_id"],
+            order_number="4829173",
+            description=None,
+            handover=action_context().handover(),
+        )
+    assert outcome.step == recovery_steps.Step.REMEDIED and "a person on our team confirms it" in outcome.remedy
+    assert outcome.handoff and handoffs(session_factory) == ["compensation_approval"]
+    assert ledger(session_factory) == [("remedy", "overcharge_refund", 4990, None, "pending_approval")]
+    assert the_case(session_factory).status == "pending_approval"
+    with session_factory.begin() as session:
+        staff = add_user(session, username="mo", display_name="Mo", password="a long password", role="manager")
+        row_id = session.execute(select(Compensation.id)).scalar_one()
+        decide(session, row_id, staff, approve=True, wording=content.desk.messages, recovery=content.recovery)
+    assert ledger(session_factory)[0][-1] == "issued"
+    assert the_case(session_factory).status == "recovered"  # closed by the approval of its remedy
