@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Compensation, CompensationStatus, Conversation, utcnow
+from bot.storage.models import Compensation, CompensationPurpose, CompensationStatus, Conversation, utcnow
 from feedback.money import MoneyFormat, load_formats
+from feedback.remedy_policy import Remedy, load_remedies
 
 CATEGORIES = (
     "late_delivery",
@@ -61,6 +62,19 @@ class Policy:
     def money_format(self, language: str | None) -> MoneyFormat:
         return self.money.get(language or "", MoneyFormat())
 
+    # What fixes each category's problem, before any goodwill (every category has one).
+    remedies: dict[str, Remedy] = field(default_factory=dict)
+
+    def remedy_for(self, category: str) -> Remedy:
+        return self.remedies.get(category) or self.remedies["other"]
+
+    def remedy_needs_approval(self, remedy: Remedy, kind: str, amount_cents: int | None) -> bool:
+        """A refund of an unknown amount, or above the limit, or a kind a person always approves."""
+        limit = self.auto_approval_limit_cents if remedy.approval_limit_cents is None else remedy.approval_limit_cents
+        if kind in self.always_approve:
+            return True
+        return kind != "replacement" and (amount_cents is None or amount_cents > limit)
+
     def offer_for(self, category: str, severity: str) -> Offer:
         if severity not in SEVERITIES:
             raise ValueError(f"unknown severity {severity!r}")
@@ -89,7 +103,8 @@ def _offer(raw: dict, where: str) -> Offer:
 
 def load_policy(path: Path) -> Policy:
     """Read and check the policy; a mistake names the place in the file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
     offers = {}
     for category, by_severity in (data.get("offers") or {}).items():
         if category not in CATEGORIES:
@@ -111,6 +126,7 @@ def load_policy(path: Path) -> Policy:
         average_order_cents=int(data.get("average_order_cents", 5000)),
         offers=offers,
         money=load_formats(data.get("money_format"), path.name),
+        remedies=load_remedies(data.get("remedies"), CATEGORIES, path.name, text),
     )
 
 
@@ -137,6 +153,7 @@ def within_cap(session: Session, *, policy: Policy, customer_id: int, now: datet
     recent = session.execute(
         select(func.count(Compensation.id)).where(
             Compensation.customer_id == customer_id,
+            Compensation.purpose == CompensationPurpose.GOODWILL.value,  # a refund of an error is no gift
             Compensation.status.in_(_COUNTED),
             Compensation.created_at >= now - policy.period,
         )
@@ -180,13 +197,18 @@ def issue(
         idempotency_key=idempotency_key[:64],
         created_at=now,
     )
+    return insert_once(session, row)
+
+
+def insert_once(session: Session, row: Compensation) -> IssueResult:
+    """Add a ledger row unless its key is taken; the row holding the key either way."""
     # A concurrent retry with the same key may insert first: the unique constraint decides,
     # and the loser returns the winner's row.
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        existing = _existing(session, conversation_id, idempotency_key)
+        existing = _existing(session, row.conversation_id, row.idempotency_key)
         if existing is None:
             raise
         return IssueResult(existing, created=False)

@@ -87,6 +87,7 @@ COMPENSATION_COLUMNS = (
     "channel",
     "customer_id",
     "kind",
+    "purpose",
     "category",
     "severity",
     "amount_cents",
@@ -172,6 +173,7 @@ def compensation_rows(session: Session, filters: Filters) -> list[dict]:
             "channel": channel,
             "customer_id": c.customer_id,
             "kind": c.kind,
+            "purpose": c.purpose,  # remedy (fixes the problem) or goodwill (the gesture after it)
             "category": c.category,
             "severity": c.severity,
             "amount_cents": c.amount_cents,
@@ -217,7 +219,11 @@ def _related(session: Session, conversation_ids: list[int]) -> dict[int, _Relate
         ):
             related[cid].escalation_reasons.append(reason)
         for compensation in session.execute(
-            select(Compensation).where(Compensation.conversation_id.in_(chunk), Compensation.status != "declined")
+            select(Compensation).where(
+                Compensation.conversation_id.in_(chunk),
+                Compensation.status != "declined",
+                Compensation.purpose == "goodwill",  # as the compensation metric; remedies are apart
+            )
         ).scalars():
             related[compensation.conversation_id].compensations.append(compensation)
     return related

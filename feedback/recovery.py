@@ -1,6 +1,6 @@
-"""Service recovery rules: reading a complaint, its severity, the order number, the case record,
-and the steps of a recovery (offer, accept, decline, hand over), each returning an Outcome the
-actions only render.
+"""Service recovery rules: reading a complaint, its severity, the order number and an amount the
+customer states, and the case record. The steps of a recovery (remedy, offer, accept, decline)
+are in feedback/recovery_steps.py, the remedy itself in feedback/remedies.py.
 
 The wording and thresholds come from content/recovery.yml; what is offered comes from the
 compensation policy (feedback/compensation.py); a person is reached through the Handover port
@@ -10,24 +10,41 @@ compensation policy (feedback/compensation.py); a person is reached through the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Compensation, CompensationStatus, Conversation, RecoveryCase, RecoveryStatus, utcnow
-from feedback import compensation
-from feedback.compensation import CATEGORIES, SEVERITIES, Offer, Policy
+from bot.storage.models import Compensation, Conversation, RecoveryCase, RecoveryStatus, utcnow
+from feedback.amounts import parse_amount
+from feedback.compensation import CATEGORIES, SEVERITIES, Offer
 from feedback.handover import Handover
 from feedback.language import in_language, normalise_persian, to_ascii_digits
 from feedback.money import MoneyFormat
 from feedback.sentiment import TextBlobScorer
 
 COMPLAINT_PREFIX = "complain_"
+# The remedy wording recovery.yml must have (workaround may be empty: none configured).
+REMEDY_MESSAGES = (
+    "then",
+    "choose",
+    "replacement_button",
+    "refund_button",
+    *(f"{kind}{way}" for kind in ("overcharge_refund", "item_refund") for way in ("", "_pending", "_unknown")),
+    "replacement",
+    "replacement_pending",
+    "prepaid_return",
+    "delivery_follow_up",
+    "delivery_follow_up_no_order",
+    "new_estimate",
+    "staff_report",
+    "workaround",
+    "other_route",
+    "team_follow_up",
+)
 UNKNOWN_ORDER = "unknown"
 
 
@@ -47,6 +64,19 @@ class RecoveryContent:
     messages: dict[str, str]
     # How amounts are written in this content's language (compensation.yml's money_format).
     money: MoneyFormat = MoneyFormat()
+    # The remedy in words (recovery.yml remedies): refunds, replacement, follow-ups, workaround.
+    remedy_messages: dict[str, str] = field(default_factory=dict)
+
+    def remedy(self, key: str, **values) -> str:
+        # Day counts in the content language's digits ("۳ تا ۵" in Persian).
+        shown = {k: self.money.number(v) if isinstance(v, int) else v for k, v in values.items()}
+        return self.remedy_messages[key].format(**shown)
+
+    def remedy_then(self, remedy: str, following: str) -> str:
+        """The remedy, then what follows it (an offer, a handoff), as the content joins them."""
+        if not remedy:
+            return following
+        return self.remedy_messages["then"].format(remedy=remedy, next=following) if following else remedy
 
     def label(self, category: str) -> str:
         return self.labels.get(category) or self.labels.get("other", "what happened")
@@ -72,6 +102,10 @@ def load_content(path: Path, language: str | None = None) -> RecoveryContent:
     missing = [key for key in required if key not in messages]
     if missing:
         raise ValueError(f"{path.name}: messages needs {', '.join(missing)}")
+    remedies = {str(k): str(v or "") for k, v in (data.get("remedies") or {}).items()}
+    missing = [key for key in REMEDY_MESSAGES if key not in remedies]
+    if missing:
+        raise ValueError(f"{path.name}: remedies needs {', '.join(missing)}")
     return RecoveryContent(
         order_pattern=pattern,
         order_example=str(order.get("example", "")),
@@ -85,6 +119,7 @@ def load_content(path: Path, language: str | None = None) -> RecoveryContent:
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         offer_wording={str(k): str(v) for k, v in (data.get("offers") or {}).items()},
         messages=messages,
+        remedy_messages=remedies,
     )
 
 
@@ -118,6 +153,11 @@ def find_order_number(content: RecoveryContent, text: str) -> str | None:
 def means_no_order_number(content: RecoveryContent, text: str) -> bool:
     lowered = normalise_persian(text or "").lower().replace("’", "'")
     return any(phrase in lowered for phrase in content.unknown_phrases)
+
+
+def money(content: RecoveryContent, cents: int, currency: str) -> str:
+    """An amount as the customer reads it in the content's language: "49.90 EUR", "۵۰٬۰۰۰ تومان"."""
+    return content.money.write(cents, currency)
 
 
 def describe_offer(content: RecoveryContent, offer: Offer, currency: str) -> str:
@@ -243,9 +283,10 @@ def open_complaint(
     intent: str | None,
     text: str,
     order_entity: str | None,
+    currency: str | None = None,
 ) -> Complaint:
-    """Open the case of a complaint: its category, severity, order number and description (text is
-    the customer's words, empty for a button)."""
+    """Open the case of a complaint: its category, severity, order number, description and an
+    amount stated in `currency` (text is the customer's words, empty for a button)."""
     category = category_of(intent) or "other"
     polarity = _intensity.score(text).polarity if text else None
     severity = assess_severity(content, category, text, polarity)
@@ -261,102 +302,6 @@ def open_complaint(
         order_number=order_number,
         description=description,
     )
+    if currency:
+        case.stated_amount_cents = parse_amount(text, currency)
     return Complaint(case.id, category, severity, order_number, description)
-
-
-class Step(str, Enum):
-    NO_OFFER = "no_offer"  # nothing waiting for an answer
-    OFFER = "offer"
-    ISSUED = "issued"
-    NEEDS_APPROVAL = "needs_approval"
-    CAP_REACHED = "cap_reached"
-    ALREADY_ISSUED = "already_issued"  # a second tap or a retry
-    DECLINED = "declined"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    step: Step
-    offer: str = ""  # the offer in words
-    code: str = ""
-    handoff: str = ""  # what the handoff tells the customer, when a person takes over
-    replacement: bool = False
-
-
-def _cap_reached(session: Session, conversation: Conversation, case: RecoveryCase, handover: Handover) -> Outcome:
-    handoff = hand_over(session, conversation, reason="compensation_cap", handover=handover, case=case)
-    return Outcome(Step.CAP_REACHED, handoff=handoff)
-
-
-def make_offer(
-    session: Session,
-    content: RecoveryContent,
-    policy: Policy,
-    *,
-    conversation: Conversation,
-    case_id,
-    order_number: str | None,
-    description: str | None,
-    handover: Handover,
-) -> Outcome:
-    """Offer what the policy gives for the case, or hand over when the customer's cap is reached."""
-    case = case_in_conversation(session, case_id, conversation.id)
-    if case is None:
-        return Outcome(Step.NO_OFFER)
-    case.order_number = order_number or case.order_number or None
-    case.description = description or case.description
-    if not compensation.within_cap(session, policy=policy, customer_id=conversation.customer_id):
-        return _cap_reached(session, conversation, case, handover)
-    case.status = RecoveryStatus.OFFERED.value
-    return Outcome(
-        Step.OFFER, offer=describe_offer(content, policy.offer_for(case.category, case.severity), policy.currency)
-    )
-
-
-def _waiting_offer(session: Session, content: RecoveryContent, conversation: Conversation) -> RecoveryCase | Outcome:
-    """The case whose offer waits for an answer, or the outcome when none does."""
-    case = latest_offer_case(session, conversation.id)
-    if case is None:
-        return Outcome(Step.NO_OFFER)
-    if case.compensation_id is not None:
-        row = session.get(Compensation, case.compensation_id)
-        return Outcome(Step.ALREADY_ISSUED, offer=describe_compensation(content, row), code=row.code)
-    return case
-
-
-def accept_offer(
-    session: Session, content: RecoveryContent, policy: Policy, *, conversation: Conversation, handover: Handover
-) -> Outcome:
-    """Issue the accepted offer once (idempotent per case); above the limit a person approves it."""
-    case = _waiting_offer(session, content, conversation)
-    if isinstance(case, Outcome):
-        return case
-    result = compensation.issue(
-        session,
-        policy=policy,
-        conversation_id=conversation.id,
-        category=case.category,
-        severity=case.severity,
-        reason=case.description or content.label(case.category),
-        idempotency_key=f"case-{case.id}",
-    )
-    if result.capped:
-        return _cap_reached(session, conversation, case, handover)
-    row = result.compensation
-    case.compensation_id = row.id
-    offer = describe_compensation(content, row)
-    if row.status == CompensationStatus.PENDING_APPROVAL.value:
-        close_case(case, RecoveryStatus.PENDING_APPROVAL)
-        handoff = handover.escalate(session, conversation, reason="compensation_approval")
-        return Outcome(Step.NEEDS_APPROVAL, offer=offer, code=row.code, handoff=handoff)
-    close_case(case, RecoveryStatus.RECOVERED)
-    return Outcome(Step.ISSUED, offer=offer, code=row.code, replacement=row.kind == "replacement")
-
-
-def decline_offer(session: Session, content: RecoveryContent, *, conversation: Conversation) -> Outcome:
-    """Record a declined offer; an offer already issued stays issued."""
-    case = _waiting_offer(session, content, conversation)
-    if isinstance(case, Outcome):
-        return case
-    close_case(case, RecoveryStatus.DECLINED)
-    return Outcome(Step.DECLINED)

@@ -84,7 +84,30 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
             )
             for group, r in report.recovery.items()
         ),
+        *remedy_rows(report.remedies),
     ]
+
+
+def _cost(row: dict) -> str:
+    extra = [f"{row['unvalued']} without an amount"] if row["unvalued"] else []
+    extra += [f"{row['percent_coupons']} percent coupons"] if row["percent_coupons"] else []
+    return f"{row['cases']} cases, cost {row['cost_cents'] / 100:.2f}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def remedy_rows(remedies: dict) -> list[tuple[str, str]]:
+    """Recovery cases by remedy and by goodwill with their cost, then the paradox: loyalty of
+    customers given a remedy plus goodwill against a remedy only."""
+    rows = [(f"remedy: {r['name'].replace('_', ' ')}", _cost(r)) for r in remedies["by_remedy"]]
+    rows += [(f"goodwill: {r['name'].replace('_', ' ')}", _cost(r)) for r in remedies["by_goodwill"]]
+    rows += [
+        (
+            f"loyalty: {group.replace('_', ' ')}",
+            f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} "
+            f"(n={r['csat_responses']}), {r['customers']} customers",
+        )
+        for group, r in remedies["loyalty"].items()
+    ]
+    return rows
 
 
 def render(report: Report, fmt: str) -> str:

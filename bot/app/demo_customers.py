@@ -202,6 +202,9 @@ def next_message(rng: random.Random, persona: Persona, replies: list[OutboundMes
         if rng.random() < persona.taps:
             return f'/survey_answer{{"survey_value":"{kind}:{value}"}}'
         return _typed_answer(rng, kind, value)
+    remedies = [p for p in payloads if p.startswith("/choose_remedy")]
+    if remedies:  # replacement or refund of the item
+        return rng.choice(remedies)
     if "/accept_offer" in payloads:
         return "/decline_offer" if persona.kind == "complaint_declines" else "/accept_offer"
     if "/no_order_number" in payloads:

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.dashboard.breakdowns import escalations_section, fallbacks_section, recovery_section
 from bot.dashboard.cards import headline_section, summary_section
 from bot.dashboard.layout import anchor, fmt_number, html_page, table
+from bot.dashboard.remedies import remedies_section
 from bot.dashboard.sections import Link, distributions_section, scores_section, sentiment_section
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import bucket_label, fmt_day, fmt_period
@@ -23,6 +24,7 @@ SECTIONS = (
     ("escalations", "Escalations"),
     ("compensation", "Compensation"),
     ("recovery", "Recovery"),
+    ("remedies", "Remedies"),
     ("fallbacks", "Not understood"),
     ("formulas", "Formulas"),
 )
@@ -54,6 +56,7 @@ def render_dashboard(
         sentiment_section(board, link, x),
         escalations_section(board, link, currency, summary_section(board, currency)),
         recovery_section(board, link),
+        remedies_section(board, link, currency),
         fallbacks_section(board, link),
         '<section id="formulas"><h2>Formulas</h2><ul class="formulas">'
         + "".join(f"<li>{escape(formula)}</li>" for formula in board.formulas)

@@ -15,11 +15,13 @@ from typing import BinaryIO
 
 from bot.dashboard.breakdowns import SHORT_TITLES
 from bot.dashboard.cards import ARROWS, delta_formats, summary_rows, value_formats
+from bot.dashboard.remedies import LOYALTY_TITLES
 from bot.dashboard.sections import NPS_GROUPS
 from bot.dashboard.svg import PALETTE
 from bot.dashboard.wording import bucket_label, fmt_money, fmt_period, words
 from feedback.metrics import Dashboard
 from feedback.metrics.recovery_groups import RECOVERY_GROUPS
+from feedback.metrics.remedies import LOYALTY_GROUPS
 from feedback.surveys.scores import CES_VALUES
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -143,13 +145,15 @@ def _n(value, pattern: str = "{:.2f}") -> str:
 def write_pdf(
     board: Dashboard, path: Path | BinaryIO, *, currency: str, title: str = "Customer experience report"
 ) -> None:
-    """A4 landscape pages: the cards and summary, two pages of small multiples, the questions and formulas."""
+    """A4 landscape pages: the cards and summary, two pages of small multiples, the remedies, the questions
+    and formulas."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     with PdfPages(path) as pdf:
         _cards_page(pdf, board, currency, title)
         _scores_page(pdf, board)
         _breakdowns_page(pdf, board)
+        _remedies_page(pdf, board, currency)
         _questions_page(pdf, board)
 
 
@@ -205,6 +209,23 @@ def _breakdowns_page(pdf, board: Dashboard) -> None:
     nps, csat = [board.recovery[g]["nps"] for g in groups], [board.recovery[g]["csat"] for g in groups]
     _bars(axes[1][2], names, nps, "NPS by service recovery", shown=[_n(v, "{:+.0f}") for v in nps])
     _bars(axes[1][3], names, csat, "CSAT by service recovery", shown=[_n(v, "{:.1f}") for v in csat])
+    _save(pdf, figure)
+
+
+def _remedies_page(pdf, board: Dashboard, currency: str) -> None:
+    """Recovery cases by remedy and by goodwill with their cost, then remedy + goodwill vs remedy only."""
+    figure, axes = _grid(1, 4)
+    remedies = board.totals.remedies
+    for ax, split, title in ((axes[0], "by_remedy", "Cases by remedy"), (axes[1], "by_goodwill", "Cases by goodwill")):
+        rows = remedies[split]
+        shown = [f"{r['cases']}, {fmt_money(r['cost_cents'], currency)}" for r in rows]
+        labels = [words(r["name"]) for r in rows]
+        _bars(ax, labels, [r["cases"] for r in rows], title, horizontal=True, colours="#0072B2", shown=shown)
+    groups = list(LOYALTY_GROUPS)
+    names = [LOYALTY_TITLES[g] for g in groups]
+    nps, csat = [remedies["loyalty"][g]["nps"] for g in groups], [remedies["loyalty"][g]["csat"] for g in groups]
+    _bars(axes[2], names, nps, "NPS: remedy + goodwill vs remedy only", shown=[_n(v, "{:+.0f}") for v in nps])
+    _bars(axes[3], names, csat, "CSAT: remedy + goodwill vs remedy only", shown=[_n(v, "{:.1f}") for v in csat])
     _save(pdf, figure)
 
 

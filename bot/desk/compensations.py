@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.handoff.transitions import TransitionRefused
@@ -59,7 +59,8 @@ def decide(
         )
     for case in session.execute(
         select(RecoveryCase).where(
-            RecoveryCase.compensation_id == row.id, RecoveryCase.status == RecoveryStatus.PENDING_APPROVAL.value
+            or_(RecoveryCase.compensation_id == row.id, RecoveryCase.remedy_id == row.id),  # goodwill or remedy
+            RecoveryCase.status == RecoveryStatus.PENDING_APPROVAL.value,
         )
     ).scalars():
         close_case(case, RecoveryStatus.RECOVERED if approve else RecoveryStatus.REFUSED, now)

@@ -229,7 +229,8 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
     customer = session.get(Customer, conversation.customer_id)
     entries = _entries(session, conversation_id, names)
     notes = [
-        (names.get(note.author_id, "someone"), note.created_at, note.text)
+        # No author: a note the bot left with a remedy (a staff report, a delivery to chase).
+        ("the bot" if note.author_id is None else names.get(note.author_id, "someone"), note.created_at, note.text)
         for note in session.execute(
             select(StaffNote).where(StaffNote.conversation_id == conversation_id).order_by(StaffNote.id)
         ).scalars()

@@ -274,6 +274,11 @@ class CompensationStatus(str, enum.Enum):
     REDEEMED = "redeemed"
 
 
+class CompensationPurpose(str, enum.Enum):
+    REMEDY = "remedy"  # fixes the problem itself: a refund of an overcharge, a replacement
+    GOODWILL = "goodwill"  # the gesture after the remedy: a coupon, free delivery
+
+
 class Compensation(Base):
     """The compensation ledger: one row per coupon, refund or replacement offered."""
 
@@ -285,7 +290,9 @@ class Compensation(Base):
     conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(30), nullable=False)
-    amount_cents = Column(Integer)  # money, never float
+    # remedy or goodwill (CompensationPurpose); rows from before 0011 are all goodwill.
+    purpose = Column(String(10), nullable=False, default=CompensationPurpose.GOODWILL.value, server_default="goodwill")
+    amount_cents = Column(Integer)  # money, never float; None for a refund whose amount a person looks up
     percent = Column(Integer)
     currency = Column(String(3), nullable=False)
     category = Column(String(40), nullable=False)
@@ -344,6 +351,11 @@ class RecoveryCase(Base):
     order_number = Column(String(40))
     description = Column(Text)
     status = Column(String(20), nullable=False, default=RecoveryStatus.OPEN.value)
-    compensation_id = Column(Integer, ForeignKey("compensations.id", ondelete="SET NULL"))
+    compensation_id = Column(Integer, ForeignKey("compensations.id", ondelete="SET NULL"))  # the goodwill
+    # The remedy done (content/compensation.yml remedies): refund_overcharge, replacement, item_refund,
+    # delivery_follow_up, staff_report, workaround, team_follow_up; None until it is done.
+    remedy = Column(String(30))
+    remedy_id = Column(Integer, ForeignKey("compensations.id", ondelete="SET NULL"))  # its ledger row, if any
+    stated_amount_cents = Column(Integer)  # an amount the customer typed, in the shop's currency
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     closed_at = Column(UTCDateTime)

@@ -53,6 +53,7 @@ class Dashboard:
     previous: Totals
     drilldown: dict[str, tuple[int, ...]] = field(repr=False)
     formulas: tuple[str, ...] = DASHBOARD_FORMULAS
+    remedy_drill: dict[str, str] = field(default_factory=dict)  # by_remedy:<name>, loyalty:<group> -> key
 
     @property
     def recovery(self) -> dict[str, dict[str, float | None]]:
@@ -79,12 +80,13 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
     topic_table, topic_series = sentiment_by_topic(rows.messages, topics, labels, label_of, drill)
     drill.add("all-surveys", (s.conversation_id for s in rows.surveys))
     before = previous_period(filters)
+    totals = totals_of(rows)
     return Dashboard(
         filters=filters,
         bucket=size,
         buckets=labels,
         channels=channels_in_use(session),
-        totals=totals_of(rows),
+        totals=totals,
         scores=scores,
         response_rates=rates,
         distributions=distributions(rows.answered, drill),
@@ -99,8 +101,20 @@ def build_dashboard(session: Session, filters: Filters) -> Dashboard:
         fallbacks=_fallbacks(rows, drill),
         previous_filters=before,
         previous=totals_of(load_period(session, before)),
+        remedy_drill=_remedy_drill(totals, drill),
         drilldown=drill.frozen(),
     )
+
+
+def _remedy_drill(totals: Totals, drill: Drill) -> dict[str, str]:
+    """The conversations behind each remedy, goodwill and loyalty number."""
+    keys = {}
+    for split in ("by_remedy", "by_goodwill"):
+        for row in totals.remedies[split]:
+            keys[f"{split}:{row['name']}"] = drill.add(f"remedies:{split}:{row['name']}", row["conversations"])
+    for group, row in totals.remedies["loyalty"].items():
+        keys[f"loyalty:{group}"] = drill.add(f"remedies:loyalty:{group}", row["conversations"])
+    return keys
 
 
 def _fallbacks(rows: PeriodRows, drill: Drill) -> tuple[FallbackGroup, ...]:

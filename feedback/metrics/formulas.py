@@ -18,7 +18,20 @@ CHANGE_FORMULA = (
 CONVERSATIONS_FORMULA = "conversations = conversations started in the period"
 RESPONSE_RATE_FORMULA = "response rate = answered / offered, per survey"
 COMPENSATION_FORMULA = (
-    "compensation = rows issued, pending or redeemed; value = sum of amount_cents (percent coupons counted, not valued)"
+    "compensation = goodwill rows issued, pending or redeemed; value = sum of amount_cents "
+    "(percent coupons counted, not valued; remedies are counted apart, below)"
+)
+REMEDY_FORMULA = (
+    "remedies: recovery cases opened in the period whose remedy was done, per remedy (refund_overcharge, "
+    "replacement, item_refund, delivery_follow_up, staff_report, workaround, team_follow_up) and per goodwill "
+    "that followed (its kind, or none: declined, remedy only or capped); cost = sum of amount_cents of their "
+    "ledger rows issued, pending or redeemed; without amount = such rows with no amount (a replacement, a refund "
+    "a person looks up), not valued; percent coupons counted, not valued"
+)
+PARADOX_FORMULA = (
+    "remedy + goodwill vs remedy only: customers with a remedied case (all time), in the first group if any of "
+    "their remedied cases brought goodwill issued or redeemed; NPS and CSAT per group from answers given in the "
+    "period after the customer's first remedied case"
 )
 RECOVERY_FORMULA = (
     "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
@@ -58,6 +71,8 @@ REPORT_FORMULAS = (
     SENTIMENT_FORMULA,
     COMPENSATION_FORMULA,
     RECOVERY_FORMULA,
+    REMEDY_FORMULA,
+    PARADOX_FORMULA,
 )
 DASHBOARD_FORMULAS = (
     CHANGE_FORMULA,
@@ -72,6 +87,8 @@ DASHBOARD_FORMULAS = (
     ESCALATION_FORMULA,
     COMPENSATION_FORMULA,
     RECOVERY_FORMULA,
+    REMEDY_FORMULA,
+    PARADOX_FORMULA,
     HANDLER_FORMULA,
     FALLBACK_FORMULA,
     BUCKET_FORMULA,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     Compensation,
+    CompensationPurpose,
     Conversation,
     Direction,
     HandoffRequest,
@@ -21,6 +22,7 @@ from bot.storage.models import (
 from feedback.metrics.not_understood import not_understood_in_period
 from feedback.metrics.period import Filters, chunks, in_period, with_channel
 from feedback.metrics.recovery_groups import ComplaintHistory
+from feedback.metrics.remedies import RemedyCase, RemedyHistory, load_remedy_cases
 
 NO_TOPIC = "none"
 
@@ -36,6 +38,8 @@ class PeriodRows:
     compensations: list[Compensation]  # not declined
     history: ComplaintHistory  # all time: a complaint before the period still groups an answer in it
     not_understood: list[tuple[int, str]]  # (conversation id, text)
+    remedy_cases: list[RemedyCase]  # cases opened in the period whose remedy was done
+    remedy_history: RemedyHistory  # all time, as `history`
     conversations: int = 0  # started in the period
 
     @property
@@ -52,6 +56,8 @@ def load_period(session: Session, filters: Filters) -> PeriodRows:
         compensations=load_compensations(session, filters),
         history=ComplaintHistory.load(session),
         not_understood=not_understood_in_period(session, filters),
+        remedy_cases=load_remedy_cases(session, filters),
+        remedy_history=RemedyHistory.load(session),
         conversations=count_conversations(session, filters),
     )
 
@@ -99,8 +105,16 @@ def load_handoffs(session: Session, filters: Filters) -> list[HandoffRequest]:
 
 
 def load_compensations(session: Session, filters: Filters) -> list[Compensation]:
-    """Compensation issued, pending or redeemed in the period (declined offers are not counted)."""
-    return _rows_in_period(session, filters, Compensation, Compensation.created_at, Compensation.status != "declined")
+    """Goodwill issued, pending or redeemed in the period (declined offers are not counted; remedies
+    are counted with their cases, feedback/metrics/remedies.py)."""
+    return _rows_in_period(
+        session,
+        filters,
+        Compensation,
+        Compensation.created_at,
+        Compensation.status != "declined",
+        Compensation.purpose == CompensationPurpose.GOODWILL.value,
+    )
 
 
 def _customer_intents(session: Session, chunk: list[int], condition):

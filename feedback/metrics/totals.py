@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.storage.models import Compensation, SurveyResponse
 from feedback.metrics.period import Filters
 from feedback.metrics.recovery_groups import recovery_effectiveness
+from feedback.metrics.remedies import remedy_numbers
 from feedback.metrics.rows import PeriodRows, load_period
 from feedback.surveys.scores import ces_mean, summarise_csat, summarise_nps
 
@@ -40,6 +41,7 @@ class Headline:
     compensation_value_cents: int
     percent_coupons: int
     recovery: dict[str, dict[str, float | None]]  # group -> customers, nps, nps_responses, csat, csat_responses
+    remedies: dict  # by_remedy, by_goodwill (cases and cost), loyalty (NPS and CSAT per group)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def totals_of(rows: PeriodRows) -> Totals:
         compensation_value_cents=value_cents,
         percent_coupons=percent_coupons,
         recovery=recovery_effectiveness(answered, rows.history),
+        remedies=remedy_numbers(rows.remedy_cases, answered, rows.remedy_history),
         not_understood=len(rows.not_understood),
         conversations=rows.conversations,
     )

@@ -1,11 +1,12 @@
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.storage.models import Compensation, utcnow
-from feedback.compensation import CATEGORIES, SEVERITIES, issue, load_policy
+from feedback.compensation import CATEGORIES, SEVERITIES, Offer, issue, load_policy
 from tests.conftest import PROJECT_DIR
 from tests.support.factories import add_conversation
 
@@ -18,11 +19,13 @@ def conversation_id(session_factory) -> int:
         return add_conversation(session, "angry-1").id
 
 
-def issue_now(session_factory, conversation_id, key, category="late_delivery", severity="high", now=None):
+def issue_now(
+    session_factory, conversation_id, key, category="late_delivery", severity="high", now=None, policy=POLICY
+):
     with session_factory.begin() as session:
         result = issue(
             session,
-            policy=POLICY,
+            policy=policy,
             conversation_id=conversation_id,
             category=category,
             severity=severity,
@@ -74,7 +77,9 @@ def test_concurrent_retries_record_one_coupon(session_factory, conversation_id):
 
 
 def test_offers_above_the_limit_wait_for_approval(session_factory, conversation_id):
-    issue_now(session_factory, conversation_id, "k1", category="damaged_item", severity="high")
+    # The shipped goodwill has no replacement any more (it is a remedy now): one policy that has.
+    policy = replace(POLICY, offers={**POLICY.offers, ("damaged_item", "high"): Offer("replacement")})
+    issue_now(session_factory, conversation_id, "k1", category="damaged_item", severity="high", policy=policy)
     issue_now(session_factory, conversation_id, "k2", category="missing_item", severity="high")
     statuses = [(r.kind, r.amount_cents, r.status) for r in ledger(session_factory)]
     assert statuses == [("replacement", None, "pending_approval"), ("partial_refund", 2500, "pending_approval")]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.assistant.actions.action_acknowledge_complaint import ActionAcknowledgeComplaint
 from bot.assistant.actions.action_cancel_recovery import ActionCancelRecovery
+from bot.assistant.actions.action_choose_remedy import ActionChooseRemedy
 from bot.assistant.actions.action_decline_compensation import ActionDeclineCompensation
 from bot.assistant.actions.action_issue_compensation import ActionIssueCompensation
 from bot.assistant.actions.action_offer_compensation import ActionOfferCompensation
@@ -27,6 +28,12 @@ def complaint(category: str, text: str, entities=()) -> list[dict]:
 def cases(session_factory) -> list[RecoveryCase]:
     with session_factory() as session:
         return session.execute(select(RecoveryCase).order_by(RecoveryCase.id)).scalars().all()
+
+
+def choice(value: str) -> dict:
+    """The customer taps "Send a replacement" or "Refund the item"."""
+    payload = f'/choose_remedy{{"remedy_choice":"{value}"}}'
+    return user("choose_remedy", text=payload, entities=[{"entity": "remedy_choice", "value": value}])
 
 
 async def open_case(category="late_delivery", text="my parcel is late") -> str:
@@ -139,11 +146,13 @@ async def test_accepting_twice_issues_exactly_one_coupon(session_factory, conver
 
 
 async def test_an_offer_above_the_approval_limit_waits_for_a_person(session_factory, conversation):
-    case_id = await open_case("damaged_item", "the vase I ordered arrived broken")  # medium: replacement
+    # High severity: a partial refund of 25.00 EUR as goodwill, after the remedy the customer chose.
+    case_id = await open_case("missing_item", "the lamp is missing from my parcel again, unacceptable")
     await run(ActionOfferCompensation, [user("nlu_fallback")], slots={"recovery_case_id": case_id})
+    await run(ActionChooseRemedy, [choice("replacement")])
     _, messages = await run(ActionIssueCompensation, [user("affirm", text="yes")])
     with session_factory() as session:
-        row = session.execute(select(Compensation)).scalar_one()
+        row = session.execute(select(Compensation).where(Compensation.purpose == "goodwill")).scalar_one()
         handoffs = session.execute(select(HandoffRequest.reason)).scalars().all()
         state = session.execute(select(Conversation.state)).scalar_one()
     assert row.status == "pending_approval"

@@ -25,6 +25,7 @@ class ActionAcknowledgeComplaint(CustomAction):
                 intent=latest.intent(tracker),
                 text="" if latest.is_command(tracker) else latest.text(tracker),
                 order_entity=latest.entity(tracker, "order_number"),
+                currency=context(tracker).content.compensation.currency,
             )
         dispatcher.utter_message(
             response=f"utter_apologise_{complaint.severity}", complaint_label=content.label(complaint.category)

@@ -2,10 +2,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.orm import Session
 
+from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
 from bot.storage.models import Conversation
-from feedback import recovery
-from feedback.recovery import Outcome, RecoveryContent, Step
+from feedback import recovery_steps
+from feedback.recovery import RecoveryContent
+from feedback.recovery_steps import Outcome, Step
 
 
 class ActionDeclineCompensation(RecoveryStepAction):
@@ -14,7 +16,9 @@ class ActionDeclineCompensation(RecoveryStepAction):
     action_name = "action_decline_compensation"
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
-        return recovery.decline_offer(session, content, conversation=conversation)
+        return recovery_steps.decline_offer(
+            session, content, conversation=conversation, handover=context(tracker).handover()
+        )
 
     def events(self, outcome: Outcome) -> list[EventType]:
         if outcome.step != Step.DECLINED:

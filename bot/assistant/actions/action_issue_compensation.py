@@ -5,8 +5,9 @@ from sqlalchemy.orm import Session
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
 from bot.storage.models import Conversation
-from feedback import recovery
-from feedback.recovery import Outcome, RecoveryContent, Step
+from feedback import recovery_steps
+from feedback.recovery import RecoveryContent
+from feedback.recovery_steps import Outcome, Step
 
 
 class ActionIssueCompensation(RecoveryStepAction):
@@ -16,7 +17,7 @@ class ActionIssueCompensation(RecoveryStepAction):
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
         policy = context(tracker).content.compensation
-        return recovery.accept_offer(
+        return recovery_steps.accept_offer(
             session, content, policy, conversation=conversation, handover=context(tracker).handover()
         )
 

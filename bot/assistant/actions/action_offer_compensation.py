@@ -5,17 +5,19 @@ from sqlalchemy.orm import Session
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.recovery_replies import RecoveryStepAction
 from bot.storage.models import Conversation
-from feedback import recovery
-from feedback.recovery import Outcome, RecoveryContent, Step
+from feedback import recovery_steps
+from feedback.recovery import RecoveryContent
+from feedback.recovery_steps import Outcome, Step
 
 
 class ActionOfferCompensation(RecoveryStepAction):
-    """Offers what the policy gives for the complaint's category and severity, within the cap."""
+    """The remedy first (or the choice of one), then what the policy gives for the complaint's category
+    and severity, within the cap."""
 
     action_name = "action_offer_compensation"
 
     def step(self, session: Session, conversation: Conversation, content: RecoveryContent, tracker: Tracker) -> Outcome:
-        return recovery.make_offer(
+        return recovery_steps.make_offer(
             session,
             content,
             context(tracker).content.compensation,

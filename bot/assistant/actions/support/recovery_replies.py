@@ -15,7 +15,8 @@ from bot.assistant.actions.support.base import CustomAction
 from bot.assistant.actions.support.context import context
 from bot.assistant.actions.support.db import in_conversation
 from bot.storage.models import Conversation
-from feedback.recovery import Outcome, RecoveryContent, Step
+from feedback.recovery import RecoveryContent
+from feedback.recovery_steps import Outcome, Step
 
 # The message in content/recovery.yml for each outcome that is worded there.
 MESSAGE_KEYS = {
@@ -27,25 +28,37 @@ MESSAGE_KEYS = {
 }
 
 
+def _buttons(content: RecoveryContent, step: Step) -> list[dict[str, str]]:
+    if step == Step.CHOOSE_REMEDY:
+        return [
+            {"title": content.remedy("replacement_button"), "payload": '/choose_remedy{"remedy_choice":"replacement"}'},
+            {"title": content.remedy("refund_button"), "payload": '/choose_remedy{"remedy_choice":"refund"}'},
+        ]
+    return [
+        {"title": content.messages.get("accept_button", "Yes, please"), "payload": "/accept_offer"},
+        {"title": content.messages.get("decline_button", "No, thanks"), "payload": "/decline_offer"},
+    ]
+
+
 def say(dispatcher: CollectingDispatcher, content: RecoveryContent, outcome: Outcome) -> None:
+    """The outcome in words: the remedy first, then the offer or what happens next."""
     if outcome.step == Step.NO_OFFER:
         dispatcher.utter_message(response="utter_no_open_offer")
         return
+    if outcome.step in (Step.CHOOSE_REMEDY, Step.REMEDIED):
+        text = content.remedy_then(outcome.remedy, outcome.handoff)
+        buttons = _buttons(content, outcome.step) if outcome.step == Step.CHOOSE_REMEDY else None
+        dispatcher.utter_message(text=text, buttons=buttons or [])
+        return
     if outcome.step == Step.DECLINED:
         dispatcher.utter_message(response="utter_compensation_declined")
-        return
-    key = "issued_replacement" if outcome.replacement else MESSAGE_KEYS[outcome.step]
-    text = content.message(key, offer=outcome.offer, code=outcome.code, handoff=outcome.handoff)
-    if outcome.step != Step.OFFER:
-        dispatcher.utter_message(text=text)
-        return
-    dispatcher.utter_message(
-        text=text,
-        buttons=[
-            {"title": content.messages.get("accept_button", "Yes, please"), "payload": "/accept_offer"},
-            {"title": content.messages.get("decline_button", "No, thanks"), "payload": "/decline_offer"},
-        ],
-    )
+    else:
+        key = "issued_replacement" if outcome.replacement else MESSAGE_KEYS[outcome.step]
+        text = content.message(key, offer=outcome.offer, code=outcome.code, handoff=outcome.handoff)
+        buttons = _buttons(content, outcome.step) if outcome.step == Step.OFFER else []
+        dispatcher.utter_message(text=content.remedy_then(outcome.remedy, text), buttons=buttons)
+    if outcome.step in (Step.ISSUED, Step.DECLINED) and outcome.handoff:
+        dispatcher.utter_message(text=outcome.handoff)  # a remedy waiting for a person's approval
 
 
 class RecoveryStepAction(CustomAction):
