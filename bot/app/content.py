@@ -16,6 +16,7 @@ from typing import TypeVar
 import yaml
 
 from bot.assistant.topics import Topics, load_topics
+from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
@@ -44,6 +45,7 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    limits: Limits  # privacy.yml: rate limits, WebSocket caps, the "slow down" reply
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -79,4 +81,5 @@ def load_content(content_dir: Path) -> Content:
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
+        limits=_read(content_dir / "privacy.yml", load_limits),
     )

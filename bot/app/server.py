@@ -24,6 +24,7 @@ from bot.app.settings import Settings
 from bot.app.staff_headers import staff_headers
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
+from bot.channels.limits import Guard, MemoryRateLimiter
 from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
 from bot.channels.widget.history import HistoryReader
@@ -234,10 +235,17 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=MIDDLEWARES)
     state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
     app[STATE] = state
+    # In this process; a shared limiter (Redis) implements the same RateLimiter interface.
+    guard = Guard(content.limits, MemoryRateLimiter(), trusted_proxies=settings.trusted_proxies)
     app.router.add_get("/health", health)
-    rest.add_routes(app, router=lambda: state.router)
+    rest.add_routes(app, router=lambda: state.router, guard=guard)
     widget.add_routes(
-        app, settings, channels=state.channels, router=lambda: state.router, history=widget_history(state.sessions)
+        app,
+        settings,
+        channels=state.channels,
+        router=lambda: state.router,
+        history=widget_history(state.sessions),
+        guard=guard,
     )
     console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
@@ -246,7 +254,7 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
-    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands)
+    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands, guard)
     return app
 
 

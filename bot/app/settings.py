@@ -50,6 +50,8 @@ class Settings:
     widget_identity_secret: str = ""
     # Sites that may embed the widget; "*" lets any page include the script tag.
     widget_allowed_origins: tuple[str, ...] = ("*",)
+    # Reverse proxies whose X-Forwarded-For names the client (for the per-address rate limits).
+    trusted_proxies: tuple[str, ...] = ()
 
     # Telegram is on when a bot token is set; polling needs no public URL, webhook mode does.
     telegram_bot_token: str = ""
@@ -108,6 +110,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         log_level=get("LOG_LEVEL", "INFO"),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),
         widget_allowed_origins=_origins(get("WIDGET_ALLOWED_ORIGINS", "*")),
+        trusted_proxies=_origins(get("TRUSTED_PROXIES", "")),
         # BotFather's token is commonly kept in TELEGRAM_BOT_TOKEN; the CXBOT_ name wins if both are set.
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN", env.get("TELEGRAM_BOT_TOKEN", "")).strip(),
         telegram_mode=get("TELEGRAM_MODE", "polling").strip().lower(),
