@@ -20,8 +20,8 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.app.content import Content, ContentError, load_content
-from bot.app.settings import Settings
-from bot.app.staff_headers import staff_headers
+from bot.app.settings import Settings, check_cookie_settings
+from bot.app.staff_headers import security_headers
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.limits import Guard, MemoryRateLimiter
@@ -192,8 +192,13 @@ async def json_errors(request: web.Request, handler):
         return web.json_response({"error": "internal error"}, status=500)
 
 
-# Outermost first: the staff headers go on every response, the JSON errors' too.
-MIDDLEWARES = (staff_headers, json_errors)
+def middlewares(settings: Settings) -> tuple:
+    """Outermost first: the security headers go on every response, the JSON errors' too."""
+    return (security_headers(settings.widget_allowed_origins), json_errors)
+
+
+# With the default settings (any site may embed the widget), for apps built as the server's.
+MIDDLEWARES = middlewares(Settings())
 
 
 async def health(request: web.Request) -> web.Response:
@@ -231,8 +236,9 @@ async def _on_cleanup(app: web.Application) -> None:
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
+    check_cookie_settings(settings)
     content = content or load_content(settings.content_dir)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=MIDDLEWARES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares(settings))
     state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
     app[STATE] = state
     # In this process; a shared limiter (Redis) implements the same RateLimiter interface.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,6 +68,8 @@ class Settings:
     secret_key: str = ""
     # Browsers only send Secure cookies over HTTPS (and to http://localhost / 127.0.0.1).
     desk_cookie_secure: bool = True
+    # Plain-HTTP console cookies on a non-loopback address need this said out loud.
+    allow_insecure_cookies: bool = False
     desk_session_hours: int = 12
     # Minutes a customer waits in the queue before being told everyone is busy (0: never).
     desk_queue_timeout_minutes: int = 15
@@ -121,10 +124,31 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         telegram_staff_chat_id=int(get("TELEGRAM_STAFF_CHAT_ID", env.get("TELEGRAM_STAFF_CHAT_ID", "")).strip() or 0),
         secret_key=get("SECRET_KEY", ""),
         desk_cookie_secure=_flag(get("DESK_COOKIE_SECURE", "true")),
+        allow_insecure_cookies=_flag(get("ALLOW_INSECURE_COOKIES", "false")),
         desk_session_hours=int(get("DESK_SESSION_HOURS", "12")),
         desk_queue_timeout_minutes=int(get("DESK_QUEUE_TIMEOUT_MINUTES", "15")),
         desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
+    )
+
+
+def listens_on_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to any address
+
+
+def check_cookie_settings(settings: Settings) -> None:
+    """Refuse console cookies without Secure where anyone but this machine can reach the server."""
+    if settings.desk_cookie_secure or settings.allow_insecure_cookies or listens_on_loopback(settings.host):
+        return
+    raise ValueError(
+        f"CXBOT_DESK_COOKIE_SECURE=false while listening on {settings.host!r}: staff sign-in cookies would "
+        "cross the network unencrypted. Serve the console over HTTPS and keep the cookie Secure, listen on "
+        "127.0.0.1, or set CXBOT_ALLOW_INSECURE_COOKIES=true to accept the risk on a trusted network."
     )
 
 
