@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
+import sys
+from pathlib import Path
 
 from bot.app.settings import Settings
 
@@ -37,6 +40,38 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> None:
             print(audit.line(entry))
 
 
+def cmd_customer_export(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.privacy.customers import NoSuchCustomer, export_customer
+
+    try:
+        with _session(settings) as session:
+            data = export_customer(session, args.channel, args.id, cli_actor())
+    except NoSuchCustomer as missing:
+        sys.exit(f"cxbot customer export: {missing}")
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.privacy.customers import NoSuchCustomer, erase_customer, erase_trackers
+
+    try:
+        with _session(settings) as session:
+            conversations = erase_customer(session, args.channel, args.id, cli_actor())
+    except NoSuchCustomer as missing:
+        # Idempotent: erasing again finds nobody and changes nothing.
+        print(f"nothing to erase: {missing}")
+        return
+    events = erase_trackers(settings.tracker_database_url, conversations)
+    print(
+        f"erased {args.channel} customer {args.id}: {len(conversations)} conversation(s), {events} assistant event(s)"
+    )
+
+
 def add_privacy_commands(commands) -> None:
     from bot.privacy.audit import ACTIONS
 
@@ -48,3 +83,21 @@ def add_privacy_commands(commands) -> None:
     listing.add_argument("--limit", type=int, default=100, help="how many of the latest entries (default 100)")
     listing.add_argument("--action", choices=ACTIONS, help="only this kind of action")
     listing.set_defaults(handler=cmd_audit)
+    customer = commands.add_parser(
+        "customer",
+        help="export or erase one customer's data",
+        description="One customer's data, named by channel and the channel's id (a Telegram chat id, "
+        "the widget's visitor:... or user:..., a REST sender).",
+    )
+    customer_commands = customer.add_subparsers(dest="customer_command", required=True, metavar="CUSTOMER_COMMAND")
+    export = customer_commands.add_parser("export", help="everything stored about the customer, as JSON")
+    export.add_argument("channel")
+    export.add_argument("id")
+    export.add_argument("--out", help="write to this file instead of the standard output")
+    export.set_defaults(handler=cmd_customer_export)
+    erase = customer_commands.add_parser(
+        "erase", help="remove the customer's personal data and message text (numbers for reports stay)"
+    )
+    erase.add_argument("channel")
+    erase.add_argument("id")
+    erase.set_defaults(handler=cmd_customer_erase)
