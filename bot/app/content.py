@@ -20,6 +20,7 @@ from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
+from bot.privacy.retention import RetentionRules, load_retention
 from feedback.compensation import Policy, load_policy
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
@@ -46,6 +47,7 @@ class Content:
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
     limits: Limits  # privacy.yml: rate limits, WebSocket caps, the "slow down" reply
+    retention: RetentionRules  # privacy.yml: how long message text and customer ids are kept
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -82,4 +84,5 @@ def load_content(content_dir: Path) -> Content:
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
         limits=_read(content_dir / "privacy.yml", load_limits),
+        retention=_read(content_dir / "privacy.yml", load_retention),
     )

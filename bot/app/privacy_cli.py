@@ -72,6 +72,18 @@ def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_privacy_sweep(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.privacy.retention import load_retention, sweep
+
+    try:
+        rules = load_retention(settings.content_dir / "privacy.yml")
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"cxbot privacy sweep: {error}") from None
+    with _session(settings) as session:
+        result = sweep(session, rules, dry_run=args.dry_run)
+    print(result.describe(dry_run=args.dry_run))
+
+
 def add_privacy_commands(commands) -> None:
     from bot.privacy.audit import ACTIONS
 
@@ -101,3 +113,12 @@ def add_privacy_commands(commands) -> None:
     erase.add_argument("channel")
     erase.add_argument("id")
     erase.set_defaults(handler=cmd_customer_erase)
+    privacy = commands.add_parser(
+        "privacy", help="apply the retention rules", description="The retention rules of content/privacy.yml."
+    )
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True, metavar="PRIVACY_COMMAND")
+    sweeping = privacy_commands.add_parser(
+        "sweep", help="remove old message text and inactive customers' ids (the server does it daily)"
+    )
+    sweeping.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    sweeping.set_defaults(handler=cmd_privacy_sweep)

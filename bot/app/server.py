@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings, check_cookie_settings
 from bot.app.staff_headers import security_headers
+from bot.app.sweeper import sweep_daily
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.limits import Guard, MemoryRateLimiter
@@ -63,6 +64,7 @@ class AppState:
     router: ConversationRouter | None = None  # once the assistant is loaded
     desk: Desk | None = None  # the staff desk, likewise
     loader: asyncio.Task | None = None
+    sweeper: asyncio.Task | None = None  # the daily retention sweep
     load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
     ready_after_seconds: float | None = None
@@ -218,6 +220,7 @@ async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
     state.loader = asyncio.create_task(start_services(state))
+    state.sweeper = asyncio.create_task(sweep_daily(state.sessions, state.content.retention))
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -228,9 +231,9 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 async def _on_cleanup(app: web.Application) -> None:
-    loader = app[STATE].loader
-    if loader is not None and not loader.done():
-        loader.cancel()
+    for task in (app[STATE].loader, app[STATE].sweeper):
+        if task is not None and not task.done():
+            task.cancel()
 
 
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
