@@ -358,4 +358,7 @@ CONSOLE_ROUTES = [
     ("/desk/users", "POST", users.add_user),
     ("/desk/users/{user_id}/disable", "POST", users.disable_user),
     ("/desk/audit", "GET", privacy.audit_page),
+    ("/desk/privacy", "GET", privacy.privacy_page),
+    ("/desk/privacy/export", "POST", privacy.export),
+    ("/desk/privacy/erase", "POST", privacy.erase),
 ]
