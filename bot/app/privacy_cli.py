@@ -73,7 +73,7 @@ def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_privacy_sweep(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.privacy.retention import load_retention, sweep
+    from bot.privacy.retention import load_retention, sweep, sweep_trackers
 
     try:
         rules = load_retention(settings.content_dir / "privacy.yml")
@@ -81,7 +81,8 @@ def cmd_privacy_sweep(args: argparse.Namespace, settings: Settings) -> None:
         raise SystemExit(f"cxbot privacy sweep: {error}") from None
     with _session(settings) as session:
         result = sweep(session, rules, dry_run=args.dry_run)
-    print(result.describe(dry_run=args.dry_run))
+    events = sweep_trackers(settings.tracker_database_url, rules, dry_run=args.dry_run)
+    print(f"{result.describe(dry_run=args.dry_run)}; {events} of the assistant's stored events")
 
 
 def add_privacy_commands(commands) -> None:

@@ -220,7 +220,9 @@ async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
     state.loader = asyncio.create_task(start_services(state))
-    state.sweeper = asyncio.create_task(sweep_daily(state.sessions, state.content.retention))
+    state.sweeper = asyncio.create_task(
+        sweep_daily(state.sessions, state.content.retention, tracker_url=state.settings.tracker_database_url)
+    )
 
 
 async def _on_shutdown(app: web.Application) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, not_, or_, select, update
+from sqlalchemy import create_engine, func, inspect, not_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Customer, Message, RecoveryCase, StaffNote, SurveyResponse, utcnow
@@ -128,3 +128,21 @@ def _expire_customers(session: Session, inactive_before: datetime, dry_run: bool
                 .values(display_name=None, external_id=f"{EXPIRED_PREFIX}{customer_id}")
             )
     return len(ids)
+
+
+def sweep_trackers(
+    tracker_url: str, rules: RetentionRules, *, now: datetime | None = None, dry_run: bool = False
+) -> int:
+    """Rasa's stored events older than the text window (they hold the same text), in its own database."""
+    before = ((now or utcnow()) - timedelta(days=rules.message_text_days)).timestamp()
+    engine = create_engine(tracker_url)
+    try:
+        if "events" not in inspect(engine).get_table_names():
+            return 0
+        with engine.begin() as connection:
+            if dry_run:
+                query = text("SELECT COUNT(*) FROM events WHERE timestamp < :before")
+                return int(connection.execute(query, {"before": before}).scalar_one())
+            return connection.execute(text("DELETE FROM events WHERE timestamp < :before"), {"before": before}).rowcount
+    finally:
+        engine.dispose()

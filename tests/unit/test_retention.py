@@ -112,3 +112,23 @@ async def test_the_server_sweeps_on_its_own(session_factory, data):
             pytest.fail("the daily sweep did not run")
     finally:
         task.cancel()
+
+
+def test_the_assistants_old_events_go_too(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from bot.privacy.retention import sweep_trackers
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:  # the columns of Rasa's SQLTrackerStore that matter here
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp FLOAT)"))
+        for n, moment in enumerate((T0, T0 + timedelta(days=1), T0 + timedelta(days=3))):
+            connection.execute(text("INSERT INTO events VALUES (:n, 'c1', :t)"), {"n": n, "t": moment.timestamp()})
+    assert sweep_trackers(url, RULES, now=NOW, dry_run=True) == 2
+    assert sweep_trackers(url, RULES, now=NOW) == 2
+    assert sweep_trackers(url, RULES, now=NOW) == 0
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM events")).scalars().all() == [2]
+    engine.dispose()
+    assert sweep_trackers(f"sqlite:///{tmp_path / 'none.db'}", RULES, now=NOW) == 0  # no tracker store yet
