@@ -241,6 +241,7 @@ TRANSPORTS = ("REST", "WebSocket")
 def run(
     quick: bool = False, levels=None, transports=TRANSPORTS, bare: bool = True, long_only: bool = False
 ) -> SpeedResults:
+    from bench.limits import server_env
     from tests.support.e2e_server import RunningServer
 
     levels = levels or (QUICK_CONCURRENCY if quick else CONCURRENCY)
@@ -253,7 +254,7 @@ def run(
     ):
         bar.set_description("starting the server")
         started = time.perf_counter()
-        server = RunningServer(Path(tmp))
+        server = RunningServer(Path(tmp), server_env(Path(tmp)))
         try:
             server.wait_until_ready()
             cold_start = time.perf_counter() - started

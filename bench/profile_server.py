@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.limits import server_env
 from bench.load import drive
 from tests.support.e2e_server import RunningServer
 
@@ -82,7 +83,7 @@ def profile_pid(py_spy: str, args: argparse.Namespace) -> None:
 def profile_own_server(py_spy: str, args: argparse.Namespace) -> None:
     """Start a server and drive REST rounds at it for as long as py-spy samples."""
     with tempfile.TemporaryDirectory(prefix="cxbot-profile-") as tmp:
-        server = RunningServer(Path(tmp))
+        server = RunningServer(Path(tmp), server_env(Path(tmp)))
         try:
             server.wait_until_ready()
             raw = Path(tmp) / "profile.txt"

@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 
 from bot.app.console import configure_logging, exit_now, quiet_environment
+from bot.app.privacy_cli import add_privacy_commands
 from bot.app.settings import Settings, get_settings
 
 
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(commands)
     _add_demo_commands(commands)
     _add_db_commands(commands)
+    add_privacy_commands(commands)
     return parser
 
 

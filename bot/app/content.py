@@ -16,9 +16,11 @@ from typing import TypeVar
 import yaml
 
 from bot.assistant.topics import Topics, load_topics
+from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
+from bot.privacy.retention import RetentionRules, load_retention
 from feedback.compensation import Policy, load_policy
 from feedback.language import ENGLISH, PERSIAN
 from feedback.recovery import RecoveryContent
@@ -48,6 +50,8 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    limits: Limits  # privacy.yml: rate limits, WebSocket caps, the "slow down" reply
+    retention: RetentionRules  # privacy.yml: how long message text and customer ids are kept
     language: str = ENGLISH
     # The same content in the other languages (each file's `fa:` section over its English values).
     translations: Mapping[str, Content] = field(default_factory=dict, repr=False, compare=False)
@@ -115,6 +119,8 @@ def load_content(content_dir: Path) -> Content:
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
+        limits=_read(content_dir / "privacy.yml", load_limits),
+        retention=_read(content_dir / "privacy.yml", load_retention),
     )
     translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
     desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})

@@ -20,10 +20,12 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.app.content import Content, ContentError, load_content
-from bot.app.settings import Settings
-from bot.app.staff_headers import staff_headers
+from bot.app.settings import Settings, check_cookie_settings
+from bot.app.staff_headers import security_headers
+from bot.app.sweeper import sweep_daily
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
+from bot.channels.limits import Guard, MemoryRateLimiter
 from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
 from bot.channels.widget.history import HistoryReader
@@ -63,6 +65,7 @@ class AppState:
     router: ConversationRouter | None = None  # once the assistant is loaded
     desk: Desk | None = None  # the staff desk, likewise
     loader: asyncio.Task | None = None
+    sweeper: asyncio.Task | None = None  # the daily retention sweep
     load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
     ready_after_seconds: float | None = None
@@ -212,8 +215,13 @@ async def json_errors(request: web.Request, handler):
         return web.json_response({"error": "internal error"}, status=500)
 
 
-# Outermost first: the staff headers go on every response, the JSON errors' too.
-MIDDLEWARES = (staff_headers, json_errors)
+def middlewares(settings: Settings) -> tuple:
+    """Outermost first: the security headers go on every response, the JSON errors' too."""
+    return (security_headers(settings.widget_allowed_origins), json_errors)
+
+
+# With the default settings (any site may embed the widget), for apps built as the server's.
+MIDDLEWARES = middlewares(Settings())
 
 
 async def health(request: web.Request) -> web.Response:
@@ -233,6 +241,9 @@ async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
     state.loader = asyncio.create_task(start_services(state))
+    state.sweeper = asyncio.create_task(
+        sweep_daily(state.sessions, state.content.retention, tracker_url=state.settings.tracker_database_url)
+    )
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -243,22 +254,30 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 async def _on_cleanup(app: web.Application) -> None:
-    loader = app[STATE].loader
-    if loader is not None and not loader.done():
-        loader.cancel()
+    for task in (app[STATE].loader, app[STATE].sweeper):
+        if task is not None and not task.done():
+            task.cancel()
 
 
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
+    check_cookie_settings(settings)
     content = content or load_content(settings.content_dir)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=MIDDLEWARES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares(settings))
     state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
     app[STATE] = state
+    # In this process; a shared limiter (Redis) implements the same RateLimiter interface.
+    guard = Guard(content.limits, MemoryRateLimiter(), trusted_proxies=settings.trusted_proxies)
     app.router.add_get("/health", health)
-    rest.add_routes(app, router=lambda: state.router)
+    rest.add_routes(app, router=lambda: state.router, guard=guard)
     widget.add_routes(
-        app, settings, channels=state.channels, router=lambda: state.router, history=widget_history(state.sessions)
+        app,
+        settings,
+        channels=state.channels,
+        router=lambda: state.router,
+        history=widget_history(state.sessions),
+        guard=guard,
     )
     console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
@@ -267,7 +286,7 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
-    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands)
+    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands, guard)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,6 +55,8 @@ class Settings:
     widget_identity_secret: str = ""
     # Sites that may embed the widget; "*" lets any page include the script tag.
     widget_allowed_origins: tuple[str, ...] = ("*",)
+    # Reverse proxies whose X-Forwarded-For names the client (for the per-address rate limits).
+    trusted_proxies: tuple[str, ...] = ()
 
     # Telegram is on when a bot token is set; polling needs no public URL, webhook mode does.
     telegram_bot_token: str = ""
@@ -69,6 +72,8 @@ class Settings:
     secret_key: str = ""
     # Browsers only send Secure cookies over HTTPS (and to http://localhost / 127.0.0.1).
     desk_cookie_secure: bool = True
+    # Plain-HTTP console cookies on a non-loopback address need this said out loud.
+    allow_insecure_cookies: bool = False
     desk_session_hours: int = 12
     # Minutes a customer waits in the queue before being told everyone is busy (0: never).
     desk_queue_timeout_minutes: int = 15
@@ -118,6 +123,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         default_language=get("DEFAULT_LANGUAGE", "en").strip().lower(),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),
         widget_allowed_origins=_origins(get("WIDGET_ALLOWED_ORIGINS", "*")),
+        trusted_proxies=_origins(get("TRUSTED_PROXIES", "")),
         # BotFather's token is commonly kept in TELEGRAM_BOT_TOKEN; the CXBOT_ name wins if both are set.
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN", env.get("TELEGRAM_BOT_TOKEN", "")).strip(),
         telegram_mode=get("TELEGRAM_MODE", "polling").strip().lower(),
@@ -128,10 +134,31 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         telegram_staff_chat_id=int(get("TELEGRAM_STAFF_CHAT_ID", env.get("TELEGRAM_STAFF_CHAT_ID", "")).strip() or 0),
         secret_key=get("SECRET_KEY", ""),
         desk_cookie_secure=_flag(get("DESK_COOKIE_SECURE", "true")),
+        allow_insecure_cookies=_flag(get("ALLOW_INSECURE_COOKIES", "false")),
         desk_session_hours=int(get("DESK_SESSION_HOURS", "12")),
         desk_queue_timeout_minutes=int(get("DESK_QUEUE_TIMEOUT_MINUTES", "15")),
         desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
+    )
+
+
+def listens_on_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to any address
+
+
+def check_cookie_settings(settings: Settings) -> None:
+    """Refuse console cookies without Secure where anyone but this machine can reach the server."""
+    if settings.desk_cookie_secure or settings.allow_insecure_cookies or listens_on_loopback(settings.host):
+        return
+    raise ValueError(
+        f"CXBOT_DESK_COOKIE_SECURE=false while listening on {settings.host!r}: staff sign-in cookies would "
+        "cross the network unencrypted. Serve the console over HTTPS and keep the cookie Secure, listen on "
+        "127.0.0.1, or set CXBOT_ALLOW_INSECURE_COOKIES=true to accept the risk on a trusted network."
     )
 
 

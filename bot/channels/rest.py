@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.channels.base import RouterSource
 from bot.channels.json_input import checked_metadata, load_json
+from bot.channels.limits import Guard, retry_after
 from bot.conversation.messages import InboundMessage, InvalidMessage
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,17 @@ def parse_body(raw: bytes) -> InboundMessage:
 
 
 ROUTER = web.AppKey("rest_router", RouterSource)
+GUARD = web.AppKey("rest_guard", Guard)
+
+
+def too_many(wait: float) -> web.Response:
+    """429 with Retry-After: the same shape on every channel that answers over HTTP."""
+    seconds = retry_after(wait)
+    return web.json_response(
+        {"error": "too many messages; wait before sending more", "code": "rate_limited", "retry_after": int(seconds)},
+        status=429,
+        headers={"Retry-After": seconds},
+    )
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -68,6 +80,12 @@ async def webhook(request: web.Request) -> web.Response:
         )
     try:
         inbound = parse_body(await request.read())
+        guard = request.app.get(GUARD)
+        # Before the router: a message over the limit is neither stored nor read by the model.
+        address = guard.address(request.remote, request.headers.get("X-Forwarded-For")) if guard else None
+        wait = await guard.wait(CHANNEL, inbound.sender_id, address) if guard else 0
+        if wait:
+            return too_many(wait)
         replies = await router.handle(inbound)
     except InvalidMessage as invalid:
         return error(413 if invalid.too_large else 400, invalid.reason)
@@ -82,7 +100,9 @@ async def status(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def add_routes(app: web.Application, router: RouterSource) -> None:
+def add_routes(app: web.Application, router: RouterSource, guard: Guard | None = None) -> None:
     app[ROUTER] = router
+    if guard is not None:
+        app[GUARD] = guard
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_get("/webhooks/rest/", status)

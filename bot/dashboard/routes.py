@@ -27,6 +27,7 @@ from bot.dashboard.page import render_conversation_list, render_dashboard, rende
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import drill_title
+from bot.privacy import audit
 from bot.storage.ids import row_id
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
@@ -190,10 +191,11 @@ async def conversation_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(reason="no such conversation")
 
     def render() -> str | None:
-        with _sessions(request)() as session:
+        with _sessions(request).begin() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 return None
+            audit.record(session, _actor(request), audit.TRANSCRIPT_OPENED, f"conversation:{conversation_id}")
             messages = (
                 session.execute(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
                 .scalars()
@@ -225,6 +227,15 @@ async def conversation_page(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
+def _actor(request: web.Request) -> audit.Actor:
+    """The signed-in manager, as the console's guard left them on the request."""
+    return request.get(audit.ACTOR_KEY) or audit.Actor("unknown")
+
+
+def _period(filters: Filters) -> str:
+    return f"{filters.since:%Y-%m-%d}..{filters.until:%Y-%m-%d}"
+
+
 async def export_page(request: web.Request) -> web.Response:
     kind = request.match_info["kind"]
     if kind not in KINDS:
@@ -232,7 +243,8 @@ async def export_page(request: web.Request) -> web.Response:
     filters = filters_from(request.query)
 
     def render() -> str:
-        with _sessions(request)() as session:
+        with _sessions(request).begin() as session:
+            audit.record(session, _actor(request), audit.REPORT_EXPORTED, f"report:{kind}", _period(filters))
             return export_csv(kind, session, filters)
 
     params = _filter_params(filters)

@@ -39,6 +39,7 @@ from bot.handoff.content import DeskContent
 from bot.handoff.queries import active_request, customer_address, waiting_since_before
 from bot.handoff.rules import EscalationRules, is_open
 from bot.handoff.transitions import Outcome, TransitionRefused
+from bot.privacy import audit
 from bot.storage.database import run_in_session
 from bot.storage.models import (
     Compensation,
@@ -226,6 +227,9 @@ class Desk:
             if session.get(Conversation, conversation_id) is None:
                 raise TransitionRefused("there is no such conversation")
             session.add(StaffNote(conversation_id=conversation_id, author_id=staff.id, text=text, created_at=utcnow()))
+            audit.record(
+                session, audit.Actor(staff.username, staff.id), audit.NOTE_ADDED, f"conversation:{conversation_id}"
+            )
 
         await self._db(work)
         self.live.publish("conversation", conversation_id)
@@ -251,6 +255,9 @@ class Desk:
                 direction=Direction.AGENT,
                 staff_id=staff.id,
             )
+            outcome = "approved" if approve else "declined"
+            actor = audit.Actor(staff.username, staff.id)
+            audit.record(session, actor, audit.COMPENSATION_DECIDED, f"compensation:{compensation_id}", outcome)
             return decision, messages, customer_address(session, decision.conversation_id)
 
         # The customer's address first, so the lock is the right one; the decision itself is

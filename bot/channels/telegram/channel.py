@@ -23,6 +23,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from bot.channels.base import ChannelRegistry
 from bot.channels.json_input import load_json
+from bot.channels.limits import Guard, Notices
 from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.ordering import ChatOrderedProcessor
@@ -97,9 +98,11 @@ def build_application(settings: Settings, processor: BaseUpdateProcessor) -> App
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings, commands: MenuCommands | None = None) -> None:
+    def __init__(self, settings: Settings, commands: MenuCommands | None = None, guard: Guard | None = None) -> None:
         self.settings = settings
         self.commands = commands
+        self.guard = guard
+        self._notices = Notices()
         self.processor = ChatOrderedProcessor()
         self.application = build_application(settings, self.processor)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -239,6 +242,8 @@ class TelegramChannel:
         if await self._staff(update):
             return
         action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
+        if isinstance(action, (CustomerText, ButtonTap, Unreadable)) and await self._over_limit(action):
+            return
         if isinstance(action, CustomerText):
             await self._answer_text(action)
         elif isinstance(action, ButtonTap):
@@ -249,6 +254,20 @@ class TelegramChannel:
             logger.debug("telegram: update %s ignored: %s", update.update_id, action.reason)
             if action.query_id:
                 await self._answer_query(action.query_id)
+
+    async def _over_limit(self, action: CustomerText | ButtonTap | Unreadable) -> bool:
+        """True when the chat is over its rate limit: the update is dropped, neither stored nor read."""
+        wait = await self.guard.wait(CHANNEL, str(action.chat_id)) if self.guard else 0
+        if not wait or self.guard is None:
+            self._notices.allowed(action.chat_id)
+            return False
+        locale = action.locale if isinstance(action, ButtonTap) else action.inbound.locale
+        text = self.guard.limits.slow_down_text(locale)
+        if isinstance(action, ButtonTap):
+            await self._answer_query(action.query_id, text)  # or the button keeps spinning
+        if self._notices.first(action.chat_id, wait):
+            await self.sender.send(action.chat_id, [OutboundMessage(text=text)])
+        return True
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -358,14 +377,18 @@ class TelegramChannel:
 
 
 def setup(
-    app: web.Application, settings: Settings, channels: ChannelRegistry, commands: MenuCommands | None = None
+    app: web.Application,
+    settings: Settings,
+    channels: ChannelRegistry,
+    commands: MenuCommands | None = None,
+    guard: Guard | None = None,
 ) -> TelegramChannel | None:
     """Add the Telegram channel to the server if a bot token is configured (start() connects it);
-    `commands` fill the bot's menu in Telegram."""
+    `commands` fill the bot's menu in Telegram, `guard` holds its chats to their rate limit."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings, commands)
+    channel = TelegramChannel(settings, commands, guard)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

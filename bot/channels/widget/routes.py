@@ -14,13 +14,14 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import ChannelRegistry, RouterSource
+from bot.channels.limits import Guard, SocketCounter, retry_after
 from bot.channels.widget.history import MAX_HISTORY_MESSAGES, HistoryReader, history_json
 from bot.channels.widget.identity import Identity, IdentityRefused, sender_id
 from bot.channels.widget.protocol import (
@@ -44,6 +45,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FRAME_BYTES = 64 * 1024  # a 4000-character message is at most 16 KiB of UTF-8
 CLOSE_IDENTITY_REFUSED = 4403  # application close codes are 4000-4999
 CLOSE_BAD_REQUEST = 4400
+CLOSE_IDLE = 4408  # the widget reconnects when the visitor next sends something
+SLOW_DOWN = "you are sending messages too fast; wait a moment before sending more"
 STARTING = "the assistant is starting; your message will be sent again in a moment"
 
 
@@ -110,6 +113,8 @@ class Widget:
     channel: WidgetChannel
     router: RouterSource
     history: HistoryReader
+    guard: Guard | None = None  # rate limits and socket caps; None: none
+    sockets: SocketCounter = field(default_factory=SocketCounter)
 
 
 WIDGET = web.AppKey("widget", Widget)
@@ -145,7 +150,26 @@ def _sender(request: web.Request, fields: Mapping[str, object]) -> str:
     return sender_id(Identity.from_fields(fields), _settings(request).widget_identity_secret)
 
 
-async def _answer_frame(app: web.Application, ws: web.WebSocketResponse, sender: str, raw: str) -> None:
+async def _wait(widget: Widget, sender: str, address: str | None) -> int:
+    """Whole seconds this visitor must wait before the next message (0: send it now)."""
+    if widget.guard is None:
+        return 0
+    wait = await widget.guard.wait(CHANNEL, sender, address)
+    return int(retry_after(wait)) if wait else 0
+
+
+def _too_many(code: str, message: str, wait: int) -> web.Response:
+    return web.json_response(
+        {"error": message, "code": code, "retry_after": wait},
+        status=429,
+        headers={"Retry-After": str(wait)},
+        dumps=_dumps,
+    )
+
+
+async def _answer_frame(
+    app: web.Application, ws: web.WebSocketResponse, sender: str, address: str | None, raw: str
+) -> None:
     try:
         message = parse_frame(raw)
     except InvalidFrame as invalid:
@@ -154,6 +178,11 @@ async def _answer_frame(app: web.Application, ws: web.WebSocketResponse, sender:
     router = app[WIDGET].router()
     if router is None:
         await _send(ws, error_event("starting", STARTING, reply_to=message.client_id, retry=True))
+        return
+    wait = await _wait(app[WIDGET], sender, address)
+    if wait:
+        # The socket stays open: the visitor may send again after the wait.
+        await _send(ws, {**error_event("rate_limited", SLOW_DOWN, reply_to=message.client_id), "retry_after": wait})
         return
     try:
         replies = await router.handle(message.inbound(sender))
@@ -168,36 +197,75 @@ async def _answer_frame(app: web.Application, ws: web.WebSocketResponse, sender:
     await _send(ws, replies_event(message.client_id, replies))
 
 
+def _address(request: web.Request) -> str | None:
+    guard = request.app[WIDGET].guard
+    return guard.address(request.remote, request.headers.get("X-Forwarded-For")) if guard else request.remote
+
+
+def _socket_caps(widget: Widget, sender: str, address: str | None) -> list[tuple[str, int]]:
+    if widget.guard is None:
+        return []
+    limits = widget.guard.limits
+    caps = [(f"visitor:{sender}", limits.sockets_per_visitor)]
+    if address:
+        caps.append((f"address:{address}", limits.sockets_per_address))
+    return caps
+
+
 async def websocket(request: web.Request) -> web.StreamResponse:
     """GET /widget/ws?visitor=...[&user_id=...&user_hash=...]: one browser tab's conversation."""
     if not origin_allowed(_settings(request), request.headers.get("Origin")):
         return _forbidden_origin()
+    widget = request.app[WIDGET]
+    try:
+        sender: str | None = _sender(request, request.query)
+        refusal: tuple[str, str, int, bytes] | None = None
+    except IdentityRefused as refused:
+        sender, refusal = None, ("identity_refused", refused.reason, CLOSE_IDENTITY_REFUSED, b"identity refused")
+    except InvalidMessage as invalid:
+        sender, refusal = None, ("invalid", invalid.reason, CLOSE_BAD_REQUEST, b"bad request")
+    caps = _socket_caps(widget, sender, _address(request)) if sender else []
+    # Refused before the upgrade: the browser counts a failed connect and falls back to REST.
+    if caps and not widget.sockets.open(caps):
+        return _too_many("too_many_connections", "too many chat windows are open; close one and try again", 60)
+    try:
+        return await _converse(request, sender, refusal)
+    finally:
+        widget.sockets.close(key for key, _cap in caps)
+
+
+async def _converse(
+    request: web.Request, sender: str | None, refusal: tuple[str, str, int, bytes] | None
+) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)
-    try:
-        sender = _sender(request, request.query)
-    except IdentityRefused as refused:
-        await _send(ws, error_event("identity_refused", refused.reason))
-        await ws.close(code=CLOSE_IDENTITY_REFUSED, message=b"identity refused")
+    if sender is None or refusal is not None:
+        code, reason, close_code, close_message = refusal or ("invalid", "bad request", CLOSE_BAD_REQUEST, b"")
+        await _send(ws, error_event(code, reason))
+        await ws.close(code=close_code, message=close_message)
         return ws
-    except InvalidMessage as invalid:
-        await _send(ws, error_event("invalid", invalid.reason))
-        await ws.close(code=CLOSE_BAD_REQUEST, message=b"bad request")
-        return ws
-    channel = request.app[WIDGET].channel
-    channel.attach(sender, ws)
+    widget = request.app[WIDGET]
+    idle = widget.guard.limits.idle_seconds if widget.guard else None
+    widget.channel.attach(sender, ws)
     answering: set[asyncio.Task] = set()
     try:
-        async for frame in ws:
+        while not ws.closed:
+            try:
+                frame = await asyncio.wait_for(ws.receive(), idle)
+            except asyncio.TimeoutError:
+                await ws.close(code=CLOSE_IDLE, message=b"idle")
+                break
             if frame.type == WSMsgType.TEXT:
                 # Answer in a task so the socket keeps reading; the router keeps the order.
-                task = asyncio.create_task(_answer_frame(request.app, ws, sender, frame.data))
+                task = asyncio.create_task(_answer_frame(request.app, ws, sender, _address(request), frame.data))
                 answering.add(task)
                 task.add_done_callback(answering.discard)
             elif frame.type == WSMsgType.BINARY:
                 await _send(ws, error_event("invalid", "send messages as JSON text"))
+            elif frame.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
     finally:
-        channel.detach(sender, ws)
+        widget.channel.detach(sender, ws)
     return ws
 
 
@@ -219,6 +287,9 @@ async def post_message(request: web.Request) -> web.Response:
             status=503,
             headers={"Retry-After": "5"},
         )
+    wait = await _wait(request.app[WIDGET], sender, _address(request))
+    if wait:
+        return _too_many("rate_limited", SLOW_DOWN, wait)
     try:
         replies = await router.handle(message.inbound(sender))
     except InvalidMessage as invalid:
@@ -281,11 +352,17 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 def add_routes(
-    app: web.Application, settings: Settings, *, channels: ChannelRegistry, router: RouterSource, history: HistoryReader
+    app: web.Application,
+    settings: Settings,
+    *,
+    channels: ChannelRegistry,
+    router: RouterSource,
+    history: HistoryReader,
+    guard: Guard | None = None,
 ) -> WidgetChannel:
     """Serve the widget; its channel registers for pushes (staff replies) in `channels`."""
     channel = WidgetChannel()
-    app[WIDGET] = Widget(settings, channel, router, history)
+    app[WIDGET] = Widget(settings, channel, router, history, guard)
     channels.register(channel)
     app.router.add_get("/", _static("demo.html", "text/html; charset=utf-8"))
     app.router.add_get("/fa", _static("demo_fa.html", "text/html; charset=utf-8"))  # the same shop in Persian

@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth
 from bot.desk.service import Desk
+from bot.privacy import audit
 from bot.storage.database import run_in_session
 from bot.storage.ids import row_id
 from bot.storage.models import StaffUser
@@ -142,7 +143,8 @@ def guard(roles: tuple[str, ...]):
     least = min(roles, key=lambda role: auth.RANK[role])
 
     def decorate(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-        async def with_staff(request: web.Request, _staff: Staff) -> web.StreamResponse:
+        async def with_staff(request: web.Request, staff: Staff) -> web.StreamResponse:
+            request[audit.ACTOR_KEY] = audit.Actor(staff.username, staff.id)  # who the audit log names
             return await handler(request)
 
         return requires(least)(functools.wraps(handler)(with_staff))

@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
-from bot.desk.console import users
+from bot.desk.console import privacy, users
 from bot.desk.console.access import (
     COOKIE_PATHS,
     CSRF_FIELD,
@@ -49,6 +49,7 @@ from bot.desk.console.access import (
 )
 from bot.desk.service import Desk, compensations_conversation
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
+from bot.privacy import audit
 from bot.storage.ids import row_id
 from bot.storage.models import Conversation, HandoffRequest, StaffRole, StaffUser, utcnow
 
@@ -210,7 +211,13 @@ async def _conversation(
 
 @requires(StaffRole.AGENT.value)
 async def conversation_page(request: web.Request, staff: Staff) -> web.Response:
-    return await _conversation(request, staff, int_param(request, "conversation_id"))
+    conversation_id = int_param(request, "conversation_id")
+    response = await _conversation(request, staff, conversation_id)
+    # Opening the page is what the audit log records; its live refreshes (the fragment) are not.
+    if response.status == 200:
+        actor = audit.Actor(staff.username, staff.id)
+        await db(request, lambda s: audit.record(s, actor, audit.TRANSCRIPT_OPENED, f"conversation:{conversation_id}"))
+    return response
 
 
 @requires(StaffRole.AGENT.value)
@@ -350,4 +357,8 @@ CONSOLE_ROUTES = [
     ("/desk/users", "GET", users.users_page),
     ("/desk/users", "POST", users.add_user),
     ("/desk/users/{user_id}/disable", "POST", users.disable_user),
+    ("/desk/audit", "GET", privacy.audit_page),
+    ("/desk/privacy", "GET", privacy.privacy_page),
+    ("/desk/privacy/export", "POST", privacy.export),
+    ("/desk/privacy/erase", "POST", privacy.erase),
 ]

@@ -63,6 +63,7 @@
         invalid: "این پیام پذیرفته نشد", too_large: "پیام خیلی طولانی است",
         starting: "دستیار در حال آماده شدن است", internal: "مشکلی در سمت ما پیش آمد",
         identity_refused: "حساب شما تأیید نشد", origin_refused: "این وب‌سایت اجازهٔ نمایش گفتگو را ندارد",
+        rate_limited: "پیام‌ها خیلی سریع فرستاده می‌شوند؛ کمی صبر کنید و دوباره بفرستید",
       },
     },
   };
@@ -418,6 +419,9 @@
       socket.send(JSON.stringify(frame(item)));
     } else if (restMode) {
       post(item);
+    } else if (asleep) {
+      asleep = false; // closed while idle: the visitor writes again, so connect again
+      connect();
     } // otherwise the socket's next open sends everything still pending
   }
 
@@ -501,6 +505,7 @@
   var pollTimer = null;
   var reconnectTimer = null;
   var started = false;
+  var asleep = false;
 
   function connect() {
     reconnectTimer = null;
@@ -531,6 +536,7 @@
     ws.onclose = function (close) {
       if (socket === ws) socket = null;
       if (close.code === 4403 || refused) { if (!refused) refuse(t("notVerified")); return; }
+      if (close.code === 4408) { asleep = true; return; } // idle: reconnect on the next message
       if (!opened) failures += 1;
       if (failures >= 2) enterRestMode();
       else if (pending.size) setNotice(t("reconnecting"));
