@@ -17,6 +17,8 @@ import yaml
 
 from bot.assistant.topics import Topics, load_topics
 from bot.channels.telegram.commands import MenuCommands, load_commands
+from bot.followup.content import FollowUpContent
+from bot.followup.content import load_content as load_followup
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
 from feedback.compensation import Policy, load_policy
@@ -44,6 +46,7 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -79,4 +82,5 @@ def load_content(content_dir: Path) -> Content:
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
+        followup=_read(content_dir / "followup.yml", load_followup),
     )

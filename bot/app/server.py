@@ -41,6 +41,8 @@ from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
+from bot.followup.answers import FollowUpAnswers
+from bot.followup.scheduler import FollowUpScheduler
 from bot.handoff.policy import HandoffByRules
 from bot.storage.database import get_session_factory, migrate, run_in_session
 from feedback.sentiment import SentimentScorer
@@ -61,6 +63,7 @@ class AppState:
     telegram: telegram.TelegramChannel | None = None
     router: ConversationRouter | None = None  # once the assistant is loaded
     desk: Desk | None = None  # the staff desk, likewise
+    followups: FollowUpScheduler | None = None  # the follow-up scheduler, likewise
     loader: asyncio.Task | None = None
     load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
@@ -93,6 +96,7 @@ def build_router(
         max_conversation_messages=settings.max_conversation_messages,
         events=events,
         never_mind=never_mind,
+        followups=FollowUpAnswers(content.followup, content.escalation, content.desk),
     )
 
 
@@ -159,6 +163,14 @@ async def start_services(state: AppState) -> None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
     desk.start()
+    # Due follow-ups go out through the channels (Telegram pushes; the widget shows them on the next visit).
+    state.followups = FollowUpScheduler(
+        sessions=state.sessions,
+        content=state.content.followup,
+        deliver=state.channels.deliver,
+        delivered=router.mark_delivered,
+    )
+    state.followups.start()
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.debug("assistant ready after %.1f s", state.ready_after_seconds)
 
@@ -219,6 +231,8 @@ async def _on_shutdown(app: web.Application) -> None:
     desk = app[STATE].desk
     if desk is not None:
         desk.stop()
+    if app[STATE].followups is not None:
+        app[STATE].followups.stop()
 
 
 async def _on_cleanup(app: web.Application) -> None:
