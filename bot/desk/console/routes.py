@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
-from bot.desk.console import users
+from bot.desk.console import followups, users
 from bot.desk.console.access import (
     COOKIE_PATHS,
     CSRF_FIELD,
@@ -350,4 +350,6 @@ CONSOLE_ROUTES = [
     ("/desk/users", "GET", users.users_page),
     ("/desk/users", "POST", users.add_user),
     ("/desk/users/{user_id}/disable", "POST", users.disable_user),
+    ("/desk/followups", "GET", followups.followups_page),
+    ("/desk/followups/{followup_id}/cancel", "POST", followups.cancel_followup),
 ]
