@@ -21,6 +21,8 @@ from bot.followup.content import FollowUpContent
 from bot.followup.content import load_content as load_followup
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
+from bot.people.start import PeopleContent
+from bot.people.start import load_content as load_people
 from feedback.compensation import Policy, load_policy
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
@@ -47,6 +49,7 @@ class Content:
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
     followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
+    people: PeopleContent  # people.yml: the wording of "Continue on Telegram"
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -83,4 +86,5 @@ def load_content(content_dir: Path) -> Content:
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
         followup=_read(content_dir / "followup.yml", load_followup),
+        people=_read(content_dir / "people.yml", load_people),
     )

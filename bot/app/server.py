@@ -26,6 +26,7 @@ from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
+from bot.channels.widget import telegram_link
 from bot.channels.widget.history import HistoryReader
 from bot.conversation import store
 from bot.conversation.events import (
@@ -38,12 +39,15 @@ from bot.conversation.events import (
 )
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
+from bot.desk.auth import secret_key
 from bot.desk.console import routes as console
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
 from bot.followup.answers import FollowUpAnswers
 from bot.followup.scheduler import FollowUpScheduler
 from bot.handoff.policy import HandoffByRules
+from bot.people.links import LinkTokens
+from bot.people.start import DeepLinkStart
 from bot.storage.database import get_session_factory, migrate, run_in_session
 from feedback.sentiment import SentimentScorer
 
@@ -186,6 +190,21 @@ def widget_history(sessions: sessionmaker) -> HistoryReader:
     return read
 
 
+def telegram_links(state: AppState, tokens: LinkTokens) -> telegram_link.IssueLink:
+    """The widget's deep links: a one-time token for t.me/<bot>, once Telegram is connected."""
+
+    async def issue(sender_id: str) -> str | None:
+        channel = state.telegram
+        if channel is None or not channel.ready.is_set() or not channel.bot.username:
+            return None
+        token = await run_in_session(
+            state.sessions, lambda s: tokens.issue(s, channel=widget.CHANNEL, sender_id=sender_id)
+        )
+        return f"https://t.me/{channel.bot.username}?start={token}"
+
+    return issue
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler):
     """Every error leaves as JSON; nothing unexpected leaks a stack trace."""
@@ -259,8 +278,17 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app.on_startup.append(_on_startup)
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
+    # Link tokens are signed with the desk's secret (CXBOT_SECRET_KEY, or the one kept in data_dir).
+    tokens = LinkTokens(secret_key(settings.secret_key, settings.data_dir))
+    telegram_link.add_route(app, settings, telegram_links(state, tokens))
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
-    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands)
+    state.telegram = telegram.setup(
+        app,
+        settings,
+        state.channels,
+        content.telegram_commands,
+        deep_links=DeepLinkStart(state.sessions, tokens, content.people),
+    )
     return app
 
 

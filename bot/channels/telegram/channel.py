@@ -59,6 +59,8 @@ MOVED_ON_REPLY = "That question has moved on. Please answer the latest one, or t
 
 # Staff business on Telegram (bot/desk/telegram_staff.py): True when it took the update.
 StaffUpdates = Callable[[Update], Awaitable[bool]]
+# A deep link's /start: the replies to send, or None when the payload is not ours (a plain /start).
+DeepLinks = Callable[[InboundMessage, str], Awaitable[Sequence[OutboundMessage] | None]]
 
 
 async def _no_staff(_update: Update) -> bool:
@@ -96,9 +98,12 @@ def build_application(settings: Settings, processor: BaseUpdateProcessor) -> App
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings, commands: MenuCommands | None = None) -> None:
+    def __init__(
+        self, settings: Settings, commands: MenuCommands | None = None, deep_links: DeepLinks | None = None
+    ) -> None:
         self.settings = settings
         self.commands = commands
+        self.deep_links = deep_links
         self.processor = ChatOrderedProcessor()
         self.application = build_application(settings, self.processor)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -280,6 +285,11 @@ class TelegramChannel:
             return []
 
     async def _answer_text(self, action: CustomerText) -> None:
+        if action.start_payload is not None and self.deep_links is not None:
+            linked = await self.deep_links(action.inbound, action.start_payload)
+            if linked is not None:
+                await self.sender.send(action.chat_id, linked)
+                return
         # "typing" promises a reply: not while a person has the chat (or the customer waits for one).
         if await self.router.bot_answers(CHANNEL, action.inbound.sender_id):
             await self._typing(action.chat_id)
@@ -356,14 +366,18 @@ class TelegramChannel:
 
 
 def setup(
-    app: web.Application, settings: Settings, channels: ChannelRegistry, commands: MenuCommands | None = None
+    app: web.Application,
+    settings: Settings,
+    channels: ChannelRegistry,
+    commands: MenuCommands | None = None,
+    deep_links: DeepLinks | None = None,
 ) -> TelegramChannel | None:
     """Add the Telegram channel to the server if a bot token is configured (start() connects it);
-    `commands` fill the bot's menu in Telegram."""
+    `commands` fill the bot's menu in Telegram; `deep_links` answer a /start that carries a token."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings, commands)
+    channel = TelegramChannel(settings, commands, deep_links)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

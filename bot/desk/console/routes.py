@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
-from bot.desk.console import followups, users
+from bot.desk.console import followups, people, users
 from bot.desk.console.access import (
     COOKIE_PATHS,
     CSRF_FIELD,
@@ -352,4 +352,7 @@ CONSOLE_ROUTES = [
     ("/desk/users/{user_id}/disable", "POST", users.disable_user),
     ("/desk/followups", "GET", followups.followups_page),
     ("/desk/followups/{followup_id}/cancel", "POST", followups.cancel_followup),
+    ("/desk/customers/{customer_id}", "GET", people.profile_page),
+    ("/desk/customers/{customer_id}/merge", "POST", people.merge_profiles),
+    ("/desk/merges/{merge_id}/undo", "POST", people.undo_merge),
 ]
