@@ -24,6 +24,8 @@ from bot.handoff.rules import EscalationRules, load_rules
 from bot.people.start import PeopleContent
 from bot.people.start import load_content as load_people
 from feedback.compensation import Policy, load_policy
+from feedback.journey import JourneyContent
+from feedback.journey import load_content as load_journey
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
 from feedback.sentiment import CustomerServiceScorer, ScriptScorer
@@ -50,6 +52,7 @@ class Content:
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
     followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
     people: PeopleContent  # people.yml: the wording of "Continue on Telegram"
+    journey: JourneyContent  # journey.yml: journey stages and feedback themes for the dashboard
 
 
 def _read(path: Path, load: Callable[[Path], T]) -> T:
@@ -87,4 +90,5 @@ def load_content(content_dir: Path) -> Content:
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
         followup=_read(content_dir / "followup.yml", load_followup),
         people=_read(content_dir / "people.yml", load_people),
+        journey=_read(content_dir / "journey.yml", load_journey),
     )

@@ -274,7 +274,9 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     )
     console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
-    dashboard.add_routes(app, console.guard, state.sessions, currency=content.compensation.currency)
+    dashboard.add_routes(
+        app, console.guard, state.sessions, currency=content.compensation.currency, journey=content.journey
+    )
     app.on_startup.append(_on_startup)
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from bot.dashboard.breakdowns import escalations_section, fallbacks_section, recovery_section
 from bot.dashboard.cards import headline_section, summary_section
+from bot.dashboard.journey import journey_section
 from bot.dashboard.layout import anchor, fmt_number, html_page, table
 from bot.dashboard.sections import Link, distributions_section, scores_section, sentiment_section
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import bucket_label, fmt_day, fmt_period
+from feedback.journey import Journey
 from feedback.metrics import Dashboard
 
 # The page's sections, for the filter bar's jump links.
@@ -36,13 +38,15 @@ def render_dashboard(
     form: str = "",
     exports: str = "",
     title: str = "Customer experience dashboard",
+    journey: Journey | None = None,
 ) -> str:
     """The whole page; `link` turns a number's drill key into the href of its conversations,
-    `currency` (compensation.yml's) names the money."""
+    `currency` (compensation.yml's) names the money; `journey`, when given, adds the journey map."""
     f = board.filters
     x = [bucket_label(label, board.bucket) for label in board.buckets]
     points = "one point per day" if board.bucket == "day" else "one point per week (Monday to Sunday)"
-    jumps = "".join(f'<a href="#{key}">{name}</a>' for key, name in SECTIONS)
+    sections = SECTIONS if journey is None else (*SECTIONS[:4], ("journey", "Journey"), *SECTIONS[4:])
+    jumps = "".join(f'<a href="#{key}">{name}</a>' for key, name in sections)
     parts = [
         f'<header class="top"><h1>{escape(title)}</h1>'
         f'<p class="meta">{escape(fmt_period(f.since, f.until))}, {escape(f.channel or "all channels")}; '
@@ -52,6 +56,7 @@ def render_dashboard(
         scores_section(board, link, x),
         distributions_section(board, link),
         sentiment_section(board, link, x),
+        journey_section(journey, link, currency) if journey is not None else "",
         escalations_section(board, link, currency, summary_section(board, currency)),
         recovery_section(board, link),
         fallbacks_section(board, link),
