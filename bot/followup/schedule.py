@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.conversation import store
 from bot.conversation.messages import Button, OutboundMessage
 from bot.followup.content import FollowUpContent
+from bot.people.persons import identity_ids
 from bot.storage.database import savepoint
 from bot.storage.followups import FollowUp, FollowUpOptOut, FollowUpStatus
 from bot.storage.models import (
@@ -55,9 +56,9 @@ def _talked_to_bot(customer_id):
 
 
 def opted_out(session: Session, customer_id: int) -> bool:
-    return (
-        session.execute(select(FollowUpOptOut.id).where(FollowUpOptOut.customer_id == customer_id)).first() is not None
-    )
+    """Whether this customer, or another identity of the same person, said "stop"."""
+    ids = identity_ids(session, customer_id)
+    return session.execute(select(FollowUpOptOut.id).where(FollowUpOptOut.customer_id.in_(ids))).first() is not None
 
 
 def schedule_recovered(session: Session, content: FollowUpContent, now: datetime) -> int:
@@ -78,7 +79,7 @@ def schedule_recovered(session: Session, content: FollowUpContent, now: datetime
     scheduled = 0
     for case, customer in rows:
         due = case.closed_at + content.delay(case.category)
-        if due + TOO_LATE < now:
+        if due + TOO_LATE < now or opted_out(session, customer.id):
             continue
         try:
             # Another replica may schedule the same case at the same moment: the unique case id decides.

@@ -204,3 +204,18 @@ async def test_old_cases_and_customers_who_never_wrote_get_none(session_factory)
     assert await scheduler(session_factory, Clock(late), Pushes()).tick() == 0
     with session_factory() as session:
         assert session.execute(select(FollowUp)).all() == []
+
+
+async def test_stop_covers_every_identity_of_the_person(session_factory):
+    from bot.people.persons import link
+
+    await sent_followup(session_factory, "54")
+    router = followup_router(session_factory, ScriptedAssistant())
+    await router.handle(telegram_text("54", "stop", "m1"))
+    with session_factory.begin() as session:
+        widget_case = settled_case(session, "visitor-54", channel="widget")
+        telegram_customer = session.execute(select(FollowUpOptOut.customer_id)).scalar_one()
+        link(session, telegram_customer, session.get(RecoveryCase, widget_case).customer_id, how="telegram_link")
+    assert await scheduler(session_factory, Clock(SETTLED + days(3)), Pushes()).tick() == 0
+    with session_factory() as session:
+        assert session.execute(select(FollowUp).where(FollowUp.case_id == widget_case)).first() is None
