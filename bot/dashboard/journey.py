@@ -8,6 +8,7 @@ from bot.dashboard.layout import anchor, fmt_number, fmt_share, table
 from bot.dashboard.sections import SMALL, Link, grid, panel, section
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import fmt_money
+from bot.followup.report import FollowUpFigures
 from feedback.journey import GROUPS, Journey, StageRow
 
 HEAT = "213, 94, 0"  # the palette's vermillion: darker is worse
@@ -98,4 +99,25 @@ def journey_section(journey: Journey, link: Link, currency: str) -> str:
     panels = themes_panels(journey, link) or ['<p class="empty">No comments or complaint descriptions yet.</p>']
     return section(
         "journey", "Journey map and feedback themes", heatmap(journey, link, currency), grid(panels), formulas
+    )
+
+
+def followup_section(figures: FollowUpFigures) -> str:
+    """Follow-ups next to the recovery figures: did the recovery hold a few days later?"""
+    rate, csat = figures.not_resolved_rate, figures.csat_mean
+    rows = [
+        ["follow-ups sent", str(figures.sent)],
+        ["answered", str(figures.answered)],
+        ['"not resolved" rate', escape(fmt_share(rate))],
+        ["CSAT after follow-up (1-7)", escape(f"{fmt_number(csat, '{:.1f}')} (n={len(figures.csat_scores)})")],
+    ]
+    formulas = (
+        'Follow-ups sent = check-ins sent (Telegram) or shown (widget) in the period; "not resolved" rate = "no" '
+        "answers / answers (yes, no, stop); CSAT after follow-up = mean of the CSAT answers given after a yes."
+    )
+    return section(
+        "followups",
+        "Follow-up after recovery",
+        f'<figure class="panel">{table(["", "value"], rows)}</figure>',
+        f'<ul class="formulas"><li>{escape(formulas)}</li></ul>',
     )

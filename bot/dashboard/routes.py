@@ -27,6 +27,7 @@ from bot.dashboard.page import render_conversation_list, render_dashboard, rende
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import drill_title
+from bot.followup.report import followup_figures
 from bot.storage.ids import row_id
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
@@ -157,6 +158,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
             journey = _journey(request, session, filters)
+            followups = followup_figures(session, since=filters.since, until=filters.until)
         return render_dashboard(
             board,
             currency=request.app[CURRENCY],
@@ -164,6 +166,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
             form=_form(filters, board.channels),
             exports=_exports(filters),
             journey=journey,
+            followups=followups,
         )
 
     return web.Response(text=await asyncio.to_thread(render), content_type="text/html", charset="utf-8")
