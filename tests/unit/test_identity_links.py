@@ -19,7 +19,7 @@ from bot.conversation.messages import InboundMessage
 from bot.people import persons
 from bot.people.links import LinkTokens
 from bot.people.start import DeepLinkStart
-from bot.storage.models import Customer
+from bot.storage.models import Conversation, Customer
 from tests.support.content import project_content
 from tests.support.fake_telegram import BOT_USER, TOKEN, FakeTelegram, text_update
 from tests.support.routing import ScriptedAssistant, make_router
@@ -105,6 +105,12 @@ async def test_staff_merge_two_profiles_and_undo_it(desk_app, session_factory): 
     with session_factory() as session:
         assert persons.identity_ids(session, telegram_id) == [widget_id, telegram_id]
         [merge] = persons.merges_of(session, widget_id)
+        telegram_conversation = session.execute(
+            select(Conversation.id).where(Conversation.customer_id == telegram_id)
+        ).scalar_one()
+    # The conversation's customer panel now speaks for the person, and links the whole profile.
+    panel = await (await ana.get(f"/desk/conversations/{telegram_conversation}")).text()
+    assert f'href="/desk/customers/{telegram_id}">Full profile (2 channels)' in panel
     assert (await mia.post(f"/desk/merges/{merge.id}/undo", {"back": str(widget_id)})).status == 303
     assert (await mia.post(f"/desk/merges/{merge.id}/undo")).status == 404  # once
     with session_factory() as session:
