@@ -66,7 +66,8 @@ def heatmap(journey: Journey, link: Link, currency: str) -> str:
         for r in rows
     ]
     headers = ["stage", "conversations", "trend", "negative", "mean CES", "escalations", "complaints", "compensation"]
-    return f'<figure class="panel wide heatmap"><figcaption>Journey map</figcaption>{table(headers, body)}</figure>'
+    # A "sheet", not a "panel": the table is the figure itself, with no chart to fold numbers under.
+    return f'<figure class="sheet heatmap"><figcaption>Journey map</figcaption>{table(headers, body)}</figure>'
 
 
 def themes_panels(journey: Journey, link: Link) -> list[str]:
@@ -118,6 +119,6 @@ def followup_section(figures: FollowUpFigures) -> str:
     return section(
         "followups",
         "Follow-up after recovery",
-        f'<figure class="panel">{table(["", "value"], rows)}</figure>',
+        f'<figure class="sheet">{table(["", "value"], rows)}</figure>',
         f'<ul class="formulas"><li>{escape(formulas)}</li></ul>',
     )
