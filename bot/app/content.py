@@ -18,10 +18,16 @@ import yaml
 from bot.assistant.topics import Topics, load_topics
 from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
+from bot.followup.content import FollowUpContent
+from bot.followup.content import load_content as load_followup
 from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
+from bot.people.start import PeopleContent
+from bot.people.start import load_content as load_people
 from bot.privacy.retention import RetentionRules, load_retention
 from feedback.compensation import Policy, load_policy
+from feedback.journey import JourneyContent
+from feedback.journey import load_content as load_journey
 from feedback.language import ENGLISH, PERSIAN
 from feedback.recovery import RecoveryContent
 from feedback.recovery import load_content as load_recovery
@@ -50,6 +56,9 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
+    people: PeopleContent  # people.yml: the wording of "Continue on Telegram"
+    journey: JourneyContent  # journey.yml: journey stages and feedback themes for the dashboard
     limits: Limits  # privacy.yml: rate limits, WebSocket caps, the "slow down" reply
     retention: RetentionRules  # privacy.yml: how long message text and customer ids are kept
     language: str = ENGLISH
@@ -121,6 +130,9 @@ def load_content(content_dir: Path) -> Content:
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
         limits=_read(content_dir / "privacy.yml", load_limits),
         retention=_read(content_dir / "privacy.yml", load_retention),
+        followup=_read(content_dir / "followup.yml", load_followup),
+        people=_read(content_dir / "people.yml", load_people),
+        journey=_read(content_dir / "journey.yml", load_journey),
     )
     translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
     desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})

@@ -28,6 +28,7 @@ from bot.channels.base import ChannelRegistry
 from bot.channels.limits import Guard, MemoryRateLimiter
 from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
+from bot.channels.widget import telegram_link
 from bot.channels.widget.history import HistoryReader
 from bot.conversation import store
 from bot.conversation.events import (
@@ -41,10 +42,15 @@ from bot.conversation.events import (
 from bot.conversation.language import Languages
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
+from bot.desk.auth import secret_key
 from bot.desk.console import routes as console
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
+from bot.followup.answers import FollowUpAnswers
+from bot.followup.scheduler import FollowUpScheduler
 from bot.handoff.policy import HandoffByRules
+from bot.people.links import LinkTokens
+from bot.people.start import DeepLinkStart
 from bot.storage.database import get_session_factory, migrate, run_in_session
 from feedback.sentiment import SentimentScorer
 
@@ -64,6 +70,7 @@ class AppState:
     telegram: telegram.TelegramChannel | None = None
     router: ConversationRouter | None = None  # once the assistant is loaded
     desk: Desk | None = None  # the staff desk, likewise
+    followups: FollowUpScheduler | None = None  # the follow-up scheduler, likewise
     loader: asyncio.Task | None = None
     sweeper: asyncio.Task | None = None  # the daily retention sweep
     load_error: str | None = None
@@ -112,6 +119,7 @@ def build_router(
         events=events,
         never_mind=never_mind,
         languages=languages_of(settings),
+        followups=FollowUpAnswers(content.followup, content.escalation, content.desk),
     )
 
 
@@ -183,6 +191,14 @@ async def start_services(state: AppState) -> None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
     desk.start()
+    # Due follow-ups go out through the channels (Telegram pushes; the widget shows them on the next visit).
+    state.followups = FollowUpScheduler(
+        sessions=state.sessions,
+        content=state.content.followup,
+        deliver=state.channels.deliver,
+        delivered=router.mark_delivered,
+    )
+    state.followups.start()
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.debug("assistant ready after %.1f s", state.ready_after_seconds)
 
@@ -196,6 +212,21 @@ def widget_history(sessions: sessionmaker) -> HistoryReader:
         )
 
     return read
+
+
+def telegram_links(state: AppState, tokens: LinkTokens) -> telegram_link.IssueLink:
+    """The widget's deep links: a one-time token for t.me/<bot>, once Telegram is connected."""
+
+    async def issue(sender_id: str) -> str | None:
+        channel = state.telegram
+        if channel is None or not channel.ready.is_set() or not channel.bot.username:
+            return None
+        token = await run_in_session(
+            state.sessions, lambda s: tokens.issue(s, channel=widget.CHANNEL, sender_id=sender_id)
+        )
+        return f"https://t.me/{channel.bot.username}?start={token}"
+
+    return issue
 
 
 @web.middleware
@@ -251,6 +282,8 @@ async def _on_shutdown(app: web.Application) -> None:
     desk = app[STATE].desk
     if desk is not None:
         desk.stop()
+    if app[STATE].followups is not None:
+        app[STATE].followups.stop()
 
 
 async def _on_cleanup(app: web.Application) -> None:
@@ -281,12 +314,24 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     )
     console.add_routes(app, settings, state.sessions, desk=lambda: state.desk)
     # The manager dashboard, behind the console's login (manager and admin roles).
-    dashboard.add_routes(app, console.guard, state.sessions, currency=content.compensation.currency)
+    dashboard.add_routes(
+        app, console.guard, state.sessions, currency=content.compensation.currency, journey=content.journey
+    )
     app.on_startup.append(_on_startup)
     app.on_shutdown.append(_on_shutdown)
     app.on_cleanup.append(_on_cleanup)
+    # Link tokens are signed with the desk's secret (CXBOT_SECRET_KEY, or the one kept in data_dir).
+    tokens = LinkTokens(secret_key(settings.secret_key, settings.data_dir))
+    telegram_link.add_route(app, settings, telegram_links(state, tokens))
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
-    state.telegram = telegram.setup(app, settings, state.channels, content.telegram_commands, guard)
+    state.telegram = telegram.setup(
+        app,
+        settings,
+        state.channels,
+        content.telegram_commands,
+        guard,
+        deep_links=DeepLinkStart(state.sessions, tokens, content.people),
+    )
     return app
 
 

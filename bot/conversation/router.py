@@ -81,6 +81,19 @@ class HandoffPolicy(Protocol):
         person has it already."""
 
 
+@dataclass(frozen=True)
+class FollowUpTurn:
+    replies: list[OutboundMessage]  # stored already, as replies to the customer's message
+    escalated: bool = False  # the answer handed the conversation to a person
+
+
+class FollowUpAnswers(Protocol):
+    """Answers to a message the bot sent first (bot/followup), read before the assistant."""
+
+    def answer(self, session: Session, *, conversation_id: int, message_id: int, text: str) -> FollowUpTurn | None:
+        """When `text` answers the customer's follow-up: its stored replies; else None."""
+
+
 # "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
 CANCEL_INTENT = "cancel"
 CANCEL_MIN_CONFIDENCE = 0.7
@@ -116,10 +129,12 @@ class ConversationRouter:
         events: EventBus | None = None,
         never_mind: NeverMind | None = None,
         languages: Languages | None = None,
+        followups: FollowUpAnswers | None = None,
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
         for staff; without `never_mind` a waiting customer cannot cancel by saying so; `languages`
-        are the ones the shop serves (each customer is answered in theirs)."""
+        are the ones the shop serves (each customer is answered in theirs); `followups` reads
+        answers to follow-ups before the assistant sees them."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -132,6 +147,7 @@ class ConversationRouter:
         self._events = events or EventBus()
         self._never_mind = never_mind
         self._languages = languages or Languages()
+        self._followups = followups
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -225,6 +241,10 @@ class ConversationRouter:
             # A person has the conversation: the message goes to them, the bot stays silent.
             await self._for_staff(stored)
             return Turn([])
+        if self._followups is not None:
+            answered = await self._answer_followup(stored, text)
+            if answered is not None:
+                return answered
         try:
             reply = await self._assistant.respond(
                 stored.conversation_public_id,
@@ -242,6 +262,20 @@ class ConversationRouter:
             # This turn asked for a person (an action, a mood, a compensation to approve).
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(replies)
+
+    async def _answer_followup(self, stored: conversations.StoredInbound, text: str) -> Turn | None:
+        followups = self._followups
+        assert followups is not None
+        turn = await self._db(
+            lambda s: followups.answer(
+                s, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text
+            )
+        )
+        if turn is None:
+            return None
+        if turn.escalated:
+            await self._events.publish(ConversationEscalated(stored.conversation_id))
+        return Turn(turn.replies)
 
     async def _for_staff(self, stored: conversations.StoredInbound) -> None:
         await self._events.publish(

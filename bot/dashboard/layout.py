@@ -40,7 +40,7 @@ section{margin:0 0 18px}
 .trio>section{margin:0}
 .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:10px;align-items:start}
 .pair>section{margin:0}
-.panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 10px;margin:0;overflow-x:auto}
+.panel,.sheet{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 10px;margin:0;overflow-x:auto}
 svg.chart{width:100%;height:auto;display:block}
 svg.chart a rect:hover,svg.chart a circle:hover{opacity:.7}
 details.numbers summary{font-size:.8rem;color:#0b57d0;cursor:pointer}
@@ -54,7 +54,7 @@ th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top} 
  .cards{grid-template-columns:repeat(7,minmax(0,1fr))} .card .value{font-size:1.15rem;white-space:normal}
  #card-sentiment .value{font-size:1rem;line-height:1.3rem} .grid{grid-template-columns:repeat(4,1fr)}
  .trio{grid-template-columns:repeat(3,1fr)}
- .pair{grid-template-columns:1fr 1fr} .card,.panel,section{break-inside:avoid}}
+ .pair{grid-template-columns:1fr 1fr} .card,.panel,.sheet,section{break-inside:avoid}}
 """
 
 

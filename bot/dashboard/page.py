@@ -8,11 +8,14 @@ from datetime import datetime
 
 from bot.dashboard.breakdowns import escalations_section, fallbacks_section, recovery_section
 from bot.dashboard.cards import headline_section, summary_section
+from bot.dashboard.journey import followup_section, journey_section
 from bot.dashboard.layout import anchor, fmt_number, html_page, table
 from bot.dashboard.remedies import remedies_section
 from bot.dashboard.sections import Link, distributions_section, scores_section, sentiment_section
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import bucket_label, fmt_day, fmt_period
+from bot.followup.report import FollowUpFigures
+from feedback.journey import Journey
 from feedback.metrics import Dashboard
 
 # The page's sections, for the filter bar's jump links.
@@ -38,13 +41,20 @@ def render_dashboard(
     form: str = "",
     exports: str = "",
     title: str = "Customer experience dashboard",
+    journey: Journey | None = None,
+    followups: FollowUpFigures | None = None,
 ) -> str:
     """The whole page; `link` turns a number's drill key into the href of its conversations,
-    `currency` (compensation.yml's) names the money."""
+    `currency` (compensation.yml's) names the money; `journey` and `followups`, when given, add
+    the journey map and the follow-up figures."""
     f = board.filters
     x = [bucket_label(label, board.bucket) for label in board.buckets]
     points = "one point per day" if board.bucket == "day" else "one point per week (Monday to Sunday)"
-    jumps = "".join(f'<a href="#{key}">{name}</a>' for key, name in SECTIONS)
+    sections = SECTIONS if journey is None else (*SECTIONS[:4], ("journey", "Journey"), *SECTIONS[4:])
+    if followups is not None:
+        at = [key for key, _ in sections].index("recovery") + 1
+        sections = (*sections[:at], ("followups", "Follow-up"), *sections[at:])
+    jumps = "".join(f'<a href="#{key}">{name}</a>' for key, name in sections)
     parts = [
         f'<header class="top"><h1>{escape(title)}</h1>'
         f'<p class="meta">{escape(fmt_period(f.since, f.until))}, {escape(f.channel or "all channels")}; '
@@ -54,9 +64,11 @@ def render_dashboard(
         scores_section(board, link, x),
         distributions_section(board, link),
         sentiment_section(board, link, x),
+        journey_section(journey, link, currency) if journey is not None else "",
         escalations_section(board, link, currency, summary_section(board, currency)),
         recovery_section(board, link),
         remedies_section(board, link, currency),
+        followup_section(followups) if followups is not None else "",
         fallbacks_section(board, link),
         '<section id="formulas"><h2>Formulas</h2><ul class="formulas">'
         + "".join(f"<li>{escape(formula)}</li>" for formula in board.formulas)

@@ -27,11 +27,13 @@ from bot.dashboard.page import render_conversation_list, render_dashboard, rende
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
 from bot.dashboard.wording import drill_title
+from bot.followup.report import followup_figures
 from bot.privacy import audit
 from bot.storage.ids import row_id
 from bot.storage.models import Conversation, Message
 from bot.storage.types import parse_moment
 from feedback.exports import KINDS, conversation_rows, export_csv
+from feedback.journey import JourneyContent, build_journey
 from feedback.metrics import Filters, build_dashboard
 
 DEFAULT_DAYS = 56  # eight weeks: long enough to see a trend, in weekly points
@@ -138,10 +140,16 @@ def _exports(filters: Filters) -> str:
 
 SESSIONS = web.AppKey("dashboard_sessions", sessionmaker)
 CURRENCY = web.AppKey("dashboard_currency", str)
+JOURNEY = web.AppKey("dashboard_journey", tuple)  # (JourneyContent | None,)
 
 
 def _sessions(request: web.Request) -> sessionmaker:
     return request.app[SESSIONS]
+
+
+def _journey(request: web.Request, session, filters: Filters):
+    (content,) = request.app[JOURNEY]
+    return build_journey(session, filters, content) if content is not None else None
 
 
 async def dashboard_page(request: web.Request) -> web.Response:
@@ -150,12 +158,16 @@ async def dashboard_page(request: web.Request) -> web.Response:
     def render() -> str:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
+            journey = _journey(request, session, filters)
+            followups = followup_figures(session, since=filters.since, until=filters.until)
         return render_dashboard(
             board,
             currency=request.app[CURRENCY],
             link=lambda key: drill_href(filters, key),
             form=_form(filters, board.channels),
             exports=_exports(filters),
+            journey=journey,
+            followups=followups,
         )
 
     return web.Response(text=await asyncio.to_thread(render), content_type="text/html", charset="utf-8")
@@ -169,9 +181,13 @@ async def conversations_page(request: web.Request) -> web.Response:
     def render() -> str | None:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
-            if key not in board.drilldown:
+            drilldown = board.drilldown
+            if key.startswith(("journey:", "theme:")):
+                journey = _journey(request, session, filters)
+                drilldown = journey.drilldown if journey is not None else {}
+            if key not in drilldown:
                 return None
-            rows = conversation_rows(session, filters, ids=board.drilldown[key])
+            rows = conversation_rows(session, filters, ids=drilldown[key])
         return render_conversation_list(
             f"Conversations behind {drill_title(key)}",
             rows,
@@ -277,11 +293,14 @@ async def pdf_page(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(app: web.Application, guard: Guard, sessions: sessionmaker, *, currency: str) -> None:
+def add_routes(
+    app: web.Application, guard: Guard, sessions: sessionmaker, *, currency: str, journey: JourneyContent | None = None
+) -> None:
     """Mount the dashboard behind `guard(roles=("manager", "admin"))`; money is shown in `currency`
-    (compensation.yml's)."""
+    (compensation.yml's); with `journey` (journey.yml) the page has the journey map and themes."""
     app[SESSIONS] = sessions
     app[CURRENCY] = currency
+    app[JOURNEY] = (journey,)
     allowed = guard(roles=ROLES)
     app.router.add_get(BASE, allowed(dashboard_page))
     app.router.add_get(f"{BASE}/conversations", allowed(conversations_page))

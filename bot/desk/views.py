@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.people.persons import identity_ids
 from bot.storage.models import (
     ACTIVE_STATUSES,
     Compensation,
@@ -52,6 +53,8 @@ class CustomerContext:
     language: str = ""  # the language the bot speaks with them ("fa", "en"), shown as a badge
     complaints: int = 0
     compensations: list[str] = field(default_factory=list)  # "CX-... coupon 10% (issued)"
+    customer_id: int | None = None  # for the link to the full profile
+    identities: int = 1  # channel identities of the same person (bot/people); the figures cover all
 
 
 @dataclass
@@ -68,17 +71,20 @@ class QueueRow:
 
 
 def customer_context(session: Session, customer: Customer) -> CustomerContext:
+    """What staff see of the customer: surveys, complaints and compensation of every identity of
+    the same person (linked on proof, bot/people), not only this channel's."""
+    ids = identity_ids(session, customer.id)
     surveys = session.execute(
         select(SurveyResponse)
-        .where(SurveyResponse.customer_id == customer.id, SurveyResponse.status == "answered")
+        .where(SurveyResponse.customer_id.in_(ids), SurveyResponse.status == "answered")
         .order_by(SurveyResponse.id.desc())
         .limit(5)
     ).scalars()
     complaints = session.execute(
-        select(func.count(RecoveryCase.id)).where(RecoveryCase.customer_id == customer.id)
+        select(func.count(RecoveryCase.id)).where(RecoveryCase.customer_id.in_(ids))
     ).scalar_one()
     compensations = session.execute(
-        select(Compensation).where(Compensation.customer_id == customer.id).order_by(Compensation.id.desc()).limit(5)
+        select(Compensation).where(Compensation.customer_id.in_(ids)).order_by(Compensation.id.desc()).limit(5)
     ).scalars()
     return CustomerContext(
         name=customer.display_name or customer.external_id,
@@ -88,6 +94,8 @@ def customer_context(session: Session, customer: Customer) -> CustomerContext:
         surveys=[f"{s.kind.upper()} {s.answer or s.score}" for s in surveys],
         complaints=complaints,
         compensations=[f"{c.code} {c.kind.replace('_', ' ')} ({c.status.replace('_', ' ')})" for c in compensations],
+        customer_id=customer.id,
+        identities=len(ids),
     )
 
 

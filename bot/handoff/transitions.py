@@ -56,6 +56,7 @@ REASONS = (
     "difficult_ces",
     "compensation_approval",
     "compensation_cap",
+    "followup_not_resolved",  # the customer answered a follow-up (bot/followup) with "no"
 )
 
 

@@ -1,1 +1,4 @@
 """Storage: SQLAlchemy models, the engine and session factory, Alembic migrations."""
+
+# The follow-up and person models, registered with the models' metadata whenever storage is used.
+from bot.storage import followups as _followups  # noqa: E402, F401

@@ -21,6 +21,7 @@ from bot.app.server import json_errors
 from bot.app.settings import get_settings
 from bot.dashboard import routes as dashboard
 from bot.storage.database import get_session_factory, migrate
+from tests.support.content import project_content
 from tests.support.dashboard_data import add_fixed_data
 from tests.support.dashboard_guard import stand_in_guard
 from tests.support.e2e_server import free_port
@@ -39,7 +40,8 @@ def server(tmp_path, monkeypatch):
     with get_session_factory(url).begin() as session:
         add_fixed_data(session)
     app = web.Application(middlewares=[json_errors])
-    dashboard.add_routes(app, cookie_guard, get_session_factory(url), currency="EUR")
+    journey = project_content().journey
+    dashboard.add_routes(app, cookie_guard, get_session_factory(url), currency="EUR", journey=journey)
     port = free_port()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -92,6 +94,28 @@ def test_a_manager_sees_the_charts_and_drills_down(server, browser, tmp_path):
         page.click("form.filters button")
         page.wait_for_url("**channel=telegram**")
         expect(page.locator("#summary")).to_contain_text("(promoters 1, passives 1, detractors 1)")
+    finally:
+        context.close()
+
+
+def test_a_manager_reads_the_journey_map_and_drills_into_a_stage(server, browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    try:
+        context.add_cookies([{"name": ROLE_COOKIE, "value": "manager", "url": server}])
+        page = context.new_page()
+        page.goto(f"{server}/dashboard?since=2026-11-02&until=2026-11-09")
+        journey = page.locator("#journey")
+        expect(journey).to_be_visible()
+        stages = journey.locator(".heatmap tbody tr")
+        expect(stages).to_have_count(len(project_content().journey.stages))
+        box = journey.locator(".heatmap").bounding_box()
+        assert box and box["width"] > 300
+        page.locator('nav[aria-label="Sections"] a[href="#journey"]').click()
+        linked = journey.locator(".heatmap tbody a")
+        assert linked.count() >= 1
+        linked.first.click()
+        page.wait_for_url("**drill=journey**")
+        assert page.locator("table tbody tr").count() >= 1
     finally:
         context.close()
 

@@ -10,28 +10,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
+# Shared with the feedback themes, so the dashboard reads comments as the assistant reads messages.
+from feedback.text_features import tfidf_transform, tfidf_vectorizer
+
+__all__ = ["TfidfComponent", "tfidf_transform", "tfidf_vectorizer"]
+
 logger = logging.getLogger(__name__)
-
-
-def tfidf_vectorizer(word_ngrams, char_ngrams):
-    """Sublinear TF-IDF word and char_wb n-grams, each block L2-normalised."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-
-    return FeatureUnion(
-        [
-            ("word", TfidfVectorizer(ngram_range=tuple(word_ngrams), sublinear_tf=True)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
-        ]
-    )
-
-
-def tfidf_transform(vectorizer, texts: list[str]):
-    """What `FeatureUnion.transform` returns, without its joblib dispatch (a third of the cost
-    for one chat message)."""
-    from scipy import sparse
-
-    return sparse.hstack([part.transform(texts) for _, part in vectorizer.transformer_list], format="csr")
 
 
 class TfidfComponent(GraphComponent):

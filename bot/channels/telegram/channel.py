@@ -12,18 +12,18 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.channels.base import ChannelRegistry
 from bot.channels.json_input import load_json
 from bot.channels.limits import Guard, Notices
+from bot.channels.telegram.application import build_application, check_settings
 from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.ordering import ChatOrderedProcessor
@@ -50,8 +50,6 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-# Telegram's rule for secret tokens: 1-256 characters A-Z, a-z, 0-9, _ and -.
-SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 POLL_TIMEOUT_SECONDS = 25
 START_RETRY_SECONDS = (1, 2, 5, 10, 30)
 
@@ -61,47 +59,28 @@ MOVED_ON_REPLY = "That question has moved on. Please answer the latest one, or t
 
 # Staff business on Telegram (bot/desk/telegram_staff.py): True when it took the update.
 StaffUpdates = Callable[[Update], Awaitable[bool]]
+# A deep link's /start: the replies to send, or None when the payload is not ours (a plain /start).
+DeepLinks = Callable[[InboundMessage, str], Awaitable[Sequence[OutboundMessage] | None]]
 
 
 async def _no_staff(_update: Update) -> bool:
     return False
 
 
-def check_settings(settings: Settings) -> None:
-    """Refuse to start with a Telegram setup that cannot work; the message says what to fix."""
-    if settings.telegram_mode not in ("polling", "webhook"):
-        raise ValueError(f"CXBOT_TELEGRAM_MODE must be polling or webhook, not {settings.telegram_mode!r}")
-    if settings.telegram_mode == "webhook":
-        if not settings.telegram_webhook_url.startswith(("https://", "http://")):
-            raise ValueError(
-                "webhook mode needs CXBOT_TELEGRAM_WEBHOOK_URL (the public URL of /webhooks/telegram/webhook)"
-            )
-        if not SECRET_PATTERN.fullmatch(settings.telegram_webhook_secret):
-            raise ValueError("webhook mode needs CXBOT_TELEGRAM_WEBHOOK_SECRET: 1-256 of A-Z a-z 0-9 _ -")
-
-
-def build_application(settings: Settings, processor: BaseUpdateProcessor) -> Application:
-    api = settings.telegram_api_url
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token)
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
-        .concurrent_updates(processor)
-        .job_queue(None)  # nothing is scheduled; Rasa's APScheduler must not be started twice
-    )
-    if settings.telegram_mode == "webhook":
-        builder = builder.updater(None)  # our aiohttp route receives the updates
-    return builder.build()
-
-
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings, commands: MenuCommands | None = None, guard: Guard | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        commands: MenuCommands | None = None,
+        guard: Guard | None = None,
+        deep_links: DeepLinks | None = None,
+    ) -> None:
         self.settings = settings
         self.commands = commands
         self.guard = guard
+        self.deep_links = deep_links
         self._notices = Notices()
         self.processor = ChatOrderedProcessor()
         self.application = build_application(settings, self.processor)
@@ -301,6 +280,11 @@ class TelegramChannel:
             return []
 
     async def _answer_text(self, action: CustomerText) -> None:
+        if action.start_payload is not None and self.deep_links is not None:
+            linked = await self.deep_links(action.inbound, action.start_payload)
+            if linked is not None:
+                await self.sender.send(action.chat_id, linked)
+                return
         # "typing" promises a reply: not while a person has the chat (or the customer waits for one).
         if await self.router.bot_answers(CHANNEL, action.inbound.sender_id):
             await self._typing(action.chat_id)
@@ -382,13 +366,15 @@ def setup(
     channels: ChannelRegistry,
     commands: MenuCommands | None = None,
     guard: Guard | None = None,
+    deep_links: DeepLinks | None = None,
 ) -> TelegramChannel | None:
     """Add the Telegram channel to the server if a bot token is configured (start() connects it);
-    `commands` fill the bot's menu in Telegram, `guard` holds its chats to their rate limit."""
+    `commands` fill the bot's menu in Telegram, `guard` holds its chats to their rate limit,
+    `deep_links` answer a /start that carries a token."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings, commands, guard)
+    channel = TelegramChannel(settings, commands, guard, deep_links)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

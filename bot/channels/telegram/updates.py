@@ -42,6 +42,8 @@ UNREADABLE_KINDS = (
 class CustomerText:
     chat_id: int
     inbound: InboundMessage
+    # "/start <payload>" from a deep link (t.me/<bot>?start=<payload>): the payload, else None.
+    start_payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,14 @@ def command_text(text: str) -> str:
     if command in COMMANDS:
         return COMMANDS[command]
     return f"{command} {rest}".strip() if "@" in first else text
+
+
+def start_payload(text: str) -> str | None:
+    """ "/start abc-12" -> "abc-12" (what a deep link carries); None for anything else."""
+    first, _, rest = text.strip().partition(" ")
+    if first.split("@", 1)[0].lower() != "/start" or not rest.strip():
+        return None
+    return rest.strip()
 
 
 def _chat_allowed(chat: Chat | None, allow_groups: bool) -> str | None:
@@ -127,7 +137,8 @@ def _from_message(update: Update, message: Message) -> Action:
     # the same update delivered twice (a webhook retry, a restart) takes effect once.
     message_id = f"tg-{message.message_id}"
     if message.text is not None:
-        return CustomerText(message.chat.id, _inbound(update, message, command_text(message.text), message_id))
+        inbound = _inbound(update, message, command_text(message.text), message_id)
+        return CustomerText(message.chat.id, inbound, start_payload(message.text))
     kind = _unreadable_kind(message)
     if kind is None:
         return Ignored("service message")  # members joining, pinned messages...

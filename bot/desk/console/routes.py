@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from bot.desk import auth, views
-from bot.desk.console import privacy, users
+from bot.desk.console import followups, people, privacy, users
 from bot.desk.console.access import (
     COOKIE_PATHS,
     CSRF_FIELD,
@@ -361,4 +361,9 @@ CONSOLE_ROUTES = [
     ("/desk/privacy", "GET", privacy.privacy_page),
     ("/desk/privacy/export", "POST", privacy.export),
     ("/desk/privacy/erase", "POST", privacy.erase),
+    ("/desk/followups", "GET", followups.followups_page),
+    ("/desk/followups/{followup_id}/cancel", "POST", followups.cancel_followup),
+    ("/desk/customers/{customer_id}", "GET", people.profile_page),
+    ("/desk/customers/{customer_id}/merge", "POST", people.merge_profiles),
+    ("/desk/merges/{merge_id}/undo", "POST", people.undo_merge),
 ]

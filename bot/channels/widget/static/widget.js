@@ -3,7 +3,7 @@
  *
  *   <script src="https://chat.example.com/widget.js" defer
  *           data-title="Chat with us" data-color="#2f5bea" data-greeting="Hi! How can we help?"
- *           data-position="right" data-lang="en"
+ *           data-position="right" data-lang="en" data-telegram="on"
  *           data-user-id="42" data-user-hash="<hex HMAC-SHA256 of the id>"></script>
  *
  * data-lang="fa" (or, without data-lang, a page in Persian: <html lang="fa">) gives the Persian
@@ -35,7 +35,7 @@
   var STRINGS = {
     en: {
       title: "Chat with us", greeting: "Hi! How can we help you today?", open: "Open chat: {title}",
-      unread: "Open chat: {title} ({n} new)", close: "Close chat", log: "Conversation",
+      unread: "Open chat: {title} ({n} new)", close: "Close chat", log: "Conversation", telegram: "Continue on Telegram",
       typing: "The assistant is typing", form: "Send a message", input: "Your message",
       placeholder: "Type a message…", sendLabel: "Send message", send: "Send",
       teamMember: "A team member", joined: "{name} joined the conversation",
@@ -48,7 +48,7 @@
     },
     fa: {
       title: "گفتگو با ما", greeting: "سلام! چطور می‌توانیم به شما کمک کنیم؟", open: "باز کردن گفتگو: {title}",
-      unread: "باز کردن گفتگو: {title} ({n} پیام تازه)", close: "بستن گفتگو", log: "گفتگو",
+      unread: "باز کردن گفتگو: {title} ({n} پیام تازه)", close: "بستن گفتگو", log: "گفتگو", telegram: "ادامه در تلگرام",
       typing: "دستیار در حال نوشتن است", form: "فرستادن پیام", input: "پیام شما",
       placeholder: "پیامتان را بنویسید…", sendLabel: "فرستادن پیام", send: "ارسال",
       teamMember: "یکی از همکاران ما", joined: "{name} به گفتگو پیوست",
@@ -84,6 +84,8 @@
     position: data.position === "left" || data.position === "right" ? data.position : RTL ? "left" : "right",
     userId: data.userId || null,
     userHash: data.userHash || null,
+    // data-telegram="on": the shop has a Telegram bot, so the header offers "Continue on Telegram".
+    telegram: data.telegram === "on",
   };
 
   // data-lang wins; otherwise the page's own language; anything but Persian is English.
@@ -268,6 +270,20 @@
   header.appendChild(el("h2", { id: "cx-title" }, config.title));
   var closeButton = el("button", { class: "close", type: "button", "aria-label": t("close") });
   closeButton.appendChild(svg("M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7 2.9 18.3 9.2 12 2.9 5.7 4.3 4.3l6.3 6.3 6.3-6.3z"));
+  // "Continue on Telegram": a one-time deep link, asked for only when tapped (the server answers
+  // 503 without Telegram, and then nothing opens).
+  var telegramButton = el("button", { class: "telegram", type: "button" }, t("telegram"));
+  telegramButton.addEventListener("click", function () {
+    var opened = window.open("", "_blank");
+    fetch(HTTP_BASE + "/widget/telegram-link?" + query(), { mode: "cors", credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (body && /^https:\/\/t\.me\//.test(body.url) && opened) opened.location = body.url;
+        else if (opened) opened.close();
+      })
+      .catch(function () { if (opened) opened.close(); });
+  });
+  if (config.telegram) header.appendChild(telegramButton);
   header.appendChild(closeButton);
 
   var log = el("div", {

@@ -1,0 +1,1 @@
+"""Proactive follow-up after a settled complaint: rules, scheduling, sending and the answers."""

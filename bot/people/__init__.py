@@ -1,0 +1,1 @@
+"""One person behind several channel identities: links made on proof, staff merges with an undo."""
