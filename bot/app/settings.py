@@ -42,8 +42,11 @@ class Settings:
     shop_name: str = "Northwind Shop"
     max_message_chars: int = 4000
     conversation_timeout_minutes: int = 60
-    # Rasa's cost per message grows with the conversation's length: a longer one continues as a new one.
-    max_conversation_messages: int = 30
+    # Rasa reads its tracker since the last session start for every message: after this many
+    # customer messages (at a quiet point) a new Rasa session starts, slots carried over.
+    tracker_session_messages: int = 25
+    # A safety cap only (bot/conversation/store.py `_full`): the product conversation is split after this.
+    max_conversation_messages: int = 1000
     action_server_url: str = ""
     log_level: str = "INFO"
     # Shared with the shop's site, which signs its customer ids with it (the widget's identity check).
@@ -103,7 +106,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         shop_name=get("SHOP_NAME", "Northwind Shop"),
         max_message_chars=int(get("MAX_MESSAGE_CHARS", "4000")),
         conversation_timeout_minutes=int(get("CONVERSATION_TIMEOUT_MINUTES", "60")),
-        max_conversation_messages=int(get("MAX_CONVERSATION_MESSAGES", "30")),
+        tracker_session_messages=int(get("TRACKER_SESSION_MESSAGES", "25")),
+        max_conversation_messages=int(get("MAX_CONVERSATION_MESSAGES", "1000")),
         action_server_url=get("ACTION_SERVER_URL", ""),
         log_level=get("LOG_LEVEL", "INFO"),
         widget_identity_secret=get("WIDGET_IDENTITY_SECRET", ""),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.assistant.actions.support import context as action_context
 from bot.assistant.emoji import emoji_meaning
 from bot.assistant.library_noise import silence_known_warnings
+from bot.assistant.sessions import bound_sessions
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.router import AssistantReply
 from bot.storage.database import get_engine, get_session_factory
@@ -182,6 +183,8 @@ class RasaAssistant:
         )
         tracker_store = tracker_store_for(settings.tracker_database_url)
         agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
+        if agent.processor is not None:
+            bound_sessions(agent.processor, settings.tracker_session_messages)
         return cls(agent)
 
     def _known_command(self, text: str) -> str:

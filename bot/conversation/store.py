@@ -74,8 +74,11 @@ def _current_conversation(
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     elif conversation is not None and _full(conversation, max_messages):
-        # Rasa reads, copies and featurises a conversation's whole history for every message; a
-        # fresh one keeps that cost flat. Never while a person is involved: the handoff stays put.
+        # A safety cap only (CXBOT_MAX_CONVERSATION_MESSAGES, 1000): Rasa's own reads are bounded
+        # by its sessions (bot/assistant/sessions.py), but its tracker store still finds a session's
+        # start by scanning every row of the sender, so SQL time grows slowly with the length; no
+        # person writes 1000 messages without an hour's pause, a script might. Splitting costs
+        # reports a conversation, so never lower. Never while a person is involved either.
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:
