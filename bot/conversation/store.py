@@ -74,11 +74,12 @@ def _current_conversation(
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     elif conversation is not None and _full(conversation, max_messages):
-        # A safety cap only (CXBOT_MAX_CONVERSATION_MESSAGES, 1000): Rasa's own reads are bounded
-        # by its sessions (bot/assistant/sessions.py), but its tracker store still finds a session's
-        # start by scanning every row of the sender, so SQL time grows slowly with the length; no
-        # person writes 1000 messages without an hour's pause, a script might. Splitting costs
-        # reports a conversation, so never lower. Never while a person is involved either.
+        # A safety cap only (CXBOT_MAX_CONVERSATION_MESSAGES, 1000): Rasa's reads are bounded by
+        # its sessions (bot/assistant/sessions.py), but its tracker store still walks an index
+        # entry per event of the whole conversation to find the session, a cost that grows
+        # without bound for a script that never pauses. No person writes 1000 messages without an
+        # hour's pause; a split costs the reports a conversation, so keep it far above that.
+        # Never while a person is involved either.
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:
