@@ -83,8 +83,8 @@ def bound_sessions(processor: MessageProcessor, limit: int) -> None:
         await start_session_keeping_loop(update_session, tracker, *args, **kwargs)
 
     # Per instance, not on the class: only the product's processor is bounded (bench's bare Rasa is not).
-    processor._has_session_expired = has_session_expired  # type: ignore[method-assign]
-    processor._update_tracker_session = update_tracker_session  # type: ignore[method-assign]
+    processor._has_session_expired = has_session_expired
+    processor._update_tracker_session = update_tracker_session
 
 
 async def start_session_keeping_loop(

@@ -5,6 +5,8 @@ the real router and trained model; events read are counted, not time."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -82,7 +84,7 @@ async def test_sixty_four_messages_one_conversation_and_a_bounded_tracker(
     tracker = await full_tracker(assistant, conversation.public_id)
     starts = session_starts(tracker)
     assert len(starts) >= 8 and starts[0] == 0  # a new session every few messages
-    assert all(b - a <= 16 for a, b in zip(starts, starts[1:]))  # never more than 4 x the limit
+    assert all(b - a <= 16 for a, b in pairwise(starts))  # never more than 4 x the limit
     assert max(per_message[32:]) <= max(per_message[:32])  # what Rasa reads does not grow
     assert max(per_message) < len(tracker.events) / 6
     assert tracker.get_slot("shop_name") == content_shop_name()
