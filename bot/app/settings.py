@@ -43,7 +43,9 @@ class Settings:
     max_message_chars: int = 4000
     conversation_timeout_minutes: int = 60
     # Rasa reads its tracker since the last session start for every message: after this many
-    # customer messages (at a quiet point) a new Rasa session starts, slots carried over.
+    # customer messages (at a quiet point) a new Rasa session starts, slots carried over. Measured
+    # CPU per message over messages 40-200: 37 ms at 10, 44 at 25, 56 at 50, 121 unbounded; 25
+    # leaves almost every real conversation in one session.
     tracker_session_messages: int = 25
     # A safety cap only (bot/conversation/store.py `_full`): the product conversation is split after this.
     max_conversation_messages: int = 1000

@@ -6,7 +6,8 @@ SessionStarted, and our action_session_start carries every slot over. So after
 `limit` customer messages in a session, the next message starts a new Rasa session first, as a
 session expiry would: nothing is said, the slots stay, the product's conversation is untouched.
 It waits for a quiet point, because a new session forgets the active form and the bot's last
-question, which rules read ("Did that answer your question?" then "yes"). A conversation that
+question, which rules read ("Did that answer your question?" then "yes"), and a run of
+misunderstood messages, which actions count. A conversation that
 never goes quiet gets its new session anyway at `HARD_LIMIT_FACTOR * limit` messages; an active
 form is then kept running (see `start_session_keeping_loop`)."""
 
@@ -19,6 +20,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.assistant.actions.support.tracker_events import FALLBACK_INTENT, NEUTRAL_INTENTS
 
 # Bot actions that end in a question whose answer a rule reads through the previous action
 # (stories/*.yml: rules that start with one of these actions and then an intent), or that offer a
@@ -51,12 +54,26 @@ def last_bot_action(tracker: DialogueStateTracker) -> str | None:
     return None
 
 
+def misunderstood_lately(tracker: DialogueStateTracker) -> bool:
+    """The latest messages were not understood ("none of these" in between does not count): the
+    offer of a person counts such a run in the session's events (support/tracker_events.py)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if event.intent_name == FALLBACK_INTENT:
+                return True
+            if event.intent_name not in NEUTRAL_INTENTS:
+                return False
+    return False
+
+
 def at_quiet_point(tracker: DialogueStateTracker) -> bool:
-    """No form running, no slot asked for, and no question of the bot's waiting for an answer."""
+    """No form running, no slot asked for, no question of the bot's waiting for an answer, and
+    no run of misunderstandings being counted."""
     return (
         tracker.active_loop_name is None
         and tracker.get_slot(REQUESTED_SLOT) is None
         and last_bot_action(tracker) not in QUESTION_ACTIONS
+        and not misunderstood_lately(tracker)
     )
 
 

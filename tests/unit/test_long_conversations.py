@@ -81,3 +81,23 @@ async def test_the_routers_statements_per_message_do_not_grow(session_factory):
             event.remove(engine, "before_cursor_execute", count)
             counts[n] = len(statements)
     assert counts[5] > 0 and counts[60] == counts[5]
+
+
+async def test_an_order_question_before_the_assistants_latest_session_still_makes_a_survey_order_related(
+    session_factory,
+):
+    """A long conversation spans several Rasa sessions; the survey rules read the topics asked in
+    the whole conversation, from the stored messages' intents, not only the session's events."""
+    from feedback.surveys.state import order_related
+    from tests.support.content import project_content
+
+    router = make_router(session_factory, ScriptedAssistant(intent="faq/order_status"))
+    await router.handle(inbound("where is my order?"))
+    other = make_router(session_factory, ScriptedAssistant(intent="faq/payment_methods"))
+    await other.handle(inbound("can I pay with paypal", sender="c2"))
+    surveys = project_content().surveys
+    with session_factory() as session:
+        first, second = session.execute(select(Conversation).order_by(Conversation.id)).scalars().all()
+        assert order_related(session, first, [], surveys) is True
+        assert order_related(session, second, [], surveys) is False
+        assert order_related(session, second, ["order_status"], surveys) is True

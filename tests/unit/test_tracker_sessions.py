@@ -44,6 +44,22 @@ def test_a_new_session_waits_for_the_limit_and_a_quiet_point(count, last_action,
     assert needs_new_session(turns(count, last_action, *extra), limit=5) is expected
 
 
+@pytest.mark.parametrize(
+    ("intents", "expected"),
+    [
+        (["greet", "nlu_fallback"], False),  # "did you mean" counts a run of these
+        (["nlu_fallback", "deny"], False),  # "none of these" does not end the run
+        (["nlu_fallback", "greet"], True),
+    ],
+)
+def test_a_run_of_misunderstood_messages_is_not_a_quiet_point(intents, expected):
+    tracker = turns(5)
+    for intent in intents:
+        said = UserUttered("?", {"name": intent})
+        tracker.update_with_events([said, ActionExecuted("utter_rephrase"), ActionExecuted("action_listen")], DOMAIN)
+    assert needs_new_session(tracker, limit=5) is expected
+
+
 def test_every_rule_that_reads_the_bots_last_action_has_it_counted_as_a_question():
     """A rule that starts with a bot action and then the customer's reply breaks if a new session
     comes between them; such actions must be in QUESTION_ACTIONS (loops are checked apart)."""
