@@ -2,14 +2,14 @@
 customer's conversation runs.
 
 Rasa's SQL tracker store reads (and its policies featurise) only the events since the last
-SessionStarted, and our action_session_start carries every slot over. So after
-`limit` customer messages in a session, the next message starts a new Rasa session first, as a
-session expiry would: nothing is said, the slots stay, the product's conversation is untouched.
-It waits for a quiet point, because a new session forgets the active form and the bot's last
-question, which rules read ("Did that answer your question?" then "yes"), and a run of
-misunderstood messages, which actions count. A conversation that
-never goes quiet gets its new session anyway at `HARD_LIMIT_FACTOR * limit` messages; an active
-form is then kept running (see `start_session_keeping_loop`)."""
+SessionStarted, and our action_session_start carries every slot over. So after `limit` customer
+messages in a session, the next message starts a new Rasa session first, as a session expiry
+would: nothing is said, the slots stay, the product's conversation is untouched. It waits for a
+quiet point, because a new session forgets the active form, the bot's last question, which rules
+read ("Did that answer your question?" then "yes"), and a run of misunderstood messages, which
+actions count. A conversation that never goes quiet gets its new session anyway at
+`HARD_LIMIT_FACTOR * limit` messages; a running form is then kept running
+(`start_session_keeping_loop`), a pending question is not."""
 
 from __future__ import annotations
 
