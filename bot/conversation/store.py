@@ -85,8 +85,12 @@ def _current_conversation(
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     elif conversation is not None and _full(conversation, max_messages):
-        # Rasa reads, copies and featurises a conversation's whole history for every message; a
-        # fresh one keeps that cost flat. Never while a person is involved: the handoff stays put.
+        # A safety cap only (CXBOT_MAX_CONVERSATION_MESSAGES, 1000): Rasa's reads are bounded by
+        # its sessions (bot/assistant/sessions.py), but its tracker store still walks an index
+        # entry per event of the whole conversation to find the session, a cost that grows
+        # without bound for a script that never pauses. No person writes 1000 messages without an
+        # hour's pause; a split costs the reports a conversation, so keep it far above that.
+        # Never while a person is involved either.
         conversation.ended_at = conversation.last_activity_at
         conversation = None
     if conversation is None:

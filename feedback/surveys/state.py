@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, ConversationState, RecoveryCase, SurveyResponse
+from bot.storage.models import Conversation, ConversationState, Message, RecoveryCase, SurveyResponse
 from feedback.surveys import plan as survey_plan
 from feedback.surveys import records as surveys
 from feedback.surveys.plan import SurveyContent
@@ -24,9 +24,19 @@ def surveys_in(session: Session, conversation_id: int) -> list[SurveyResponse]:
 def order_related(
     session: Session, conversation: Conversation, faq_topics: Iterable[str], content: SurveyContent
 ) -> bool:
-    """A complaint in this conversation, or an FAQ about an order topic."""
+    """A complaint in this conversation, or an FAQ about an order topic: in `faq_topics` (the
+    assistant's current session) or stored with an earlier message, since a long conversation
+    spans several of the assistant's sessions (bot/assistant/sessions.py)."""
     has_case = session.execute(select(RecoveryCase.id).where(RecoveryCase.conversation_id == conversation.id)).first()
-    return has_case is not None or any(topic in content.order_topics for topic in faq_topics)
+    if has_case is not None or any(topic in content.order_topics for topic in faq_topics):
+        return True
+    asked = session.execute(
+        select(Message.id)
+        .where(Message.conversation_id == conversation.id)
+        .where(Message.intent.in_(sorted(f"faq/{topic}" for topic in content.order_topics)))
+        .limit(1)
+    ).first()
+    return asked is not None
 
 
 def next_kind(
