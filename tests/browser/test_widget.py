@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.widget.identity import user_hash
 from bot.storage.models import Conversation, Customer, Message
+from feedback.language import script_language
 from tests.support.browser import bubble, new_page, say
 from tests.support.e2e_server import free_port, started_server
 
@@ -175,7 +176,9 @@ def test_right_to_left_messages_read_right_to_left(page, server):
     assert message.evaluate("m => getComputedStyle(m).direction") == "rtl"
     expect(page.locator(".typing")).to_be_hidden()
     reply = page.locator(".log .msg.bot .bubble").last
-    assert reply.evaluate("m => getComputedStyle(m).direction") == "ltr"  # the English reply
+    # A Persian customer is answered in Persian, even on the English page (issue 15).
+    assert reply.evaluate("m => getComputedStyle(m).direction") == "rtl"
+    assert script_language(reply.inner_text()) == "fa"
 
 
 def test_keyboard_and_screen_reader_basics(page, server):
