@@ -19,8 +19,6 @@ pooled MCC is then applied once to the test split.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -29,18 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from tqdm import tqdm
 
-from bench.data import DATA
+from bench.data import OOS, Examples, banking77, clinc150, hint3, own_heldout, own_training_data
 from bench.rasa_pipeline import Prediction, pipeline_from_config, train
 from bot.app.settings import PROJECT_DIR
 
-OOS = "NO_NODES_DETECTED"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.1, 0.91, 0.1)]
 CV_GRID = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
 HINT3_BOTS = ("sofmattress", "curekart", "powerplay11")
-PIPELINES = {"shipped": PROJECT_DIR / "config.yml", "rasa-lr": PROJECT_DIR / "bench" / "configs" / "rasa_lr.yml"}
+PIPELINES = {
+    "shipped": PROJECT_DIR / "config.yml",
+    "tfidf": PROJECT_DIR / "config.yml",  # with the one-line option `encoder: none` (OVERRIDES)
+    "rasa-lr": PROJECT_DIR / "bench" / "configs" / "rasa_lr.yml",
+}
+OVERRIDES = {"tfidf": {"bot.assistant.nlu.text_features.TextFeaturizer": {"encoder": "none"}}}
 
 # Published anchors (../shared/benchmarks/README.md: HINT3 authors' result files; Casanueva et al.
 # 2020; Larson et al. 2019) and the issue's targets.
@@ -52,55 +53,9 @@ HINT3_PUBLISHED = {
 HINT3_TARGET_MCC = {"sofmattress": 0.70, "curekart": 0.65, "powerplay11": 0.45}
 BANKING77_TARGET = 0.93
 TRAIN_SECONDS_TARGET = 15 * 60
-Examples = list[tuple[str, str]]
 
 
 # ---------------------------------------------------------------- data
-def read_csv(path: Path, text: str, label: str) -> Examples:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [(row[text], row[label]) for row in csv.DictReader(handle)]
-
-
-def hint3(bot: str) -> tuple[Examples, Examples]:
-    root = DATA / "hint3" / "v1"
-    return read_csv(root / "train" / f"{bot}_train.csv", "sentence", "label"), read_csv(
-        root / "test" / f"{bot}_test.csv", "sentence", "label"
-    )
-
-
-def banking77() -> tuple[Examples, Examples]:
-    root = DATA / "banking77"
-    return read_csv(root / "train.csv", "text", "category"), read_csv(root / "test.csv", "text", "category")
-
-
-def clinc150() -> dict[str, Examples]:
-    data = json.loads((DATA / "clinc150" / "data_full.json").read_text())
-    return {key: [(t, OOS if key.startswith("oos") else label) for t, label in rows] for key, rows in data.items()}
-
-
-def own_heldout() -> Examples:
-    examples = []
-    for path in sorted((PROJECT_DIR / "tests" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            examples += [
-                (line.strip()[2:].strip(), block["intent"])
-                for line in block["examples"].splitlines()
-                if line.strip().startswith("- ")
-            ]
-    return examples
-
-
-def own_training_data() -> Examples:
-    """The assistant's NLU examples (nlu/*.yml), intent level (faq/x -> faq), entity markup removed."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    examples = []
-    for path in sorted((PROJECT_DIR / "nlu").glob("*.yml")):
-        data = load_data(str(path))
-        examples += [(m.get("text"), m.get("intent")) for m in data.intent_examples if m.get("text")]
-    return examples
-
-
 def subset(examples: Examples, labels: int, per_label: int, seed: int = 0) -> Examples:
     """The quick mode's tiny slice: a few labels (plus OOS rows when present), a few rows each."""
     chosen = sorted({label for _, label in examples if label != OOS})
@@ -360,9 +315,11 @@ def run(
     quick: bool = False,
     model_path: Path | None = None,
     only: Sequence[str] = ("hint3", "banking77", "clinc150", "own"),
-    names: Sequence[str] = ("shipped",),
+    names: Sequence[str] = ("shipped", "tfidf"),
 ) -> NluResults:
-    pipelines = {name: pipeline_from_config(path) for name, path in PIPELINES.items() if name in names}
+    pipelines = {
+        name: pipeline_from_config(path, OVERRIDES.get(name)) for name, path in PIPELINES.items() if name in names
+    }
     results = NluResults()
     with tqdm(
         total=steps(quick, model_path is not None, len(pipelines), only),
