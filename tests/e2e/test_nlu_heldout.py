@@ -12,9 +12,9 @@ from tests.conftest import PROJECT_DIR
 
 # Floors sit a few points under what the shipped model measures (see README), so a real
 # regression fails while training noise does not.
-FAQ_TOPIC_FLOOR = 0.84  # measured 0.88
-GENERAL_FLOOR = 0.85  # measured 0.895
-COMPLAINT_FLOOR = 0.80  # measured 0.844
+FAQ_TOPIC_FLOOR = 0.92  # measured 0.94 (TF-IDF-only pipeline: 0.88)
+GENERAL_FLOOR = 0.93  # measured 0.965 (TF-IDF only: 0.895)
+COMPLAINT_FLOOR = 0.85  # measured 0.889 (TF-IDF only: 0.844)
 FALLBACK_COUNTS_AS = {"out_of_scope": {"out_of_scope", "nlu_fallback"}}
 
 
@@ -97,4 +97,4 @@ def test_complaints_are_recognised_as_complaints(predictions):
     """Even with the wrong category, a complaint must start the recovery, not an FAQ answer."""
     results = [r for r in predictions["complaints_heldout.yml"] if r[1].startswith("complain_")]
     recognised = sum(predicted.startswith("complain_") for _, _, predicted in results)
-    assert recognised / len(results) >= 0.78  # measured 0.825
+    assert recognised / len(results) >= 0.84  # measured 0.875 (TF-IDF only: 0.825)

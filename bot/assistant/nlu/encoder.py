@@ -124,6 +124,11 @@ class SentenceEncoder:
                 self._cache.popitem(last=False)
         return out
 
+    def forget(self) -> None:
+        """Empties the cache (the benchmark measures what a new message costs)."""
+        with self._lock:
+            self._cache.clear()
+
     def _run(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
@@ -152,3 +157,9 @@ def shared_encoder() -> SentenceEncoder:
             _shared = SentenceEncoder()
             logger.info(f"Sentence encoder {NAME} loaded (files checked against their pinned sha256).")
         return _shared
+
+
+def forget_embeddings() -> None:
+    """Empties the shared encoder's cache, if it is loaded (benchmarks of a new message's cost)."""
+    if _shared is not None:
+        _shared.forget()
