@@ -44,7 +44,7 @@ def render(args, nlu, sentiment_md, speed, seconds: float, training_s: float | N
             if name in args.pipelines
         )
         + ("  \n**QUICK MODE: tiny subsets, numbers are a smoke test, not results.**" if args.quick else ""),
-        "### Targets\n\n" + targets_table(nlu, speed),
+        "### Targets\n\n" + targets_table(nlu, speed, training_s),
     ]
     if nlu is not None:
         parts.append("### NLU\n\n" + nlu_tables(nlu))

@@ -26,26 +26,16 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _model(settings: Settings, train_if_needed: bool):
+    from bot.app.checks import require_encoder
     from bot.assistant.training import current_model, train
 
-    _check_encoder(settings)
+    require_encoder(settings)
     model = current_model(settings)
     if model is None:
         if not train_if_needed:
             sys.exit("cxbot: no model matches the current training data; run `cxbot train` first")
         model = train(settings)
     return model
-
-
-def _check_encoder(settings: Settings) -> None:
-    """Refuse to start, clearly, when config.yml needs a sentence encoder that cannot run here."""
-    from bot.assistant.nlu.encoder import EncoderUnavailable
-    from bot.assistant.training import check_encoder
-
-    try:
-        check_encoder(settings.project_dir)
-    except EncoderUnavailable as error:
-        sys.exit(f"cxbot: {error}")
 
 
 def _content(settings: Settings):
@@ -67,9 +57,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.app.checks import require_encoder
     from bot.assistant.training import train
 
-    _check_encoder(settings)
+    require_encoder(settings)
     print(train(settings, force=args.force))
 
 

@@ -4,8 +4,11 @@ the parse data, and one vectorisation of each message for all of them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
+import yaml
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -156,3 +159,24 @@ def test_each_message_is_vectorised_once_for_all_components(pipeline, monkeypatc
     assert message.get("intent") and message.get("response_selector")["faq"]
     uses_encoder = pipeline[0]._encoder is not None
     assert calls == {"tfidf": 1, "embed": 1 if uses_encoder else 0}
+
+
+@pytest.mark.parametrize("choice", ["all-MiniLM-L6-v2", "none"])
+def test_start_is_refused_in_one_sentence_only_when_the_pipeline_needs_the_missing_encoder(
+    tmp_path, monkeypatch, choice
+):
+    from bot.app.checks import require_encoder
+    from bot.app.settings import get_settings
+
+    def unavailable():
+        raise encoder.EncoderUnavailable("The sentence encoder cannot import onnxruntime: install it.")
+
+    monkeypatch.setattr(encoder, "shared_encoder", unavailable)
+    step = {"name": "bot.assistant.nlu.text_features.TextFeaturizer", "encoder": choice}
+    (tmp_path / "config.yml").write_text(yaml.safe_dump({"pipeline": [{"name": "WhitespaceTokenizer"}, step]}))
+    settings = dataclasses.replace(get_settings(), project_dir=tmp_path)
+    if choice == "none":
+        require_encoder(settings)  # the TF-IDF-only pipeline starts without onnxruntime
+    else:
+        with pytest.raises(SystemExit, match="^cxbot: The sentence encoder cannot import onnxruntime"):
+            require_encoder(settings)
