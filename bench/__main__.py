@@ -32,7 +32,7 @@ def sentiment_table(quick: bool) -> str:
 
 
 def render(args, nlu, sentiment_md, speed, seconds: float, training_s: float | None = None) -> str:
-    from bench.nlu import PIPELINES
+    from bench.nlu import OVERRIDES, PIPELINES
     from bench.report import find_model, machine, nlu_tables, speed_tables, targets_table
 
     model = find_model()
@@ -40,9 +40,13 @@ def render(args, nlu, sentiment_md, speed, seconds: float, training_s: float | N
         f"Run {datetime.date.today().isoformat()} on {machine()}, in {seconds / 60:.1f} min: "
         f"`{' '.join(['.venv/bin/python -m bench'] + sys.argv[1:])}` (`make bench`). "
         f"Shipped model: `{model.name if model else 'none'}`; pipelines: "
-        + ", ".join(f"{name} = `{path.relative_to(PROJECT_DIR)}`" for name, path in PIPELINES.items())
+        + ", ".join(
+            f"{name} = `{path.relative_to(PROJECT_DIR)}`" + (" with `encoder: none`" if name in OVERRIDES else "")
+            for name, path in PIPELINES.items()
+            if name in args.pipelines
+        )
         + ("  \n**QUICK MODE: tiny subsets, numbers are a smoke test, not results.**" if args.quick else ""),
-        "### Targets\n\n" + targets_table(nlu, speed),
+        "### Targets\n\n" + targets_table(nlu, speed, training_s),
     ]
     if nlu is not None:
         parts.append("### NLU\n\n" + nlu_tables(nlu))
@@ -74,9 +78,10 @@ def main() -> None:
     parser.add_argument(
         "--pipelines",
         nargs="*",
-        choices=["shipped", "rasa-lr"],
-        default=["shipped"],
-        help="NLU pipelines to run (rasa-lr: the earlier pipeline, bench/configs/rasa_lr.yml; about 45 min more)",
+        choices=["shipped", "tfidf", "rasa-lr"],
+        default=["shipped", "tfidf"],
+        help="NLU pipelines to run (tfidf: config.yml with `encoder: none`; rasa-lr: the earlier pipeline, "
+        "bench/configs/rasa_lr.yml, about 45 min more)",
     )
     parser.add_argument(
         "--write",

@@ -7,13 +7,19 @@ copied into this repository.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from bot.app.settings import PROJECT_DIR
 
 RELATIVE = Path("shared") / "benchmarks" / "data"
+OOS = "NO_NODES_DETECTED"
+Examples = list[tuple[str, str]]
 
 
 def _origin_dir() -> Path | None:
@@ -39,3 +45,48 @@ def benchmark_data_dir() -> Path:
 
 
 DATA = benchmark_data_dir()
+
+
+def read_csv(path: Path, text: str, label: str) -> Examples:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [(row[text], row[label]) for row in csv.DictReader(handle)]
+
+
+def hint3(bot: str) -> tuple[Examples, Examples]:
+    root = DATA / "hint3" / "v1"
+    return read_csv(root / "train" / f"{bot}_train.csv", "sentence", "label"), read_csv(
+        root / "test" / f"{bot}_test.csv", "sentence", "label"
+    )
+
+
+def banking77() -> tuple[Examples, Examples]:
+    root = DATA / "banking77"
+    return read_csv(root / "train.csv", "text", "category"), read_csv(root / "test.csv", "text", "category")
+
+
+def clinc150() -> dict[str, Examples]:
+    data = json.loads((DATA / "clinc150" / "data_full.json").read_text())
+    return {key: [(t, OOS if key.startswith("oos") else label) for t, label in rows] for key, rows in data.items()}
+
+
+def own_heldout(pattern: str = "*_heldout.yml") -> Examples:  # English; "*_heldout_fa.yml": Persian
+    examples = []
+    for path in sorted((PROJECT_DIR / "tests" / "nlu").glob(pattern)):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            examples += [
+                (line.strip()[2:].strip(), block["intent"])
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ")
+            ]
+    return examples
+
+
+def own_training_data() -> Examples:
+    """The assistant's NLU examples (nlu/*.yml), intent level (faq/x -> faq), entity markup removed."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for path in sorted((PROJECT_DIR / "nlu").glob("*.yml")):
+        data = load_data(str(path))
+        examples += [(m.get("text"), m.get("intent")) for m in data.intent_examples if m.get("text")]
+    return examples

@@ -24,14 +24,21 @@ SKIPPED_COMPONENTS = {
     "ResponseSelector",
     "bot.assistant.nlu.tfidf_response_selector.TfidfResponseSelector",
     "bot.assistant.nlu.by_language.TfidfResponseSelectorForLanguage",
+    "bot.assistant.nlu.feature_response_selector.FeatureResponseSelector",
+    "bot.assistant.nlu.by_language.FeatureResponseSelectorForLanguage",
     "FallbackClassifier",
 }
 
 
-def pipeline_from_config(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def pipeline_from_config(
+    path: Path, overrides: dict[str, dict[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The NLU pipeline of a Rasa config file, without the skipped components, and the
-    FallbackClassifier's settings (threshold, ambiguity_threshold) as shipped."""
+    FallbackClassifier's settings (threshold, ambiguity_threshold) as shipped. `overrides`
+    changes settings of named components (the TF-IDF-only variant of config.yml: encoder none)."""
     config = yaml.safe_load(path.read_text())
+    for step in config["pipeline"]:
+        step.update((overrides or {}).get(step["name"], {}))
     fallback = {"threshold": 0.3, "ambiguity_threshold": 0.1}
     steps = []
     for step in config["pipeline"]:

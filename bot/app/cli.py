@@ -13,8 +13,10 @@ from bot.app.settings import Settings, get_settings
 
 
 def _model(settings: Settings, train_if_needed: bool):
+    from bot.app.checks import require_encoder
     from bot.assistant.training import current_model, train
 
+    require_encoder(settings)
     model = current_model(settings)
     if model is None:
         if not train_if_needed:
@@ -45,8 +47,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.app.checks import require_encoder
     from bot.assistant.training import train
 
+    require_encoder(settings)
     print(train(settings, force=args.force))
 
 

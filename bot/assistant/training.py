@@ -35,6 +35,21 @@ def fingerprint(project_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def check_encoder(project_dir: Path) -> None:
+    """Loads the sentence encoder now if config.yml's pipeline uses one, so a machine where it
+    cannot run (onnxruntime missing, a model file not the pinned one) is told at start, in one
+    sentence, instead of in a graph error once the model loads. Raises EncoderUnavailable."""
+    import yaml
+
+    from bot.assistant.nlu import encoder, text_features
+
+    config = yaml.safe_load((project_dir / "config.yml").read_text())
+    for step in config.get("pipeline") or []:
+        if step.get("name", "").endswith("TextFeaturizer"):
+            if step.get("encoder", encoder.NAME) not in text_features.NO_ENCODER:
+                encoder.shared_encoder()
+
+
 def model_path(settings: Settings) -> Path:
     return settings.model_dir / f"{MODEL_PREFIX}{fingerprint(settings.project_dir)}.tar.gz"
 

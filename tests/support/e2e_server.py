@@ -52,7 +52,7 @@ class RunningServer:
                 raise RuntimeError(f"server exited: {self.log()}")
             try:
                 response = requests.get(f"{self.url}/health", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or busy loading the model
                 time.sleep(0.2)
                 continue
             if response.status_code == 200:

@@ -22,6 +22,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.assistant.nlu.feature_intent_classifier import FeatureIntentClassifier
+from bot.assistant.nlu.feature_response_selector import FeatureResponseSelector
 from bot.assistant.nlu.tfidf_intent_classifier import TfidfIntentClassifier
 from bot.assistant.nlu.tfidf_response_selector import TfidfResponseSelector
 from feedback.language import ENGLISH, script_language
@@ -70,3 +72,19 @@ class TfidfResponseSelectorForLanguage(ForLanguage, TfidfResponseSelector):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**TfidfResponseSelector.get_default_config(), "language": ENGLISH}
+
+
+# The sentence encoder (all-MiniLM-L6-v2) is English-only: English messages are classified on its
+# embedding plus TF-IDF, Persian ones by the TF-IDF components above.
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class FeatureIntentClassifierForLanguage(ForLanguage, FeatureIntentClassifier):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**FeatureIntentClassifier.get_default_config(), "language": ENGLISH}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class FeatureResponseSelectorForLanguage(ForLanguage, FeatureResponseSelector):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**FeatureResponseSelector.get_default_config(), "language": ENGLISH}

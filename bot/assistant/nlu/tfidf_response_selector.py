@@ -86,6 +86,9 @@ class TfidfResponseSelector(TfidfComponent):
             logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
         return self._save(model)
 
+    def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
+        return self._ranking([m.get(TEXT) or "" for m in messages])
+
     def _ranking(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         model = self._model
         if "classifier" not in model:  # a single response key: nothing to choose
@@ -97,7 +100,7 @@ class TfidfResponseSelector(TfidfComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         if not self._model or not self._model["labels"]:
             return messages
-        rankings = self._ranking([m.get(TEXT) or "" for m in messages])
+        rankings = self._rankings(messages)
         for message, ranking in zip(messages, rankings, strict=False):
             best_key, best_confidence = ranking[0]
             utter_action = utter_action_of(best_key)
