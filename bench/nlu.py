@@ -277,7 +277,7 @@ def run_own_shipped(
             "train s": None,
             "value": float(np.mean(ok)),
             "target": None,
-            "anchor": "floors in tests/e2e/test_nlu_heldout.py (en 0.92 faq / 0.93 general / 0.85 complaints); Persian targets: faq 0.85, complaints 0.85",
+            "anchor": "floors in tests/e2e/test_nlu_heldout.py (en 0.92 / 0.93 / 0.85); Persian targets 0.85",
         }
     )
     bar.update(1)
