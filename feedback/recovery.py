@@ -22,7 +22,7 @@ from bot.storage.models import Compensation, Conversation, RecoveryCase, Recover
 from feedback.amounts import parse_amount
 from feedback.compensation import CATEGORIES, SEVERITIES, Offer
 from feedback.handover import Handover
-from feedback.language import in_language, normalise_persian, to_ascii_digits
+from feedback.language import in_language, normalise_persian, persian_number, to_ascii_digits
 from feedback.money import MoneyFormat
 from feedback.sentiment import TextBlobScorer
 
@@ -68,8 +68,10 @@ class RecoveryContent:
     remedy_messages: dict[str, str] = field(default_factory=dict)
 
     def remedy(self, key: str, **values) -> str:
-        # Day counts in the content language's digits ("۳ تا ۵" in Persian).
+        # Day counts and order numbers in the content language's digits ("۳ تا ۵" in Persian).
         shown = {k: self.money.number(v) if isinstance(v, int) else v for k, v in values.items()}
+        if self.money.persian_digits and str(shown.get("order", "")).isdigit():
+            shown["order"] = persian_number(str(shown["order"]))
         return self.remedy_messages[key].format(**shown)
 
     def remedy_then(self, remedy: str, following: str) -> str:

@@ -83,7 +83,7 @@ def test_a_full_recovery_with_persian_digits_and_a_survey_in_persian_words(serve
     assert texts(described) == list(persian("utter_ask_complaint_description"))
     offer = send(server, sender, "بسته سه هفته است نرسیده و هیچ‌کس جواب نمی‌دهد")
     # A tapped complaint has the category's base severity (low): free delivery on the next order.
-    assert texts(offer)[0] == FA.recovery.message("offer", offer="ارسال رایگان برای سفارش بعدی‌تان") and titles(
+    assert texts(offer)[0].endswith(FA.recovery.message("offer", offer="ارسال رایگان برای سفارش بعدی‌تان")) and titles(
         offer[0]
     ) == ["بله، لطفاً", "نه، ممنون"]
     issued = send(server, sender, payload(offer, "بله، لطفاً"), message_id="fa-tap-1")
@@ -118,8 +118,10 @@ def test_a_typed_persian_complaint_is_high_severity_and_recovered_with_persian_d
     assert texts(first)[0] in {
         t.replace("{complaint_label}", "تأخیر در ارسال") for t in persian("utter_apologise_high")
     }
-    offer = send(server, sender, "۷۷۱۲۳۴۵۶")  # the description came with the complaint: straight to the offer
-    assert texts(offer)[0] == FA.recovery.message("offer", offer="۲۰٪ تخفیف برای سفارش بعدی‌تان")
+    offer = send(server, sender, "۷۷۱۲۳۴۵۶")  # the description came with the complaint: the remedy, then the offer
+    remedy, goodwill = texts(offer)[0].split("\n\n", 1)
+    assert remedy == FA.recovery.remedy("delivery_follow_up", order="77123456")
+    assert goodwill.endswith(FA.recovery.message("offer", offer="۲۰٪ تخفیف برای سفارش بعدی‌تان"))
     issued = send(server, sender, payload(offer, "بله، لطفاً"))
     db.expire_all()
     case = db.execute(select(RecoveryCase).where(RecoveryCase.order_number == "77123456")).scalar_one()
