@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings
+from bot.app.unanswered import answer_left_over
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.telegram import channel as telegram
@@ -42,6 +43,7 @@ from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
 from bot.handoff.policy import HandoffByRules
 from bot.storage.database import get_session_factory, migrate, run_in_session
+from bot.storage.models import utcnow
 from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ class AppState:
     loader: asyncio.Task | None = None
     load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    # Messages stored before this moment and never answered were left by an earlier process.
+    started_at: datetime = field(default_factory=utcnow)
+    recovery: asyncio.Task | None = None
     ready_after_seconds: float | None = None
 
 
@@ -152,8 +157,23 @@ async def start_services(state: AppState) -> None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
     desk.start()
+    state.recovery = asyncio.create_task(_answer_left_over(state, router))
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.info("assistant ready after %.1f s", state.ready_after_seconds)
+
+
+async def _answer_left_over(state: AppState, router: ConversationRouter) -> None:
+    """Answer what a crash left unanswered, once the channels that push are connected."""
+    if state.telegram is not None:
+        try:
+            await asyncio.wait_for(state.telegram.ready.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            logger.warning("telegram not connected; late answers for it are only stored")
+    window = timedelta(minutes=state.settings.recover_unanswered_minutes)
+    try:
+        await answer_left_over(router, state.sessions, state.channels, window=window, started=state.started_at)
+    except Exception:
+        logger.exception("could not answer the messages left unanswered")
 
 
 def widget_history(sessions: sessionmaker) -> HistoryReader:
@@ -222,9 +242,9 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 async def _on_cleanup(app: web.Application) -> None:
-    loader = app[STATE].loader
-    if loader is not None and not loader.done():
-        loader.cancel()
+    for task in (app[STATE].loader, app[STATE].recovery):
+        if task is not None and not task.done():
+            task.cancel()
 
 
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:

@@ -69,6 +69,9 @@ class Settings:
     # Failed logins allowed per account and address within desk_login_window_minutes.
     desk_login_attempts: int = 5
     desk_login_window_minutes: int = 15
+    # After a crash, customer messages left unanswered within these minutes are answered at
+    # start-up; older ones are marked for staff.
+    recover_unanswered_minutes: int = 5
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -119,6 +122,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         desk_queue_timeout_minutes=int(get("DESK_QUEUE_TIMEOUT_MINUTES", "15")),
         desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
+        recover_unanswered_minutes=int(get("RECOVER_UNANSWERED_MINUTES", "5")),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation import answers
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -72,6 +74,9 @@ class HandoffPolicy(Protocol):
         person has it already."""
 
 
+# How often a retry looks again while another process answers its message.
+CLAIM_POLL_SECONDS = 0.5
+
 # "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
 CANCEL_INTENT = "cancel"
 CANCEL_MIN_CONFIDENCE = 0.7
@@ -103,9 +108,13 @@ class ConversationRouter:
         conversation_timeout: timedelta = timedelta(minutes=60),
         events: EventBus | None = None,
         never_mind: NeverMind | None = None,
+        owner: str | None = None,
+        alive: Callable[[str], bool] | None = None,
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
-        for staff; without `never_mind` a waiting customer cannot cancel by saying so."""
+        for staff; without `never_mind` a waiting customer cannot cancel by saying so. `owner`
+        names this process in its claims on messages; `alive(owner)` says whether another
+        process still runs (without it, none does: one process)."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -116,6 +125,8 @@ class ConversationRouter:
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
         self._events = events or EventBus()
         self._never_mind = never_mind
+        self.owner = owner or uuid.uuid4().hex
+        self._alive = alive or (lambda _owner: False)
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -159,7 +170,12 @@ class ConversationRouter:
         if stored.duplicate_of is not None:
             return Turn(conversations.stored_replies(session, stored.message_id))
         replies = conversations.record_replies(
-            session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
+            session,
+            conversation_id=stored.conversation_id,
+            message_id=stored.message_id,
+            replies=[reply],
+            intent=None,
+            confidence=None,
         )
         return Turn(replies)
 
@@ -168,10 +184,48 @@ class ConversationRouter:
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
         stored = await self._db(
-            lambda s: conversations.record_inbound(s, inbound, text=text, sentiment=sentiment, timeout=self._timeout)
+            lambda s: conversations.record_inbound(
+                s, inbound, text=text, sentiment=sentiment, timeout=self._timeout, claimed_by=self.owner
+            )
         )
-        if stored.duplicate_of is not None:
-            return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))
+        if stored.duplicate_of is not None and (stored.answered or not await self._claim(stored.message_id)):
+            return await self._stored_turn(stored.message_id)
+        try:
+            return await self._answer(inbound, text, sentiment, stored)
+        except answers.AlreadyAnswered:
+            # Another process answered it meanwhile (it took over a claim it thought abandoned).
+            return await self._stored_turn(stored.message_id)
+
+    async def _stored_turn(self, message_id: int) -> Turn:
+        return Turn(await self._db(lambda s: conversations.stored_replies(s, message_id)))
+
+    async def _claim(self, message_id: int) -> bool:
+        """Claim a stored, unanswered message for this process: True to answer it now, False if
+        it got its answer meanwhile. Waits while another living process answers it."""
+        while True:
+            outcome = await self._db(lambda s: answers.claim(s, message_id, owner=self.owner, alive=self._alive))
+            if outcome is not answers.Claim.BUSY:
+                return outcome is answers.Claim.CLAIMED
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+
+    async def answer_stored(self, message: answers.Unanswered) -> list[OutboundMessage] | None:
+        """Answer a message stored before a crash (start-up recovery), in order and at most once:
+        its replies, or None if it was answered meanwhile (by the customer's retry)."""
+        inbound = InboundMessage(
+            channel=message.channel, sender_id=message.sender_id, text=message.text, message_id=message.external_id
+        )
+        sentiment = None if is_command(message.text) else self._scorer.score(message.text)
+        async with self._in_order(inbound):
+            if not await self._claim(message.message_id):
+                return None
+            stored = await self._db(lambda s: conversations.stored_inbound(s, message.message_id))
+            try:
+                return (await self._answer(inbound, message.text, sentiment, stored)).replies
+            except answers.AlreadyAnswered:
+                return None
+
+    async def _answer(self, inbound, text, sentiment, stored: conversations.StoredInbound) -> Turn:
+        """The turn of a stored, claimed message: the bot answers, or the message waits for staff."""
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
                 cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))
@@ -184,6 +238,7 @@ class ConversationRouter:
             return Turn(replies)
         if stored.conversation_state != ConversationState.BOT.value:
             # A person has the conversation: the message goes to them, the bot stays silent.
+            await self._db(lambda s: answers.finish(s, stored.message_id))
             await self._for_staff(stored)
             return Turn([])
         try:
@@ -227,6 +282,7 @@ class ConversationRouter:
             return None
         return handoff_id, conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=[OutboundMessage(text=self._never_mind.reply)],
             intent=CANCEL_INTENT,
@@ -279,6 +335,7 @@ class ConversationRouter:
                 messages.append(OutboundMessage(text=notice))
         replies = conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=messages,
             intent=reply.intent,
@@ -292,6 +349,7 @@ class ConversationRouter:
         replies = [OutboundMessage(text=note)] if note else []
         return conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=replies,
             intent=None,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from bot.conversation import answers
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
 from feedback.sentiment import Sentiment, rolling_score
@@ -21,8 +22,10 @@ class StoredInbound:
     conversation_public_id: str
     conversation_state: str
     message_id: int
-    # Set when this delivery repeats one already handled: its stored replies are the answer.
+    # Set when this delivery repeats a stored message: if `answered`, its stored replies are the
+    # answer; if not (the process died before answering it), it is answered now.
     duplicate_of: int | None = None
+    answered: bool = False
 
 
 def _customer_and_open_conversation(
@@ -109,8 +112,10 @@ def record_inbound(
     text: str,
     sentiment: Sentiment | None,
     timeout: timedelta,
+    claimed_by: str | None = None,
 ) -> StoredInbound:
-    """Store a customer message and its sentiment in one transaction (the caller commits)."""
+    """Store a customer message and its sentiment in one transaction (the caller commits);
+    `claimed_by` claims the new message for the process that answers it (see answers.py)."""
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
@@ -125,6 +130,7 @@ def record_inbound(
                 conversation_state=conversation.state,
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
+                answered=duplicate.answered_at is not None,
             )
     customer = _update_customer(session, customer, inbound, now)
     conversation = _current_conversation(session, customer, open_conversation, inbound.channel, now, timeout)
@@ -137,6 +143,8 @@ def record_inbound(
         subjectivity=sentiment.subjectivity if sentiment else None,
         handled=False,
         created_at=now,
+        answering_by=claimed_by,
+        answering_since=now if claimed_by else None,
     )
     session.add(message)
     conversation.last_activity_at = now
@@ -149,6 +157,19 @@ def record_inbound(
         conversation_public_id=conversation.public_id,
         conversation_state=conversation.state,
         message_id=message.id,
+    )
+
+
+def stored_inbound(session: Session, message_id: int) -> StoredInbound:
+    """A stored customer message with its conversation as it is now (to answer it late)."""
+    message = session.get(Message, message_id)
+    conversation = session.get(Conversation, message.conversation_id)
+    return StoredInbound(
+        conversation_id=conversation.id,
+        conversation_public_id=conversation.public_id,
+        conversation_state=conversation.state,
+        message_id=message.id,
+        answered=message.answered_at is not None,
     )
 
 
@@ -190,18 +211,25 @@ def write_messages(
 def record_replies(
     session: Session,
     *,
+    conversation_id: int,
     message_id: int,
     replies: Sequence[OutboundMessage],
     intent: str | None,
     confidence: float | None,
     mark_handled: bool = True,
 ) -> list[OutboundMessage]:
-    """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
-    message = session.get(Message, message_id)
-    message.intent = intent[:100] if intent else None
-    message.intent_confidence = confidence
-    message.handled = mark_handled
-    return write_messages(session, message.conversation_id, replies, reply_to_id=message.id)
+    """Store the bot's replies to a customer message and mark it handled and answered; returns
+    them with ids. Raises AlreadyAnswered if another process stored its answer first."""
+    now = utcnow()
+    answers.finish(
+        session,
+        message_id,
+        now,
+        intent=intent[:100] if intent else None,
+        intent_confidence=confidence,
+        handled=mark_handled,
+    )
+    return write_messages(session, conversation_id, replies, reply_to_id=message_id, now=now)
 
 
 def _outbound(row: Message) -> OutboundMessage:
