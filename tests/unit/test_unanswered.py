@@ -12,6 +12,7 @@ from bot.app.unanswered import answer_left_over
 from bot.channels.base import ChannelRegistry
 from bot.conversation import answers
 from bot.conversation import store as conversations
+from bot.desk.views import conversation_view
 from bot.storage.models import Message, utcnow
 from tests.support.routing import ScriptedAssistant, inbound, make_router
 
@@ -130,3 +131,15 @@ async def test_start_up_answers_recent_messages_once_and_marks_old_ones(session_
         missed = session.get(Message, old)
     assert missed.missed_at is not None and missed.answered_at is None
     assert replies_to(session_factory, old) == []
+
+
+async def test_staff_see_a_message_marked_missed_in_the_transcript(session_factory):
+    message_id = stored_by_a_dead_process(session_factory, "an old question", "m-0")
+    with session_factory.begin() as session:
+        old = utcnow() - timedelta(minutes=30)
+        session.execute(update(Message).where(Message.id == message_id).values(created_at=old))
+        assert answers.mark_missed(session, before=utcnow() - timedelta(minutes=5)) == 1
+    with session_factory() as session:
+        conversation_id = session.get(Message, message_id).conversation_id
+        view = conversation_view(session, conversation_id)
+    assert [(entry.text, entry.missed) for entry in view.entries] == [("an old question", True)]
