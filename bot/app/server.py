@@ -19,6 +19,9 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
+from bot.app.cluster.node import UNAVAILABLE
+from bot.app.cluster.telegram import lease_polling, once_per_update
+from bot.app.cluster.wiring import Cluster, join
 from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings
 from bot.app.unanswered import answer_left_over
@@ -39,6 +42,7 @@ from bot.conversation.events import (
 from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
 from bot.dashboard import routes as dashboard
 from bot.desk.console import routes as console
+from bot.desk.console.access import STATE as CONSOLE
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
 from bot.handoff.policy import HandoffByRules
@@ -49,6 +53,7 @@ from feedback.sentiment import SentimentScorer
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+RETRY_AFTER_SECONDS = 2
 
 
 @dataclass
@@ -68,6 +73,7 @@ class AppState:
     # Messages stored before this moment and never answered were left by an earlier process.
     started_at: datetime = field(default_factory=utcnow)
     recovery: asyncio.Task | None = None
+    cluster: Cluster | None = None  # with CXBOT_REDIS_URL: one replica of several
     ready_after_seconds: float | None = None
 
 
@@ -85,6 +91,7 @@ def build_router(
     events: EventBus | None = None,
     never_mind: NeverMind | None = None,
     scorer: SentimentScorer | None = None,
+    cluster: Cluster | None = None,
 ) -> ConversationRouter:
     return ConversationRouter(
         session_factory=get_session_factory(settings.database_url),
@@ -96,6 +103,7 @@ def build_router(
         conversation_timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         events=events,
         never_mind=never_mind,
+        **(cluster.router_options() if cluster else {}),
     )
 
 
@@ -107,11 +115,14 @@ def build_services(
     channels: ChannelRegistry,
     events: EventBus,
     scorer: SentimentScorer | None = None,
+    cluster: Cluster | None = None,
 ) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
     never_mind = NeverMind(parse=assistant.parse, reply=content.desk.say("cancelled"))
-    router = build_router(settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer)
+    router = build_router(
+        settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer, cluster=cluster
+    )
     minutes = settings.desk_queue_timeout_minutes
     desk = Desk(
         sessions=get_session_factory(settings.database_url),
@@ -136,6 +147,8 @@ def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> N
     state.events.subscribe(HandoffQueued, staff.announce)
     state.events.subscribe(MessageForHolder, staff.relay_customer_message)
     state.events.subscribe(HandoffChanged, staff.handoff_changed)
+    if state.cluster is not None and state.settings.telegram_mode == "polling":
+        lease_polling(state.cluster.node, channel)
     channel.start(router, staff=staff.handle)
 
 
@@ -151,12 +164,15 @@ async def start_services(state: AppState) -> None:
         state.load_error = str(error)
         return
     router, desk = build_services(
-        state.settings, state.content, assistant, channels=state.channels, events=state.events
+        state.settings, state.content, assistant, channels=state.channels, events=state.events, cluster=state.cluster
     )
     if state.telegram is not None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
-    desk.start()
+    if state.cluster is None:
+        desk.start()
+    else:
+        state.cluster.start_desk(desk)
     state.recovery = asyncio.create_task(_answer_left_over(state, router))
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.info("assistant ready after %.1f s", state.ready_after_seconds)
@@ -209,6 +225,12 @@ async def json_errors(request: web.Request, handler):
         if isinstance(http_error, web.HTTPRequestEntityTooLarge):
             message = f"the body is larger than {MAX_BODY_BYTES} bytes"
         return web.json_response({"error": message}, status=http_error.status)
+    except UNAVAILABLE as unavailable:
+        # Redis is away (restarting) or a conversation's lock was not had in time: try again soon.
+        logger.warning("cluster unavailable on %s %s: %s", request.method, request.path, unavailable)
+        return web.json_response(
+            {"error": "busy; try again shortly"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error"}, status=500)
@@ -231,6 +253,8 @@ async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
     await _first_admin_hint(state.sessions)
+    if state.cluster is not None:
+        state.cluster.start()
     state.loader = asyncio.create_task(start_services(state))
 
 
@@ -245,14 +269,20 @@ async def _on_cleanup(app: web.Application) -> None:
     for task in (app[STATE].loader, app[STATE].recovery):
         if task is not None and not task.done():
             task.cancel()
+    if app[STATE].cluster is not None:
+        await app[STATE].cluster.stop()
 
 
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
     content = content or load_content(settings.content_dir)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
-    state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
+    cluster = join(settings.redis_url)
+    middlewares = [json_errors]
+    if cluster is not None and settings.telegram_mode == "webhook":
+        middlewares.append(once_per_update(cluster.node))
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
+    state = AppState(settings, content, model_path, get_session_factory(settings.database_url), cluster=cluster)
     app[STATE] = state
     app.router.add_get("/health", health)
     rest.add_routes(app, router=lambda: state.router)
@@ -267,6 +297,8 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app.on_cleanup.append(_on_cleanup)
     # After the server's own hooks, so Telegram stops after the desk; started by start_services().
     state.telegram = telegram.setup(app, settings, state.channels)
+    if cluster is not None:
+        cluster.share_pushes(state.channels, app[CONSOLE])
     return app
 
 

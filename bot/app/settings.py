@@ -72,6 +72,8 @@ class Settings:
     # After a crash, customer messages left unanswered within these minutes are answered at
     # start-up; older ones are marked for staff.
     recover_unanswered_minutes: int = 5
+    # Several replicas: the Redis they share (locks, pushes, leases, login limits); unset, one process.
+    redis_url: str = ""
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -123,6 +125,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
         recover_unanswered_minutes=int(get("RECOVER_UNANSWERED_MINUTES", "5")),
+        redis_url=get("REDIS_URL", ""),
     )
 
 

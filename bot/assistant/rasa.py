@@ -8,10 +8,12 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
@@ -136,6 +138,24 @@ def _intent_of(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     return name, intent.get("confidence")
 
 
+def lock_store_for(redis_url: str) -> LockStore | None:
+    """Several replicas: Rasa's own conversation lock in the shared Redis (RedisLockStore, as Rasa
+    deploys it); None keeps Rasa's in-memory lock store for one process."""
+    if not redis_url:
+        return None
+    url = urlparse(redis_url)
+    return RedisLockStore(
+        host=url.hostname or "localhost",
+        port=url.port or 6379,
+        db=int(url.path.lstrip("/") or 0),
+        username=url.username,
+        password=url.password,
+        use_ssl=url.scheme == "rediss",
+        key_prefix="cxbot",
+        socket_timeout=5,
+    )
+
+
 class RasaAssistant:
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -153,7 +173,12 @@ class RasaAssistant:
             EndpointConfig(url=settings.action_server_url) if settings.action_server_url else InProcessActionEndpoint()
         )
         tracker_store = tracker_store_for(settings.tracker_database_url)
-        agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
+        agent = Agent.load(
+            str(model_path),
+            tracker_store=tracker_store,
+            action_endpoint=endpoint,
+            lock_store=lock_store_for(settings.redis_url),
+        )
         return cls(agent)
 
     def _known_command(self, text: str) -> str:

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -74,6 +74,9 @@ class HandoffPolicy(Protocol):
         person has it already."""
 
 
+# A lock shared by the processes of a cluster, by name (see bot/app/cluster/node.py).
+SharedLock = Callable[[str], AbstractAsyncContextManager[None]]
+
 # How often a retry looks again while another process answers its message.
 CLAIM_POLL_SECONDS = 0.5
 
@@ -110,11 +113,16 @@ class ConversationRouter:
         never_mind: NeverMind | None = None,
         owner: str | None = None,
         alive: Callable[[str], bool] | None = None,
+        shared_lock: SharedLock | None = None,
+        unavailable: tuple[type[BaseException], ...] = (),
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
         for staff; without `never_mind` a waiting customer cannot cancel by saying so. `owner`
         names this process in its claims on messages; `alive(owner)` says whether another
-        process still runs (without it, none does: one process)."""
+        process still runs (without it, none does: one process); `shared_lock(name)` orders a
+        conversation across processes too (several replicas). An `unavailable` error from the
+        assistant (Redis away) is raised, not apologised for: the message stays unanswered, and
+        the customer's retry (or the recovery) answers it."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -127,6 +135,8 @@ class ConversationRouter:
         self._never_mind = never_mind
         self.owner = owner or uuid.uuid4().hex
         self._alive = alive or (lambda _owner: False)
+        self._shared_lock = shared_lock
+        self._unavailable = unavailable
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -156,7 +166,13 @@ class ConversationRouter:
         self._waiting[key] += 1
         try:
             async with self._locks[key]:
-                yield
+                if self._shared_lock is None:
+                    yield
+                else:
+                    # Across replicas: the in-process lock first, so one replica queues its own
+                    # messages locally and asks Redis once per message.
+                    async with self._shared_lock(f"{channel}:{sender_id}"):
+                        yield
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -248,6 +264,8 @@ class ConversationRouter:
                 channel=inbound.channel,
                 metadata=inbound.metadata,
             )
+        except self._unavailable:
+            raise
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             reply = AssistantReply(messages=[OutboundMessage(text=APOLOGY_ON_ERROR)])
