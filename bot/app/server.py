@@ -263,14 +263,15 @@ async def _on_shutdown(app: web.Application) -> None:
     desk = app[STATE].desk
     if desk is not None:
         desk.stop()
+    if app[STATE].cluster is not None:
+        await app[STATE].cluster.stop()
 
 
 async def _on_cleanup(app: web.Application) -> None:
     for task in (app[STATE].loader, app[STATE].recovery):
         if task is not None and not task.done():
             task.cancel()
-    if app[STATE].cluster is not None:
-        await app[STATE].cluster.stop()
+
 
 
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:

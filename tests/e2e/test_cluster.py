@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import threading
 import time
 import uuid
@@ -19,15 +20,15 @@ from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from tests.support import haproxy_server, redis_server
 from tests.support.cluster import cluster, login_status, signed_in
 from tests.support.desk_helpers import PASSWORD, add_staff
+from tests.support.traffic import Traffic
 
-pytestmark = pytest.mark.skipif(
-    not (redis_server.installed() and haproxy_server.installed()),
-    reason="redis-server and haproxy are installed by make test (scripts/setup-system)",
-)
+KILL_AFTER_ANSWERS = 50
 
 
 @pytest.fixture(scope="module")
 def replicas(model_path, postgres, tmp_path_factory):
+    if not (redis_server.installed() and haproxy_server.installed()):
+        pytest.fail("redis-server or haproxy is not installed; make test installs them (scripts/setup-system)")
     with cluster(postgres, tmp_path_factory.mktemp("cluster"), replicas=2) as running:
         add_staff(running.replicas[0], "ana", "Ana")
         add_staff(running.replicas[0], "bo", "Bo")
@@ -217,3 +218,16 @@ def test_a_redis_restart_gives_503_with_retry_after_then_recovers_without_losing
     found = rows(replicas.database_url, "through-restart")
     assert [row.external_id for row in found if row.direction == "customer"] == ["r-0", "r-1", "r-2"]
     assert_answered_once_in_order(found)
+
+
+def test_a_replica_killed_in_the_middle_of_traffic_through_haproxy_loses_and_doubles_nothing(replicas):
+    """Last in this module: it kills replica A. The customers keep retrying through HAProxy;
+    replica B takes over A's claims and locks once A's heartbeat and locks expire."""
+    traffic = Traffic(replicas.proxy.url, prefix="killed")
+    traffic.start()
+    try:
+        traffic.wait_for_answers(KILL_AFTER_ANSWERS)
+        replicas.replicas[0].stop(signal.SIGKILL)
+    finally:
+        traffic.finish()
+    traffic.check(replicas.database_url)

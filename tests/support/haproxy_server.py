@@ -17,8 +17,12 @@ from tests.support.e2e_server import free_port
 SHIPPED = PROJECT_DIR / "deploy" / "haproxy.cfg"
 
 
+# Debian puts it in /usr/sbin, which is not on every user's PATH.
+BINARY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+
 def installed() -> bool:
-    return shutil.which("haproxy") is not None
+    return Path(BINARY).is_file()
 
 
 def config_for(port: int, replica_ports: list[int]) -> str:
@@ -40,10 +44,10 @@ class HAProxy:
         self.process: subprocess.Popen | None = None
 
     def start(self, ready_backends: int = 1) -> str:
-        check = subprocess.run(["haproxy", "-c", "-f", str(self.config)], capture_output=True, text=True)
+        check = subprocess.run([BINARY, "-c", "-f", str(self.config)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         self.process = subprocess.Popen(
-            ["haproxy", "-db", "-f", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [BINARY, "-db", "-f", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

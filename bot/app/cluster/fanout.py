@@ -54,12 +54,14 @@ class Fanout:
     async def listen(self) -> None:
         """Receive the other replicas' pushes for as long as this replica runs, resubscribing
         after Redis restarts."""
-        while True:
+        while self.node.running:
             try:
-                async with self.node.redis.pubsub() as pubsub:
+                async with self.node.subscriber.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
-                    async for raw in pubsub.listen():
-                        if raw.get("type") == "message":
+                    while self.node.running:
+                        # A short wait, so the connection's health check (a ping) runs now and then.
+                        raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if raw is not None and raw.get("type") == "message":
                             await self._received(json.loads(raw["data"]))
             except (RedisError, ConnectionError, OSError) as error:
                 logger.warning("cluster: push subscription lost (%s); resubscribing", error)

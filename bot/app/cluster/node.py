@@ -27,6 +27,7 @@ LOCK_RENEW_SECONDS = 5
 LOCK_WAIT_SECONDS = 60
 # Redis calls give up after this long (Redis down): the request gets a 503, never hangs.
 SOCKET_TIMEOUT = 5
+SUBSCRIBER_PING_SECONDS = 10
 
 
 class ClusterUnavailable(Exception):
@@ -43,20 +44,30 @@ class Node:
         self.owner = owner or uuid.uuid4().hex
         options = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT}
         self.redis = aioredis.Redis.from_url(url, **options)
+        # Subscriptions wait for messages as long as it takes: no read time-out, but a ping now
+        # and then, so a Redis restart is noticed.
+        self.subscriber = aioredis.Redis.from_url(
+            url, socket_connect_timeout=SOCKET_TIMEOUT, health_check_interval=SUBSCRIBER_PING_SECONDS
+        )
         # For the few checks made inside database worker threads (whose claim is alive).
         self.sync = redis.Redis.from_url(url, **options)
         self._tasks: list[asyncio.Task] = []
+        # Warning: redis-py 4.6 may turn a task's cancellation into a connection error, which the
+        # loops below catch and retry; they also stop on this flag.
+        self.running = True
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._beat()))
 
     async def stop(self) -> None:
+        self.running = False
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(RedisError):
             await self.redis.delete(f"{PREFIX}replica:{self.owner}")
         await self.redis.close()
+        await self.subscriber.close()
         self.sync.close()
 
     def spawn(self, work: Awaitable[None]) -> None:
@@ -64,7 +75,7 @@ class Node:
         self._tasks.append(asyncio.ensure_future(work))
 
     async def _beat(self) -> None:
-        while True:
+        while self.running:
             try:
                 await self.redis.set(f"{PREFIX}replica:{self.owner}", "1", ex=HEARTBEAT_TTL)
             except RedisError as error:
@@ -128,7 +139,7 @@ class Node:
         """Keep trying for the lease; run `on_gain` when this replica gets it, `on_loss` when it
         loses it (Redis away, or another took over after a stall)."""
         held = False
-        while True:
+        while self.running:
             try:
                 now_held = await self.hold_lease(name, ttl_seconds)
             except RedisError as error:

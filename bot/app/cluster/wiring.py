@@ -55,7 +55,7 @@ class Cluster:
         self.node.spawn(self._sweep(desk))
 
     async def _sweep(self, desk: Desk) -> None:
-        while True:
+        while self.node.running:
             await asyncio.sleep(TIMEOUT_CHECK_SECONDS)
             try:
                 # The first replica to ask in this period sweeps; a time-out is also conditional
