@@ -273,7 +273,6 @@ async def _on_cleanup(app: web.Application) -> None:
             task.cancel()
 
 
-
 def create_app(settings: Settings, model_path: Path, content: Content | None = None) -> web.Application:
     """The server; `content` is read from the settings' content folder unless given (a broken file
     raises ContentError here, before anything starts)."""
