@@ -74,6 +74,8 @@ class Settings:
     recover_unanswered_minutes: int = 5
     # Several replicas: the Redis they share (locks, pushes, leases, login limits); unset, one process.
     redis_url: str = ""
+    # Load balancers whose X-Forwarded-For is believed (the console's login limits per address).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -126,6 +128,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
         recover_unanswered_minutes=int(get("RECOVER_UNANSWERED_MINUTES", "5")),
         redis_url=get("REDIS_URL", ""),
+        trusted_proxies=_origins(get("TRUSTED_PROXIES", "")),
     )
 
 

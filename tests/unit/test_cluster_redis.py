@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from bot.app.cluster import node as node_module
 from bot.app.cluster.limits import SharedLoginLimiter
 from bot.app.cluster.node import Node
 from bot.app.cluster.telegram import once_per_update
 from bot.channels.telegram.channel import WEBHOOK_PATH
+from bot.desk.console import routes as console_routes
+from bot.desk.console.access import STATE as CONSOLE
 from tests.support import redis_server
 
 
@@ -137,3 +141,22 @@ async def test_failed_logins_count_across_replicas(nodes):
     assert not limits[1].blocked("bo", "10.0.0.1")
     limits[0].succeeded("ana", "10.0.0.1")
     assert not limits[1].blocked("ana", "10.0.0.1")
+
+
+@pytest.mark.parametrize(
+    "peer, trusted, address",
+    [
+        ("127.0.0.1", ("127.0.0.1",), "203.0.113.9"),  # behind HAProxy: the client it forwarded
+        ("198.51.100.7", ("127.0.0.1",), "198.51.100.7"),  # anyone else cannot pick their address
+        ("127.0.0.1", (), "127.0.0.1"),  # no proxy trusted: the peer
+    ],
+)
+def test_login_limits_count_the_client_behind_a_trusted_proxy(peer, trusted, address):
+    app = web.Application()
+    app[CONSOLE] = SimpleNamespace(settings=SimpleNamespace(trusted_proxies=trusted))
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (peer, 4000) if name == "peername" else default
+    request = make_mocked_request(
+        "POST", "/desk/login", headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.9"}, app=app, transport=transport
+    )
+    assert console_routes._address(request) == address
