@@ -138,13 +138,26 @@ def _intent_of(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     return name, intent.get("confidence")
 
 
+# Rasa's lock on a conversation outlives a dead holder by this long (Rasa's default is 60 s). The
+# router's own lock (renewed while held) already orders a conversation across replicas; this one
+# only has to free itself soon when a replica dies in the middle of a turn.
+RASA_LOCK_SECONDS = 20
+
+
+class RedisConversationLocks(RedisLockStore):
+    """Rasa's RedisLockStore with a shorter lock lifetime and a shorter wait between tries."""
+
+    def lock(self, conversation_id, lock_lifetime: float = RASA_LOCK_SECONDS, wait_time_in_seconds: float = 0.1):
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)
+
+
 def lock_store_for(redis_url: str) -> LockStore | None:
     """Several replicas: Rasa's own conversation lock in the shared Redis (RedisLockStore, as Rasa
     deploys it); None keeps Rasa's in-memory lock store for one process."""
     if not redis_url:
         return None
     url = urlparse(redis_url)
-    return RedisLockStore(
+    return RedisConversationLocks(
         host=url.hostname or "localhost",
         port=url.port or 6379,
         db=int(url.path.lstrip("/") or 0),
