@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run chat train lint test bench clean
+.PHONY: setup system run chat train lint test bench bench-scaleout clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ test: setup system lint
 ## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run)
 bench: setup
 	$(BIN)/python -m bench
+
+## bench-scaleout: 50 customers on 1, 2, 3 replicas behind HAProxy (PostgreSQL + Redis), SQLite and
+## bare Rasa; recovery after SIGKILL of a replica (about 7 min; needs postgresql, redis-server, haproxy)
+bench-scaleout: setup system
+	$(BIN)/python -m bench.scaleout
 
 clean:
 	rm -rf $(VENV) models data .pytest_cache

@@ -41,7 +41,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     print(f"Starting cxbot ({settings.environment}) on http://{settings.host}:{settings.port}", flush=True)
     content = _content(settings)
-    server.run(settings, _model(settings, train_if_needed=not args.no_train), content)
+    model = _model(settings, train_if_needed=not args.no_train)
+    if args.workers > 1:
+        from bot.app.workers import run_workers
+
+        return run_workers(settings, args.workers)
+    server.run(settings, model, content)
     print("Stopped.", flush=True)
     exit_now()
 
@@ -284,6 +289,7 @@ def _add_assistant_commands(commands) -> None:
     run.add_argument("--host", help="interface to listen on (default CXBOT_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default CXBOT_PORT or 8000)")
     run.add_argument("--no-train", action="store_true", help="fail instead of training when no model fits")
+    run.add_argument("--workers", type=int, default=1, help="replicas on ports PORT+1..PORT+N (needs Redis)")
     run.set_defaults(handler=cmd_run)
 
     chat = commands.add_parser(

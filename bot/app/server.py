@@ -13,16 +13,20 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
+from bot.app.cluster.node import UNAVAILABLE
+from bot.app.cluster.telegram import lease_polling, once_per_update
+from bot.app.cluster.wiring import Cluster, join
 from bot.app.content import Content, ContentError, load_content
 from bot.app.settings import Settings, check_cookie_settings
 from bot.app.staff_headers import security_headers
 from bot.app.sweeper import sweep_daily
+from bot.app.unanswered import answer_left_over
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry
 from bot.channels.limits import Guard, MemoryRateLimiter
@@ -44,6 +48,7 @@ from bot.conversation.router import Assistant, ConversationRouter, NeverMind, Re
 from bot.dashboard import routes as dashboard
 from bot.desk.auth import secret_key
 from bot.desk.console import routes as console
+from bot.desk.console.access import STATE as CONSOLE
 from bot.desk.service import Desk
 from bot.desk.telegram_staff import StaffChat
 from bot.followup.answers import FollowUpAnswers
@@ -52,11 +57,13 @@ from bot.handoff.policy import HandoffByRules
 from bot.people.links import LinkTokens
 from bot.people.start import DeepLinkStart
 from bot.storage.database import get_session_factory, migrate, run_in_session
+from bot.storage.models import utcnow
 from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+RETRY_AFTER_SECONDS = 2
 
 
 @dataclass
@@ -75,6 +82,10 @@ class AppState:
     sweeper: asyncio.Task | None = None  # the daily retention sweep
     load_error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    # Messages stored before this moment and never answered were left by an earlier process.
+    started_at: datetime = field(default_factory=utcnow)
+    recovery: asyncio.Task | None = None
+    cluster: Cluster | None = None  # with CXBOT_REDIS_URL: one replica of several
     ready_after_seconds: float | None = None
 
 
@@ -99,6 +110,7 @@ def build_router(
     events: EventBus | None = None,
     never_mind: NeverMind | None = None,
     scorer: SentimentScorer | None = None,
+    cluster: Cluster | None = None,
 ) -> ConversationRouter:
     return ConversationRouter(
         session_factory=get_session_factory(settings.database_url),
@@ -120,6 +132,7 @@ def build_router(
         never_mind=never_mind,
         languages=languages_of(settings),
         followups=FollowUpAnswers(content.followup, content.escalation, content.desk),
+        **(cluster.router_options() if cluster else {}),
     )
 
 
@@ -131,6 +144,7 @@ def build_services(
     channels: ChannelRegistry,
     events: EventBus,
     scorer: SentimentScorer | None = None,
+    cluster: Cluster | None = None,
 ) -> tuple[ConversationRouter, Desk]:
     """The router and the staff desk; the desk hears the router's events."""
     # A waiting customer's "never mind" is read by the assistant's NLU and answered in the desk's words.
@@ -139,7 +153,9 @@ def build_services(
         reply=content.desk.say("cancelled"),
         translations={language: worded.desk.say("cancelled") for language, worded in content.translations.items()},
     )
-    router = build_router(settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer)
+    router = build_router(
+        settings, content, assistant, events=events, never_mind=never_mind, scorer=scorer, cluster=cluster
+    )
     minutes = settings.desk_queue_timeout_minutes
     desk = Desk(
         sessions=get_session_factory(settings.database_url),
@@ -165,6 +181,8 @@ def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> N
     state.events.subscribe(HandoffQueued, staff.announce)
     state.events.subscribe(MessageForHolder, staff.relay_customer_message)
     state.events.subscribe(HandoffChanged, staff.handoff_changed)
+    if state.cluster is not None and state.settings.telegram_mode == "polling":
+        lease_polling(state.cluster.node, channel)
     channel.start(router, staff=staff.handle)
 
 
@@ -185,12 +203,15 @@ async def start_services(state: AppState) -> None:
         state.load_error = str(error)
         return
     router, desk = build_services(
-        state.settings, state.content, assistant, channels=state.channels, events=state.events
+        state.settings, state.content, assistant, channels=state.channels, events=state.events, cluster=state.cluster
     )
     if state.telegram is not None:
         start_telegram(state, router, desk)
     state.router, state.desk = router, desk
-    desk.start()
+    if state.cluster is None:
+        desk.start()
+    else:
+        state.cluster.start_desk(desk)
     # Due follow-ups go out through the channels (Telegram pushes; the widget shows them on the next visit).
     state.followups = FollowUpScheduler(
         sessions=state.sessions,
@@ -199,8 +220,23 @@ async def start_services(state: AppState) -> None:
         delivered=router.mark_delivered,
     )
     state.followups.start()
+    state.recovery = asyncio.create_task(_answer_left_over(state, router))
     state.ready_after_seconds = round(time.monotonic() - state.started, 2)
     logger.debug("assistant ready after %.1f s", state.ready_after_seconds)
+
+
+async def _answer_left_over(state: AppState, router: ConversationRouter) -> None:
+    """Answer what a crash left unanswered, once the channels that push are connected."""
+    if state.telegram is not None:
+        try:
+            await asyncio.wait_for(state.telegram.ready.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            logger.warning("telegram not connected; late answers for it are only stored")
+    window = timedelta(minutes=state.settings.recover_unanswered_minutes)
+    try:
+        await answer_left_over(router, state.sessions, state.channels, window=window, started=state.started_at)
+    except Exception:
+        logger.exception("could not answer the messages left unanswered")
 
 
 def widget_history(sessions: sessionmaker) -> HistoryReader:
@@ -241,6 +277,12 @@ async def json_errors(request: web.Request, handler):
         if isinstance(http_error, web.HTTPRequestEntityTooLarge):
             message = f"the body is larger than {MAX_BODY_BYTES} bytes"
         return web.json_response({"error": message}, status=http_error.status)
+    except UNAVAILABLE as unavailable:
+        # Redis is away (restarting) or a conversation's lock was not had in time: try again soon.
+        logger.warning("cluster unavailable on %s %s: %s", request.method, request.path, unavailable)
+        return web.json_response(
+            {"error": "busy; try again shortly"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error"}, status=500)
@@ -271,6 +313,8 @@ async def health(request: web.Request) -> web.Response:
 async def _on_startup(app: web.Application) -> None:
     state = app[STATE]
     await asyncio.to_thread(migrate, state.settings.database_url)
+    if state.cluster is not None:
+        state.cluster.start()
     state.loader = asyncio.create_task(start_services(state))
     state.sweeper = asyncio.create_task(
         sweep_daily(state.sessions, state.content.retention, tracker_url=state.settings.tracker_database_url)
@@ -284,10 +328,12 @@ async def _on_shutdown(app: web.Application) -> None:
         desk.stop()
     if app[STATE].followups is not None:
         app[STATE].followups.stop()
+    if app[STATE].cluster is not None:
+        await app[STATE].cluster.stop()
 
 
 async def _on_cleanup(app: web.Application) -> None:
-    for task in (app[STATE].loader, app[STATE].sweeper):
+    for task in (app[STATE].loader, app[STATE].sweeper, app[STATE].recovery):
         if task is not None and not task.done():
             task.cancel()
 
@@ -297,8 +343,12 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     raises ContentError here, before anything starts)."""
     check_cookie_settings(settings)
     content = content or load_content(settings.content_dir)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares(settings))
-    state = AppState(settings, content, model_path, get_session_factory(settings.database_url))
+    cluster = join(settings.redis_url)
+    chain = list(middlewares(settings))
+    if cluster is not None and settings.telegram_mode == "webhook":
+        chain.append(once_per_update(cluster.node))
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=chain)
+    state = AppState(settings, content, model_path, get_session_factory(settings.database_url), cluster=cluster)
     app[STATE] = state
     # In this process; a shared limiter (Redis) implements the same RateLimiter interface.
     guard = Guard(content.limits, MemoryRateLimiter(), trusted_proxies=settings.trusted_proxies)
@@ -332,6 +382,8 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
         guard,
         deep_links=DeepLinkStart(state.sessions, tokens, content.people),
     )
+    if cluster is not None:
+        cluster.share_pushes(state.channels, app[CONSOLE])
     return app
 
 

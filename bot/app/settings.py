@@ -61,7 +61,8 @@ class Settings:
     widget_identity_secret: str = ""
     # Sites that may embed the widget; "*" lets any page include the script tag.
     widget_allowed_origins: tuple[str, ...] = ("*",)
-    # Reverse proxies whose X-Forwarded-For names the client (for the per-address rate limits).
+    # Reverse proxies / load balancers whose X-Forwarded-For names the client (the per-address rate
+    # limits and the console's login limits).
     trusted_proxies: tuple[str, ...] = ()
 
     # Telegram is on when a bot token is set; polling needs no public URL, webhook mode does.
@@ -86,6 +87,12 @@ class Settings:
     # Failed logins allowed per account and address within desk_login_window_minutes.
     desk_login_attempts: int = 5
     desk_login_window_minutes: int = 15
+    # After a crash, customer messages left unanswered within these minutes are answered at
+    # start-up; older ones are marked for staff.
+    recover_unanswered_minutes: int = 5
+    # Several replicas: the Redis they share (locks, pushes, leases, login limits); unset, one process.
+    redis_url: str = ""
+    # Load balancers whose X-Forwarded-For is believed (the console's login limits per address).
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -146,6 +153,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         desk_queue_timeout_minutes=int(get("DESK_QUEUE_TIMEOUT_MINUTES", "15")),
         desk_login_attempts=int(get("DESK_LOGIN_ATTEMPTS", "5")),
         desk_login_window_minutes=int(get("DESK_LOGIN_WINDOW_MINUTES", "15")),
+        recover_unanswered_minutes=int(get("RECOVER_UNANSWERED_MINUTES", "5")),
+        redis_url=get("REDIS_URL", ""),
     )
 
 

@@ -8,10 +8,12 @@ from dataclasses import replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
@@ -185,6 +187,37 @@ def _intent_of(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     return name, intent.get("confidence")
 
 
+# Rasa's lock on a conversation outlives a dead holder by this long (Rasa's default is 60 s). The
+# router's own lock (renewed while held) already orders a conversation across replicas; this one
+# only has to free itself soon when a replica dies in the middle of a turn.
+RASA_LOCK_SECONDS = 20
+
+
+class RedisConversationLocks(RedisLockStore):
+    """Rasa's RedisLockStore with a shorter lock lifetime and a shorter wait between tries."""
+
+    def lock(self, conversation_id, lock_lifetime: float = RASA_LOCK_SECONDS, wait_time_in_seconds: float = 0.1):
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)
+
+
+def lock_store_for(redis_url: str) -> LockStore | None:
+    """Several replicas: Rasa's own conversation lock in the shared Redis (RedisLockStore, as Rasa
+    deploys it); None keeps Rasa's in-memory lock store for one process."""
+    if not redis_url:
+        return None
+    url = urlparse(redis_url)
+    return RedisConversationLocks(
+        host=url.hostname or "localhost",
+        port=url.port or 6379,
+        db=int(url.path.lstrip("/") or 0),
+        username=url.username,
+        password=url.password,
+        use_ssl=url.scheme == "rediss",
+        key_prefix="cxbot",
+        socket_timeout=5,
+    )
+
+
 class RasaAssistant:
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -202,7 +235,12 @@ class RasaAssistant:
             EndpointConfig(url=settings.action_server_url) if settings.action_server_url else InProcessActionEndpoint()
         )
         tracker_store = tracker_store_for(settings.tracker_database_url)
-        agent = Agent.load(str(model_path), tracker_store=tracker_store, action_endpoint=endpoint)
+        agent = Agent.load(
+            str(model_path),
+            tracker_store=tracker_store,
+            action_endpoint=endpoint,
+            lock_store=lock_store_for(settings.redis_url),
+        )
         if agent.processor is not None:
             bound_sessions(agent.processor, settings.tracker_session_messages)
         return cls(agent)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation import answers
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.language import LANGUAGE_KEY, Languages, hints_of
@@ -94,6 +96,12 @@ class FollowUpAnswers(Protocol):
         """When `text` answers the customer's follow-up: its stored replies; else None."""
 
 
+# A lock shared by the processes of a cluster, by name (see bot/app/cluster/node.py).
+SharedLock = Callable[[str], AbstractAsyncContextManager[None]]
+
+# How often a retry looks again while another process answers its message.
+CLAIM_POLL_SECONDS = 0.5
+
 # "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
 CANCEL_INTENT = "cancel"
 CANCEL_MIN_CONFIDENCE = 0.7
@@ -130,11 +138,20 @@ class ConversationRouter:
         never_mind: NeverMind | None = None,
         languages: Languages | None = None,
         followups: FollowUpAnswers | None = None,
+        owner: str | None = None,
+        alive: Callable[[str], bool] | None = None,
+        shared_lock: SharedLock | None = None,
+        unavailable: tuple[type[BaseException], ...] = (),
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
         for staff; without `never_mind` a waiting customer cannot cancel by saying so; `languages`
         are the ones the shop serves (each customer is answered in theirs); `followups` reads
-        answers to follow-ups before the assistant sees them."""
+        answers to follow-ups before the assistant sees them. `owner` names this process in its
+        claims on messages; `alive(owner)` says whether another process still runs (without it,
+        none does: one process); `shared_lock(name)` orders a conversation across processes too
+        (several replicas). An `unavailable` error from the assistant (Redis away) is raised, not
+        apologised for: the message stays unanswered, and the customer's retry (or the recovery)
+        answers it."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -148,6 +165,10 @@ class ConversationRouter:
         self._never_mind = never_mind
         self._languages = languages or Languages()
         self._followups = followups
+        self.owner = owner or uuid.uuid4().hex
+        self._alive = alive or (lambda _owner: False)
+        self._shared_lock = shared_lock
+        self._unavailable = unavailable
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -180,7 +201,13 @@ class ConversationRouter:
         self._waiting[key] += 1
         try:
             async with self._locks[key]:
-                yield
+                if self._shared_lock is None:
+                    yield
+                else:
+                    # Across replicas: the in-process lock first, so one replica queues its own
+                    # messages locally and asks Redis once per message.
+                    async with self._shared_lock(f"{channel}:{sender_id}"):
+                        yield
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -201,7 +228,12 @@ class ConversationRouter:
         if stored.duplicate_of is not None:
             return Turn(conversations.stored_replies(session, stored.message_id))
         replies = conversations.record_replies(
-            session, message_id=stored.message_id, replies=[reply], intent=None, confidence=None
+            session,
+            conversation_id=stored.conversation_id,
+            message_id=stored.message_id,
+            replies=[reply],
+            intent=None,
+            confidence=None,
         )
         return Turn(replies)
 
@@ -223,10 +255,47 @@ class ConversationRouter:
                 timeout=self._timeout,
                 max_messages=self._max_messages,
                 language=language,
+                claimed_by=self.owner,
             )
         )
-        if stored.duplicate_of is not None:
-            return Turn(await self._db(lambda s: conversations.stored_replies(s, stored.message_id)))
+        if stored.duplicate_of is not None and (stored.answered or not await self._claim(stored.message_id)):
+            return await self._stored_turn(stored.message_id)
+        try:
+            return await self._answer(inbound, text, sentiment, stored)
+        except answers.AlreadyAnswered:
+            # Another process answered it meanwhile (it took over a claim it thought abandoned).
+            return await self._stored_turn(stored.message_id)
+
+    async def _stored_turn(self, message_id: int) -> Turn:
+        return Turn(await self._db(lambda s: conversations.stored_replies(s, message_id)))
+
+    async def _claim(self, message_id: int) -> bool:
+        """Claim a stored, unanswered message for this process: True to answer it now, False if
+        it got its answer meanwhile. Waits while another living process answers it."""
+        while True:
+            outcome = await self._db(lambda s: answers.claim(s, message_id, owner=self.owner, alive=self._alive))
+            if outcome is not answers.Claim.BUSY:
+                return outcome is answers.Claim.CLAIMED
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+
+    async def answer_stored(self, message: answers.Unanswered) -> list[OutboundMessage] | None:
+        """Answer a message stored before a crash (start-up recovery), in order and at most once:
+        its replies, or None if it was answered meanwhile (by the customer's retry)."""
+        inbound = InboundMessage(
+            channel=message.channel, sender_id=message.sender_id, text=message.text, message_id=message.external_id
+        )
+        sentiment = None if is_command(message.text) else self._scorer.score(message.text)
+        async with self._in_order(inbound):
+            if not await self._claim(message.message_id):
+                return None
+            stored = await self._db(lambda s: conversations.stored_inbound(s, message.message_id))
+            try:
+                return (await self._answer(inbound, message.text, sentiment, stored)).replies
+            except answers.AlreadyAnswered:
+                return None
+
+    async def _answer(self, inbound, text, sentiment, stored: conversations.StoredInbound) -> Turn:
+        """The turn of a stored, claimed message: the bot answers, or the message waits for staff."""
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
                 cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))
@@ -239,6 +308,7 @@ class ConversationRouter:
             return Turn(replies)
         if stored.conversation_state != ConversationState.BOT.value:
             # A person has the conversation: the message goes to them, the bot stays silent.
+            await self._db(lambda s: answers.finish(s, stored.message_id))
             await self._for_staff(stored)
             return Turn([])
         if self._followups is not None:
@@ -252,6 +322,8 @@ class ConversationRouter:
                 channel=inbound.channel,
                 metadata={**inbound.metadata, LANGUAGE_KEY: stored.language or self._languages.default},
             )
+        except self._unavailable:
+            raise
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
             apology = APOLOGIES_ON_ERROR.get(stored.language or "", APOLOGY_ON_ERROR)
@@ -301,6 +373,7 @@ class ConversationRouter:
             return None
         return handoff_id, conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=[
                 OutboundMessage(text=self._never_mind.translations.get(stored.language or "", self._never_mind.reply))
@@ -377,6 +450,7 @@ class ConversationRouter:
                 messages.append(OutboundMessage(text=notice))
         replies = conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=messages,
             intent=reply.intent,
@@ -390,6 +464,7 @@ class ConversationRouter:
         replies = [OutboundMessage(text=note)] if note else []
         return conversations.record_replies(
             session,
+            conversation_id=stored.conversation_id,
             message_id=stored.message_id,
             replies=replies,
             intent=None,

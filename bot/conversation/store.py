@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.conversation import answers
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.text import printable
 from bot.storage.models import Conversation, ConversationState, Customer, Direction, Message, utcnow
@@ -23,10 +24,12 @@ class StoredInbound:
     conversation_public_id: str
     conversation_state: str
     message_id: int
-    # Set when this delivery repeats one already handled: its stored replies are the answer.
+    # Set when this delivery repeats a stored message: if `answered`, its stored replies are the
+    # answer; if not (the process died before answering it), it is answered now.
     duplicate_of: int | None = None
     # The customer's language after this message ("fa", "en"), or None when none was chosen.
     language: str | None = None
+    answered: bool = False
 
 
 def _customer_and_open_conversation(
@@ -156,10 +159,12 @@ def record_inbound(
     timeout: timedelta,
     max_messages: int | None = None,
     language: Callable[[str | None], str] | None = None,
+    claimed_by: str | None = None,
 ) -> StoredInbound:
     """Store a customer message and its sentiment in one transaction (the caller commits); a
     conversation ends after `timeout` idle or, held by the bot, after `max_messages` messages.
-    `language` picks the customer's language from the one remembered (customers.locale)."""
+    `language` picks the customer's language from the one remembered (customers.locale);
+    `claimed_by` claims the new message for the process that answers it (see answers.py)."""
     now = utcnow()
     # Reads first, writes together at the end: on SQLite the first write takes the database's
     # write lock until commit, and every other writer waits for it.
@@ -175,6 +180,7 @@ def record_inbound(
                 message_id=duplicate.id,
                 duplicate_of=duplicate.id,
                 language=customer.locale,
+                answered=duplicate.answered_at is not None,
             )
     # Even when the open conversation timed out: the tapped button was on its last messages.
     button_title = _button_title(session, open_conversation, text)
@@ -192,6 +198,8 @@ def record_inbound(
         subjectivity=sentiment.subjectivity if sentiment else None,
         handled=False,
         created_at=now,
+        answering_by=claimed_by,
+        answering_since=now if claimed_by else None,
     )
     session.add(message)
     conversation.last_activity_at = now
@@ -215,6 +223,19 @@ def customer_language(session: Session, conversation_id: int) -> str | None:
         .join(Conversation, Conversation.customer_id == Customer.id)
         .where(Conversation.id == conversation_id)
     ).scalar_one_or_none()
+
+
+def stored_inbound(session: Session, message_id: int) -> StoredInbound:
+    """A stored customer message with its conversation as it is now (to answer it late)."""
+    message = session.get(Message, message_id)
+    conversation = session.get(Conversation, message.conversation_id)
+    return StoredInbound(
+        conversation_id=conversation.id,
+        conversation_public_id=conversation.public_id,
+        conversation_state=conversation.state,
+        message_id=message.id,
+        answered=message.answered_at is not None,
+    )
 
 
 def write_messages(
@@ -255,18 +276,25 @@ def write_messages(
 def record_replies(
     session: Session,
     *,
+    conversation_id: int,
     message_id: int,
     replies: Sequence[OutboundMessage],
     intent: str | None,
     confidence: float | None,
     mark_handled: bool = True,
 ) -> list[OutboundMessage]:
-    """Store the bot's replies to a customer message and mark it handled; returns them with ids."""
-    message = session.get(Message, message_id)
-    message.intent = intent[:100] if intent else None
-    message.intent_confidence = confidence
-    message.handled = mark_handled
-    return write_messages(session, message.conversation_id, replies, reply_to_id=message.id)
+    """Store the bot's replies to a customer message and mark it handled and answered; returns
+    them with ids. Raises AlreadyAnswered if another process stored its answer first."""
+    now = utcnow()
+    answers.finish(
+        session,
+        message_id,
+        now,
+        intent=intent[:100] if intent else None,
+        intent_confidence=confidence,
+        handled=mark_handled,
+    )
+    return write_messages(session, conversation_id, replies, reply_to_id=message_id, now=now)
 
 
 def _outbound(row: Message) -> OutboundMessage:

@@ -165,6 +165,7 @@ class TranscriptEntry:
     author: str | None = None
     sentiment: str | None = None
     event: str | None = None  # agent_joined / agent_left markers
+    missed: bool = False  # a customer message a crash left unanswered too long to answer late
 
 
 @dataclass
@@ -212,6 +213,7 @@ def _entries(session: Session, conversation_id: int, names: dict[int, str]) -> l
                 if row.direction == Direction.CUSTOMER.value and row.polarity is not None
                 else None,
                 event=custom.get("event") if custom.get("event") in ("agent_joined", "agent_left") else None,
+                missed=row.missed_at is not None,
             )
         )
     return entries

@@ -93,9 +93,21 @@ class Conversation(Base):
     messages = relationship("Message", back_populates="conversation", order_by="Message.id")
 
 
+UNANSWERED = "direction = 'customer' AND answered_at IS NULL AND missed_at IS NULL"
+
+
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("conversation_id", "external_id", name="uq_message_conversation_external"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "external_id", name="uq_message_conversation_external"),
+        # The start-up recovery reads only the few unanswered customer messages (migration 0009).
+        Index(
+            "ix_messages_unanswered",
+            "created_at",
+            sqlite_where=sql_text(UNANSWERED),
+            postgresql_where=sql_text(UNANSWERED),
+        ),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -122,6 +134,14 @@ class Message(Base):
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", name="fk_messages_staff_user", ondelete="SET NULL"))
     # A customer's button tap: the title they saw; `text` keeps the payload Rasa read.
     button_title = Column(String(200))
+    # Customer messages: when their turn was stored (replies, a holding note, passed to staff).
+    # Unset means stored but never answered: the process died in between (see the router's claim).
+    answered_at = Column(UTCDateTime)
+    # The claim on an unanswered message: which process answers it, since when.
+    answering_by = Column(String(64))
+    answering_since = Column(UTCDateTime)
+    # Found unanswered too late to answer (after a crash): shown to staff instead.
+    missed_at = Column(UTCDateTime)
 
     conversation = relationship("Conversation", back_populates="messages")
 

@@ -36,8 +36,8 @@ class RunningServer:
             CXBOT_TRACKER_DATABASE_URL=f"sqlite:///{data_dir / 'tracker.db'}",
             CXBOT_PORT=str(self.port),
             CXBOT_HOST="127.0.0.1",
-            **(env_overrides or {}),
         )
+        env.update(env_overrides or {})  # may name another database (PostgreSQL)
         cxbot = Path(sys.executable).with_name("cxbot")
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
@@ -52,8 +52,8 @@ class RunningServer:
                 raise RuntimeError(f"server exited: {self.log()}")
             try:
                 response = requests.get(f"{self.url}/health", timeout=2)
-            except (requests.ConnectionError, requests.Timeout):  # not listening, or busy loading the model
-                time.sleep(0.2)
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)  # not listening yet, or too busy loading the model to answer
                 continue
             if response.status_code == 200:
                 body = response.json()

@@ -90,6 +90,8 @@ class TelegramChannel:
         self.router: ConversationRouter | None = None  # set by run(): updates wait until then
         self._staff: StaffUpdates = _no_staff
         self.ready = asyncio.Event()
+        # In polling mode, whether this process polls (several replicas: the lease holder only).
+        self.polls = True
         self._starter: asyncio.Task | None = None
 
     @property
@@ -141,7 +143,11 @@ class TelegramChannel:
                     allowed_updates=ALLOWED_UPDATES,
                 ),
             )
-        elif not self.application.updater.running:
+        elif self.polls:
+            await self._start_polling()
+
+    async def _start_polling(self) -> None:
+        if not self.application.updater.running:
             # Removes any webhook first (Telegram serves one or the other), keeping pending updates.
             await self.application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3
@@ -162,6 +168,16 @@ class TelegramChannel:
             except TelegramError as error:
                 # Only the menu is missing: customers can still type the commands.
                 logger.warning("telegram: could not register the %s commands: %s", language or "default", error)
+
+    async def set_polling(self, polls: bool) -> None:
+        """Start or stop polling (with several replicas, only the one holding the lease polls)."""
+        self.polls = polls
+        if not self.ready.is_set() or self.settings.telegram_mode != "polling":
+            return  # run() starts polling once connected if it still should
+        if polls:
+            await self._start_polling()
+        elif self.application.updater.running:
+            await self.application.updater.stop()  # confirms the updates already fetched
 
     async def on_shutdown(self, _app: web.Application) -> None:
         if self._starter is not None and not self._starter.done():

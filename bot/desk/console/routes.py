@@ -77,7 +77,13 @@ async def login_page(request: web.Request, error: str = "", status: int = 200) -
 
 
 def _address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address; behind a trusted proxy (HAProxy), the one it forwarded, so login
+    limits count each client, not the proxy."""
+    remote = request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and remote in request.app[STATE].settings.trusted_proxies:
+        return forwarded.split(",")[-1].strip()[:64] or remote
+    return remote
 
 
 async def login(request: web.Request) -> web.Response:
