@@ -70,8 +70,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app.terminal import chat
 
     content = _content(settings)
-    model = _model(settings, train_if_needed=True)
-    asyncio.run(chat(settings, content, model, sender=args.sender))
+    asyncio.run(chat(settings, content, _model(settings, train_if_needed=True), sender=args.sender))
 
 
 def _moment(command: str, text: str | None, default):

@@ -61,3 +61,27 @@ def exit_now() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+PAGES = (
+    ("Shop page with the chat widget", "/"),
+    ("Staff desk", "/desk"),
+    ("Manager dashboard", "/dashboard"),
+    ("Health", "/health"),
+)
+FIRST_ADMIN_HINT = (
+    "No staff admin yet: create one with `cxbot user add admin --name <first name> --role admin`, "
+    "then sign in at /desk."
+)
+
+
+def ready_block(settings: Settings, seconds: float | None, *, needs_admin: bool) -> str:
+    """What a person reads once the assistant is loaded: the addresses to open."""
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    lines = [f"Ready in {seconds or 0:.1f} s. Open:"]
+    lines += [f"  {name:<32}{base}{path}" for name, path in PAGES]
+    if needs_admin:
+        lines.append(FIRST_ADMIN_HINT)
+    lines.append("Ctrl-C stops the server.")
+    return "\n".join(lines)

@@ -19,12 +19,12 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
-from bot.app.cluster.node import UNAVAILABLE
 from bot.app.cluster.telegram import lease_polling, once_per_update
 from bot.app.cluster.wiring import Cluster, join
+from bot.app.console import ready_block
 from bot.app.content import Content, ContentError, load_content
+from bot.app.http_errors import MAX_BODY_BYTES, middlewares
 from bot.app.settings import Settings, check_cookie_settings
-from bot.app.staff_headers import security_headers
 from bot.app.sweeper import sweep_daily
 from bot.app.unanswered import answer_left_over
 from bot.channels import rest
@@ -44,7 +44,8 @@ from bot.conversation.events import (
     MessageForHolder,
 )
 from bot.conversation.language import Languages
-from bot.conversation.router import Assistant, ConversationRouter, NeverMind, ReadingAssistant
+from bot.conversation.ports import Assistant, NeverMind, ReadingAssistant
+from bot.conversation.router import ConversationRouter
 from bot.dashboard import routes as dashboard
 from bot.desk.auth import secret_key
 from bot.desk.console import routes as console
@@ -61,9 +62,6 @@ from bot.storage.models import utcnow
 from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 64 * 1024
-RETRY_AFTER_SECONDS = 2
 
 
 @dataclass
@@ -265,38 +263,6 @@ def telegram_links(state: AppState, tokens: LinkTokens) -> telegram_link.IssueLi
     return issue
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler):
-    """Every error leaves as JSON; nothing unexpected leaks a stack trace."""
-    try:
-        return await handler(request)
-    except web.HTTPException as http_error:
-        if http_error.content_type == "application/json":
-            raise
-        message = http_error.reason
-        if isinstance(http_error, web.HTTPRequestEntityTooLarge):
-            message = f"the body is larger than {MAX_BODY_BYTES} bytes"
-        return web.json_response({"error": message}, status=http_error.status)
-    except UNAVAILABLE as unavailable:
-        # Redis is away (restarting) or a conversation's lock was not had in time: try again soon.
-        logger.warning("cluster unavailable on %s %s: %s", request.method, request.path, unavailable)
-        return web.json_response(
-            {"error": "busy; try again shortly"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-        )
-    except Exception:
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal error"}, status=500)
-
-
-def middlewares(settings: Settings) -> tuple:
-    """Outermost first: the security headers go on every response, the JSON errors' too."""
-    return (security_headers(settings.widget_allowed_origins), json_errors)
-
-
-# With the default settings (any site may embed the widget), for apps built as the server's.
-MIDDLEWARES = middlewares(Settings())
-
-
 async def health(request: web.Request) -> web.Response:
     """GET /health: 200 once the model is loaded, 503 before (or if loading failed)."""
     state = request.app[STATE]
@@ -385,30 +351,6 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     if cluster is not None:
         cluster.share_pushes(state.channels, app[CONSOLE])
     return app
-
-
-PAGES = (
-    ("Shop page with the chat widget", "/"),
-    ("Staff desk", "/desk"),
-    ("Manager dashboard", "/dashboard"),
-    ("Health", "/health"),
-)
-FIRST_ADMIN_HINT = (
-    "No staff admin yet: create one with `cxbot user add admin --name <first name> --role admin`, "
-    "then sign in at /desk."
-)
-
-
-def ready_block(settings: Settings, seconds: float | None, *, needs_admin: bool) -> str:
-    """What a person reads once the assistant is loaded: the addresses to open."""
-    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
-    base = f"http://{host}:{settings.port}"
-    lines = [f"Ready in {seconds or 0:.1f} s. Open:"]
-    lines += [f"  {name:<32}{base}{path}" for name, path in PAGES]
-    if needs_admin:
-        lines.append(FIRST_ADMIN_HINT)
-    lines.append("Ctrl-C stops the server.")
-    return "\n".join(lines)
 
 
 async def _announce_when_ready(state: AppState) -> None:

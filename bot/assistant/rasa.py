@@ -29,7 +29,7 @@ from bot.assistant.library_noise import silence_known_warnings
 from bot.assistant.sessions import bound_sessions
 from bot.conversation.language import LANGUAGE_KEY
 from bot.conversation.messages import OutboundMessage
-from bot.conversation.router import AssistantReply
+from bot.conversation.ports import AssistantReply
 from bot.storage.database import get_engine, get_session_factory
 
 if TYPE_CHECKING:

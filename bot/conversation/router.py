@@ -6,11 +6,10 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +18,19 @@ from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.language import LANGUAGE_KEY, Languages, hints_of
 from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.conversation.ports import (
+    APOLOGIES_ON_ERROR,
+    APOLOGY_ON_ERROR,
+    CANCEL_INTENT,
+    CANCEL_MIN_CONFIDENCE,
+    Assistant,
+    AssistantReply,
+    FollowUpAnswers,
+    HandoffPolicy,
+    NeverMind,
+    Turn,
+    is_command,
+)
 from bot.conversation.text import check_id, clean_text
 from bot.storage.database import run_in_session
 from bot.storage.models import Conversation, ConversationState
@@ -26,101 +38,11 @@ from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
 
-APOLOGY_ON_ERROR = (
-    "Sorry, something went wrong on our side and I couldn't answer that. "
-    "Your message is saved; please try again in a moment."
-)
-# The same apology for Persian customers (the assistant, which holds the wording, is what failed).
-APOLOGIES_ON_ERROR = {
-    "en": APOLOGY_ON_ERROR,
-    "fa": (
-        "پوزش می‌خواهیم، مشکلی از طرف ما پیش آمد و نتوانستم پاسخ دهم. "
-        "پیام شما ذخیره شده است؛ لطفاً کمی بعد دوباره امتحان کنید."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class AssistantReply:
-    messages: Sequence[OutboundMessage]
-    intent: str | None = None
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
-class Turn:
-    # When this message id was handled before, the stored replies (already sent once).
-    replies: list[OutboundMessage]
-
-
-class Assistant(Protocol):
-    async def respond(
-        self, conversation_id: str, text: str, *, channel: str, metadata: dict[str, Any]
-    ) -> AssistantReply:
-        """Answer one customer message in a conversation."""
-
-
-class ReadingAssistant(Assistant, Protocol):
-    """An assistant that can also read a message without answering it (for "never mind")."""
-
-    async def parse(self, text: str) -> tuple[str | None, float | None]:
-        """The intent of a text and how sure the assistant is; no conversation changes."""
-
-
-class HandoffPolicy(Protocol):
-    """When a person takes over, asked inside the transaction that stores the customer's message.
-    The handoff package implements it; the server passes it in, since handoff sits above this one."""
-
-    def holding_note(self, session: Session, conversation_id: int, message_id: int) -> str | None:
-        """A message while the customer waits for a person: the note they get, or None for silence."""
-
-    def after_reply(self, session: Session, conversation_id: int, *, intent: str | None, text: str) -> str | None:
-        """After the bot answered a scored message: if the mood calls for a person, open the handoff
-        and return the notice sent with the replies; else None."""
-
-    def cancel_while_queued(self, session: Session, conversation_id: int) -> int | None:
-        """The customer said "never mind" while queued: the cancelled handoff's id, or None if a
-        person has it already."""
-
-
-@dataclass(frozen=True)
-class FollowUpTurn:
-    replies: list[OutboundMessage]  # stored already, as replies to the customer's message
-    escalated: bool = False  # the answer handed the conversation to a person
-
-
-class FollowUpAnswers(Protocol):
-    """Answers to a message the bot sent first (bot/followup), read before the assistant."""
-
-    def answer(self, session: Session, *, conversation_id: int, message_id: int, text: str) -> FollowUpTurn | None:
-        """When `text` answers the customer's follow-up: its stored replies; else None."""
-
-
 # A lock shared by the processes of a cluster, by name (see bot/app/cluster/node.py).
 SharedLock = Callable[[str], AbstractAsyncContextManager[None]]
 
 # How often a retry looks again while another process answers its message.
 CLAIM_POLL_SECONDS = 0.5
-
-# "Never mind" while waiting for a person: the NLU's cancel intent, when it is this sure.
-CANCEL_INTENT = "cancel"
-CANCEL_MIN_CONFIDENCE = 0.7
-
-
-@dataclass(frozen=True)
-class NeverMind:
-    """How a waiting customer cancels their request for a person: `parse` reads a message's
-    intent and confidence (the assistant's NLU), `reply` is what they are told."""
-
-    parse: Callable[[str], Awaitable[tuple[str | None, float | None]]]
-    reply: str
-    # The reply in other languages, by language code.
-    translations: Mapping[str, str] = field(default_factory=dict)
-
-
-def is_command(text: str) -> bool:
-    """Button payloads and slash commands are not customer prose: they get no sentiment."""
-    return text.startswith("/")
 
 
 class ConversationRouter:

@@ -173,15 +173,7 @@ def record_inbound(
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
             conversation = session.get(Conversation, duplicate.conversation_id)
-            return StoredInbound(
-                conversation_id=conversation.id,
-                conversation_public_id=conversation.public_id,
-                conversation_state=conversation.state,
-                message_id=duplicate.id,
-                duplicate_of=duplicate.id,
-                language=customer.locale,
-                answered=duplicate.answered_at is not None,
-            )
+            return _stored(conversation, duplicate, language=customer.locale, duplicate=True)
     # Even when the open conversation timed out: the tapped button was on its last messages.
     button_title = _button_title(session, open_conversation, text)
     customer = _update_customer(session, customer, inbound, now, language)
@@ -207,12 +199,20 @@ def record_inbound(
     if sentiment is not None:
         conversation.sentiment_rolling = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
     session.flush()
+    return _stored(conversation, message, language=customer.locale)
+
+
+def _stored(
+    conversation: Conversation, message: Message, *, language: str | None = None, duplicate: bool = False
+) -> StoredInbound:
     return StoredInbound(
         conversation_id=conversation.id,
         conversation_public_id=conversation.public_id,
         conversation_state=conversation.state,
         message_id=message.id,
-        language=customer.locale,
+        duplicate_of=message.id if duplicate else None,
+        language=language,
+        answered=message.answered_at is not None,
     )
 
 
@@ -228,14 +228,7 @@ def customer_language(session: Session, conversation_id: int) -> str | None:
 def stored_inbound(session: Session, message_id: int) -> StoredInbound:
     """A stored customer message with its conversation as it is now (to answer it late)."""
     message = session.get(Message, message_id)
-    conversation = session.get(Conversation, message.conversation_id)
-    return StoredInbound(
-        conversation_id=conversation.id,
-        conversation_public_id=conversation.public_id,
-        conversation_state=conversation.state,
-        message_id=message.id,
-        answered=message.answered_at is not None,
-    )
+    return _stored(session.get(Conversation, message.conversation_id), message)
 
 
 def write_messages(

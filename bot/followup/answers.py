@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversation import store
 from bot.conversation.messages import Button, OutboundMessage
-from bot.conversation.router import FollowUpTurn
+from bot.conversation.ports import FollowUpTurn
 from bot.followup.content import CSAT_PAYLOAD, FollowUpContent, Wording
 from bot.handoff.content import DeskContent
 from bot.handoff.rules import EscalationRules

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import AuditEntry
+from bot.storage.privacy import AuditEntry
 
 TRANSCRIPT_OPENED = "transcript_opened"
 REPORT_EXPORTED = "report_exported"

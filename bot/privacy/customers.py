@@ -15,7 +15,8 @@ from sqlalchemy import Table, bindparam, create_engine, inspect, or_, select, te
 from sqlalchemy.orm import Session
 
 from bot.privacy import audit
-from bot.storage.models import Base, Customer, PrivacyRequest, utcnow
+from bot.storage.models import Base, Customer, utcnow
+from bot.storage.privacy import PrivacyRequest
 
 ERASED_TEXT = "[erased at the customer's request]"
 # Per table, the columns erasure overwrites and with what: everything a person wrote or could be

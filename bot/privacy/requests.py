@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, PrivacyRequest
+from bot.storage.models import Conversation
+from bot.storage.privacy import PrivacyRequest
 
 ERASE = "erase"
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import expect
 
-from bot.app.server import json_errors
+from bot.app.http_errors import json_errors
 from bot.app.settings import get_settings
 from bot.dashboard import routes as dashboard
 from bot.storage.database import get_session_factory, migrate

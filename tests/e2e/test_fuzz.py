@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation.router import APOLOGY_ON_ERROR
+from bot.conversation.ports import APOLOGY_ON_ERROR
 from bot.storage.models import Conversation, ConversationState, Customer, Message
 from tests.support.fake_telegram import TOKEN, started_on_telegram, text_update
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.conversation.messages import InboundMessage, OutboundMessage
-from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.conversation.ports import AssistantReply
+from bot.conversation.router import ConversationRouter
 from bot.handoff.policy import HandoffByRules
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import project_content

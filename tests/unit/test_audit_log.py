@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from bot.app.cli import main
 from bot.privacy import audit
-from bot.storage.models import AuditEntry, Conversation
+from bot.storage.models import Conversation
+from bot.storage.privacy import AuditEntry
 from tests.support.dashboard_data import add_fixed_data
 from tests.unit.test_desk_console import add_pending_compensation, customer_waiting, desk_app, signed_in
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app.server import json_errors
+from bot.app.http_errors import json_errors
 from bot.dashboard import routes as dashboard
 from bot.dashboard.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from feedback.exports import export_csv

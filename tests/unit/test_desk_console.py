@@ -12,13 +12,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app.server import MIDDLEWARES, build_services
+from bot.app.http_errors import MIDDLEWARES
+from bot.app.server import build_services
 from bot.app.settings import get_settings
 from bot.channels.base import ChannelRegistry
 from bot.conversation import store
 from bot.conversation.events import EventBus
 from bot.conversation.messages import Button, InboundMessage, OutboundMessage
-from bot.conversation.router import AssistantReply
+from bot.conversation.ports import AssistantReply
 from bot.dashboard import routes as dashboard
 from bot.desk import auth, posts
 from bot.desk.console import routes as console

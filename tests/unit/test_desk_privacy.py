@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.privacy import audit
-from bot.storage.models import Conversation, Customer, Message, PrivacyRequest
+from bot.storage.models import Conversation, Customer, Message
+from bot.storage.privacy import PrivacyRequest
 from tests.unit.test_desk_console import customer_waiting, desk_app, signed_in
 
 __all__ = ["desk_app"]

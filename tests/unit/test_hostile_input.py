@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app.server import MIDDLEWARES
+from bot.app.http_errors import MIDDLEWARES
 from bot.channels import rest
 from bot.channels.json_input import MAX_METADATA_BYTES, load_json
 from bot.channels.rest import parse_body

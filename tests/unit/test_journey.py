@@ -11,7 +11,7 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app.server import json_errors
+from bot.app.http_errors import json_errors
 from bot.dashboard import routes as dashboard
 from bot.storage.models import (
     Compensation,

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.assistant.actions.action_record_privacy_request import ActionRecordPrivacyRequest
-from bot.storage.models import Message, PrivacyRequest
+from bot.storage.models import Message
+from bot.storage.privacy import PrivacyRequest
 from tests.support.actions import run, user
 
 pytestmark = pytest.mark.usefixtures("installed_action_context")

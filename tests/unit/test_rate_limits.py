@@ -11,7 +11,8 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app.server import json_errors, widget_history
+from bot.app.http_errors import json_errors
+from bot.app.server import widget_history
 from bot.app.settings import Settings
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry

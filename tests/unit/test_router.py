@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
-from bot.conversation.router import APOLOGY_ON_ERROR, AssistantReply, ConversationRouter
+from bot.conversation.ports import APOLOGY_ON_ERROR, AssistantReply
+from bot.conversation.router import ConversationRouter
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import project_content

@@ -7,7 +7,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app.server import middlewares, widget_history
+from bot.app.http_errors import middlewares
+from bot.app.server import widget_history
 from bot.app.settings import Settings, check_cookie_settings, load_settings
 from bot.channels import rest
 from bot.channels.base import ChannelRegistry

@@ -10,7 +10,8 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app.server import json_errors, widget_history
+from bot.app.http_errors import json_errors
+from bot.app.server import widget_history
 from bot.app.settings import Settings
 from bot.channels.base import ChannelRegistry
 from bot.channels.widget import routes as widget
@@ -23,7 +24,8 @@ from bot.channels.widget.identity import (
 )
 from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_body
 from bot.conversation.messages import Button, InvalidMessage, OutboundMessage
-from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.conversation.ports import AssistantReply
+from bot.conversation.router import ConversationRouter
 from bot.handoff.policy import HandoffByRules
 from bot.storage.models import Message
 from feedback.sentiment import TextBlobScorer

@@ -8,13 +8,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app.server import json_errors, widget_history
+from bot.app.http_errors import json_errors
+from bot.app.server import widget_history
 from bot.app.settings import Settings
 from bot.channels.base import ChannelRegistry
 from bot.channels.widget import routes as widget
 from bot.channels.widget.protocol import InvalidFrame, parse_frame, parse_rest_body
 from bot.conversation.messages import OutboundMessage
-from bot.conversation.router import AssistantReply, ConversationRouter
+from bot.conversation.ports import AssistantReply
+from bot.conversation.router import ConversationRouter
 from bot.handoff.policy import HandoffByRules
 from feedback.sentiment import TextBlobScorer
 from tests.support.content import project_content

@@ -22,7 +22,8 @@ from bot.privacy.customers import (
     export_customer,
     find_customer,
 )
-from bot.storage.models import Customer, PrivacyRequest, StaffRole
+from bot.storage.models import Customer, StaffRole
+from bot.storage.privacy import PrivacyRequest
 
 AUDIT_PAGE_ROWS = 500
 MAX_ID_CHARS = 128
