@@ -24,18 +24,17 @@ from bot.privacy.customers import (
     export_customer,
 )
 from bot.storage.models import (
-    AuditEntry,
     Base,
     Conversation,
     Customer,
     FaqFeedback,
     HandoffEvent,
     HandoffRequest,
-    PrivacyRequest,
     StaffChatPost,
     StaffNote,
     StaffUser,
 )
+from bot.storage.privacy import AuditEntry, PrivacyRequest
 from feedback.metrics import Filters, build_dashboard
 from tests.support.dashboard_data import T0, add_fixed_data
 
