@@ -32,6 +32,7 @@ QUESTION_ACTIONS = frozenset(
         "action_answer_topic",
         "action_did_you_mean",
         "action_offer_compensation",
+        "action_choose_remedy",  # replacement or refund, by button (issue 19)
         "utter_iamabot",
         "utter_offer_human",
     }

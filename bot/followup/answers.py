@@ -25,6 +25,7 @@ from bot.storage.followups import FollowUp, FollowUpOptOut, FollowUpStatus
 from bot.storage.models import (
     Conversation,
     Customer,
+    Message,
     RecoveryCase,
     RecoveryStatus,
     StaffNote,
@@ -138,7 +139,15 @@ class FollowUpAnswers:
 
 
 def _reply(session: Session, message_id: int, messages: list[OutboundMessage]) -> FollowUpTurn:
-    replies = store.record_replies(session, message_id=message_id, replies=messages, intent="followup", confidence=None)
+    conversation_id = session.get(Message, message_id).conversation_id
+    replies = store.record_replies(
+        session,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        replies=messages,
+        intent="followup",
+        confidence=None,
+    )
     return FollowUpTurn(replies)
 
 

@@ -33,15 +33,28 @@ PERSONAL: dict[str, dict[str, Any]] = {
 KEPT: dict[str, set[str]] = {
     "customers": {"channel", "external_id", "locale"},
     "conversations": {"public_id", "channel", "state"},
-    "messages": {"direction", "external_id", "intent", "response"},
-    "compensations": {"code", "kind", "currency", "category", "severity", "status", "idempotency_key", "decided_by"},
+    "messages": {"direction", "external_id", "intent", "response", "answering_by"},
+    "compensations": {
+        "code",
+        "kind",
+        "currency",
+        "category",
+        "severity",
+        "status",
+        "idempotency_key",
+        "decided_by",
+        "purpose",
+    },
     "faq_feedback": {"topic", "question_key"},
     "handoff_requests": {"reason", "status"},
     "handoff_events": {"kind"},
     "staff_chat_posts": {"kind"},
     "privacy_requests": {"kind", "status", "handled_by"},
     "survey_responses": {"kind", "status", "handled_by", "answer"},
-    "recovery_cases": {"source", "category", "severity", "status"},
+    "recovery_cases": {"source", "category", "severity", "status", "remedy"},
+    "link_tokens": {"nonce"},  # a one-time random value of a Telegram link
+    "person_identities": {"how"},
+    "followups": {"answer", "cancelled_by", "channel", "status"},  # answer: yes, no or stop
 }
 
 
@@ -82,9 +95,10 @@ def customer_rows(session: Session, customer_id: int) -> dict[str, list[dict[str
                     rows.setdefault(table.name, [])
                     continue
                 where = or_(*links)
-            found = session.execute(select(table).where(where).order_by(table.c.id)).mappings().all()
+            found = session.execute(select(table).where(where).order_by(*table.primary_key.columns)).mappings().all()
             rows[table.name] = [dict(row) for row in found]
-            ids[table.name] = {row["id"] for row in found}
+            if "id" in table.c:  # a link table (person_identities) is keyed by the customer instead
+                ids[table.name] = {row["id"] for row in found}
     return rows
 
 
@@ -123,6 +137,8 @@ def erase_customer(session: Session, channel: str, external_id: str, actor: audi
     customer = find_customer(session, channel, external_id)
     rows = customer_rows(session, customer.id)
     for table in customer_tables():
+        if "id" not in table.c:
+            continue  # link tables hold ids and codes only
         ids = [row["id"] for row in rows.get(table.name, [])]
         values = dict(PERSONAL.get(table.name, {}))
         if table.name == "customers":

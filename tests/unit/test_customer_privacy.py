@@ -23,6 +23,7 @@ from bot.privacy.customers import (
     erase_customer,
     export_customer,
 )
+from bot.storage.followups import FollowUp, FollowUpOptOut, LinkToken, Person, PersonIdentity
 from bot.storage.models import (
     Base,
     Conversation,
@@ -38,8 +39,9 @@ from bot.storage.privacy import AuditEntry, PrivacyRequest
 from feedback.metrics import Filters, build_dashboard
 from tests.support.dashboard_data import T0, add_fixed_data
 
-# Tables that hold no customer's data (staff accounts, their sessions, the audit log).
-NOT_CUSTOMER_DATA = {"staff_users", "staff_sessions", "audit_log"}
+# Tables that hold no customer's data (staff accounts, their sessions, the audit log; persons and
+# their merges hold only ids: who a person is lives in the customer rows linked to them).
+NOT_CUSTOMER_DATA = {"staff_users", "staff_sessions", "audit_log", "persons", "person_merges"}
 ACTOR = audit.Actor("cli:test")
 SECRETS = ("my parcel is late", "4829173", "Bea Example", "she called twice", "NW-55120", "box was crushed")
 
@@ -60,8 +62,19 @@ def enrich(session, ids: dict[str, int]) -> int:
     session.add(StaffNote(conversation_id=conversation.id, author_id=staff.id, text="she called twice"))
     session.add(FaqFeedback(conversation_id=conversation.id, topic="delivery", question_key="late", helpful=False))
     session.add(PrivacyRequest(customer_id=customer.id, conversation_id=conversation.id, kind="erase"))
-    for case in conversation_cases(session, conversation.id):
+    cases = conversation_cases(session, conversation.id)
+    for case in cases:
         case.order_number, case.description = "NW-55120", "box was crushed"
+    # Issue 18's tables: a follow-up, an opt-out, a person link and a Telegram link token.
+    person = Person()
+    session.add(person)
+    session.flush()
+    session.add(PersonIdentity(customer_id=customer.id, person_id=person.id, how="telegram_link"))
+    session.add(LinkToken(nonce="0123456789abcdef", customer_id=customer.id))
+    session.add(FollowUpOptOut(customer_id=customer.id))
+    session.add(
+        FollowUp(case_id=cases[0].id, customer_id=customer.id, channel="telegram", due_at=T0, status="scheduled")
+    )
     return customer.id
 
 

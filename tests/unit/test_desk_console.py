@@ -353,7 +353,7 @@ async def test_button_taps_read_as_the_title_the_customer_saw_never_as_the_paylo
     queue = await (await ana.get("/desk/queue")).text()
     transcript = await (await ana.get(f"/desk/conversations/{conversation_id}/transcript")).text()
     assert "<li>6</li>" in queue
-    assert '<span class="text">6</span>' in transcript
+    assert '<span class="text" dir="auto">6</span>' in transcript
     # A payload no button on the bot's last messages explains reads in words.
     assert "choose topic: returns" in queue and "choose topic: returns" in transcript
     with session_factory() as session:

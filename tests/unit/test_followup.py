@@ -160,7 +160,8 @@ async def test_stop_in_persian_opts_out_for_good(session_factory):
     await sent_followup(session_factory, "52")
     router = followup_router(session_factory, ScriptedAssistant())
     replies = await router.handle(telegram_text("52", "توقف", "m1"))
-    assert [r.text for r in replies] == [WORDING["en"].replies["after_stop"]]
+    # Said in Persian, answered in Persian (the router's language per message, issue 15).
+    assert [r.text for r in replies] == [WORDING["fa"].replies["after_stop"]]
     with session_factory.begin() as session:
         [optout] = session.execute(select(FollowUpOptOut)).scalars().all()
         customer_id = optout.customer_id

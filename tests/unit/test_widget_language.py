@@ -104,7 +104,9 @@ async def test_the_hint_travels_from_the_socket_and_the_rest_fallback_to_the_ass
         assert refused["type"] == "error" and refused["reply_to"] == "m2"
     body = {"type": "message", "id": "r1", "text": "hello", "visitor": VISITOR, "metadata": {"language_hint": "en"}}
     assert (await client.post("/widget/messages", json=body)).status == 200
-    assert assistant.metadata == [{"language_hint": "fa"}, {"language_hint": "en"}]
+    # The hint reaches the assistant unchanged, beside the language the router chose (issue 15).
+    assert [m["language_hint"] for m in assistant.metadata] == ["fa", "en"]
+    assert all(set(m) == {"language_hint", "language"} for m in assistant.metadata)
 
 
 async def test_the_persian_sample_page_is_served_and_the_script_sends_the_hint(served):
