@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 
+from bench.limits import bench_content
 from bot.storage.database import migrate
 from tests.support.desk_helpers import PASSWORD
 from tests.support.e2e_server import RunningServer
@@ -38,6 +39,8 @@ class Cluster:
             "CXBOT_REDIS_URL": self.redis.url,
             "CXBOT_SECRET_KEY": SECRET,
             "CXBOT_DESK_COOKIE_SECURE": "false",
+            # Traffic from one test address at full speed: the rate limits (issue 17) would stop it.
+            "CXBOT_CONTENT_DIR": str(self.root / "content"),
             **(extra or {}),
         }
 
@@ -71,6 +74,7 @@ def cluster(postgres, root: Path, replicas: int = 2, proxy: bool = True, **extra
     redis = RedisServer()
     redis.start()
     running = Cluster(redis, database_url, tracker_url, root)
+    bench_content(root)
     try:
         running.start_replicas(replicas, dict(extra))
         if proxy:
