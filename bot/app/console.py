@@ -65,6 +65,7 @@ def exit_now() -> None:
 
 PAGES = (
     ("Shop page with the chat widget", "/"),
+    ("The same in Persian (right to left)", "/fa"),
     ("Staff desk", "/desk"),
     ("Manager dashboard", "/dashboard"),
     ("Health", "/health"),

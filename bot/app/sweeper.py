@@ -33,7 +33,14 @@ async def sweep_daily(
         try:
             result = await run_in_session(sessions, lambda session: sweep(session, rules))
             events = await asyncio.to_thread(sweep_trackers, tracker_url, rules) if tracker_url else 0
-            logger.info("retention sweep: %s; %d assistant events", result.describe(dry_run=False), events)
+            # A sweep that removed something is worth a line at the default level; an empty one is not.
+            removed = events or any(vars(result).values())
+            logger.log(
+                logging.INFO if removed else logging.DEBUG,
+                "retention sweep: %s; %d assistant events",
+                result.describe(dry_run=False),
+                events,
+            )
         except Exception:
             # The next day tries again; the server keeps serving customers meanwhile.
             logger.exception("retention sweep failed")

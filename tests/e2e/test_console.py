@@ -59,12 +59,14 @@ def test_the_console_shows_what_starts_then_the_addresses_and_nothing_else(loadi
         time.sleep(0.1)
     output = server.log()
     assert "Starting cxbot" in output and "Loading the assistant" in output
-    for path in ("/", "/desk", "/dashboard", "/health"):
+    for path in ("/", "/fa", "/desk", "/dashboard", "/health"):
         assert f"{server.url}{path}\n" in output
     assert "cxbot user add admin" in output  # no admin yet: the first-admin hint
     assert "alembic" not in output
     assert not re.search(r"\w+Warning\b", output), output
     assert "Traceback" not in output
+    # Nothing logged at the default level on a normal start (the encoder's load, an empty sweep).
+    assert not re.search(r" (DEBUG|INFO) ", output), output
 
 
 def test_ctrl_c_stops_the_server_and_says_so(loading):

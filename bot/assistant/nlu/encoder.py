@@ -155,7 +155,7 @@ def shared_encoder() -> SentenceEncoder:
     with _shared_lock:
         if _shared is None:
             _shared = SentenceEncoder()
-            logger.info(f"Sentence encoder {NAME} loaded (files checked against their pinned sha256).")
+            logger.debug(f"Sentence encoder {NAME} loaded (files checked against their pinned sha256).")
         return _shared
 
 
