@@ -23,6 +23,8 @@ RECENT_BOT_MESSAGES = 5
 
 
 def _title(payload: str, bot_payloads: list) -> str | None:
+    # A frozen copy of bot.storage.titles.tapped_title on purpose: a migration must keep doing what
+    # it did when it was written, whatever the application code becomes later.
     for raw in bot_payloads:
         try:
             data = json.loads(raw or "{}")
