@@ -41,9 +41,11 @@ test: setup system lint
 	$(BIN)/python -m pytest
 
 ## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost; writes BENCHMARKS.md
-## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run)
+## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run); then the
+## server's latency with 1,000 idle widget WebSockets open (bench/idle_sockets.py)
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.idle_sockets --sockets 1000 --requests 40
 
 ## bench-scaleout: 50 customers on 1, 2, 3 replicas behind HAProxy (PostgreSQL + Redis), SQLite and
 ## bare Rasa; recovery after SIGKILL of a replica (about 7 min; needs postgresql, redis-server, haproxy)

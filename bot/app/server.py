@@ -25,6 +25,7 @@ from bot.app.console import ready_block
 from bot.app.content import Content, ContentError, load_content
 from bot.app.http_errors import MAX_BODY_BYTES, middlewares
 from bot.app.settings import Settings, check_cookie_settings
+from bot.app.sweeper import JOB as SWEEP_JOB
 from bot.app.sweeper import sweep_daily
 from bot.app.unanswered import answer_left_over
 from bot.channels import rest
@@ -282,9 +283,10 @@ async def _on_startup(app: web.Application) -> None:
     if state.cluster is not None:
         state.cluster.start()
     state.loader = asyncio.create_task(start_services(state))
-    state.sweeper = asyncio.create_task(
-        sweep_daily(state.sessions, state.content.retention, tracker_url=state.settings.tracker_database_url)
-    )
+    # With several replicas the day's sweep runs on one of them (the first to ask once it is due).
+    due = state.cluster.once_a_day(SWEEP_JOB) if state.cluster is not None else None
+    retention, tracker_url = state.content.retention, state.settings.tracker_database_url
+    state.sweeper = asyncio.create_task(sweep_daily(state.sessions, retention, tracker_url=tracker_url, due=due))
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -316,8 +318,9 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=chain)
     state = AppState(settings, content, model_path, get_session_factory(settings.database_url), cluster=cluster)
     app[STATE] = state
-    # In this process; a shared limiter (Redis) implements the same RateLimiter interface.
-    guard = Guard(content.limits, MemoryRateLimiter(), trusted_proxies=settings.trusted_proxies)
+    # Message limits counted in this process, or in Redis when several replicas share the count.
+    limiter = cluster.rate_limiter() if cluster is not None else MemoryRateLimiter()
+    guard = Guard(content.limits, limiter, trusted_proxies=settings.trusted_proxies)
     app.router.add_get("/health", health)
     rest.add_routes(app, router=lambda: state.router, guard=guard)
     widget.add_routes(

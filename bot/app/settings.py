@@ -90,7 +90,8 @@ class Settings:
     # After a crash, customer messages left unanswered within these minutes are answered at
     # start-up; older ones are marked for staff.
     recover_unanswered_minutes: int = 5
-    # Several replicas: the Redis they share (locks, pushes, leases, login limits); unset, one process.
+    # Several replicas: the Redis they share (locks, pushes, leases, login and message limits);
+    # unset, one process.
     redis_url: str = ""
     # Load balancers whose X-Forwarded-For is believed (the console's login limits per address).
 

@@ -3,8 +3,8 @@
 A channel asks `Guard.wait(...)` before it hands a message to the router: 0 lets it through
 (and counts it), anything else is the number of seconds to wait, and the message is neither
 stored nor sent to the model. The counting sits behind `RateLimiter`, a small async interface:
-`MemoryRateLimiter` counts in this process; a shared store (Redis, for several replicas) plugs
-in by implementing the same `acquire`. Open WebSockets are counted per process: a socket lives
+`MemoryRateLimiter` counts in this process; with several replicas the cluster's Redis limiter
+(bot/app/cluster/limits.py) implements the same `acquire`. Open WebSockets are counted per process: a socket lives
 on exactly one replica.
 """
 
@@ -42,6 +42,11 @@ class Limits:
     def slow_down_text(self, locale: str | None) -> str:
         language = (locale or "").split("-")[0].lower()
         return self.slow_down.get(language) or self.slow_down[DEFAULT_LANGUAGE]
+
+
+class LimiterUnavailable(Exception):
+    """The shared count cannot be reached (Redis away): the message is refused for now, and the
+    customer is asked to try again shortly (503 Retry-After, or a retry error frame)."""
 
 
 class RateLimiter(Protocol):

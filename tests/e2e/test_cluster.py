@@ -1,5 +1,5 @@
-"""Two replicas on one PostgreSQL and one Redis, behind HAProxy: order, pushes, claims, login
-limits and a Redis restart across replicas; last, a replica killed in the middle of traffic."""
+"""Two replicas on one PostgreSQL and one Redis, behind HAProxy: order, pushes, claims, login and
+message limits and a Redis restart across replicas; last, a replica killed in the middle of traffic."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 import pytest
 import requests
+import yaml
 from sqlalchemy import create_engine, select
 
+from bench.limits import bench_content
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message
 from tests.support import haproxy_server, redis_server
 from tests.support.cluster import cluster, login_status, signed_in
@@ -194,6 +196,26 @@ def test_failed_logins_are_counted_across_replicas(replicas):
         assert login_status((a, b)[attempt % 2].url, "cy", "wrong password") == 401
     assert login_status(a.url, "cy", PASSWORD) == 429
     assert login_status(b.url, "cy", PASSWORD) == 429
+
+
+def test_one_customers_message_limit_is_counted_once_across_replicas(replicas, tmp_path):
+    """Two more replicas whose content allows three messages a minute per customer."""
+    content = bench_content(tmp_path)
+    rules = yaml.safe_load((content / "privacy.yml").read_text(encoding="utf-8"))
+    rules["rate_limits"]["per_customer"] = {"messages": 3, "per_seconds": 60}
+    (content / "privacy.yml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    limited = replicas.start_replicas(2, {"CXBOT_CONTENT_DIR": str(content)})
+    try:
+        answers = [send(limited[n % 2].url, "flooder", f"where is my order {n}?") for n in range(5)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+        for refused in answers[3:]:
+            assert 0 < int(refused.headers["Retry-After"]) <= 60 and refused.json()["code"] == "rate_limited"
+        found = rows(replicas.database_url, "flooder")
+        assert len([row for row in found if row.direction == "customer"]) == 3  # nothing over it stored
+    finally:
+        for replica in limited:
+            replica.stop()
+            replicas.replicas.remove(replica)
 
 
 def test_a_redis_restart_gives_503_with_retry_after_then_recovers_without_losing_a_message(replicas):

@@ -1,6 +1,7 @@
 """A seeded fuzz run over every public input of the real server (issue 21): the REST channel, the
 widget's REST and WebSocket endpoints and history, and the Telegram webhook. 1,200 inputs from a
-fixed seed, so every run sends the same ones. Whatever arrives: no 5xx, a JSON error body for
+fixed seed, so every run sends the same ones (tests/unit/test_fuzz_bodies.py is the Hypothesis
+run of the same kinds, in process). Whatever arrives: no 5xx, a JSON error body for
 every 4xx, an answer to every WebSocket frame, no traceback in the server's log, and no
 half-stored record afterwards."""
 
@@ -29,6 +30,7 @@ ALPHABET = (
     list("abcxyz019 -_/{}[]\":,\\'")
     + ["\x00", "\x1b", "\x7f", "\ud800", "\udfff", "\u200b", "\u200d", "\ufeff", "\u202e", "\u0000"]
     + ["é", "ß", "مرحبا", "你好", "\U0001f600", "\U0001f468\u200d\U0001f469", "\n", "\t", "\r"]
+    + ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</textarea>", "<b>"]
 )
 HUGE = [2**63, 2**63 - 1, -(2**63) - 1, 10**40, -1, 0, 1.5, float("1e308")]
 

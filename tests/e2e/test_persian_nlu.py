@@ -51,6 +51,15 @@ def test_finglish_greeting_order_status_and_person(agent, text, intent):
     assert parse(agent, text)["intent"]["name"] == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["اطلاعاتم را پاک کنید", "لطفا اطلاعاتم رو پاک کنید", "لطفا اطلاعات شخصی منو حذف کن", "همه اطلاعات منو پاک کنید"],
+)
+def test_asking_to_have_ones_data_erased_is_the_erasure_request(agent, text):
+    """Queued for an admin (issue 17), not answered with the privacy FAQ."""
+    assert parse(agent, text)["intent"]["name"] == "request_data_erasure"
+
+
 async def test_actions_get_the_text_as_typed(model_path, session_factory, content):
     """The NLU reads the canonical spelling; the tracker (and so every action) keeps the original."""
     from bot.app.settings import get_settings

@@ -46,3 +46,23 @@ async def test_an_admin_exports_and_erases_after_confirming(desk_app, session_fa
     assert logged == [("root", audit.CUSTOMER_EXPORTED), ("root", audit.CUSTOMER_ERASED)]
     again = await admin.post("/desk/privacy/erase", {"channel": "widget", "id": "visitor-9", "confirm": "visitor-9"})
     assert again.status == 404  # nobody left by that id: nothing changes
+
+
+PRIVACY_ROUTES = [("GET", "/desk/privacy"), ("GET", "/desk/audit"), ("POST", "/desk/privacy/export")]
+PRIVACY_ROUTES += [("POST", "/desk/privacy/erase")]
+
+
+async def test_only_admins_reach_the_privacy_routes(desk_app, session_factory):
+    await customer_waiting(desk_app, sender="visitor-9", text="my address is 5 Elm Road")
+    agent, manager = await signed_in(desk_app, "ana"), await signed_in(desk_app, "mia")
+    form = {"channel": "widget", "id": "visitor-9", "confirm": "visitor-9"}
+    for method, path in PRIVACY_ROUTES:
+        anonymous = await desk_app.request(method, path, data=form, allow_redirects=False)
+        assert anonymous.status == 401, path
+        for staff in (agent, manager):
+            response = await (staff.get(path) if method == "GET" else staff.post(path, form))
+            assert response.status == 403, (path, staff.token)
+    with session_factory() as session:
+        texts = session.execute(select(Message.text)).scalars().all()
+        assert "my address is 5 Elm Road" in texts  # nothing was erased
+        assert audit.entries(session) == []  # and nothing exported

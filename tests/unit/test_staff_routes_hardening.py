@@ -3,6 +3,8 @@ out of the database's range, a note on a conversation that does not exist (issue
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -58,6 +60,26 @@ async def test_every_staff_and_manager_response_sends_the_security_headers(desk_
         response = await desk_app.get(path, headers={"Accept": "text/html"}, allow_redirects=False)
         assert_secured(response, path)
     assert (await desk_app.get("/widget/history?visitor=v")).headers.get("Cache-Control") != "no-store"
+
+
+async def test_every_page_the_staff_and_managers_can_get_is_secured(desk_app, session_factory):
+    """Walks the router, so a page added later (a PDF, a privacy page) cannot be missed."""
+    conversation_id, _ = await customer_waiting(desk_app)
+    with session_factory.begin() as session:
+        add_fixed_data(session)
+    admin = await signed_in(desk_app, "root")
+    seen = set()
+    for resource in desk_app.server.app.router.resources():
+        if not any(route.method == "GET" for route in resource):
+            continue
+        path = resource.canonical.replace("{kind}", "surveys")
+        path = re.sub(r"\{[a-z_]+\}", str(conversation_id), path)
+        response = await admin.get(path)
+        assert response.status in (200, 303, 404), (path, response.status)  # 303: signed in already
+        assert_secured(response, path)
+        response.close()  # the live events stream stays open otherwise
+        seen.add(resource.canonical)
+    assert {"/desk/audit", "/desk/privacy", "/dashboard/report.pdf", "/desk/static/desk.css"} <= seen
 
 
 @pytest.mark.parametrize("number", [HUGE, HUGER, "-" + HUGE])

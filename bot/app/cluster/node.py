@@ -13,6 +13,8 @@ import redis
 import redis.asyncio as aioredis
 from redis.exceptions import LockError, RedisError
 
+from bot.channels.limits import LimiterUnavailable
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "cxbot:"
@@ -34,7 +36,7 @@ class ClusterUnavailable(Exception):
     """Redis cannot be reached or the lock not had in time: the caller answers 503 Retry-After."""
 
 
-UNAVAILABLE: tuple[type[BaseException], ...] = (RedisError, ClusterUnavailable)
+UNAVAILABLE: tuple[type[BaseException], ...] = (RedisError, ClusterUnavailable, LimiterUnavailable)
 
 
 class Node:

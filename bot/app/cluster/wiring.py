@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.app.cluster.fanout import Fanout, SharedChannel, SharedDeskEvents
-from bot.app.cluster.limits import SharedLoginLimiter
+from bot.app.cluster.limits import SharedLoginLimiter, SharedRateLimiter
 from bot.app.cluster.node import UNAVAILABLE, Node
 from bot.channels.base import ChannelRegistry
 from bot.desk.console.access import ConsoleState
 from bot.desk.service import TIMEOUT_CHECK_SECONDS, Desk
 
 logger = logging.getLogger(__name__)
+
+DAY_SECONDS = 24 * 3600
 
 # Channels whose customers hold a connection to one replica: their pushes go to every replica.
 CONNECTED_CHANNELS = ("widget",)
@@ -33,6 +36,10 @@ class Cluster:
             "shared_lock": self.node.lock,
             "unavailable": UNAVAILABLE,
         }
+
+    def rate_limiter(self) -> SharedRateLimiter:
+        """The channels' message limits, one count per customer, address or chat for all replicas."""
+        return SharedRateLimiter(self.node.redis)
 
     def share_pushes(self, channels: ChannelRegistry, console: ConsoleState) -> None:
         """Widget pushes reach the replica holding the socket; login failures count everywhere."""
@@ -64,6 +71,20 @@ class Cluster:
                     await desk.time_out_waiting()
             except Exception:
                 logger.exception("staff desk: the queue timeout check failed")
+
+    def once_a_day(self, job: str) -> Callable[[], Awaitable[bool]]:
+        """For a daily job on every replica: True for the first replica to ask once a day has
+        passed since the job last started anywhere. Redis away: False (skipped, asked again
+        at the next check), so two replicas never run it because neither could tell."""
+
+        async def due() -> bool:
+            try:
+                return await self.node.first(job, DAY_SECONDS)
+            except UNAVAILABLE as error:
+                logger.warning("cluster: %s skipped for now; Redis cannot tell who runs it (%s)", job, error)
+                return False
+
+        return due
 
     async def stop(self) -> None:
         await self.node.stop()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import ChannelRegistry, RouterSource
-from bot.channels.limits import Guard, SocketCounter, retry_after
+from bot.channels.limits import Guard, LimiterUnavailable, SocketCounter, retry_after
 from bot.channels.widget.history import MAX_HISTORY_MESSAGES, HistoryReader, history_json
 from bot.channels.widget.identity import Identity, IdentityRefused, sender_id
 from bot.channels.widget.protocol import (
@@ -48,6 +48,7 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_IDLE = 4408  # the widget reconnects when the visitor next sends something
 SLOW_DOWN = "you are sending messages too fast; wait a moment before sending more"
 STARTING = "the assistant is starting; your message will be sent again in a moment"
+BUSY = "the chat is busy; your message will be sent again in a moment"
 
 
 def _dumps(data: Any) -> str:
@@ -179,7 +180,11 @@ async def _answer_frame(
     if router is None:
         await _send(ws, error_event("starting", STARTING, reply_to=message.client_id, retry=True))
         return
-    wait = await _wait(app[WIDGET], sender, address)
+    try:
+        wait = await _wait(app[WIDGET], sender, address)
+    except LimiterUnavailable:  # as the REST fallback's 503 Retry-After: the widget sends it again
+        await _send(ws, error_event("busy", BUSY, reply_to=message.client_id, retry=True))
+        return
     if wait:
         # The socket stays open: the visitor may send again after the wait.
         await _send(ws, {**error_event("rate_limited", SLOW_DOWN, reply_to=message.client_id), "retry_after": wait})

@@ -139,13 +139,23 @@ async def queue_fragment(request: web.Request, staff: Staff) -> web.Response:
     return page("_queue.html", staff=staff, rows=rows)
 
 
+# A stream sends its headers before the server's security middleware sees the response, so it
+# carries the staff pages' headers itself (bot/app/staff_headers.py).
+EVENT_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-store",
+    "X-Accel-Buffering": "no",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+
 @requires(StaffRole.AGENT.value)
 async def events(request: web.Request, staff: Staff) -> web.StreamResponse:
     """GET /desk/events: server-sent events telling the page what to reload."""
     desk = desk_of(request)
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    )
+    response = web.StreamResponse(headers=EVENT_HEADERS)
     await response.prepare(request)
     stopping = request.app[STATE].stopping
 
