@@ -34,6 +34,7 @@ from bot.conversation.router import ConversationRouter
 from bot.conversation.store import customer_language, write_messages
 from bot.desk import compensations
 from bot.desk.events import DeskEvents
+from bot.desk.profile import answer_on
 from bot.handoff import transitions as handoffs
 from bot.handoff.content import DeskContent
 from bot.handoff.queries import active_request, customer_address, waiting_since_before
@@ -160,11 +161,15 @@ class Desk:
 
         return await self._transition(conversation_id, work)
 
-    async def reply(self, handoff_id: int, staff_id: int, text: str) -> Outcome:
+    async def reply(self, handoff_id: int, staff_id: int, text: str, *, via: int | None = None) -> Outcome:
+        """`via`: the customer (identity) of the person to answer on; None, this conversation's."""
         conversation_id = await self._conversation_of(handoff_id)
-        return await self._transition(
-            conversation_id, lambda s: handoffs.reply(s, handoff_id, self._staff(s, staff_id), text)
-        )
+
+        def work(session: Session) -> Outcome:
+            into = answer_on(session, conversation_id, via)
+            return handoffs.reply(session, handoff_id, self._staff(session, staff_id), text, into=into)
+
+        return await self._transition(conversation_id, work)
 
     async def transfer(self, handoff_id: int, staff_id: int, to_staff_id: int) -> Outcome:
         conversation_id = await self._conversation_of(handoff_id)
