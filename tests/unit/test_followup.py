@@ -220,3 +220,44 @@ async def test_stop_covers_every_identity_of_the_person(session_factory):
     assert await scheduler(session_factory, Clock(SETTLED + days(3)), Pushes()).tick() == 0
     with session_factory() as session:
         assert session.execute(select(FollowUp).where(FollowUp.case_id == widget_case)).first() is None
+
+
+async def test_a_followup_a_crash_left_sending_is_tried_again_once_never_twice(session_factory):
+    with session_factory.begin() as session:
+        settled_case(session, "60")
+        schedule.schedule_recovered(session, project_content().followup, SETTLED + days(3))
+    crashed_at = SETTLED + days(3)
+    followup_id = only_followup(session_factory).id
+    with session_factory.begin() as session:
+        assert schedule.claim(session, followup_id, crashed_at)  # ... and the process died here
+    clock, pushes = Clock(crashed_at + schedule.SENDING_TIMEOUT - timedelta(seconds=1)), Pushes()
+    runner = scheduler(session_factory, clock, pushes)
+    assert await runner.tick() == 0  # not stale yet: another process may still be writing it
+    assert only_followup(session_factory).status == "sending"
+    # A process that claimed it and is merely slow writes nothing once its claim was taken over.
+    clock.now = crashed_at + schedule.SENDING_TIMEOUT + timedelta(seconds=1)
+    with session_factory.begin() as session:
+        assert schedule.reclaim_stale(session, clock.now) == (1, 0)
+        assert schedule.claim(session, followup_id, clock.now)
+    with session_factory.begin() as session:
+        assert schedule.write(session, project_content().followup, followup_id, crashed_at) is None
+    assert only_followup(session_factory).status == "sending" and pushes.sent == []
+    # It crashed again after the retry's claim: given up, shown to staff, never tried a third time.
+    clock.now += schedule.SENDING_TIMEOUT + timedelta(seconds=1)
+    assert await runner.tick() == 0
+    followup = only_followup(session_factory)
+    assert (followup.status, followup.cancelled_by) == ("cancelled", schedule.GAVE_UP)
+    assert followup.reclaimed_at is not None and pushes.sent == []
+
+
+async def test_a_stale_sending_followup_is_sent_once_by_the_retry(session_factory):
+    with session_factory.begin() as session:
+        settled_case(session, "61")
+        schedule.schedule_recovered(session, project_content().followup, SETTLED + days(3))
+    followup_id = only_followup(session_factory).id
+    with session_factory.begin() as session:
+        schedule.claim(session, followup_id, SETTLED + days(3))
+    clock, pushes = Clock(SETTLED + days(3) + schedule.SENDING_TIMEOUT * 2), Pushes()
+    assert await scheduler(session_factory, clock, pushes).tick() == 1
+    assert await scheduler(session_factory, clock, pushes).tick() == 0  # a restart: not again
+    assert len(pushes.sent) == 1 and only_followup(session_factory).status == "sent"
