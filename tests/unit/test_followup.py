@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.conversation import store
 from bot.followup import schedule
+from bot.followup.content import load_content as load_followup
 from bot.storage.followups import FollowUp, FollowUpOptOut
 from bot.storage.models import Conversation, HandoffRequest, Message, RecoveryCase, StaffNote, SurveyResponse
 from tests.support.content import project_content
@@ -261,3 +264,20 @@ async def test_a_stale_sending_followup_is_sent_once_by_the_retry(session_factor
     assert await scheduler(session_factory, clock, pushes).tick() == 1
     assert await scheduler(session_factory, clock, pushes).tick() == 0  # a restart: not again
     assert len(pushes.sent) == 1 and only_followup(session_factory).status == "sent"
+
+
+def test_the_quiet_hours_are_in_the_shops_time_zone_set_once_in_escalation_yml(tmp_path):
+    content = project_content()
+    assert content.followup.zone == content.escalation.timezone
+    # A shop in Tehran changes escalation.yml only; the follow-up's quiet hours follow it.
+    shutil.copytree("content", tmp_path / "content")
+    escalation = tmp_path / "content" / "escalation.yml"
+    escalation.write_text(
+        escalation.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Asia/Tehran"),
+        encoding="utf-8",
+    )
+    moved = load_followup(tmp_path / "content" / "followup.yml")
+    assert moved.zone == ZoneInfo("Asia/Tehran")
+    # 19:00 UTC is 22:30 in Tehran (quiet) and 20:00 in Berlin (not).
+    evening = SETTLED.replace(hour=19)
+    assert moved.in_quiet_hours(evening) and not content.followup.in_quiet_hours(evening)
