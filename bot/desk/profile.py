@@ -182,3 +182,9 @@ def answer_on(session: Session, conversation_id: int, via: int | None, now: date
     session.add(fresh)
     session.flush()
     return fresh.id
+
+
+def identity_address(session: Session, customer_id: int) -> list[tuple[str, str]]:
+    """(channel, sender id) of one identity, [] if there is none: whose lock a reply there takes."""
+    customer = session.get(Customer, customer_id)
+    return [(customer.channel, customer.external_id)] if customer is not None else []
