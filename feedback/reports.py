@@ -62,6 +62,7 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
             f"{_fmt(report.nps, '{:+.1f}')} (promoters {report.nps_promoters}, passives "
             f"{report.nps_passives}, detractors {report.nps_detractors})",
         ),
+        ("NPS per person", _nps_people(report.nps_people)),
         ("CES", f"{_fmt(report.ces)} ({_answers(report.ces_distribution)})"),
         ("CSAT", f"{_fmt(report.csat)} (satisfied {_fmt(report.csat_satisfied_share, '{:.0%}')})"),
         ("response rates", ", ".join(f"{k.upper()} {_fmt(v, '{:.0%}')}" for k, v in rates.items())),
@@ -80,12 +81,29 @@ def as_rows(report: Report) -> list[tuple[str, str]]:
             (
                 f"recovery: {group.replace('_', ' ')}",
                 f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} "
-                f"(n={r['csat_responses']}), {r['customers']} customers",
+                f"(n={r['csat_responses']}), {r['customers']} people",
             )
             for group, r in report.recovery.items()
         ),
+        ("follow-ups", followup_text(report.followups)),
         *remedy_rows(report.remedies),
     ]
+
+
+def _nps_people(row: dict) -> str:
+    return (
+        f"{_fmt(row['nps'], '{:+.1f}')} ({row['people']} people: promoters {row['promoters']}, "
+        f"passives {row['passives']}, detractors {row['detractors']})"
+    )
+
+
+def followup_text(row: dict) -> str:
+    """Follow-ups in one line, next to the recovery figures."""
+    return (
+        f"sent {row['sent']}, answered {row['answered']}, not resolved {row['not_resolved']} "
+        f"({_fmt(row['not_resolved_rate'], '{:.0%}')} of answers), CSAT after follow-up {_fmt(row['csat'])} "
+        f"(n={row['csat_responses']})"
+    )
 
 
 def _cost(row: dict) -> str:

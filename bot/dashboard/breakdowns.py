@@ -111,7 +111,7 @@ def recovery_section(board: Dashboard, link: Link) -> str:
         ]
         for g in groups
     ]
-    numbers = table(["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows)
+    numbers = table(["group", "people", "NPS", "NPS answers", "CSAT", "CSAT answers"], rows)
     nps_desc = "NPS of customers whose complaint was recovered, not recovered, and who never complained."
     panels = [
         panel(one("nps", "NPS", nps_desc, (-100, 100), lambda v: f"{v:+.0f}"), numbers),

@@ -107,6 +107,14 @@ def headline_section(board: Dashboard, link: Link, currency: str) -> str:
     )
 
 
+def _nps_people(row: dict) -> str:
+    """Each person's latest NPS answer: linked channel identities count once."""
+    return (
+        f"{fmt_nps(row['nps'])} ({row['people']} people: promoters {row['promoters']}, passives {row['passives']}, "
+        f"detractors {row['detractors']})"
+    )
+
+
 def summary_rows(board: Dashboard, currency: str) -> list[tuple[str, str]]:
     """The period's numbers in words: the table beside the cards, and the PDF's first page."""
     t, f = board.totals, board.filters
@@ -121,6 +129,7 @@ def summary_rows(board: Dashboard, currency: str) -> list[tuple[str, str]]:
             "NPS",
             f"{fmt_nps(t.nps)} (promoters {t.nps_promoters}, passives {t.nps_passives}, detractors {t.nps_detractors})",
         ),
+        ("NPS per person", _nps_people(t.nps_people)),
         ("CES", f"{fmt_number(t.ces, '{:+.2f}')}" + (f" ({ces})" if ces else "")),
         ("CSAT", f"{fmt_number(t.csat)} (satisfied {fmt_share(t.csat_satisfied_share)})"),
         ("Response rates", rates),

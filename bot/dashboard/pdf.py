@@ -22,6 +22,7 @@ from bot.dashboard.wording import bucket_label, fmt_money, fmt_period, words
 from feedback.metrics import Dashboard
 from feedback.metrics.recovery_groups import RECOVERY_GROUPS
 from feedback.metrics.remedies import LOYALTY_GROUPS
+from feedback.reports import followup_text
 from feedback.surveys.scores import CES_VALUES
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -129,6 +130,13 @@ def detail_lines(board: Dashboard, currency: str) -> list[str]:
         f"    {words(c.category)}: {c.count}, {fmt_money(c.value_cents, currency)}, {c.percent_coupons}"
         for c in board.compensation
     ] or ["    none"]
+    lines += ["Service recovery (people, NPS, CSAT), then the follow-ups a few days later:"]
+    lines += [
+        f"    {words(group)}: {r['customers']} people, NPS {_n(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), "
+        f"CSAT {_n(r['csat'])} (n={r['csat_responses']})"
+        for group, r in board.recovery.items()
+    ]
+    lines += [f"    follow-ups: {followup_text(board.totals.followups)}"]
     lines += ["Bot versus staff (NPS, CES, CSAT; response rates NPS / CES / CSAT):"]
     lines += [
         f"    {h.handled_by}: {_n(h.nps, '{:+.1f}')}, {_n(h.ces, '{:+.2f}')}, {_n(h.csat)}; "

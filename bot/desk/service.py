@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -34,6 +35,7 @@ from bot.conversation.router import ConversationRouter
 from bot.conversation.store import customer_language, write_messages
 from bot.desk import compensations
 from bot.desk.events import DeskEvents
+from bot.desk.profile import answer_on, identity_address
 from bot.handoff import transitions as handoffs
 from bot.handoff.content import DeskContent
 from bot.handoff.queries import active_request, customer_address, waiting_since_before
@@ -160,11 +162,26 @@ class Desk:
 
         return await self._transition(conversation_id, work)
 
-    async def reply(self, handoff_id: int, staff_id: int, text: str) -> Outcome:
+    async def reply(self, handoff_id: int, staff_id: int, text: str, *, via: int | None = None) -> Outcome:
+        """`via`: the customer (identity) of the person to answer on; None, this conversation's."""
         conversation_id = await self._conversation_of(handoff_id)
-        return await self._transition(
-            conversation_id, lambda s: handoffs.reply(s, handoff_id, self._staff(s, staff_id), text)
-        )
+
+        def work(session: Session) -> Outcome:
+            into = answer_on(session, conversation_id, via)
+            return handoffs.reply(session, handoff_id, self._staff(session, staff_id), text, into=into)
+
+        addresses = {await self._address(conversation_id)}
+        if via is not None:
+            addresses |= set(await self._db(lambda s: identity_address(s, via)))
+        async with AsyncExitStack() as locks:
+            # Warning: both customers' locks, always in the same (sorted) order, so two replies
+            # crossing between the same two identities cannot wait for each other.
+            for channel, sender_id in sorted(addresses):
+                await locks.enter_async_context(self.router.exclusive(channel, sender_id))
+            outcome = await self._db(work)
+            await self._deliver(outcome.channel, outcome.sender_id, outcome.messages)
+        await self._events.publish(HandoffChanged(outcome.handoff_id, outcome.conversation_id))
+        return outcome
 
     async def transfer(self, handoff_id: int, staff_id: int, to_staff_id: int) -> Outcome:
         conversation_id = await self._conversation_of(handoff_id)

@@ -196,7 +196,7 @@ def _custom(row: Message) -> dict:
     return custom if isinstance(custom, dict) else {}
 
 
-def _entries(session: Session, conversation_id: int, names: dict[int, str]) -> list[TranscriptEntry]:
+def transcript_entries(session: Session, conversation_id: int, names: dict[int, str]) -> list[TranscriptEntry]:
     entries = []
     for row in session.execute(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
@@ -227,7 +227,7 @@ def _earlier(session: Session, conversation: Conversation, names: dict[int, str]
         .order_by(Conversation.id.desc())
         .limit(EARLIER_CONVERSATIONS)
     ).scalars()
-    earlier = [EarlierConversation(row.id, row.started_at, _entries(session, row.id, names)) for row in rows]
+    earlier = [EarlierConversation(row.id, row.started_at, transcript_entries(session, row.id, names)) for row in rows]
     return [past for past in reversed(earlier) if past.entries]
 
 
@@ -237,7 +237,7 @@ def conversation_view(session: Session, conversation_id: int) -> ConversationVie
         return None
     names = _names(session)
     customer = session.get(Customer, conversation.customer_id)
-    entries = _entries(session, conversation_id, names)
+    entries = transcript_entries(session, conversation_id, names)
     notes = [
         # No author: a note the bot left with a remedy (a staff report, a delivery to chase).
         ("the bot" if note.author_id is None else names.get(note.author_id, "someone"), note.created_at, note.text)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.handoff.rules import load_rules
+
 ANSWERS = ("yes", "no", "stop")
 # Button payloads: the answer arrives as one of these, typed words are read with `words`.
 PAYLOADS = {f"/followup_{answer}": answer for answer in ANSWERS}
@@ -78,6 +80,14 @@ def _wording(language: str, data: dict) -> Wording:
     return Wording(questions, {answer: str(data[answer]) for answer in ANSWERS}, replies, words)
 
 
+def shop_zone(path: Path, data: dict) -> ZoneInfo:
+    """The quiet hours' time zone: the shop's, business_hours.timezone of escalation.yml beside this
+    file (one place to set it); a `timezone` here overrides it."""
+    if data.get("timezone"):
+        return ZoneInfo(str(data["timezone"]))
+    return load_rules(path.parent / "escalation.yml").timezone
+
+
 def load_content(path: Path) -> FollowUpContent:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     wording = {str(language): _wording(str(language), block) for language, block in data["messages"].items()}
@@ -87,7 +97,7 @@ def load_content(path: Path) -> FollowUpContent:
     if any(days < 1 for days in after.values()) or int(data["default_days"]) < 1:
         raise ValueError("followup.yml: days must be at least 1")
     return FollowUpContent(
-        zone=ZoneInfo(str(data["timezone"])),
+        zone=shop_zone(path, data),
         quiet_start=_clock(data["quiet_hours"]["start"]),
         quiet_end=_clock(data["quiet_hours"]["end"]),
         after_days=after,

@@ -1,44 +1,8 @@
-"""What follow-ups achieved, for the desk and the dashboard (formulas in the docstrings)."""
+"""What follow-ups achieved: computed in feedback/followups.py (the report and the dashboard read it
+too); named here for the desk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from feedback.followups import FOLLOWUP_FORMULA, FollowUpFigures, followup_figures
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from bot.storage.followups import FollowUp
-from bot.storage.models import SurveyResponse
-
-
-@dataclass(frozen=True)
-class FollowUpFigures:
-    sent: int  # follow-ups sent (or shown in the widget) in the period, by sent_at
-    answered: int  # of those, answered yes, no or stop
-    not_resolved: int  # of those, answered "no"
-    csat_scores: tuple[int, ...]  # CSAT answers given after a "yes"
-
-    @property
-    def not_resolved_rate(self) -> float | None:
-        """ "no" answers / answers (yes + no + stop); None without answers."""
-        return self.not_resolved / self.answered if self.answered else None
-
-    @property
-    def csat_mean(self) -> float | None:
-        """Mean CSAT (1-7) given right after a "yes"; None without answers."""
-        return sum(self.csat_scores) / len(self.csat_scores) if self.csat_scores else None
-
-
-def followup_figures(session: Session, *, since: datetime, until: datetime) -> FollowUpFigures:
-    rows = session.execute(
-        select(FollowUp.answer, SurveyResponse.status, SurveyResponse.score)
-        .outerjoin(SurveyResponse, FollowUp.survey_id == SurveyResponse.id)
-        .where(FollowUp.sent_at >= since, FollowUp.sent_at < until)
-    ).all()
-    return FollowUpFigures(
-        sent=len(rows),
-        answered=sum(1 for answer, _, _ in rows if answer),
-        not_resolved=sum(1 for answer, _, _ in rows if answer == "no"),
-        csat_scores=tuple(score for _, status, score in rows if status == "answered" and score is not None),
-    )
+__all__ = ["FOLLOWUP_FORMULA", "FollowUpFigures", "followup_figures"]

@@ -37,6 +37,10 @@ HELD = ("widget",)
 # follow-ups existed): a check-in weeks late reads as a mistake.
 TOO_LATE = timedelta(days=7)
 RESPONSE = "utter_followup"
+# A claim older than this with no question written means the process died between the two steps
+# (writing takes well under a second): the follow-up is tried again, once.
+SENDING_TIMEOUT = timedelta(minutes=10)
+GAVE_UP = "stuck in sending twice"
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,27 @@ def claim(session: Session, followup_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def reclaim_stale(session: Session, now: datetime) -> tuple[int, int]:
+    """Follow-ups a crash left in "sending": back to scheduled the first time, cancelled (shown to
+    staff) the second, so a follow-up that kills its process is never tried a third time.
+    (retried, given up). Nothing was written for them: `write` marks a follow-up sent in the
+    same transaction as its question, so "sending" means no question exists yet."""
+    stale = (FollowUp.status == FollowUpStatus.SENDING.value, FollowUp.claimed_at < now - SENDING_TIMEOUT)
+    retried = session.execute(
+        update(FollowUp)
+        .where(*stale, FollowUp.reclaimed_at.is_(None))
+        .values(status=FollowUpStatus.SCHEDULED.value, reclaimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    gave_up = session.execute(
+        update(FollowUp)
+        .where(*stale, FollowUp.reclaimed_at.is_not(None))
+        .values(status=FollowUpStatus.CANCELLED.value, cancelled_by=GAVE_UP)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return retried, gave_up
+
+
 def question(content: FollowUpContent, case: RecoveryCase, locale: str | None) -> OutboundMessage:
     wording = content.words_for(locale)
     buttons = tuple(Button(title=wording.buttons[a], payload=f"/followup_{a}") for a in ("yes", "no", "stop"))
@@ -153,6 +178,8 @@ def write(session: Session, content: FollowUpContent, followup_id: int, now: dat
     not go now (opted out since, or a person is talking with them): then it is scheduled again or
     cancelled."""
     followup = session.get(FollowUp, followup_id)
+    if followup.status != FollowUpStatus.SENDING.value or followup.claimed_at != now:
+        return None  # reclaimed meanwhile (this process was too slow) and claimed by another
     customer = session.get(Customer, followup.customer_id)
     if opted_out(session, customer.id):
         followup.status, followup.cancelled_by = FollowUpStatus.CANCELLED.value, "opt-out"

@@ -49,6 +49,9 @@ class FollowUpScheduler:
         """One round: schedule, then send what is due (never in the quiet hours); the number sent."""
         now = self._clock()
         await run_in_session(self._sessions, lambda s: schedule.schedule_recovered(s, self._content, now))
+        retried, gave_up = await run_in_session(self._sessions, lambda s: schedule.reclaim_stale(s, now))
+        if retried or gave_up:
+            logger.warning("follow-ups left sending by a crash: %d tried again, %d given up", retried, gave_up)
         if self._content.in_quiet_hours(now):
             return 0
         sent = 0

@@ -17,7 +17,7 @@ per-conversation lock, so no customer message is stored half-way through a trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -255,8 +255,17 @@ def _still_held_by(holder_id: int | None):
     return [HandoffRequest.status == HandoffStatus.CLAIMED.value, HandoffRequest.assigned_to_id == holder_id]
 
 
-def reply(session: Session, handoff_id: int, staff: StaffUser, text: str, now: datetime | None = None) -> Outcome:
-    """Store the holder's reply to the customer (only the holder may answer)."""
+def reply(
+    session: Session,
+    handoff_id: int,
+    staff: StaffUser,
+    text: str,
+    now: datetime | None = None,
+    *,
+    into: int | None = None,
+) -> Outcome:
+    """Store the holder's reply to the customer (only the holder may answer). `into`: another
+    conversation of the same person (the desk checks that), on the channel staff chose to answer on."""
     now = now or utcnow()
     text = text.strip()
     if not text:
@@ -269,14 +278,19 @@ def reply(session: Session, handoff_id: int, staff: StaffUser, text: str, now: d
             raise TransitionRefused(f"{_name(session, handoff.assigned_to_id)} has this conversation")
         raise TransitionRefused("claim the conversation before replying")
     _mark_customer_messages_handled(session, handoff.conversation_id)
+    target = into or handoff.conversation_id
     message = store_agent_message(
         session,
-        handoff.conversation_id,
+        target,
         OutboundMessage(text=text, custom={"from": "agent", "name": staff.display_name}),
         staff_id=staff.id,
         now=now,
     )
-    return _outcome(session, handoff, [message])
+    outcome = _outcome(session, handoff, [message])
+    if target == handoff.conversation_id:
+        return outcome
+    channel, sender = customer_address(session, target)  # delivered where it was recorded
+    return replace(outcome, channel=channel, sender_id=sender)
 
 
 def transfer(

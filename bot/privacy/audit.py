@@ -20,6 +20,8 @@ NOTE_ADDED = "note_added"
 COMPENSATION_DECIDED = "compensation_decided"
 CUSTOMER_EXPORTED = "customer_exported"
 CUSTOMER_ERASED = "customer_erased"
+PROFILES_MERGED = "profiles_merged"  # a staff merge of two customers' profiles (bot/people)
+MERGE_UNDONE = "merge_undone"
 ACTIONS = (
     TRANSCRIPT_OPENED,
     REPORT_EXPORTED,
@@ -27,6 +29,8 @@ ACTIONS = (
     COMPENSATION_DECIDED,
     CUSTOMER_EXPORTED,
     CUSTOMER_ERASED,
+    PROFILES_MERGED,
+    MERGE_UNDONE,
 )
 # Where the console leaves the signed-in staff member on a request, for pages that live elsewhere.
 ACTOR_KEY = "cxbot_audit_actor"

@@ -16,7 +16,7 @@ class FollowUpStatus(str, enum.Enum):
     SENDING = "sending"  # claimed by one process; set back to scheduled if the send failed
     SENT = "sent"  # written to the customer (Telegram) or waiting in their widget history
     ANSWERED = "answered"  # yes, no or stop
-    CANCELLED = "cancelled"  # by staff, or because the customer opted out
+    CANCELLED = "cancelled"  # by staff, because the customer opted out, or stuck in "sending" twice
 
 
 class FollowUp(Base):
@@ -35,6 +35,8 @@ class FollowUp(Base):
     status = Column(String(20), nullable=False, default=FollowUpStatus.SCHEDULED.value)
     due_at = Column(UTCDateTime, nullable=False)
     claimed_at = Column(UTCDateTime)
+    # Set when a crash left it in "sending" and it was put back to be tried again (once; migration 0015).
+    reclaimed_at = Column(UTCDateTime)
     sent_at = Column(UTCDateTime)
     # The conversation the question was written into (the customer's answer arrives there).
     conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from feedback.followups import FOLLOWUP_FORMULA
+from feedback.metrics.people import NPS_PERSON_FORMULA, PERSON_DEFINITION
 from feedback.metrics.period import DAILY_UP_TO_DAYS
 from feedback.surveys.scores import CES_FORMULA, CSAT_FORMULA, NPS_FORMULA
 
@@ -34,10 +36,11 @@ PARADOX_FORMULA = (
     "period after the customer's first remedied case"
 )
 RECOVERY_FORMULA = (
-    "recovery effectiveness: customers grouped by their complaints (recovery cases opened by a complaint): "
-    "recovered = a case ended with a compensation issued or approved; not recovered = complaints, none recovered; "
-    "no complaint = no complaint ever; NPS and CSAT per group from answers given in the period, "
-    "for complainers only answers given after their first complaint"
+    "recovery effectiveness: people grouped by their complaints (recovery cases opened by a complaint) on any of "
+    "their channels: recovered = a case ended with a compensation issued or approved; not recovered = complaints, "
+    "none recovered; no complaint = no complaint ever; NPS and CSAT per group from answers given in the period, "
+    "for complainers only answers given after their first complaint; the count is of people, "
+    f"{PERSON_DEFINITION}"
 )
 TOPIC_FORMULA = (
     "topic of a conversation = its complaint category (first complaint), else its first FAQ topic, "
@@ -65,18 +68,21 @@ BUCKET_FORMULA = (
 
 REPORT_FORMULAS = (
     NPS_FORMULA,
+    NPS_PERSON_FORMULA,
     CES_FORMULA,
     CSAT_FORMULA,
     RESPONSE_RATE_FORMULA,
     SENTIMENT_FORMULA,
     COMPENSATION_FORMULA,
     RECOVERY_FORMULA,
+    FOLLOWUP_FORMULA,
     REMEDY_FORMULA,
     PARADOX_FORMULA,
 )
 DASHBOARD_FORMULAS = (
     CHANGE_FORMULA,
     NPS_FORMULA,
+    NPS_PERSON_FORMULA,
     CES_FORMULA,
     CSAT_FORMULA,
     RESPONSE_RATE_FORMULA,
@@ -87,6 +93,7 @@ DASHBOARD_FORMULAS = (
     ESCALATION_FORMULA,
     COMPENSATION_FORMULA,
     RECOVERY_FORMULA,
+    FOLLOWUP_FORMULA,
     REMEDY_FORMULA,
     PARADOX_FORMULA,
     HANDLER_FORMULA,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import RecoveryCase, RecoveryStatus, SurveyResponse
+from feedback.metrics.people import People
 from feedback.surveys.scores import summarise_csat, summarise_nps
 
 RECOVERY_GROUPS = ("recovered", "complaint_not_recovered", "no_complaint")
@@ -17,26 +18,29 @@ RECOVERY_GROUPS = ("recovered", "complaint_not_recovered", "no_complaint")
 
 @dataclass(frozen=True)
 class ComplaintHistory:
-    """Every customer's first complaint and whether any of their complaints was recovered."""
+    """Every person's first complaint and whether any of their complaints was recovered: a person
+    (feedback/metrics/people.py) is all the channel identities linked to one customer."""
 
-    first_complaint: dict[int, datetime]
-    recovered: frozenset[int]
+    first_complaint: dict[str, datetime]  # person key -> when
+    recovered: frozenset[str]
+    people: People = People({})
 
     @classmethod
     def load(cls, session: Session) -> ComplaintHistory:
-        first: dict[int, datetime] = {}
-        recovered: set[int] = set()
+        people = People.load(session)
+        first: dict[str, datetime] = {}
+        recovered: set[str] = set()
         for case in session.execute(select(RecoveryCase).where(RecoveryCase.source == "complaint")).scalars():
-            at = case.created_at
-            first[case.customer_id] = min(at, first.get(case.customer_id, at))
+            at, person = case.created_at, people.of(case.customer_id)
+            first[person] = min(at, first.get(person, at))
             if case.status == RecoveryStatus.RECOVERED.value:
-                recovered.add(case.customer_id)
-        return cls(first, frozenset(recovered))
+                recovered.add(person)
+        return cls(first, frozenset(recovered), people)
 
     def group_of(self, survey: SurveyResponse) -> str | None:
-        """The group an answer counts in; None for an answer given before the customer's first
+        """The group an answer counts in; None for an answer given before the person's first
         complaint (it says nothing about the recovery)."""
-        customer = survey.customer_id
+        customer = self.people.of(survey.customer_id)
         if customer not in self.first_complaint:
             return "no_complaint"
         if (survey.answered_at or survey.offered_at) < self.first_complaint[customer]:
@@ -53,13 +57,13 @@ def recovery_effectiveness(
     answered: Iterable[SurveyResponse], history: ComplaintHistory
 ) -> dict[str, dict[str, float | None]]:
     """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
-    groups: dict[str, dict[str, list[int]]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
+    groups: dict[str, dict[str, list]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
     for survey in recovery_surveys(answered):
         group = history.group_of(survey)
         if group is None:
             continue
         groups[group][survey.kind].append(survey.score)
-        groups[group]["customers"].append(survey.customer_id)
+        groups[group]["customers"].append(history.people.of(survey.customer_id))  # people, not identities
     result = {}
     for name, values in groups.items():
         nps, csat = summarise_nps(values["nps"]), summarise_csat(values["csat"])

@@ -19,6 +19,7 @@ from bot.storage.models import (
     RecoveryCase,
     SurveyResponse,
 )
+from feedback.followups import FollowUpFigures, followup_figures
 from feedback.metrics.not_understood import not_understood_in_period
 from feedback.metrics.period import Filters, chunks, in_period, with_channel
 from feedback.metrics.recovery_groups import ComplaintHistory
@@ -41,6 +42,7 @@ class PeriodRows:
     remedy_cases: list[RemedyCase]  # cases opened in the period whose remedy was done
     remedy_history: RemedyHistory  # all time, as `history`
     conversations: int = 0  # started in the period
+    followups: FollowUpFigures = FollowUpFigures(0, 0, 0, ())  # sent in the period, all channels
 
     @property
     def answered(self) -> list[SurveyResponse]:
@@ -59,6 +61,7 @@ def load_period(session: Session, filters: Filters) -> PeriodRows:
         remedy_cases=load_remedy_cases(session, filters),
         remedy_history=RemedyHistory.load(session),
         conversations=count_conversations(session, filters),
+        followups=followup_figures(session, since=filters.since, until=filters.until),
     )
 
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Compensation, SurveyResponse
+from feedback.followups import as_dict
+from feedback.metrics.people import nps_per_person
 from feedback.metrics.period import Filters
 from feedback.metrics.recovery_groups import recovery_effectiveness
 from feedback.metrics.remedies import remedy_numbers
@@ -42,6 +44,8 @@ class Headline:
     percent_coupons: int
     recovery: dict[str, dict[str, float | None]]  # group -> customers, nps, nps_responses, csat, csat_responses
     remedies: dict  # by_remedy, by_goodwill (cases and cost), loyalty (NPS and CSAT per group)
+    nps_people: dict  # NPS per person: nps, people, promoters, passives, detractors (feedback/metrics/people.py)
+    followups: dict  # sent, answered, not_resolved, not_resolved_rate, csat, csat_responses (feedback/followups.py)
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ def totals_of(rows: PeriodRows) -> Totals:
         percent_coupons=percent_coupons,
         recovery=recovery_effectiveness(answered, rows.history),
         remedies=remedy_numbers(rows.remedy_cases, answered, rows.remedy_history),
+        nps_people=nps_per_person(answered, rows.history.people),
+        followups=as_dict(rows.followups),
         not_understood=len(rows.not_understood),
         conversations=rows.conversations,
     )

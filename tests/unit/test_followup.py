@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.conversation import store
 from bot.followup import schedule
+from bot.followup.content import load_content as load_followup
 from bot.storage.followups import FollowUp, FollowUpOptOut
 from bot.storage.models import Conversation, HandoffRequest, Message, RecoveryCase, StaffNote, SurveyResponse
 from tests.support.content import project_content
@@ -220,3 +223,61 @@ async def test_stop_covers_every_identity_of_the_person(session_factory):
     assert await scheduler(session_factory, Clock(SETTLED + days(3)), Pushes()).tick() == 0
     with session_factory() as session:
         assert session.execute(select(FollowUp).where(FollowUp.case_id == widget_case)).first() is None
+
+
+async def test_a_followup_a_crash_left_sending_is_tried_again_once_never_twice(session_factory):
+    with session_factory.begin() as session:
+        settled_case(session, "60")
+        schedule.schedule_recovered(session, project_content().followup, SETTLED + days(3))
+    crashed_at = SETTLED + days(3)
+    followup_id = only_followup(session_factory).id
+    with session_factory.begin() as session:
+        assert schedule.claim(session, followup_id, crashed_at)  # ... and the process died here
+    clock, pushes = Clock(crashed_at + schedule.SENDING_TIMEOUT - timedelta(seconds=1)), Pushes()
+    runner = scheduler(session_factory, clock, pushes)
+    assert await runner.tick() == 0  # not stale yet: another process may still be writing it
+    assert only_followup(session_factory).status == "sending"
+    # A process that claimed it and is merely slow writes nothing once its claim was taken over.
+    clock.now = crashed_at + schedule.SENDING_TIMEOUT + timedelta(seconds=1)
+    with session_factory.begin() as session:
+        assert schedule.reclaim_stale(session, clock.now) == (1, 0)
+        assert schedule.claim(session, followup_id, clock.now)
+    with session_factory.begin() as session:
+        assert schedule.write(session, project_content().followup, followup_id, crashed_at) is None
+    assert only_followup(session_factory).status == "sending" and pushes.sent == []
+    # It crashed again after the retry's claim: given up, shown to staff, never tried a third time.
+    clock.now += schedule.SENDING_TIMEOUT + timedelta(seconds=1)
+    assert await runner.tick() == 0
+    followup = only_followup(session_factory)
+    assert (followup.status, followup.cancelled_by) == ("cancelled", schedule.GAVE_UP)
+    assert followup.reclaimed_at is not None and pushes.sent == []
+
+
+async def test_a_stale_sending_followup_is_sent_once_by_the_retry(session_factory):
+    with session_factory.begin() as session:
+        settled_case(session, "61")
+        schedule.schedule_recovered(session, project_content().followup, SETTLED + days(3))
+    followup_id = only_followup(session_factory).id
+    with session_factory.begin() as session:
+        schedule.claim(session, followup_id, SETTLED + days(3))
+    clock, pushes = Clock(SETTLED + days(3) + schedule.SENDING_TIMEOUT * 2), Pushes()
+    assert await scheduler(session_factory, clock, pushes).tick() == 1
+    assert await scheduler(session_factory, clock, pushes).tick() == 0  # a restart: not again
+    assert len(pushes.sent) == 1 and only_followup(session_factory).status == "sent"
+
+
+def test_the_quiet_hours_are_in_the_shops_time_zone_set_once_in_escalation_yml(tmp_path):
+    content = project_content()
+    assert content.followup.zone == content.escalation.timezone
+    # A shop in Tehran changes escalation.yml only; the follow-up's quiet hours follow it.
+    shutil.copytree("content", tmp_path / "content")
+    escalation = tmp_path / "content" / "escalation.yml"
+    escalation.write_text(
+        escalation.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Asia/Tehran"),
+        encoding="utf-8",
+    )
+    moved = load_followup(tmp_path / "content" / "followup.yml")
+    assert moved.zone == ZoneInfo("Asia/Tehran")
+    # 19:00 UTC is 22:30 in Tehran (quiet) and 20:00 in Berlin (not).
+    evening = SETTLED.replace(hour=19)
+    assert moved.in_quiet_hours(evening) and not content.followup.in_quiet_hours(evening)

@@ -19,7 +19,9 @@ from bot.conversation.messages import InboundMessage
 from bot.people import persons
 from bot.people.links import LinkTokens
 from bot.people.start import DeepLinkStart
+from bot.privacy import audit
 from bot.storage.models import Conversation, Customer
+from bot.storage.privacy import AuditEntry
 from tests.support.content import project_content
 from tests.support.fake_telegram import BOT_USER, TOKEN, FakeTelegram, text_update
 from tests.support.routing import ScriptedAssistant, make_router
@@ -118,3 +120,25 @@ async def test_staff_merge_two_profiles_and_undo_it(desk_app, session_factory): 
         assert persons.identity_ids(session, telegram_id) == [telegram_id]
     profile = await (await mia.get(f"/desk/customers/{widget_id}")).text()
     assert profile.count("data-customer=") == 1 and "undone" in profile
+
+
+async def test_a_merge_and_its_undo_are_in_the_audit_log(desk_app, session_factory):  # noqa: F811
+    router = make_router(session_factory, ScriptedAssistant())
+    await router.handle(InboundMessage(channel="widget", sender_id=VISITOR, text="hello", message_id="w1"))
+    await router.handle(InboundMessage(channel="telegram", sender_id="5252", text="hi again", message_id="t1"))
+    widget_id = customer_id(session_factory, "widget", VISITOR)
+    telegram_id = customer_id(session_factory, "telegram", "5252")
+    mia = await signed_in(desk_app, "mia")
+    assert (await mia.post(f"/desk/customers/{widget_id}/merge", {"other": str(widget_id)})).status == 400
+    assert (await mia.post(f"/desk/customers/{widget_id}/merge", {"other": str(telegram_id)})).status == 303
+    with session_factory() as session:
+        [merge] = persons.merges_of(session, widget_id)
+    assert (await mia.post(f"/desk/merges/{merge.id}/undo", {"back": str(widget_id)})).status == 303
+    assert (await mia.post(f"/desk/merges/{merge.id}/undo")).status == 404  # refused: nothing logged
+    with session_factory() as session:
+        rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        logged = [(e.actor, e.action, e.subject, e.detail) for e in rows]
+    assert logged == [
+        ("mia", audit.PROFILES_MERGED, f"customer:{widget_id}", f"merge:{merge.id} moved:{telegram_id}"),
+        ("mia", audit.MERGE_UNDONE, f"merge:{merge.id}", f"moved:{telegram_id}"),
+    ]

@@ -47,6 +47,7 @@ from bot.desk.console.access import (
     requires,
     set_cookie,
 )
+from bot.desk.profile import person_profile
 from bot.desk.service import Desk, compensations_conversation
 from bot.handoff.transitions import AlreadyClaimed, TransitionRefused
 from bot.privacy import audit
@@ -214,6 +215,12 @@ async def _conversation(
     )
     desk = desk_of(request)
     canned = desk.content.canned if desk is not None else ()
+    customer_id = view.customer.customer_id
+    profile = (
+        None
+        if fragment or customer_id is None
+        else await db(request, lambda s: person_profile(s, customer_id, conversation_id))
+    )
     return page(
         "_transcript.html" if fragment else "conversation.html",
         status=status,
@@ -222,6 +229,7 @@ async def _conversation(
         error=error,
         colleagues=colleagues,
         canned=canned,
+        profile=profile,
     )
 
 
@@ -273,7 +281,8 @@ def _handoff_action(method: str):
             if method == "claim":
                 await desk.claim(handoff_id, staff.id)
             elif method == "reply":
-                await desk.reply(handoff_id, staff.id, str(form.get("text", "")))
+                via = row_id(str(form.get("via", "")))  # another of the person's channels
+                await desk.reply(handoff_id, staff.id, str(form.get("text", "")), via=via)
             elif method == "resolve":
                 await desk.resolve(handoff_id, staff.id)
             elif method == "transfer":
