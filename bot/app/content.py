@@ -104,7 +104,10 @@ def _worded(english: Content, content_dir: Path, language: str) -> Content:
         surveys=_read(content_dir / "surveys.yml", _in(language, load_surveys)),
         escalation=_read(content_dir / "escalation.yml", _in(language, load_rules)),
         desk=replace(
-            english.desk, messages=_read(content_dir / "desk.yml", _in(language, load_messages)), translations={}
+            english.desk,
+            messages=_read(content_dir / "desk.yml", _in(language, load_messages)),
+            canned=_read(content_dir / "canned_replies.yml", _in(language, load_canned)),
+            translations={},
         ),
     )
 
@@ -135,5 +138,9 @@ def load_content(content_dir: Path) -> Content:
         journey=_read(content_dir / "journey.yml", load_journey),
     )
     translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
-    desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})
+    desk = replace(
+        english.desk,
+        translations={language: c.desk.messages for language, c in translations.items()},
+        canned_translations={language: c.desk.canned for language, c in translations.items()},
+    )
     return replace(english, desk=desk, translations=translations)
