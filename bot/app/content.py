@@ -18,6 +18,7 @@ import yaml
 from bot.assistant.topics import Topics, load_topics
 from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
+from bot.channels.telegram.replies import ChannelReplies, load_replies
 from bot.followup.content import FollowUpContent
 from bot.followup.content import load_content as load_followup
 from bot.handoff.content import DeskContent, load_canned, load_messages
@@ -56,6 +57,7 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    telegram_replies: ChannelReplies  # telegram.yml: the channel's own replies per language
     followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
     people: PeopleContent  # people.yml: the wording of "Continue on Telegram"
     journey: JourneyContent  # journey.yml: journey stages and feedback themes for the dashboard
@@ -131,6 +133,7 @@ def load_content(content_dir: Path) -> Content:
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
+        telegram_replies=_read(content_dir / "telegram.yml", load_replies),
         limits=_read(content_dir / "privacy.yml", load_limits),
         retention=_read(content_dir / "privacy.yml", load_retention),
         followup=_read(content_dir / "followup.yml", load_followup),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.conversation.ports import APOLOGY_ON_ERROR
 from feedback.language import in_language
 
 DEFAULT_MESSAGES = {
@@ -21,6 +22,7 @@ DEFAULT_MESSAGES = {
     "compensation_declined": "We're sorry: we can't offer {offer} this time (reference {code}).",
     "queue_estimate": "There {ahead_text} ahead of you; the wait is usually about {minutes} minutes.",
     "queue_first": "You're next in line.",
+    "assistant_error": APOLOGY_ON_ERROR,
 }
 
 
