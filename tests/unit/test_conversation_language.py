@@ -48,6 +48,8 @@ BOTH = Languages(served=("en", "fa"), default="en")
         ("👍", "xx", ("fa",), "fa"),  # an old locale that is no language served is ignored
         ("salam, sefaresham kojast?", None, (), "fa"),  # Finglish
         ("mikham ba ye adam harf bezanam", "en", (), "fa"),
+        ("khodahafez", None, (), "fa"),
+        ("hazine ersal chande?", "en", (), "fa"),
         ("hello, where is my order?", None, ("fa",), "en"),
         ("help", None, (None, "fa"), "fa"),  # Telegram's /help, sent as "help", by a Persian user
         ("help", "en", (None, "fa"), "en"),
