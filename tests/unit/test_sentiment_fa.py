@@ -107,7 +107,15 @@ def test_persian_digits_in_an_order_number_are_no_sentiment(fa):
 
 @pytest.mark.parametrize(
     "text",
-    ["نوشابه گرم بود", "نون کپک زده بود", "دیگه ازتون نمیخرم", "اصلا سفارش ندید", "طعمش عوض شده", "بسته دست خورده بود"],
+    [
+        "نوشابه گرم بود",
+        "نون کپک زده بود",
+        "دیگه ازتون نمیخرم",
+        "اصلا سفارش ندید",
+        "طعمش عوض شده",
+        "بسته دست خورده بود",
+        "انتظار بیشتری داشتم",
+    ],
 )
 def test_delivery_faults_and_advice_not_to_order_are_complaints(fa, text):
     assert polarity(fa, text) < -0.2
