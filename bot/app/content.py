@@ -18,6 +18,7 @@ import yaml
 from bot.assistant.topics import Topics, load_topics
 from bot.channels.limits import Limits, load_limits
 from bot.channels.telegram.commands import MenuCommands, load_commands
+from bot.channels.telegram.replies import ChannelReplies, load_replies
 from bot.followup.content import FollowUpContent
 from bot.followup.content import load_content as load_followup
 from bot.handoff.content import DeskContent, load_canned, load_messages
@@ -56,6 +57,7 @@ class Content:
     desk: DeskContent  # desk.yml and canned_replies.yml: the wording around a handoff
     sentiment: ScriptScorer  # sentiment_lexicon.yml and sentiment_lexicon_fa.yml, one scorer per script
     telegram_commands: MenuCommands  # telegram.yml: the bot's menu commands per language
+    telegram_replies: ChannelReplies  # telegram.yml: the channel's own replies per language
     followup: FollowUpContent  # followup.yml: when and how a settled complaint is followed up
     people: PeopleContent  # people.yml: the wording of "Continue on Telegram"
     journey: JourneyContent  # journey.yml: journey stages and feedback themes for the dashboard
@@ -104,7 +106,10 @@ def _worded(english: Content, content_dir: Path, language: str) -> Content:
         surveys=_read(content_dir / "surveys.yml", _in(language, load_surveys)),
         escalation=_read(content_dir / "escalation.yml", _in(language, load_rules)),
         desk=replace(
-            english.desk, messages=_read(content_dir / "desk.yml", _in(language, load_messages)), translations={}
+            english.desk,
+            messages=_read(content_dir / "desk.yml", _in(language, load_messages)),
+            canned=_read(content_dir / "canned_replies.yml", _in(language, load_canned)),
+            translations={},
         ),
     )
 
@@ -128,6 +133,7 @@ def load_content(content_dir: Path) -> Content:
             persian=_read(content_dir / "sentiment_lexicon_fa.yml", PersianScorer),
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
+        telegram_replies=_read(content_dir / "telegram.yml", load_replies),
         limits=_read(content_dir / "privacy.yml", load_limits),
         retention=_read(content_dir / "privacy.yml", load_retention),
         followup=_read(content_dir / "followup.yml", load_followup),
@@ -135,5 +141,9 @@ def load_content(content_dir: Path) -> Content:
         journey=_read(content_dir / "journey.yml", load_journey),
     )
     translations = {language: _worded(english, content_dir, language) for language in TRANSLATED}
-    desk = replace(english.desk, translations={language: c.desk.messages for language, c in translations.items()})
+    desk = replace(
+        english.desk,
+        translations={language: c.desk.messages for language, c in translations.items()},
+        canned_translations={language: c.desk.canned for language, c in translations.items()},
+    )
     return replace(english, desk=desk, translations=translations)

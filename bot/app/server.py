@@ -131,6 +131,9 @@ def build_router(
         never_mind=never_mind,
         languages=languages_of(settings),
         followups=FollowUpAnswers(content.followup, content.escalation, content.desk),
+        apologies={
+            worded.language: worded.desk.say("assistant_error") for worded in (content, *content.translations.values())
+        },
         **(cluster.router_options() if cluster else {}),
     )
 
@@ -350,6 +353,7 @@ def create_app(settings: Settings, model_path: Path, content: Content | None = N
         content.telegram_commands,
         guard,
         deep_links=DeepLinkStart(state.sessions, tokens, content.people),
+        replies=content.telegram_replies,
     )
     if cluster is not None:
         cluster.share_pushes(state.channels, app[CONSOLE])

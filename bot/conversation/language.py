@@ -23,7 +23,10 @@ FINGLISH = frozenset(
     "salam salaam slm sefaresh sefaresham sefareshm sefareshe kojast koja kojas mikham mikhastam "
     "mikhay lotfan mamnoon mamnun mamnunam mersi chera hanooz hanuz narside naresid nareside "
     "befrestid ferestadid bargasht pardakht kheili kheyli khoobi khubi chetori chetorin mishe "
-    "nemishe nemikham bebakhshid ersal dorost kharab pulam tahvil mojood movafegh".split()
+    "nemishe nemikham bebakhshid ersal dorost kharab pulam tahvil mojood movafegh "
+    "khodafez khodahafez mamnoonam mamnunam bastam mirese nayomade narsid narsideh naresideh poolam "
+    "hazine chande chejoori chetori chetor poshtibani karshenas sohbat bezanam konam konid "
+    "marjoo eshtebahi shekaste takhfif rahgiri peygiri nakone".split()
 )
 _WORD = re.compile(r"[a-z]+")
 

@@ -11,18 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot.conversation.messages import OutboundMessage
 
+# The apology when the assistant fails on a message, for a router given none (the server gives
+# desk.yml's `assistant_error` in each language: the assistant, which holds the wording, failed).
 APOLOGY_ON_ERROR = (
     "Sorry, something went wrong on our side and I couldn't answer that. "
     "Your message is saved; please try again in a moment."
 )
-# The same apology for Persian customers (the assistant, which holds the wording, is what failed).
-APOLOGIES_ON_ERROR = {
-    "en": APOLOGY_ON_ERROR,
-    "fa": (
-        "پوزش می‌خواهیم، مشکلی از طرف ما پیش آمد و نتوانستم پاسخ دهم. "
-        "پیام شما ذخیره شده است؛ لطفاً کمی بعد دوباره امتحان کنید."
-    ),
-}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from bot.conversation.events import ConversationEscalated, CustomerMessageForSta
 from bot.conversation.language import LANGUAGE_KEY, Languages, hints_of
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.ports import (
-    APOLOGIES_ON_ERROR,
     APOLOGY_ON_ERROR,
     CANCEL_INTENT,
     CANCEL_MIN_CONFIDENCE,
@@ -34,6 +33,7 @@ from bot.conversation.ports import (
 from bot.conversation.text import check_id, clean_text
 from bot.storage.database import run_in_session
 from bot.storage.models import Conversation, ConversationState
+from feedback.language import ENGLISH
 from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class ConversationRouter:
         alive: Callable[[str], bool] | None = None,
         shared_lock: SharedLock | None = None,
         unavailable: tuple[type[BaseException], ...] = (),
+        apologies: Mapping[str, str] | None = None,
     ) -> None:
         """`handoff` decides when a person takes over; `events` hears of escalations and messages
         for staff; without `never_mind` a waiting customer cannot cancel by saying so; `languages`
@@ -73,7 +74,7 @@ class ConversationRouter:
         none does: one process); `shared_lock(name)` orders a conversation across processes too
         (several replicas). An `unavailable` error from the assistant (Redis away) is raised, not
         apologised for: the message stays unanswered, and the customer's retry (or the recovery)
-        answers it."""
+        answers it. `apologies` (by language, English for the rest) say that the assistant failed."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -91,6 +92,7 @@ class ConversationRouter:
         self._alive = alive or (lambda _owner: False)
         self._shared_lock = shared_lock
         self._unavailable = unavailable
+        self._apologies = {ENGLISH: APOLOGY_ON_ERROR, **(apologies or {})}
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
@@ -248,7 +250,7 @@ class ConversationRouter:
             raise
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
-            apology = APOLOGIES_ON_ERROR.get(stored.language or "", APOLOGY_ON_ERROR)
+            apology = self._apologies.get(stored.language or "", self._apologies[ENGLISH])
             reply = AssistantReply(messages=[OutboundMessage(text=apology)])
         scored = text if sentiment else None
         replies, state = await self._db(lambda s: self._store_replies(s, stored, reply, scored))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.conversation.ports import APOLOGY_ON_ERROR
 from feedback.language import in_language
 
 DEFAULT_MESSAGES = {
@@ -21,6 +22,7 @@ DEFAULT_MESSAGES = {
     "compensation_declined": "We're sorry: we can't offer {offer} this time (reference {code}).",
     "queue_estimate": "There {ahead_text} ahead of you; the wait is usually about {minutes} minutes.",
     "queue_first": "You're next in line.",
+    "assistant_error": APOLOGY_ON_ERROR,
 }
 
 
@@ -36,6 +38,8 @@ class DeskContent:
     canned: tuple[CannedReply, ...]
     # The customer-facing messages in other languages (desk.yml's `fa:` section), by language.
     translations: Mapping[str, dict[str, str]] = field(default_factory=dict)
+    # The canned replies in other languages (canned_replies.yml's `fa:` section), by language.
+    canned_translations: Mapping[str, tuple[CannedReply, ...]] = field(default_factory=dict)
 
     def say(self, key: str, **values) -> str:
         return self.messages[key].format(**values)
@@ -43,7 +47,16 @@ class DeskContent:
     def in_language(self, language: str | None) -> DeskContent:
         """The wording for a customer in `language` (English when it has none)."""
         messages = self.translations.get(language or "")
-        return self if messages is None else replace(self, messages=messages, translations={})
+        canned = self.canned_translations.get(language or "")
+        if messages is None and canned is None:
+            return self
+        return replace(
+            self,
+            messages=self.messages if messages is None else messages,
+            canned=self.canned if canned is None else canned,
+            translations={},
+            canned_translations={},
+        )
 
 
 def load_messages(path: Path, language: str | None = None) -> dict[str, str]:
@@ -55,11 +68,12 @@ def load_messages(path: Path, language: str | None = None) -> dict[str, str]:
     return messages
 
 
-def load_canned(path: Path) -> tuple[CannedReply, ...]:
-    """The staff's canned replies (canned_replies.yml); none without the file."""
+def load_canned(path: Path, language: str | None = None) -> tuple[CannedReply, ...]:
+    """The staff's canned replies (canned_replies.yml) for customers in `language` (its section of
+    that name replaces the English list); none without the file."""
     canned: list[CannedReply] = []
     if path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = in_language(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, language)
         for index, item in enumerate(data.get("canned_replies") or ()):
             if not isinstance(item, dict) or not str(item.get("text") or "").strip():
                 raise ValueError(f"canned_replies.yml: entry {index + 1} needs a title and a text")

@@ -13,11 +13,15 @@ from tests.conftest import PROJECT_DIR
 
 # Floors sit a few points under what the shipped model measures (see README), so a real
 # regression fails while training noise does not. Persian targets (issue 15): FAQ topics 0.85,
-# complaints recognised 0.85; the Persian floors are under target because the model is.
-FAQ_TOPIC_FLOOR = {"en": 0.90, "fa": 0.81}  # measured 0.919 (TF-IDF-only pipeline: 0.88) / 0.832
+# complaints recognised 0.85 (met: 0.851 and 0.875; the FAQ floor sits a point under it).
+FAQ_TOPIC_FLOOR = {"en": 0.90, "fa": 0.84}  # measured 0.919 (TF-IDF-only pipeline: 0.88) / 0.851
 GENERAL_FLOOR = {"en": 0.93, "fa": 0.80}  # measured 0.965 (TF-IDF only: 0.895) / 0.833
-COMPLAINT_FLOOR = {"en": 0.85, "fa": 0.80}  # measured 0.889 (TF-IDF only: 0.844) / 0.833
-RECOGNISED_FLOOR = {"en": 0.84, "fa": 0.81}  # measured 0.875 (TF-IDF only: 0.825) / 0.844
+COMPLAINT_FLOOR = {"en": 0.85, "fa": 0.83}  # measured 0.889 (TF-IDF only: 0.844) / 0.861
+RECOGNISED_FLOOR = {"en": 0.84, "fa": 0.85}  # measured 0.875 (TF-IDF only: 0.825) / 0.875
+# The second Persian set (tests/nlu/fa_heldout_2.yml, FAQ topics and complaints), written before
+# the Persian training data was extended in session 24, so that the gain is measured afresh.
+SECOND_FA = "fa_heldout_2.yml"
+SECOND_FA_FLOOR = {"faq": 0.88, "recognised": 0.91}  # measured 0.920 and 1.000 (before: 0.907, 0.917)
 LANGUAGES = ("en", "fa")
 SUFFIX = {"en": "", "fa": "_fa"}
 FALLBACK_COUNTS_AS = {"out_of_scope": {"out_of_scope", "nlu_fallback"}}
@@ -48,11 +52,8 @@ def predictions(model_path):
             results.append((text, expected, intent.get("full_retrieval_intent_name") or intent["name"]))
         return results
 
-    return {
-        name: asyncio.run(parse_all(load_examples(name)))
-        for language in LANGUAGES
-        for name in (heldout("faq", language), heldout("general", language), heldout("complaints", language))
-    }
+    names = [heldout(kind, language) for language in LANGUAGES for kind in ("faq", "general", "complaints")]
+    return {name: asyncio.run(parse_all(load_examples(name))) for name in [*names, SECOND_FA]}
 
 
 def heldout(kind: str, language: str) -> str:
@@ -126,6 +127,25 @@ def test_complaints_are_recognised_as_complaints(predictions, language):
     assert recognised / len(results) >= RECOGNISED_FLOOR[language]
 
 
+def test_the_second_persian_set_covers_every_topic_and_category(predictions):
+    per_label = defaultdict(int)
+    for _, expected, _ in predictions[SECOND_FA]:
+        per_label[expected] += 1
+    assert sum(label.startswith("faq/") for label in per_label) >= 25
+    assert sum(label.startswith("complain_") for label in per_label) >= 8
+    assert min(per_label.values()) >= 3
+
+
+def test_the_second_persian_set_floors(predictions, capsys):
+    results = predictions[SECOND_FA]
+    faq = report("FAQ topic accuracy [fa, set 2]", [r for r in results if r[1].startswith("faq/")], capsys)
+    complaints = [r for r in results if r[1].startswith("complain_")]
+    recognised = sum(predicted.startswith("complain_") for _, _, predicted in complaints) / len(complaints)
+    with capsys.disabled():
+        print(f"Complaints recognised [fa, set 2]: {recognised:.3f} of {len(complaints)}")
+    assert faq >= SECOND_FA_FLOOR["faq"] and recognised >= SECOND_FA_FLOOR["recognised"]
+
+
 def test_accuracy_side_by_side(predictions, capsys):
     """English and Persian next to each other, as `make test` shows them."""
     with capsys.disabled():
@@ -148,5 +168,6 @@ def test_persian_held_out_phrasings_are_not_in_the_training_data():
             for line in block.get("examples", "").splitlines():
                 if line.strip().startswith("- ") and "intent" in block:
                     training.add(key(line.strip()[2:].strip()))
-    persian = [text for kind in ("faq", "general", "complaints") for text, _ in load_examples(heldout(kind, "fa"))]
+    names = [heldout(kind, "fa") for kind in ("faq", "general", "complaints")] + [SECOND_FA]
+    persian = [text for name in names for text, _ in load_examples(name)]
     assert [text for text in persian if key(text) in training] == []

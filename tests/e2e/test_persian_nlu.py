@@ -45,7 +45,14 @@ def test_spelling_variants_read_the_same(agent, spellings):
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("salam", "greet"), ("sefaresham kojast", "faq"), ("mikham ba ye adam harf bezanam", "request_human")],
+    [
+        ("salam", "greet"),
+        ("sefaresham kojast", "faq"),
+        ("mikham ba ye adam harf bezanam", "request_human"),
+        ("mersi", "thanks"),
+        ("khodafez", "goodbye"),
+        ("mikham ba poshtibani sohbat konam", "request_human"),
+    ],
 )
 def test_finglish_greeting_order_status_and_person(agent, text, intent):
     assert parse(agent, text)["intent"]["name"] == intent

@@ -17,7 +17,14 @@ from tests.support.content import project_content
 from tests.support.desk_helpers import PASSWORD, add_staff
 from tests.support.domain_texts import DOMAIN
 from tests.support.e2e_server import RunningServer
-from tests.support.fake_telegram import TOKEN, FakeTelegram, callback_update, started_on_telegram, text_update
+from tests.support.fake_telegram import (
+    TOKEN,
+    FakeTelegram,
+    callback_update,
+    photo_update,
+    started_on_telegram,
+    text_update,
+)
 
 SHOP = "Northwind Shop"
 FA = project_content().in_language("fa")
@@ -121,3 +128,13 @@ def test_a_persian_telegram_customer_from_start_to_a_person_and_back(server, tel
     ces = db.execute(select(SurveyResponse).where(SurveyResponse.kind == "ces")).scalar_one()
     assert (ces.answer, ces.handled_by) == ("easy", "sara")
     assert db.execute(select(Customer.locale).where(Customer.external_id == str(CUSTOMER))).scalar_one() == "fa"
+
+
+def test_a_photo_from_a_persian_telegram_gets_the_channels_reply_from_the_content(server, telegram):
+    """The channel's own replies come from content/telegram.yml, in the user's Telegram language."""
+    update = photo_update(telegram.next_update_id(), CUSTOMER + 1, next(_messages))
+    update["message"]["from"]["language_code"] = "fa"
+    telegram.inject(update)
+    expected = project_content().telegram_replies.reply("fa", "unreadable")
+    telegram.wait_for(lambda: texts(telegram.sent_to(CUSTOMER + 1)) == [expected])
+    assert expected.startswith("ببخشید")

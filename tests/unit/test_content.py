@@ -64,6 +64,14 @@ def test_a_missing_file_is_named(content_dir, name):
         load_content(content_dir)
 
 
+def test_canned_replies_follow_the_customers_language(content_dir):
+    content = load_content(content_dir)
+    english, persian = content.desk, content.in_language("fa").desk
+    assert len(persian.canned) == len(english.canned) and persian.canned != english.canned
+    assert english.in_language("fa").canned == persian.canned and english.in_language("en").canned == english.canned
+    assert all("\u0600" <= reply.text[0] <= "\u06ff" for reply in persian.canned)
+
+
 def test_the_desk_files_are_optional(content_dir):
     (content_dir / "desk.yml").unlink()
     (content_dir / "canned_replies.yml").unlink()

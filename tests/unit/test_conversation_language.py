@@ -11,8 +11,8 @@ from sqlalchemy import select
 from telegram import Update
 
 from bot.app.settings import load_settings
-from bot.channels.telegram.replies import PERSIAN, reply_in
-from bot.channels.telegram.updates import UNREADABLE_REPLY, read_update
+from bot.channels.telegram.replies import DEFAULT_REPLIES, load_replies
+from bot.channels.telegram.updates import read_update
 from bot.conversation.language import Languages
 from bot.handoff.rules import handoff_message, is_open, load_rules, next_opening
 from bot.handoff.triggers import angry
@@ -48,6 +48,8 @@ BOTH = Languages(served=("en", "fa"), default="en")
         ("👍", "xx", ("fa",), "fa"),  # an old locale that is no language served is ignored
         ("salam, sefaresham kojast?", None, (), "fa"),  # Finglish
         ("mikham ba ye adam harf bezanam", "en", (), "fa"),
+        ("khodahafez", None, (), "fa"),
+        ("hazine ersal chande?", "en", (), "fa"),
         ("hello, where is my order?", None, ("fa",), "en"),
         ("help", None, (None, "fa"), "fa"),  # Telegram's /help, sent as "help", by a Persian user
         ("help", "en", (None, "fa"), "en"),
@@ -221,10 +223,35 @@ def test_persian_anger_cues_escalate_persian_customers(text, angry_):
 
 
 def test_telegram_replies_of_its_own_follow_the_users_telegram_language():
+    replies = project_content().telegram_replies  # content/telegram.yml
     photo = photo_update(13, 42, 10)
     photo["message"]["from"]["language_code"] = "fa"
-    action = read_update(Update.de_json(photo, None), allow_groups=False)
-    assert action.reply == PERSIAN["unreadable"] and action.inbound.locale == "fa"
-    english = read_update(Update.de_json(photo_update(14, 43, 11), None), allow_groups=False)
-    assert english.reply == UNREADABLE_REPLY
-    assert reply_in("fa-IR", "expired", "This button has expired.") == PERSIAN["expired"]
+    action = read_update(Update.de_json(photo, None), allow_groups=False, replies=replies)
+    assert action.reply == replies.by_language["fa"]["unreadable"] and action.inbound.locale == "fa"
+    assert action.reply.startswith("ببخشید")
+    english = read_update(Update.de_json(photo_update(14, 43, 11), None), allow_groups=False, replies=replies)
+    assert english.reply == DEFAULT_REPLIES["unreadable"]
+    assert replies.reply("fa-IR", "expired") == replies.by_language["fa"]["expired"] != replies.reply("de", "expired")
+
+
+def test_telegram_replies_are_checked_when_read(tmp_path):
+    path = tmp_path / "telegram.yml"
+    path.write_text("replies:\n  fa:\n    expird: x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown replies: expird"):
+        load_replies(path)
+    path.write_text("replies:\n  fa:\n    expired: ''\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="replies.fa.expired is empty"):
+        load_replies(path)
+    path.write_text("replies:\n  fa:\n    expired: دیگر نه\n", encoding="utf-8")
+    replies = load_replies(path)  # what a language leaves out is said in English
+    assert replies.reply("fa", "expired") == "دیگر نه" and replies.reply("fa", "edited") == DEFAULT_REPLIES["edited"]
+
+
+async def test_a_failing_assistant_apologises_in_the_customers_language(session_factory):
+    content = project_content()
+    apologies = {c.language: c.desk.say("assistant_error") for c in (content, *content.translations.values())}
+    router = make_router(session_factory, ScriptedAssistant(fail=True), apologies=apologies)
+    persian = await router.handle(inbound("سلام، سفارشم کجاست؟", sender="fa-1"))
+    english = await router.handle(inbound("hello, where is my order?", sender="en-1"))
+    assert [r.text for r in persian] == [apologies["fa"]] and apologies["fa"].startswith("پوزش")
+    assert [r.text for r in english] == [apologies["en"]]

@@ -556,6 +556,10 @@ async def test_a_persian_customer_hears_the_desk_in_persian_and_staff_see_the_ba
     page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
     assert re.search(r'<span class="lang"[^>]*>FA</span>', page) and 'dir="auto"' in page
     assert (await ana.post(f"/desk/handoffs/{handoff_id}/claim")).status == 303
+    # The canned replies offered are the ones in the customer's language (canned_replies.yml, fa).
+    page = await (await ana.get(f"/desk/conversations/{conversation_id}")).text()
+    assert persian.desk.canned != project_content().desk.canned
+    assert f'data-canned="{persian.desk.canned[0].text}"' in page and "Hi, thanks for waiting." not in page
     assert (await mia.post(f"/desk/compensations/{comp_id}/decline")).status == 303
     assert desk_app.channel.texts("visitor-fa")[-2:] == [
         persian.desk.say("joined", name="Ana"),

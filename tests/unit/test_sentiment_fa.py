@@ -105,6 +105,27 @@ def test_persian_digits_in_an_order_number_are_no_sentiment(fa):
     assert fa.score("شماره سفارشم ۱۲۳۴۵ است") == Sentiment(0.0, 0.0)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "نوشابه گرم بود",
+        "نون کپک زده بود",
+        "دیگه ازتون نمیخرم",
+        "اصلا سفارش ندید",
+        "طعمش عوض شده",
+        "بسته دست خورده بود",
+        "انتظار بیشتری داشتم",
+    ],
+)
+def test_delivery_faults_and_advice_not_to_order_are_complaints(fa, text):
+    assert polarity(fa, text) < -0.2
+
+
+@pytest.mark.parametrize("text", ["پرملات و داغ داغ", "خیلی خفن بود", "بازم میگیرم", "🔥🔥"])
+def test_colloquial_praise(fa, text):
+    assert polarity(fa, text) > 0.3
+
+
 def test_an_if_clause_is_no_complaint(fa):
     assert polarity(fa, "اگه سفارشم دیر برسه چی میشه؟") == 0
 

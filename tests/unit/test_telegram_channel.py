@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app.settings import load_settings
 from bot.channels.base import ChannelRegistry
 from bot.channels.telegram import channel as telegram_channel
+from bot.channels.telegram.replies import DEFAULT_REPLIES
 from bot.conversation.messages import Button, InboundMessage, InvalidMessage, OutboundMessage
 from bot.storage.database import migrate
 from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
@@ -116,7 +117,7 @@ async def test_a_failed_update_gets_503_so_telegram_sends_it_again(client, fake)
 async def test_a_message_the_router_refuses_gets_a_polite_reply(client, fake):
     await connect(client)
     assert (await post(client, text_update(3, 42, 3, "x" * 50))).status == 200
-    assert [c.params["text"] for c in fake.sent_to(42)] == [telegram_channel.TOO_LONG_REPLY]
+    assert [c.params["text"] for c in fake.sent_to(42)] == [DEFAULT_REPLIES["too_long"]]
 
 
 async def test_an_expired_button_is_answered_with_a_notice(client, fake):
@@ -134,7 +135,7 @@ async def test_an_expired_button_is_answered_with_a_notice(client, fake):
     assert (await post(client, tap)).status == 200
     answer = fake.calls_to("answerCallbackQuery")[-1].params
     assert answer["callback_query_id"] == "q9"
-    assert answer["text"] == telegram_channel.EXPIRED_BUTTON_REPLY
+    assert answer["text"] == DEFAULT_REPLIES["expired"]
     assert client.channel.router.seen == []
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
+from bot.channels.telegram.replies import DEFAULT_REPLIES
 from bot.channels.telegram.updates import (
-    EDITED_REPLY,
-    UNREADABLE_REPLY,
     ButtonTap,
     CustomerText,
     Ignored,
@@ -64,7 +63,7 @@ def test_commands_are_sent_as_the_text_the_assistant_understands(typed, sent):
 def test_a_photo_is_unreadable_and_keeps_its_caption():
     action = read(photo_update(13, 42, 10, caption="broken on arrival"))
     assert isinstance(action, Unreadable)
-    assert action.reply == UNREADABLE_REPLY
+    assert action.reply == DEFAULT_REPLIES["unreadable"]
     assert action.inbound.text == "[photo] broken on arrival"
     assert action.inbound.message_id == "tg-10"
 
@@ -98,7 +97,7 @@ def test_an_edit_gets_its_own_reply_and_id():
     }
     action = read(data)
     assert isinstance(action, Unreadable)
-    assert action.reply == EDITED_REPLY
+    assert action.reply == DEFAULT_REPLIES["edited"]
     assert action.inbound.text == "[edited] fixed"
     assert action.inbound.message_id == "tg-7-edit-100"
 

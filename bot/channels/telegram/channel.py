@@ -27,12 +27,11 @@ from bot.channels.telegram.application import build_application, check_settings
 from bot.channels.telegram.commands import DEFAULT_LANGUAGE, MenuCommands
 from bot.channels.telegram.format import button_title, chosen_text
 from bot.channels.telegram.ordering import ChatOrderedProcessor
-from bot.channels.telegram.replies import reply_in
+from bot.channels.telegram.replies import ChannelReplies
 from bot.channels.telegram.send import TelegramSender
 from bot.channels.telegram.shape import UPDATE_DEPTH, check_update
 from bot.channels.telegram.updates import (
     CHANNEL,
-    UNREADABLE_REPLY,
     ButtonTap,
     CustomerText,
     Ignored,
@@ -53,10 +52,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 POLL_TIMEOUT_SECONDS = 25
 START_RETRY_SECONDS = (1, 2, 5, 10, 30)
 
-TOO_LONG_REPLY = "Sorry, that message is too long for me. Please send it in shorter parts."
-EXPIRED_BUTTON_REPLY = "This button has expired. Please type your question."
-MOVED_ON_REPLY = "That question has moved on. Please answer the latest one, or type your question."
-
 # Staff business on Telegram (bot/desk/telegram_staff.py): True when it took the update.
 StaffUpdates = Callable[[Update], Awaitable[bool]]
 # A deep link's /start: the replies to send, or None when the payload is not ours (a plain /start).
@@ -76,8 +71,10 @@ class TelegramChannel:
         commands: MenuCommands | None = None,
         guard: Guard | None = None,
         deep_links: DeepLinks | None = None,
+        replies: ChannelReplies | None = None,
     ) -> None:
         self.settings = settings
+        self.replies = replies or ChannelReplies()
         self.commands = commands
         self.guard = guard
         self.deep_links = deep_links
@@ -236,7 +233,7 @@ class TelegramChannel:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         if await self._staff(update):
             return
-        action = read_update(update, allow_groups=self.settings.telegram_allow_groups)
+        action = read_update(update, allow_groups=self.settings.telegram_allow_groups, replies=self.replies)
         if isinstance(action, (CustomerText, ButtonTap, Unreadable)) and await self._over_limit(action):
             return
         if isinstance(action, CustomerText):
@@ -290,8 +287,7 @@ class TelegramChannel:
         try:
             return await self.router.handle(inbound)
         except InvalidMessage as invalid:
-            key, english = ("too_long", TOO_LONG_REPLY) if invalid.too_large else ("unreadable", UNREADABLE_REPLY)
-            reply = reply_in(inbound.locale, key, english)
+            reply = self.replies.reply(inbound.locale, "too_long" if invalid.too_large else "unreadable")
             await self.sender.send(chat_id, [OutboundMessage(text=reply)])
             return []
 
@@ -311,7 +307,7 @@ class TelegramChannel:
         await self._reply(action.chat_id, turn.replies)
 
     async def _answer_tap(self, tap: ButtonTap) -> None:
-        payload, notice = None, reply_in(tap.locale, "expired", EXPIRED_BUTTON_REPLY)
+        payload, notice = None, self.replies.reply(tap.locale, "expired")
         # One answer per keyboard: a second tap on it (or the same tap delivered twice) is a
         # repeat of the first, and the keyboard is removed after the first.
         tap_id = f"tg-button-{tap.button[0]}" if tap.button else ""
@@ -320,7 +316,7 @@ class TelegramChannel:
             payload = await self.router.button_payload(CHANNEL, tap.sender_id, stored_id, index)
             if payload is not None and not await self.router.keyboard_is_current(stored_id, tap_id):
                 # An older question's buttons: answering it now would reply out of context.
-                payload, notice = None, reply_in(tap.locale, "moved_on", MOVED_ON_REPLY)
+                payload, notice = None, self.replies.reply(tap.locale, "moved_on")
         # Answer at once, even for an unknown button: otherwise the customer's button keeps spinning.
         await self._answer_query(tap.query_id, None if payload else notice)
         if payload is None:
@@ -383,14 +379,15 @@ def setup(
     commands: MenuCommands | None = None,
     guard: Guard | None = None,
     deep_links: DeepLinks | None = None,
+    replies: ChannelReplies | None = None,
 ) -> TelegramChannel | None:
     """Add the Telegram channel to the server if a bot token is configured (start() connects it);
     `commands` fill the bot's menu in Telegram, `guard` holds its chats to their rate limit,
-    `deep_links` answer a /start that carries a token."""
+    `deep_links` answer a /start that carries a token, `replies` word the channel's own replies."""
     if not settings.telegram_bot_token:
         return None
     check_settings(settings)
-    channel = TelegramChannel(settings, commands, guard, deep_links)
+    channel = TelegramChannel(settings, commands, guard, deep_links, replies)
     channels.register(channel)
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from telegram import Chat, Message, Update
 
 from bot.channels.telegram.format import parse_callback_data
-from bot.channels.telegram.replies import reply_in
+from bot.channels.telegram.replies import ChannelReplies
 from bot.conversation.messages import InboundMessage
 
 CHANNEL = "telegram"
 
-UNREADABLE_REPLY = "Sorry, I can only read text messages for now. Please type your question."
-EDITED_REPLY = "Sorry, I can't follow edits to earlier messages. Please send your corrected question as a new message."
+# The channel's own replies without content (English): a channel passes telegram.yml's.
+BUILT_IN_REPLIES = ChannelReplies()
 
 # Commands in the bot's menu, sent to the router as the text the assistant understands.
 COMMANDS = {"/start": "/start", "/help": "help", "/human": "/human"}
@@ -132,7 +132,7 @@ def _marker(kind: str, caption: str | None) -> str:
     return f"[{kind}] {caption}".strip() if caption else f"[{kind}]"
 
 
-def _from_message(update: Update, message: Message) -> Action:
+def _from_message(update: Update, message: Message, replies: ChannelReplies) -> Action:
     # The Telegram message id is unique within the chat, and the router dedupes per customer:
     # the same update delivered twice (a webhook retry, a restart) takes effect once.
     message_id = f"tg-{message.message_id}"
@@ -143,18 +143,18 @@ def _from_message(update: Update, message: Message) -> Action:
     if kind is None:
         return Ignored("service message")  # members joining, pinned messages...
     inbound = _inbound(update, message, _marker(kind, message.caption), message_id)
-    return Unreadable(message.chat.id, inbound, reply_in(inbound.locale, "unreadable", UNREADABLE_REPLY))
+    return Unreadable(message.chat.id, inbound, replies.reply(inbound.locale, "unreadable"))
 
 
-def _from_edit(update: Update, message: Message) -> Action:
+def _from_edit(update: Update, message: Message, replies: ChannelReplies) -> Action:
     edited_at = int(message.edit_date.timestamp()) if message.edit_date else update.update_id
     text = message.text or message.caption or ""
     inbound = _inbound(update, message, f"[edited] {text}".strip(), f"tg-{message.message_id}-edit-{edited_at}")
-    return Unreadable(message.chat.id, inbound, reply_in(inbound.locale, "edited", EDITED_REPLY))
+    return Unreadable(message.chat.id, inbound, replies.reply(inbound.locale, "edited"))
 
 
-def read_update(update: Update, *, allow_groups: bool) -> Action:
-    """Decide what an update means for the bot."""
+def read_update(update: Update, *, allow_groups: bool, replies: ChannelReplies = BUILT_IN_REPLIES) -> Action:
+    """Decide what an update means for the bot; `replies` word what it answers by itself."""
     query = update.callback_query
     if query is not None:
         message = query.message if isinstance(query.message, Message) else None
@@ -174,8 +174,8 @@ def read_update(update: Update, *, allow_groups: bool) -> Action:
         )
     if update.message is not None:
         refused = _chat_allowed(update.message.chat, allow_groups)
-        return Ignored(refused) if refused else _from_message(update, update.message)
+        return Ignored(refused) if refused else _from_message(update, update.message, replies)
     if update.edited_message is not None:
         refused = _chat_allowed(update.edited_message.chat, allow_groups)
-        return Ignored(refused) if refused else _from_edit(update, update.edited_message)
+        return Ignored(refused) if refused else _from_edit(update, update.edited_message, replies)
     return Ignored("update type not served")

@@ -214,7 +214,8 @@ async def _conversation(
         lambda s: [(u.id, u.display_name) for u in auth.active_users(s) if u.id != (view.holder_id or staff.id)],
     )
     desk = desk_of(request)
-    canned = desk.content.canned if desk is not None else ()
+    # The replies in the customer's language, as the bot speaks with them.
+    canned = desk.content.in_language(view.customer.language).canned if desk is not None else ()
     customer_id = view.customer.customer_id
     profile = (
         None
