@@ -176,26 +176,31 @@ def cpu_ms_per_message(url: str, pid: int, messages: int, tag: str) -> float:
     return used * 1000 / load.messages
 
 
-def compare_cpu(messages: int) -> None:
-    """Bare `rasa run` and `cxbot run` (SQLite), one after the other, on the same messages."""
-    with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
-        bare_dir, product_dir = Path(tmp) / "bare", Path(tmp) / "product"
-        bare_dir.mkdir()
-        product_dir.mkdir()
-        port = free_port()
-        log = open(bare_dir / "rasa.log", "wb")
+def _bare_cpu(folder: Path, messages: int) -> float:
+    port = free_port()
+    with open(folder / "rasa.log", "wb") as log:
         bare = subprocess.Popen(
-            [sys.executable, "-m", "bench.profile_server", "--bare-server", str(port), str(bare_dir)],
+            [sys.executable, "-m", "bench.profile_server", "--bare-server", str(port), str(folder)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
             _wait_for(f"http://127.0.0.1:{port}", bare)
-            bare_ms = cpu_ms_per_message(f"http://127.0.0.1:{port}", bare.pid, messages, "bare")
+            return cpu_ms_per_message(f"http://127.0.0.1:{port}", bare.pid, messages, "bare")
         finally:
             bare.terminate()
             bare.wait(timeout=60)
-            log.close()
+
+
+def compare_cpu(messages: int, bare_too: bool = True) -> None:
+    """Bare `rasa run` and `cxbot run` (SQLite), one after the other, on the same messages."""
+    bare_ms = float("nan")
+    with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
+        bare_dir, product_dir = Path(tmp) / "bare", Path(tmp) / "product"
+        bare_dir.mkdir()
+        product_dir.mkdir()
+        if bare_too:
+            bare_ms = _bare_cpu(bare_dir, messages)
         server = RunningServer(product_dir, server_env(product_dir))
         try:
             server.wait_until_ready()
@@ -215,13 +220,14 @@ def main() -> None:
     parser.add_argument("--pid", type=int, help="sample this running server instead of starting one")
     parser.add_argument("--cpu", action="store_true", help="compare server CPU per message with bare Rasa")
     parser.add_argument("--messages", type=int, default=240, help="with --cpu: messages per server")
+    parser.add_argument("--no-bare", action="store_true", help="with --cpu: only cxbot run")
     parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
         serve_bare_rasa(int(args.bare_server[0]), Path(args.bare_server[1]))
         return
     if args.cpu:
-        compare_cpu(args.messages)
+        compare_cpu(args.messages, bare_too=not args.no_bare)
         return
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if args.pid:
