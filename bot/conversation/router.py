@@ -26,6 +26,7 @@ from bot.conversation.ports import (
     Assistant,
     AssistantReply,
     FollowUpAnswers,
+    FollowUpTurn,
     HandoffPolicy,
     NeverMind,
     Turn,
@@ -168,9 +169,9 @@ class ConversationRouter:
         def language(remembered: str | None) -> str:
             return self._languages.choose(text, remembered=remembered, hints=hints)
 
-        stored = await self._db(
-            lambda s: conversations.record_inbound(
-                s,
+        def record(session: Session) -> tuple[conversations.StoredInbound, FollowUpTurn | None]:
+            stored = conversations.record_inbound(
+                session,
                 inbound,
                 text=text,
                 sentiment=sentiment,
@@ -179,11 +180,17 @@ class ConversationRouter:
                 language=language,
                 claimed_by=self.owner,
             )
-        )
+            new = stored.duplicate_of is None
+            return stored, self._followup_answer(session, stored, text) if new else None
+
+        # One transaction stores the message and reads it as an answer to a follow-up.
+        stored, followup = await self._db(record)
+        if followup is not None:
+            return await self._followup_turn(stored, followup)
         if stored.duplicate_of is not None and (stored.answered or not await self._claim(stored.message_id)):
             return await self._stored_turn(stored.message_id)
         try:
-            return await self._answer(inbound, text, sentiment, stored)
+            return await self._answer(inbound, text, sentiment, stored, followup_read=stored.duplicate_of is None)
         except answers.AlreadyAnswered:
             # Another process answered it meanwhile (it took over a claim it thought abandoned).
             return await self._stored_turn(stored.message_id)
@@ -216,8 +223,11 @@ class ConversationRouter:
             except answers.AlreadyAnswered:
                 return None
 
-    async def _answer(self, inbound, text, sentiment, stored: conversations.StoredInbound) -> Turn:
-        """The turn of a stored, claimed message: the bot answers, or the message waits for staff."""
+    async def _answer(
+        self, inbound, text, sentiment, stored: conversations.StoredInbound, *, followup_read: bool = False
+    ) -> Turn:
+        """The turn of a stored, claimed message: the bot answers, or the message waits for staff.
+        `followup_read`: the transaction that stored it found it answers no follow-up."""
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
                 cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))
@@ -233,10 +243,10 @@ class ConversationRouter:
             await self._db(lambda s: answers.finish(s, stored.message_id))
             await self._for_staff(stored)
             return Turn([])
-        if self._followups is not None:
-            answered = await self._answer_followup(stored, text)
-            if answered is not None:
-                return answered
+        if not followup_read:
+            followup = await self._db(lambda s: self._followup_answer(s, stored, text))
+            if followup is not None:
+                return await self._followup_turn(stored, followup)
         try:
             reply = await self._assistant.respond(
                 stored.conversation_public_id,
@@ -257,16 +267,17 @@ class ConversationRouter:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(replies)
 
-    async def _answer_followup(self, stored: conversations.StoredInbound, text: str) -> Turn | None:
-        followups = self._followups
-        assert followups is not None
-        turn = await self._db(
-            lambda s: followups.answer(
-                s, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text
-            )
-        )
-        if turn is None:
+    def _followup_answer(
+        self, session: Session, stored: conversations.StoredInbound, text: str
+    ) -> FollowUpTurn | None:
+        """The stored answer when a message to the bot answers the customer's follow-up."""
+        if self._followups is None or stored.conversation_state != ConversationState.BOT.value:
             return None
+        return self._followups.answer(
+            session, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text
+        )
+
+    async def _followup_turn(self, stored: conversations.StoredInbound, turn: FollowUpTurn) -> Turn:
         if turn.escalated:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(turn.replies)
