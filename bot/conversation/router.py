@@ -105,8 +105,8 @@ class ConversationRouter:
 
     async def record_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
         """Store a message the assistant can't read (a photo, a sticker; its text is a marker like
-        "[photo]") with the channel's fixed reply, in order and once per message id. Rasa must not
-        see it: it would read "[photo]" as a greeting."""
+        "[photo]", which Rasa would read as a greeting) with the channel's fixed reply, in order
+        and once per message id."""
         async with self._in_order(inbound):
             return await run_in_session(self._sessions, lambda s: self._store_unreadable(s, inbound, reply))
 
@@ -116,7 +116,6 @@ class ConversationRouter:
     @asynccontextmanager
     async def exclusive(self, channel: str, sender_id: str):
         """Order within a conversation: a second message waits here until the first is answered.
-
         The staff desk takes it too, so a claim or a hand-back never lands half-way through a
         customer's message (which would then be answered by nobody, or by the bot and a person).
         """
@@ -180,11 +179,9 @@ class ConversationRouter:
                 language=language,
                 claimed_by=self.owner,
             )
-            new = stored.duplicate_of is None
-            return stored, self._followup_answer(session, stored, text) if new else None
+            return stored, self._followup_answer(session, stored, text) if stored.duplicate_of is None else None
 
-        # One transaction stores the message and reads it as an answer to a follow-up.
-        stored, followup = await self._db(record)
+        stored, followup = await self._db(record)  # stored and read as a follow-up's answer at once
         if followup is not None:
             return await self._followup_turn(stored, followup)
         if stored.duplicate_of is not None and (stored.answered or not await self._claim(stored.message_id)):
@@ -267,17 +264,14 @@ class ConversationRouter:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(replies)
 
-    def _followup_answer(
-        self, session: Session, stored: conversations.StoredInbound, text: str
-    ) -> FollowUpTurn | None:
+    def _followup_answer(self, session: Session, stored: conversations.StoredInbound, text: str) -> FollowUpTurn | None:
         """The stored answer when a message to the bot answers the customer's follow-up."""
         if self._followups is None or stored.conversation_state != ConversationState.BOT.value:
             return None
-        return self._followups.answer(
-            session, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text
-        )
+        answer = self._followups.answer
+        return answer(session, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text)
 
-    async def _followup_turn(self, stored: conversations.StoredInbound, turn: FollowUpTurn) -> Turn:
+    async def _followup_turn(self, stored, turn: FollowUpTurn) -> Turn:
         if turn.escalated:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(turn.replies)
