@@ -33,7 +33,7 @@ from bot.conversation.ports import (
     is_command,
 )
 from bot.conversation.text import check_id, clean_text
-from bot.storage.database import run_in_session
+from bot.storage.database import UNREACHABLE, run_in_session
 from bot.storage.models import Conversation, ConversationState
 from feedback.sentiment import SentimentScorer
 
@@ -72,9 +72,9 @@ class ConversationRouter:
         answers to follow-ups before the assistant sees them. `owner` names this process in its
         claims on messages; `alive(owner)` says whether another process still runs (without it,
         none does: one process); `shared_lock(name)` orders a conversation across processes too
-        (several replicas). An `unavailable` error from the assistant (Redis away) is raised, not
-        apologised for: the message stays unanswered, and the customer's retry (or the recovery)
-        answers it."""
+        (several replicas). An `unavailable` error from the assistant (Redis away; a database away
+        always) is raised, not apologised for: the message stays unanswered, and the customer's
+        retry (or the recovery) answers it."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -91,7 +91,7 @@ class ConversationRouter:
         self.owner = owner or uuid.uuid4().hex
         self._alive = alive or (lambda _owner: False)
         self._shared_lock = shared_lock
-        self._unavailable = unavailable
+        self._unavailable = (*unavailable, *UNREACHABLE)  # the database away, too
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
         """Store, score and answer one customer message; raises InvalidMessage for bad input."""
