@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import os
 import shutil
 import subprocess
 import sys
@@ -176,13 +177,16 @@ def cpu_ms_per_message(url: str, pid: int, messages: int, tag: str) -> float:
     return used * 1000 / load.messages
 
 
-def _bare_cpu(folder: Path, messages: int) -> float:
+def _bare_cpu(folder: Path, messages: int, one_blas_thread: bool = False) -> float:
     port = free_port()
+    # `cxbot run` limits OpenBLAS to one thread (bot/app/server.py); bare Rasa can be run so too.
+    env = dict(os.environ, **({"OPENBLAS_NUM_THREADS": "1"} if one_blas_thread else {}))
     with open(folder / "rasa.log", "wb") as log:
         bare = subprocess.Popen(
             [sys.executable, "-m", "bench.profile_server", "--bare-server", str(port), str(folder)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=env,
         )
         try:
             _wait_for(f"http://127.0.0.1:{port}", bare)
@@ -193,14 +197,16 @@ def _bare_cpu(folder: Path, messages: int) -> float:
 
 
 def compare_cpu(messages: int, bare_too: bool = True) -> None:
-    """Bare `rasa run` and `cxbot run` (SQLite), one after the other, on the same messages."""
-    bare_ms = float("nan")
+    """Bare `rasa run` (as it comes, and with one OpenBLAS thread) and `cxbot run` (SQLite), one
+    after the other, on the same messages."""
+    bare_ms = bare_one_ms = float("nan")
     with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
         bare_dir, product_dir = Path(tmp) / "bare", Path(tmp) / "product"
         bare_dir.mkdir()
         product_dir.mkdir()
         if bare_too:
             bare_ms = _bare_cpu(bare_dir, messages)
+            bare_one_ms = _bare_cpu(bare_dir, messages, one_blas_thread=True)
         server = RunningServer(product_dir, server_env(product_dir))
         try:
             server.wait_until_ready()
@@ -208,8 +214,12 @@ def compare_cpu(messages: int, bare_too: bool = True) -> None:
         finally:
             server.stop()
     print(f"server CPU per message over {messages} REST messages, {CPU_CUSTOMERS} customers:")
-    print(f"  bare Rasa (rasa run, REST, in-memory tracker): {bare_ms:6.1f} ms")
-    print(f"  cxbot run (SQLite):                            {product_ms:6.1f} ms  ({product_ms / bare_ms - 1:+.0%})")
+    print(f"  bare Rasa (rasa run, REST, in-memory tracker):   {bare_ms:6.1f} ms")
+    print(f"  the same with OPENBLAS_NUM_THREADS=1:            {bare_one_ms:6.1f} ms")
+    print(
+        f"  cxbot run (SQLite):                              {product_ms:6.1f} ms"
+        f"  ({product_ms / bare_ms - 1:+.0%}; {product_ms / bare_one_ms - 1:+.0%} against one BLAS thread)"
+    )
 
 
 def main() -> None:
