@@ -40,8 +40,11 @@ test: setup system lint
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 
-## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost; writes BENCHMARKS.md
-## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run)
+## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost of one process;
+## writes BENCHMARKS.md (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short
+## smoke run). Not part of it, each its own command with its section in BENCHMARKS.md: several
+## replicas and the recovery after SIGKILL (`make bench-scaleout`), and the server's CPU per message
+## against bare `rasa run` (`.venv/bin/python -m bench.profile_server --cpu`)
 bench: setup
 	$(BIN)/python -m bench
 

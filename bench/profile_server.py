@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.limits import bench_content, server_env
-from bench.load import cpu_seconds, drive
+from bench.limits import server_env
+from bench.load import cpu_seconds, drive, install_action_context
 from tests.support.e2e_server import RunningServer, free_port
 
 
@@ -123,18 +123,9 @@ def serve_bare_rasa(port: int, data_dir: Path) -> None:
     from rasa.core.utils import AvailableEndpoints
 
     from bench.report import find_model
-    from bot.app.content import load_content
-    from bot.assistant.actions.support import context as action_context
     from bot.assistant.rasa import InProcessActionEndpoint
-    from bot.storage.database import get_session_factory, migrate
 
-    database = f"sqlite:///{data_dir / 'actions.db'}"  # what the actions read and write
-    migrate(database)
-    action_context.install(
-        action_context.ActionContext(
-            content=load_content(bench_content(data_dir)), sessions=get_session_factory(database), shop_name="Bench"
-        )
-    )
+    install_action_context(data_dir)  # what the actions read and write, as in the product
     serve_application(
         str(find_model()),
         channel="rest",
@@ -201,12 +192,12 @@ def compare_cpu(messages: int, bare_too: bool = True) -> None:
     after the other, on the same messages."""
     bare_ms = bare_one_ms = float("nan")
     with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
-        bare_dir, product_dir = Path(tmp) / "bare", Path(tmp) / "product"
-        bare_dir.mkdir()
-        product_dir.mkdir()
+        bare_dir, bare_one_dir, product_dir = (Path(tmp) / name for name in ("bare", "bare1", "product"))
+        for folder in (bare_dir, bare_one_dir, product_dir):
+            folder.mkdir()
         if bare_too:
             bare_ms = _bare_cpu(bare_dir, messages)
-            bare_one_ms = _bare_cpu(bare_dir, messages, one_blas_thread=True)
+            bare_one_ms = _bare_cpu(bare_one_dir, messages, one_blas_thread=True)
         server = RunningServer(product_dir, server_env(product_dir))
         try:
             server.wait_until_ready()
