@@ -78,7 +78,7 @@ def test_the_polling_lease_moves_to_another_replica_when_its_holder_dies(model_p
         telegram.inject(text_update(telegram.next_update_id(), chat, 1, "hello"))
         telegram.wait_for(lambda: telegram.sent_to(chat))
         # The first replica holds the lease (it was alone); a second one starts and waits.
-        (second,) = running.start_replicas(1)
+        (second,) = running.start_replicas(1, env)
         answered = len(telegram.sent_to(chat))
         first.stop(signal.SIGKILL)
         telegram.inject(text_update(telegram.next_update_id(), chat, 2, "how much is delivery?"))
