@@ -40,9 +40,12 @@ test: setup system lint
 	$(BIN)/cxbot train
 	$(BIN)/python -m pytest
 
-## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost; writes BENCHMARKS.md
-## (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short smoke run); then the
-## server's latency with 1,000 idle widget WebSockets open (bench/idle_sockets.py)
+## bench: NLU (HINT3, Banking77, CLINC150, own held-out), sentiment, speed and cost of one process;
+## writes BENCHMARKS.md (about 12 min on 2 cores; `.venv/bin/python -m bench --quick` is the short
+## smoke run); then the server's latency with 1,000 idle widget WebSockets open
+## (bench/idle_sockets.py). Not part of it, each its own command with its section in BENCHMARKS.md:
+## several replicas and the recovery after SIGKILL (`make bench-scaleout`), and the server's CPU per
+## message against bare `rasa run` (`.venv/bin/python -m bench.profile_server --cpu`)
 bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.idle_sockets --sockets 1000 --requests 40

@@ -312,12 +312,28 @@ def run_bare(levels, quick: bool) -> list[LoadResult]:
     return loads
 
 
+def install_action_context(folder: Path) -> None:
+    """The custom actions' content and database for bare Rasa (a fresh SQLite file in `folder`):
+    without them every action fails at once, which would make bare Rasa look cheaper."""
+    from bench.limits import bench_content
+    from bot.app.content import load_content
+    from bot.assistant.actions.support import context as action_context
+    from bot.storage.database import get_session_factory, migrate
+
+    database = f"sqlite:///{folder / 'actions.db'}"
+    migrate(database)
+    sessions = get_session_factory(database)
+    content = load_content(bench_content(folder))
+    action_context.install(action_context.ActionContext(content=content, sessions=sessions, shop_name="Bench"))
+
+
 async def bare_rasa(levels, quick: bool, bar: tqdm) -> list[LoadResult]:
     from rasa.core.agent import Agent
 
     from bench.report import find_model
     from bot.assistant.rasa import InProcessActionEndpoint
 
+    install_action_context(Path(tempfile.mkdtemp(prefix="cxbot-bare-")))
     agent = Agent.load(str(find_model()), action_endpoint=InProcessActionEndpoint())
     for i in range(5):
         await agent.handle_text(QUESTIONS[i], sender_id="warmup")

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bench.limits import server_env
 from bench.load import LoadResult, drive, run_bare
+from bench.report import quiet_rasa
 from tests.support.cluster import cluster
 from tests.support.e2e_server import started_server
 from tests.support.postgres_server import PostgresServer
@@ -79,7 +81,8 @@ def measure(customers: int, messages: int, replica_counts: list[int]) -> tuple[l
     root = Path(tempfile.mkdtemp(prefix="cxbot-scaleout-"))
     for name in ("sqlite", "recovery", *(f"r{count}" for count in replica_counts)):
         (root / name).mkdir()
-    with started_server(root / "sqlite") as single:
+    # Without the rate limits, as the cluster's replicas (one test address at full speed).
+    with started_server(root / "sqlite", server_env(root / "sqlite")) as single:
         rows.append(_row("1 process, SQLite", _drive(single.url, customers, messages, "sqlite")))
     postgres = PostgresServer()
     postgres.start()
@@ -102,6 +105,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=6, help="per customer")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
+    quiet_rasa()  # bare Rasa logs every prediction at debug level otherwise
     rows, recovery = measure(args.customers, args.messages, args.replicas)
     print("| " + " | ".join(HEADER) + " |")
     print("|" + "---|" * len(HEADER))

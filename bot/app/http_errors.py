@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.app.cluster.node import UNAVAILABLE
 from bot.app.settings import Settings
 from bot.app.staff_headers import security_headers
+from bot.storage.database import UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,10 @@ async def json_errors(request: web.Request, handler):
         if isinstance(http_error, web.HTTPRequestEntityTooLarge):
             message = f"the body is larger than {MAX_BODY_BYTES} bytes"
         return web.json_response({"error": message}, status=http_error.status)
-    except UNAVAILABLE as unavailable:
-        # Redis is away (restarting) or a conversation's lock was not had in time: try again soon.
-        logger.warning("cluster unavailable on %s %s: %s", request.method, request.path, unavailable)
+    except (*UNAVAILABLE, *UNREACHABLE) as unavailable:
+        # Redis or the database is away (restarting), or a conversation's lock was not had in
+        # time: try again soon.
+        logger.warning("unavailable on %s %s: %s", request.method, request.path, unavailable)
         return web.json_response(
             {"error": "busy; try again shortly"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
         )

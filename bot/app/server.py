@@ -190,9 +190,16 @@ def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> N
 
 def _load_assistant(state: AppState) -> ReadingAssistant:
     """In a worker thread: importing Rasa and TensorFlow and reading the model take seconds."""
+    from threadpoolctl import threadpool_limits
+
     from bot.assistant.rasa import RasaAssistant
 
-    return RasaAssistant.load(state.model_path, state.settings, state.content)
+    assistant = RasaAssistant.load(state.model_path, state.settings, state.content)
+    # One message's matrix products are small, and the server answers many conversations at once:
+    # OpenBLAS's own worker threads only spin between them (7-13 ms of CPU per message, `python -m
+    # bench.profile_server --cpu`). Set once the libraries are loaded; training keeps its threads.
+    threadpool_limits(limits=1, user_api="blas")
+    return assistant
 
 
 async def start_services(state: AppState) -> None:

@@ -27,6 +27,7 @@ from bot.assistant.actions.support import context as action_context
 from bot.assistant.emoji import emoji_meaning
 from bot.assistant.library_noise import silence_known_warnings
 from bot.assistant.sessions import bound_sessions
+from bot.assistant.tracker_cache import CachedSQLTrackerStore
 from bot.conversation.language import LANGUAGE_KEY
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.ports import AssistantReply
@@ -136,26 +137,35 @@ Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-as
 _SESSION_INDEX = text('CREATE INDEX IF NOT EXISTS cxbot_events_session ON events (sender_id, type_name, "timestamp")')
 
 
+# The tracker cache checks each sender's lowest and highest event id before it trusts its copy
+# (bot/assistant/tracker_cache.py): on SQLite the sender index holds the row id already; other
+# engines need it in the index for the lookup to stay one index probe.
+_SENDER_ID_INDEX = text("CREATE INDEX IF NOT EXISTS cxbot_events_sender_id ON events (sender_id, id)")
+
+
 def _index_session_reads(store: SQLTrackerStore) -> SQLTrackerStore:
     with store.engine.begin() as connection:
         connection.execute(_SESSION_INDEX)
+        if store.engine.dialect.name != "sqlite":
+            connection.execute(_SENDER_ID_INDEX)
     return store
 
 
 def tracker_store_for(url: str) -> SQLTrackerStore:
-    """Rasa's own SQL tracker store, on the database named by an SQLAlchemy URL."""
+    """Rasa's own SQL tracker store, on the database named by an SQLAlchemy URL, with the current
+    sessions also in memory (tracker_cache.py)."""
     parsed = make_url(url)
     dialect = parsed.get_backend_name()
     if dialect == "sqlite":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        store = SQLTrackerStore(None, dialect="sqlite", db=parsed.database)
+        store = CachedSQLTrackerStore(None, dialect="sqlite", db=parsed.database)
         # Rasa's own engine opens a connection per use and keeps SQLite's rollback journal with a
         # full sync per write; ours pools connections in WAL mode (bot/storage/database.py).
         store.engine.dispose()
         store.engine = get_engine(url)
         store.sessionmaker = sessionmaker(bind=store.engine)
         return _index_session_reads(store)
-    store = SQLTrackerStore(
+    store = CachedSQLTrackerStore(
         None,  # Agent.load sets the domain
         dialect=parsed.drivername,
         host=parsed.host,

@@ -25,13 +25,14 @@ from bot.conversation.ports import (
     Assistant,
     AssistantReply,
     FollowUpAnswers,
+    FollowUpTurn,
     HandoffPolicy,
     NeverMind,
     Turn,
     is_command,
 )
 from bot.conversation.text import check_id, clean_text
-from bot.storage.database import run_in_session
+from bot.storage.database import UNREACHABLE, run_in_session
 from bot.storage.models import Conversation, ConversationState
 from feedback.language import ENGLISH
 from feedback.sentiment import SentimentScorer
@@ -72,9 +73,10 @@ class ConversationRouter:
         answers to follow-ups before the assistant sees them. `owner` names this process in its
         claims on messages; `alive(owner)` says whether another process still runs (without it,
         none does: one process); `shared_lock(name)` orders a conversation across processes too
-        (several replicas). An `unavailable` error from the assistant (Redis away) is raised, not
-        apologised for: the message stays unanswered, and the customer's retry (or the recovery)
-        answers it. `apologies` (by language, English for the rest) say that the assistant failed."""
+        (several replicas). An `unavailable` error from the assistant (Redis away; a database away
+        always) is raised, not apologised for: the message stays unanswered, and the customer's
+        retry (or the recovery) answers it. `apologies` (by language, English for the rest) say that
+        the assistant failed."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -91,7 +93,7 @@ class ConversationRouter:
         self.owner = owner or uuid.uuid4().hex
         self._alive = alive or (lambda _owner: False)
         self._shared_lock = shared_lock
-        self._unavailable = unavailable
+        self._unavailable = (*unavailable, *UNREACHABLE)  # the database away, too
         self._apologies = {ENGLISH: APOLOGY_ON_ERROR, **(apologies or {})}
 
     async def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
@@ -106,8 +108,8 @@ class ConversationRouter:
 
     async def record_unreadable(self, inbound: InboundMessage, reply: OutboundMessage) -> Turn:
         """Store a message the assistant can't read (a photo, a sticker; its text is a marker like
-        "[photo]") with the channel's fixed reply, in order and once per message id. Rasa must not
-        see it: it would read "[photo]" as a greeting."""
+        "[photo]", which Rasa would read as a greeting) with the channel's fixed reply, in order
+        and once per message id."""
         async with self._in_order(inbound):
             return await run_in_session(self._sessions, lambda s: self._store_unreadable(s, inbound, reply))
 
@@ -117,7 +119,6 @@ class ConversationRouter:
     @asynccontextmanager
     async def exclusive(self, channel: str, sender_id: str):
         """Order within a conversation: a second message waits here until the first is answered.
-
         The staff desk takes it too, so a claim or a hand-back never lands half-way through a
         customer's message (which would then be answered by nobody, or by the bot and a person).
         """
@@ -170,9 +171,9 @@ class ConversationRouter:
         def language(remembered: str | None) -> str:
             return self._languages.choose(text, remembered=remembered, hints=hints)
 
-        stored = await self._db(
-            lambda s: conversations.record_inbound(
-                s,
+        def record(session: Session) -> tuple[conversations.StoredInbound, FollowUpTurn | None]:
+            stored = conversations.record_inbound(
+                session,
                 inbound,
                 text=text,
                 sentiment=sentiment,
@@ -181,11 +182,15 @@ class ConversationRouter:
                 language=language,
                 claimed_by=self.owner,
             )
-        )
+            return stored, self._followup_answer(session, stored, text) if stored.duplicate_of is None else None
+
+        stored, followup = await self._db(record)  # stored and read as a follow-up's answer at once
+        if followup is not None:
+            return await self._followup_turn(stored, followup)
         if stored.duplicate_of is not None and (stored.answered or not await self._claim(stored.message_id)):
             return await self._stored_turn(stored.message_id)
         try:
-            return await self._answer(inbound, text, sentiment, stored)
+            return await self._answer(inbound, text, sentiment, stored, followup_read=stored.duplicate_of is None)
         except answers.AlreadyAnswered:
             # Another process answered it meanwhile (it took over a claim it thought abandoned).
             return await self._stored_turn(stored.message_id)
@@ -218,8 +223,11 @@ class ConversationRouter:
             except answers.AlreadyAnswered:
                 return None
 
-    async def _answer(self, inbound, text, sentiment, stored: conversations.StoredInbound) -> Turn:
-        """The turn of a stored, claimed message: the bot answers, or the message waits for staff."""
+    async def _answer(
+        self, inbound, text, sentiment, stored: conversations.StoredInbound, *, followup_read: bool = False
+    ) -> Turn:
+        """The turn of a stored, claimed message: the bot answers, or the message waits for staff.
+        `followup_read`: the transaction that stored it found it answers no follow-up."""
         if stored.conversation_state == ConversationState.AWAITING_HUMAN.value:
             if sentiment is not None and await self._means_never_mind(text):
                 cancelled = await self._db(lambda s: self._cancel_handoff(s, stored))
@@ -235,10 +243,10 @@ class ConversationRouter:
             await self._db(lambda s: answers.finish(s, stored.message_id))
             await self._for_staff(stored)
             return Turn([])
-        if self._followups is not None:
-            answered = await self._answer_followup(stored, text)
-            if answered is not None:
-                return answered
+        if not followup_read:
+            followup = await self._db(lambda s: self._followup_answer(s, stored, text))
+            if followup is not None:
+                return await self._followup_turn(stored, followup)
         try:
             reply = await self._assistant.respond(
                 stored.conversation_public_id,
@@ -259,16 +267,14 @@ class ConversationRouter:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(replies)
 
-    async def _answer_followup(self, stored: conversations.StoredInbound, text: str) -> Turn | None:
-        followups = self._followups
-        assert followups is not None
-        turn = await self._db(
-            lambda s: followups.answer(
-                s, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text
-            )
-        )
-        if turn is None:
+    def _followup_answer(self, session: Session, stored: conversations.StoredInbound, text: str) -> FollowUpTurn | None:
+        """The stored answer when a message to the bot answers the customer's follow-up."""
+        if self._followups is None or stored.conversation_state != ConversationState.BOT.value:
             return None
+        answer = self._followups.answer
+        return answer(session, conversation_id=stored.conversation_id, message_id=stored.message_id, text=text)
+
+    async def _followup_turn(self, stored, turn: FollowUpTurn) -> Turn:
         if turn.escalated:
             await self._events.publish(ConversationEscalated(stored.conversation_id))
         return Turn(turn.replies)

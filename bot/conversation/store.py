@@ -199,6 +199,8 @@ def record_inbound(
     if sentiment is not None:
         conversation.sentiment_rolling = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
     session.flush()
+    # Held for the transaction (the session keeps unchanged rows weakly): the follow-up check reads them.
+    session.info["inbound_rows"] = (customer, conversation)
     return _stored(conversation, message, language=customer.locale)
 
 
@@ -218,11 +220,8 @@ def _stored(
 
 def customer_language(session: Session, conversation_id: int) -> str | None:
     """The language remembered for the customer of a conversation."""
-    return session.execute(
-        select(Customer.locale)
-        .join(Conversation, Conversation.customer_id == Customer.id)
-        .where(Conversation.id == conversation_id)
-    ).scalar_one_or_none()
+    join = select(Customer.locale).join(Conversation, Conversation.customer_id == Customer.id)
+    return session.execute(join.where(Conversation.id == conversation_id)).scalar_one_or_none()
 
 
 def stored_inbound(session: Session, message_id: int) -> StoredInbound:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -25,6 +26,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # thread forever).
 SQLITE_POOL_SIZE = 5
 SQLITE_MAX_OVERFLOW = 10
+
+
+# The database cannot be reached (PostgreSQL stopped or restarting, SQLite locked past its busy
+# timeout): the request fails with 503 Retry-After and the client's retry is answered; the pool's
+# pre-ping reconnects once the database is back.
+UNREACHABLE: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:

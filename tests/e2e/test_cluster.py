@@ -1,5 +1,6 @@
 """Two replicas on one PostgreSQL and one Redis, behind HAProxy: order, pushes, claims, login and
-message limits and a Redis restart across replicas; last, a replica killed in the middle of traffic."""
+message limits, a Redis restart and a PostgreSQL stop across replicas; last, a replica killed in the
+middle of traffic."""
 
 from __future__ import annotations
 
@@ -239,6 +240,31 @@ def test_a_redis_restart_gives_503_with_retry_after_then_recovers_without_losing
     assert send(b.url, "through-restart", "I forgot my password", "r-2").status_code == 200
     found = rows(replicas.database_url, "through-restart")
     assert [row.external_id for row in found if row.direction == "customer"] == ["r-0", "r-1", "r-2"]
+    assert_answered_once_in_order(found)
+
+
+def test_postgresql_stopped_gives_503_with_retry_after_then_recovers_without_losing_a_message(replicas, postgres):
+    a, b = replicas.replicas
+    assert send(a.url, "through-pg", "how much is shipping", "p-0").status_code == 200
+    postgres.halt()
+    try:
+        for replica in (a, b, replicas.proxy):
+            refused = send(replica.url, "through-pg", "can I pay with paypal?", "p-1")
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["Retry-After"].isdigit()
+    finally:
+        postgres.resume()
+    # Retried as a client would: answered once PostgreSQL is back, without restarting a replica.
+    wait_for(
+        lambda: (
+            send((a, b)[int(time.monotonic()) % 2].url, "through-pg", "can I pay with paypal?", "p-1").status_code
+            == 200
+        )
+    )
+    assert send(b.url, "through-pg", "I forgot my password", "p-2").status_code == 200
+    assert send(a.url, "through-pg", "thanks", "p-3").status_code == 200
+    found = rows(replicas.database_url, "through-pg")
+    assert [row.external_id for row in found if row.direction == "customer"] == ["p-0", "p-1", "p-2", "p-3"]
     assert_answered_once_in_order(found)
 
 
