@@ -1,10 +1,9 @@
 """The web server and the one wiring place: every part is built here, in reading order.
 
 create_app() reads the content folder once (bot/app/content.py: a broken file stops the start) and
-mounts the channels, the staff console and the dashboard. On start-up the database
-is migrated and the assistant loads in the background (the server answers "starting" meanwhile);
-then start_services() builds the conversation router and the staff desk, subscribes the
-listeners to their events, and starts the Telegram channel with its staff chat.
+mounts the channels, the staff console and the dashboard. On start-up the database is migrated and
+the assistant loads in the background (the server answers "starting" meanwhile); then
+start_services() builds the router and the desk, subscribes the listeners, and starts Telegram.
 """
 
 from __future__ import annotations
@@ -131,9 +130,7 @@ def build_router(
         never_mind=never_mind,
         languages=languages_of(settings),
         followups=FollowUpAnswers(content.followup, content.escalation, content.desk),
-        apologies={
-            worded.language: worded.desk.say("assistant_error") for worded in (content, *content.translations.values())
-        },
+        apologies={c.language: c.desk.say("assistant_error") for c in (content, *content.translations.values())},
         **(cluster.router_options() if cluster else {}),
     )
 
@@ -195,9 +192,7 @@ def _load_assistant(state: AppState) -> ReadingAssistant:
     from bot.assistant.rasa import RasaAssistant
 
     assistant = RasaAssistant.load(state.model_path, state.settings, state.content)
-    # One message's matrix products are small, and the server answers many conversations at once:
-    # OpenBLAS's own worker threads only spin between them (7-13 ms of CPU per message, `python -m
-    # bench.profile_server --cpu`). Set once the libraries are loaded; training keeps its threads.
+    # OpenBLAS's idle threads spin after each small product: 7-13 ms CPU a message (profile_server --cpu).
     threadpool_limits(limits=1, user_api="blas")
     return assistant
 

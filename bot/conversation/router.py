@@ -39,11 +39,8 @@ from feedback.sentiment import SentimentScorer
 
 logger = logging.getLogger(__name__)
 
-# A lock shared by the processes of a cluster, by name (see bot/app/cluster/node.py).
-SharedLock = Callable[[str], AbstractAsyncContextManager[None]]
-
-# How often a retry looks again while another process answers its message.
-CLAIM_POLL_SECONDS = 0.5
+SharedLock = Callable[[str], AbstractAsyncContextManager[None]]  # a cluster's lock by name (cluster/node.py)
+CLAIM_POLL_SECONDS = 0.5  # how often a retry looks again while another process answers its message
 
 
 class ConversationRouter:
@@ -73,10 +70,9 @@ class ConversationRouter:
         answers to follow-ups before the assistant sees them. `owner` names this process in its
         claims on messages; `alive(owner)` says whether another process still runs (without it,
         none does: one process); `shared_lock(name)` orders a conversation across processes too
-        (several replicas). An `unavailable` error from the assistant (Redis away; a database away
-        always) is raised, not apologised for: the message stays unanswered, and the customer's
-        retry (or the recovery) answers it. `apologies` (by language, English for the rest) say that
-        the assistant failed."""
+        (several replicas). An `unavailable` error (Redis away; the database away) is raised, not
+        apologised for: the message stays unanswered, and the customer's retry (or the recovery)
+        answers it. `apologies` (by language, English for the rest) say the assistant failed."""
         self._sessions = session_factory
         self._assistant = assistant
         self._scorer = scorer
@@ -258,7 +254,7 @@ class ConversationRouter:
             raise
         except Exception:
             logger.exception("assistant failed on conversation %s", stored.conversation_public_id)
-            apology = self._apologies.get(stored.language or "", self._apologies[ENGLISH])
+            apology = self._apologies.get(stored.language or ENGLISH, self._apologies[ENGLISH])
             reply = AssistantReply(messages=[OutboundMessage(text=apology)])
         scored = text if sentiment else None
         replies, state = await self._db(lambda s: self._store_replies(s, stored, reply, scored))
