@@ -124,8 +124,13 @@ class FeatureIntentClassifier(TfidfComponent, IntentClassifier):
             train, test, out = rows[~unseen & ~held_in], rows[unseen | held_in], unseen[unseen | held_in]
             if len(set(labels[train])) < 2 or not len(test):
                 continue
-            fold = self._fit(tfidf[train], None if embeddings is None else embeddings[train], labels[train])
-            raw, probabilities = self.raw_scores(fold, tfidf[test], None if embeddings is None else embeddings[test])
+            # Only the n-grams of the fold's training rows: the others would get zero weights and
+            # add nothing to a cosine with those rows, but they make every optimiser step longer.
+            used = np.unique(tfidf[train].indices)
+            fold = self._fit(tfidf[train][:, used], None if embeddings is None else embeddings[train], labels[train])
+            raw, probabilities = self.raw_scores(
+                fold, tfidf[test][:, used], None if embeddings is None else embeddings[test]
+            )
             best = probabilities.argmax(axis=1)
             truth += [OUT if out else label for out, label in zip(out, labels[test], strict=True)]
             predicted += list(fold["classifier"].classes_[best])
