@@ -41,12 +41,14 @@ def check_encoder(project_dir: Path) -> None:
     sentence, instead of in a graph error once the model loads. Raises EncoderUnavailable."""
     import yaml
 
-    from bot.assistant.nlu import encoder, text_features
+    # Not text_features: it imports Rasa, which `cxbot run` loads later in a worker thread while
+    # /health already answers.
+    from bot.assistant.nlu import encoder
 
     config = yaml.safe_load((project_dir / "config.yml").read_text())
     for step in config.get("pipeline") or []:
         if step.get("name", "").endswith("TextFeaturizer"):
-            if step.get("encoder", encoder.NAME) not in text_features.NO_ENCODER:
+            if step.get("encoder", encoder.NAME) not in encoder.NO_ENCODER:
                 encoder.shared_encoder()
 
 
