@@ -54,6 +54,25 @@ def subsample(labels: np.ndarray, per_label: int, seed: int = 13) -> np.ndarray:
     return np.sort(np.concatenate(rows))
 
 
+def mcc_by_threshold(truth: list[str], predicted: list[str], scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """sklearn's matthews_corrcoef (same arithmetic) of the predictions, out of scope below each
+    threshold of `grid`, from label counts: sklearn's own call took seconds per threshold on CLINC150."""
+    index = {name: i for i, name in enumerate(sorted({*truth, *predicted, OUT}))}
+    true = np.array([index[name] for name in truth])
+    guess = np.array([index[name] for name in predicted])
+    true_sum = np.bincount(true, minlength=len(index)).astype(np.float64)
+    samples = float(len(true))
+    values = []
+    for threshold in grid:
+        decided = np.where(scores < threshold, index[OUT], guess)
+        predicted_sum = np.bincount(decided, minlength=len(index)).astype(np.float64)
+        cov_ytyp = float(np.sum(decided == true)) * samples - np.dot(true_sum, predicted_sum)
+        cov_ypyp = samples**2 - np.dot(predicted_sum, predicted_sum)
+        cov_ytyt = samples**2 - np.dot(true_sum, true_sum)
+        values.append(0.0 if cov_ypyp * cov_ytyt == 0 else cov_ytyp / np.sqrt(cov_ytyt * cov_ypyp))
+    return np.array(values)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FeatureIntentClassifier(TfidfComponent, IntentClassifier):
     MODEL_FILE = "feature_intent_classifier.joblib"
@@ -105,8 +124,6 @@ class FeatureIntentClassifier(TfidfComponent, IntentClassifier):
     def _cv_threshold(self, tfidf, embeddings: np.ndarray | None, labels: np.ndarray) -> float:
         """The raw-score threshold with the best MCC over folds that hold out whole intents
         (out of scope) and every k-th example of the others (in scope): training data only."""
-        from sklearn.metrics import matthews_corrcoef
-
         folds = self.config["cv_folds"]
         rows = subsample(labels, self.config["cv_examples_per_intent"])
         intents = sorted(set(labels))
@@ -137,11 +154,8 @@ class FeatureIntentClassifier(TfidfComponent, IntentClassifier):
             scores += list(raw[np.arange(len(test)), best])
         if not truth:
             return self.config["fallback_threshold"]
-
-        def mcc_at(t: float) -> float:
-            return matthews_corrcoef(truth, [OUT if s < t else p for p, s in zip(predicted, scores, strict=True)])
-
-        return float(max(np.round(np.arange(0.05, 0.96, 0.01), 2), key=lambda t: (mcc_at(t), -t)))
+        grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+        return float(grid[np.argmax(mcc_by_threshold(truth, predicted, np.array(scores), grid))])  # ties: lowest
 
     def raw_scores(self, model: dict, tfidf, embeddings: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(sqrt(probability x similarity to the closest example of the intent), probabilities);
