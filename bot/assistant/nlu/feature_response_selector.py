@@ -58,7 +58,9 @@ class FeatureResponseSelector(TfidfResponseSelector):
         if "classifier" not in model:  # a single response key: nothing to choose
             return [[(model["labels"][0], 1.0)] for _ in messages]
         tfidf, embeddings = features_of(messages)
-        features = combined(tfidf[:, model["columns"]], embeddings, self.config["embedding_weight"])
+        if model.get("columns") is not None:  # absent from models trained before the columns were kept
+            tfidf = tfidf[:, model["columns"]]
+        features = combined(tfidf, embeddings, self.config["embedding_weight"])
         probabilities = model["classifier"].predict_proba(features)
         classes = model["classifier"].classes_
         return [[(str(classes[i]), float(row[i])) for i in np.argsort(-row)] for row in probabilities]
