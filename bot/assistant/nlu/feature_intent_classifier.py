@@ -56,7 +56,7 @@ def subsample(labels: np.ndarray, per_label: int, seed: int = 13) -> np.ndarray:
 
 def mcc_by_threshold(truth: list[str], predicted: list[str], scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """sklearn's matthews_corrcoef (same arithmetic) of the predictions, out of scope below each
-    threshold of `grid`, from label counts: sklearn's own call took seconds per threshold on CLINC150."""
+    threshold of `grid`, from label counts (sklearn's call, 12 ms a threshold on CLINC150, 1 s a sweep)."""
     index = {name: i for i, name in enumerate(sorted({*truth, *predicted, OUT}))}
     true = np.array([index[name] for name in truth])
     guess = np.array([index[name] for name in predicted])
