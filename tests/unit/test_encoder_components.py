@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.assistant.nlu import encoder, text_features
-from bot.assistant.nlu.feature_intent_classifier import FeatureIntentClassifier
+from bot.assistant.nlu.feature_intent_classifier import OUT, FeatureIntentClassifier, mcc_by_threshold
 from bot.assistant.nlu.feature_response_selector import FeatureResponseSelector
 from bot.assistant.nlu.text_features import TextFeaturizer
 
@@ -180,3 +180,18 @@ def test_start_is_refused_in_one_sentence_only_when_the_pipeline_needs_the_missi
     else:
         with pytest.raises(SystemExit, match="^cxbot: The sentence encoder cannot import onnxruntime"):
             require_encoder(settings)
+
+
+def test_the_threshold_sweep_computes_sklearns_mcc_exactly():
+    from sklearn.metrics import matthews_corrcoef
+
+    rng = np.random.default_rng(3)
+    labels = np.array(["a", "b", "c", OUT])
+    truth = list(labels[rng.integers(0, 4, 200)])
+    predicted = [t if t != OUT and rng.random() < 0.7 else str(labels[rng.integers(0, 3)]) for t in truth]
+    scores = rng.random(200)
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    expected = [
+        matthews_corrcoef(truth, [OUT if s < t else p for p, s in zip(predicted, scores, strict=True)]) for t in grid
+    ]
+    assert np.array_equal(mcc_by_threshold(truth, predicted, scores, grid), np.array(expected))

@@ -24,6 +24,7 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 NAME = "all-MiniLM-L6-v2"
+NO_ENCODER = (None, "none", False)  # `encoder:` values in config.yml for the TF-IDF-only pipeline
 DIMENSIONS = 384
 MAX_TOKENS = 128  # as sentence-transformers truncates this model; chat messages are far shorter
 # (package, path inside it, sha256). The tokenizer and config are upstream's own files; the ONNX

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -43,31 +42,25 @@ class FeatureResponseSelector(TfidfResponseSelector):
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
-        wanted = self.config["retrieval_intent"]
-        examples = [
-            e
-            for e in training_data.intent_examples
-            if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT) and (wanted is None or e.get(INTENT) == wanted)
-        ]
-        labels = [e.get(INTENT_RESPONSE_KEY) for e in examples]
-        model: dict[str, Any] = {
-            "retrieval_intents": sorted(training_data.retrieval_intents),
-            "responses": {key: list(value) for key, value in training_data.responses.items()},
-            "labels": sorted(set(labels)),
-        }
+        examples, labels, model = self._examples(training_data)
         if len(model["labels"]) >= 2:
+            tfidf, embeddings = features_of(examples)
+            # Only the n-grams this retrieval intent's examples use (the featurizer's vocabulary
+            # covers every intent): the others would get zero weights but slow every fitting step.
+            columns = np.unique(tfidf.indices)
             classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
-            classifier.fit(combined(*features_of(examples), self.config["embedding_weight"]), labels)
-            model.update(classifier=classifier)
-        elif not model["labels"]:
-            logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
+            classifier.fit(combined(tfidf[:, columns], embeddings, self.config["embedding_weight"]), labels)
+            model.update(classifier=classifier, columns=columns)
         return self._save(model)
 
     def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         model = self._model
         if "classifier" not in model:  # a single response key: nothing to choose
             return [[(model["labels"][0], 1.0)] for _ in messages]
-        features = combined(*features_of(messages), self.config["embedding_weight"])
+        tfidf, embeddings = features_of(messages)
+        if model.get("columns") is not None:  # absent from models trained before the columns were kept
+            tfidf = tfidf[:, model["columns"]]
+        features = combined(tfidf, embeddings, self.config["embedding_weight"])
         probabilities = model["classifier"].predict_proba(features)
         classes = model["classifier"].classes_
         return [[(str(classes[i]), float(row[i])) for i in np.argsort(-row)] for row in probabilities]

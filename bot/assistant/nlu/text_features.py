@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 TFIDF_ORIGIN = "cxbot_tfidf"
 EMBEDDING_ORIGIN = "cxbot_embedding"
-NO_ENCODER = (None, "none", False)
+NO_ENCODER = encoder_module.NO_ENCODER
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)

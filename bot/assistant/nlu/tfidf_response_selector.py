@@ -61,9 +61,9 @@ class TfidfResponseSelector(TfidfComponent):
     def _selector_key(self) -> str:
         return self.config["retrieval_intent"] or RESPONSE_SELECTOR_DEFAULT_INTENT
 
-    def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
-
+    def _examples(self, training_data: TrainingData) -> tuple[list[Message], list[str], dict[str, Any]]:
+        """This selector's examples (its retrieval intent's, or all), their response keys, and the
+        model's common part; warns when there is nothing to select from."""
         wanted = self.config["retrieval_intent"]
         examples = [
             e
@@ -76,14 +76,20 @@ class TfidfResponseSelector(TfidfComponent):
             "responses": {key: list(value) for key, value in training_data.responses.items()},
             "labels": sorted(set(labels)),
         }
+        if not model["labels"]:
+            logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
+        return examples, labels, model
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.linear_model import LogisticRegression
+
+        examples, labels, model = self._examples(training_data)
         if len(model["labels"]) >= 2:
             vectorizer = tfidf_vectorizer(self.config["word_ngrams"], self.config["char_ngrams"])
             features = vectorizer.fit_transform([e.get(TEXT) for e in examples])
             classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
             classifier.fit(features, labels)
             model.update(vectorizer=vectorizer, classifier=classifier)
-        elif not model["labels"]:
-            logger.warning(f"No examples of retrieval intent '{wanted}': this selector will not select.")
         return self._save(model)
 
     def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
