@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from bot.conversation.events import MessageForHolder
 from bot.conversation.messages import InboundMessage
 from bot.desk.profile import Trend, person_profile
 from bot.people import persons
@@ -145,3 +146,38 @@ async def test_staff_answer_on_the_persons_other_channel(desk_app, session_facto
     response = await ana.post(reply, {"text": "wrong person", "via": str(stranger)})
     assert response.status == 409 and "not this customer" in await response.text()
     assert "wrong person" not in desk_app.channel.texts("visitor-x") + telegram.texts("777")
+
+
+async def test_the_persons_other_conversation_joins_the_handoff_until_handed_back(desk_app, session_factory):
+    """After Ana answers on Telegram, the customer's Telegram messages go to Ana, not the bot; once
+    she hands back, the bot answers on Telegram again."""
+    telegram = TelegramRecording()
+    desk_app.desk.channels.register(telegram)
+    heard: list[MessageForHolder] = []
+
+    async def hear(event: MessageForHolder) -> None:
+        heard.append(event)
+
+    desk_app.desk._events.subscribe(MessageForHolder, hear)
+    ids = await linked_customer(desk_app)
+    ana = await signed_in(desk_app, "ana")
+    assert (await ana.post(f"/desk/handoffs/{ids['handoff']}/claim")).status == 303
+    reply = f"/desk/handoffs/{ids['handoff']}/reply"
+    assert (await ana.post(reply, {"text": "Sent to Telegram", "via": str(ids["telegram"])})).status == 303
+    asked = InboundMessage(channel="telegram", sender_id="777", text="did the courier call?", message_id="t2")
+    assert (await desk_app.router.handle(asked)) == []  # the bot stays silent: Ana has it
+    with session_factory() as session:
+        joined = session.get(Conversation, ids["telegram_conversation"])
+        assert joined.state == "with_human"
+        stored = session.execute(
+            select(Message.id).where(Message.conversation_id == joined.id, Message.text == "did the courier call?")
+        ).scalar_one()
+    assert [(e.handoff_id, e.conversation_id, e.message_id) for e in heard] == [
+        (ids["handoff"], ids["telegram_conversation"], stored)
+    ]
+    assert (await ana.post(f"/desk/handoffs/{ids['handoff']}/resolve")).status == 303
+    with session_factory() as session:
+        assert session.get(Conversation, ids["telegram_conversation"]).state == "bot"
+    again = InboundMessage(channel="telegram", sender_id="777", text="hello again", message_id="t3")
+    assert await desk_app.router.handle(again)  # the bot answers on Telegram again
+    assert len(heard) == 1
