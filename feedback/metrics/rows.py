@@ -42,7 +42,7 @@ class PeriodRows:
     remedy_cases: list[RemedyCase]  # cases opened in the period whose remedy was done
     remedy_history: RemedyHistory  # all time, as `history`
     conversations: int = 0  # started in the period
-    followups: FollowUpFigures = FollowUpFigures(0, 0, 0, ())  # sent in the period, all channels
+    followups: FollowUpFigures = FollowUpFigures(0, 0, 0, ())  # sent in the period, of the channel
 
     @property
     def answered(self) -> list[SurveyResponse]:
@@ -62,7 +62,7 @@ def load_period(session: Session, filters: Filters) -> PeriodRows:
         remedy_cases=load_remedy_cases(session, filters),
         remedy_history=RemedyHistory.load(session, history.people),
         conversations=count_conversations(session, filters),
-        followups=followup_figures(session, since=filters.since, until=filters.until),
+        followups=followup_figures(session, since=filters.since, until=filters.until, channel=filters.channel),
     )
 
 
