@@ -98,6 +98,7 @@ async def test_the_panel_shows_the_whole_person(desk_app, session_factory):
     # The reply form offers both channels, this conversation's first choice.
     assert f'<option value="{ids["widget"]}" selected>widget:' in html
     assert f'<option value="{ids["telegram"]}">telegram:' in html
+    assert "comes to you, not the bot, until you hand back" in html  # what answering elsewhere does
 
 
 def test_the_sentiment_trend_is_an_inline_svg_of_the_scored_messages(session_factory):
