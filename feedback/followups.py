@@ -15,7 +15,7 @@ from bot.storage.models import SurveyResponse
 FOLLOWUP_FORMULA = (
     "follow-ups: sent = check-ins sent (Telegram) or shown (widget) in the period; answered = of those, answered "
     '"yes", "no" or "stop"; "not resolved" rate = "no" answers / answers; CSAT after follow-up = mean of the CSAT '
-    'answers (1-7) given after a "yes"; all channels'
+    'answers (1-7) given after a "yes"; with a channel chosen, only follow-ups sent on that channel'
 )
 
 
@@ -37,12 +37,18 @@ class FollowUpFigures:
         return sum(self.csat_scores) / len(self.csat_scores) if self.csat_scores else None
 
 
-def followup_figures(session: Session, *, since: datetime, until: datetime) -> FollowUpFigures:
-    rows = session.execute(
+def followup_figures(
+    session: Session, *, since: datetime, until: datetime, channel: str | None = None
+) -> FollowUpFigures:
+    """`channel`: only follow-ups sent on it (the customer's channel); None, all channels."""
+    query = (
         select(FollowUp.answer, SurveyResponse.status, SurveyResponse.score)
         .outerjoin(SurveyResponse, FollowUp.survey_id == SurveyResponse.id)
         .where(FollowUp.sent_at >= since, FollowUp.sent_at < until)
-    ).all()
+    )
+    if channel:
+        query = query.where(FollowUp.channel == channel)
+    rows = session.execute(query).all()
     return FollowUpFigures(
         sent=len(rows),
         answered=sum(1 for answer, _, _ in rows if answer),

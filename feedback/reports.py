@@ -114,14 +114,14 @@ def _cost(row: dict) -> str:
 
 def remedy_rows(remedies: dict) -> list[tuple[str, str]]:
     """Recovery cases by remedy and by goodwill with their cost, then the paradox: loyalty of
-    customers given a remedy plus goodwill against a remedy only."""
+    people given a remedy plus goodwill against a remedy only."""
     rows = [(f"remedy: {r['name'].replace('_', ' ')}", _cost(r)) for r in remedies["by_remedy"]]
     rows += [(f"goodwill: {r['name'].replace('_', ' ')}", _cost(r)) for r in remedies["by_goodwill"]]
     rows += [
         (
             f"loyalty: {group.replace('_', ' ')}",
             f"NPS {_fmt(r['nps'], '{:+.1f}')} (n={r['nps_responses']}), CSAT {_fmt(r['csat'])} "
-            f"(n={r['csat_responses']}), {r['customers']} customers",
+            f"(n={r['csat_responses']}), {r['customers']} people",
         )
         for group, r in remedies["loyalty"].items()
     ]

@@ -50,7 +50,7 @@ def _loyalty_panels(board: Dashboard, link: Link) -> list[str]:
     labels = [LOYALTY_TITLES[g] for g in groups]
     hrefs = [link(board.remedy_drill.get(f"loyalty:{g}", "")) for g in groups]
     numbers = table(
-        ["group", "customers", "NPS", "NPS answers", "CSAT", "CSAT answers"],
+        ["group", "people", "NPS", "NPS answers", "CSAT", "CSAT answers"],
         [
             [
                 anchor(LOYALTY_TITLES[g], href),

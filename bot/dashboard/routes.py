@@ -159,7 +159,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         with _sessions(request)() as session:
             board = build_dashboard(session, filters)
             journey = _journey(request, session, filters)
-            followups = followup_figures(session, since=filters.since, until=filters.until)
+            followups = followup_figures(session, since=filters.since, until=filters.until, channel=filters.channel)
         return render_dashboard(
             board,
             currency=request.app[CURRENCY],

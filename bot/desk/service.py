@@ -38,6 +38,7 @@ from bot.desk.events import DeskEvents
 from bot.desk.profile import answer_on, identity_address
 from bot.handoff import transitions as handoffs
 from bot.handoff.content import DeskContent
+from bot.handoff.joined import holding_request
 from bot.handoff.queries import active_request, customer_address, waiting_since_before
 from bot.handoff.rules import EscalationRules, is_open
 from bot.handoff.transitions import Outcome, TransitionRefused
@@ -317,8 +318,10 @@ class Desk:
         self._changed(event.conversation_id)
         if event.state != ConversationState.WITH_HUMAN.value:
             return
-        handoff = await self._db(lambda s: active_request(s, event.conversation_id))
+        handoff = await self._db(lambda s: holding_request(s, event.conversation_id))  # joined ones too
         if handoff is not None:
+            if handoff.conversation_id != event.conversation_id:
+                self._changed(handoff.conversation_id)
             await self._events.publish(MessageForHolder(handoff.id, event.conversation_id, event.message_id))
 
     async def on_handoff_changed(self, event: HandoffChanged) -> None:

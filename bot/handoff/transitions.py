@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversation.messages import OutboundMessage
 from bot.conversation.store import write_messages
+from bot.handoff import joined
 from bot.handoff.content import DeskContent
 from bot.handoff.estimate import estimate_text
 from bot.handoff.queries import active_request, customer_address
@@ -277,8 +278,9 @@ def reply(
         if handoff.status == HandoffStatus.CLAIMED.value:
             raise TransitionRefused(f"{_name(session, handoff.assigned_to_id)} has this conversation")
         raise TransitionRefused("claim the conversation before replying")
-    _mark_customer_messages_handled(session, handoff.conversation_id)
     target = into or handoff.conversation_id
+    for answered in {handoff.conversation_id, target}:
+        _mark_customer_messages_handled(session, answered)
     message = store_agent_message(
         session,
         target,
@@ -289,6 +291,7 @@ def reply(
     outcome = _outcome(session, handoff, [message])
     if target == handoff.conversation_id:
         return outcome
+    joined.join(session, target)  # the customer's answer there comes to this person, not the bot
     channel, sender = customer_address(session, target)  # delivered where it was recorded
     return replace(outcome, channel=channel, sender_id=sender)
 
@@ -351,6 +354,7 @@ def resolve(
     ):
         raise TransitionRefused("the conversation changed hands meanwhile; reload")
     _set_state(session, handoff.conversation_id, ConversationState.BOT)
+    joined.release(session, handoff.conversation_id)
     _event(session, handoff.id, "resolved", now, staff.id)
     holder_name = _name(session, holder_id)
     left = store_agent_message(

@@ -31,9 +31,10 @@ REMEDY_FORMULA = (
     "a person looks up), not valued; percent coupons counted, not valued"
 )
 PARADOX_FORMULA = (
-    "remedy + goodwill vs remedy only: customers with a remedied case (all time), in the first group if any of "
-    "their remedied cases brought goodwill issued or redeemed; NPS and CSAT per group from answers given in the "
-    "period after the customer's first remedied case"
+    "remedy + goodwill vs remedy only: people with a remedied case on any of their channels (all time), in the "
+    "first group if any of their remedied cases brought goodwill issued or redeemed; NPS and CSAT per group from "
+    "answers given in the period after the person's first remedied case; the count is of people, "
+    f"{PERSON_DEFINITION}"
 )
 RECOVERY_FORMULA = (
     "recovery effectiveness: people grouped by their complaints (recovery cases opened by a complaint) on any of "

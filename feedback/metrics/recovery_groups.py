@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,25 +53,38 @@ def recovery_surveys(answered: Iterable[SurveyResponse]) -> list[SurveyResponse]
     return [s for s in answered if s.kind in ("nps", "csat")]
 
 
-def recovery_effectiveness(
-    answered: Iterable[SurveyResponse], history: ComplaintHistory
-) -> dict[str, dict[str, float | None]]:
-    """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
-    groups: dict[str, dict[str, list]] = {g: {"nps": [], "csat": [], "customers": []} for g in RECOVERY_GROUPS}
+def score_groups(
+    answered: Iterable[SurveyResponse],
+    names: Iterable[str],
+    group_of: Callable[[SurveyResponse], str | None],
+    people: People,
+) -> tuple[dict[str, dict], dict[str, set[int]]]:
+    """NPS and CSAT per group of the answers `group_of` places (None: left out), with the people in
+    each group (linked identities once), and the conversations behind each group."""
+    groups: dict[str, dict[str, list]] = {g: {"nps": [], "csat": [], "people": []} for g in names}
+    conversations: dict[str, set[int]] = {g: set() for g in groups}
     for survey in recovery_surveys(answered):
-        group = history.group_of(survey)
+        group = group_of(survey)
         if group is None:
             continue
         groups[group][survey.kind].append(survey.score)
-        groups[group]["customers"].append(history.people.of(survey.customer_id))  # people, not identities
+        groups[group]["people"].append(people.of(survey.customer_id))  # people, not identities
+        conversations[group].add(survey.conversation_id)
     result = {}
     for name, values in groups.items():
         nps, csat = summarise_nps(values["nps"]), summarise_csat(values["csat"])
         result[name] = {
-            "customers": len(set(values["customers"])),
+            "customers": len(set(values["people"])),
             "nps": nps.score,
             "nps_responses": nps.responses,
             "csat": csat.mean,
             "csat_responses": csat.responses,
         }
-    return result
+    return result, conversations
+
+
+def recovery_effectiveness(
+    answered: Iterable[SurveyResponse], history: ComplaintHistory
+) -> dict[str, dict[str, float | None]]:
+    """NPS and CSAT side by side for recovered complainers, other complainers and everyone else."""
+    return score_groups(answered, RECOVERY_GROUPS, history.group_of, history.people)[0]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Compensation, CompensationStatus, RecoveryCase, SurveyResponse
+from feedback.metrics.people import People
 from feedback.metrics.period import Filters, in_period, with_channel
-from feedback.metrics.recovery_groups import recovery_surveys
-from feedback.surveys.scores import summarise_csat, summarise_nps
+from feedback.metrics.recovery_groups import score_groups
 
 LOYALTY_GROUPS = ("remedy_and_goodwill", "remedy_only")
 NO_GOODWILL = "none"
@@ -25,33 +25,38 @@ _COUNTED = (*GIVEN, CompensationStatus.PENDING_APPROVAL.value)  # what costs, or
 
 @dataclass(frozen=True)
 class RemedyHistory:
-    """All time: each customer's first remedied case, and whether any of them brought goodwill."""
+    """All time: each person's first remedied case on any channel, and whether any of them brought
+    goodwill; a person (feedback/metrics/people.py) is all the channel identities linked to one customer."""
 
-    first_remedy: dict[int, datetime]
-    with_goodwill: frozenset[int]
+    first_remedy: dict[str, datetime]  # person key -> when
+    with_goodwill: frozenset[str]
+    people: People = People({})
 
     @classmethod
-    def load(cls, session: Session) -> RemedyHistory:
-        first: dict[int, datetime] = {}
-        goodwill: set[int] = set()
+    def load(cls, session: Session, people: People | None = None) -> RemedyHistory:
+        people = people if people is not None else People.load(session)
+        first: dict[str, datetime] = {}
+        goodwill: set[str] = set()
         query = (
             select(RecoveryCase.customer_id, RecoveryCase.created_at, Compensation.status)
             .outerjoin(Compensation, Compensation.id == RecoveryCase.compensation_id)
             .where(RecoveryCase.remedy.isnot(None))
         )
         for customer, at, goodwill_status in session.execute(query):
-            first[customer] = min(at, first.get(customer, at))
+            person = people.of(customer)
+            first[person] = min(at, first.get(person, at))
             if goodwill_status in GIVEN:
-                goodwill.add(customer)
-        return cls(first, frozenset(goodwill))
+                goodwill.add(person)
+        return cls(first, frozenset(goodwill), people)
 
     def group_of(self, survey: SurveyResponse) -> str | None:
-        """remedy_and_goodwill or remedy_only; None for a customer never given a remedy, or an answer
+        """remedy_and_goodwill or remedy_only; None for a person never given a remedy, or an answer
         given before their first remedy."""
-        first = self.first_remedy.get(survey.customer_id)
+        person = self.people.of(survey.customer_id)
+        first = self.first_remedy.get(person)
         if first is None or (survey.answered_at or survey.offered_at) < first:
             return None
-        return "remedy_and_goodwill" if survey.customer_id in self.with_goodwill else "remedy_only"
+        return "remedy_and_goodwill" if person in self.with_goodwill else "remedy_only"
 
 
 @dataclass(frozen=True)
@@ -108,28 +113,9 @@ def _split(cases: list[RemedyCase], key, rows_of) -> list[dict]:
 
 
 def loyalty(answered: Iterable[SurveyResponse], history: RemedyHistory) -> dict[str, dict]:
-    """NPS and CSAT side by side for customers given a remedy plus goodwill and a remedy only."""
-    scores: dict[str, dict[str, list]] = {g: {"nps": [], "csat": [], "customers": []} for g in LOYALTY_GROUPS}
-    conversations: dict[str, set[int]] = {g: set() for g in LOYALTY_GROUPS}
-    for survey in recovery_surveys(answered):
-        group = history.group_of(survey)
-        if group is None:
-            continue
-        scores[group][survey.kind].append(survey.score)
-        scores[group]["customers"].append(survey.customer_id)
-        conversations[group].add(survey.conversation_id)
-    result = {}
-    for group, values in scores.items():
-        nps, csat = summarise_nps(values["nps"]), summarise_csat(values["csat"])
-        result[group] = {
-            "customers": len(set(values["customers"])),
-            "nps": nps.score,
-            "nps_responses": nps.responses,
-            "csat": csat.mean,
-            "csat_responses": csat.responses,
-            "conversations": sorted(conversations[group]),
-        }
-    return result
+    """NPS and CSAT side by side for people given a remedy plus goodwill and a remedy only."""
+    result, conversations = score_groups(answered, LOYALTY_GROUPS, history.group_of, history.people)
+    return {group: {**row, "conversations": sorted(conversations[group])} for group, row in result.items()}
 
 
 def remedy_numbers(cases: list[RemedyCase], answered: Iterable[SurveyResponse], history: RemedyHistory) -> dict:

@@ -42,7 +42,7 @@ class PeriodRows:
     remedy_cases: list[RemedyCase]  # cases opened in the period whose remedy was done
     remedy_history: RemedyHistory  # all time, as `history`
     conversations: int = 0  # started in the period
-    followups: FollowUpFigures = FollowUpFigures(0, 0, 0, ())  # sent in the period, all channels
+    followups: FollowUpFigures = FollowUpFigures(0, 0, 0, ())  # sent in the period, of the channel
 
     @property
     def answered(self) -> list[SurveyResponse]:
@@ -50,18 +50,19 @@ class PeriodRows:
 
 
 def load_period(session: Session, filters: Filters) -> PeriodRows:
+    history = ComplaintHistory.load(session)
     return PeriodRows(
         filters=filters,
         surveys=load_surveys(session, filters),
         messages=load_customer_messages(session, filters),
         handoffs=load_handoffs(session, filters),
         compensations=load_compensations(session, filters),
-        history=ComplaintHistory.load(session),
+        history=history,
         not_understood=not_understood_in_period(session, filters),
         remedy_cases=load_remedy_cases(session, filters),
-        remedy_history=RemedyHistory.load(session),
+        remedy_history=RemedyHistory.load(session, history.people),
         conversations=count_conversations(session, filters),
-        followups=followup_figures(session, since=filters.since, until=filters.until),
+        followups=followup_figures(session, since=filters.since, until=filters.until, channel=filters.channel),
     )
 
 

@@ -6,13 +6,19 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from aiohttp import web
 from sqlalchemy import select
+from telegram import Update
 
+from bot.app.settings import load_settings
+from bot.channels.telegram import channel as telegram_channel
+from bot.conversation.events import MessageForHolder
 from bot.conversation.messages import InboundMessage
 from bot.desk.profile import Trend, person_profile
 from bot.people import persons
 from bot.storage.models import Conversation, Customer, Message, StaffNote, SurveyResponse
 from tests.support.factories import add_complaint_case
+from tests.support.fake_telegram import TOKEN, FakeTelegram, text_update
 from tests.unit.test_desk_console import (
     RecordingChannel,
     add_pending_compensation,
@@ -92,6 +98,7 @@ async def test_the_panel_shows_the_whole_person(desk_app, session_factory):
     # The reply form offers both channels, this conversation's first choice.
     assert f'<option value="{ids["widget"]}" selected>widget:' in html
     assert f'<option value="{ids["telegram"]}">telegram:' in html
+    assert "comes to you, not the bot, until you hand back" in html  # what answering elsewhere does
 
 
 def test_the_sentiment_trend_is_an_inline_svg_of_the_scored_messages(session_factory):
@@ -145,3 +152,74 @@ async def test_staff_answer_on_the_persons_other_channel(desk_app, session_facto
     response = await ana.post(reply, {"text": "wrong person", "via": str(stranger)})
     assert response.status == 409 and "not this customer" in await response.text()
     assert "wrong person" not in desk_app.channel.texts("visitor-x") + telegram.texts("777")
+
+
+async def test_the_persons_other_conversation_joins_the_handoff_until_handed_back(desk_app, session_factory):
+    """After Ana answers on Telegram, the customer's Telegram messages go to Ana, not the bot; once
+    she hands back, the bot answers on Telegram again."""
+    telegram = TelegramRecording()
+    desk_app.desk.channels.register(telegram)
+    heard: list[MessageForHolder] = []
+
+    async def hear(event: MessageForHolder) -> None:
+        heard.append(event)
+
+    desk_app.desk._events.subscribe(MessageForHolder, hear)
+    ids = await linked_customer(desk_app)
+    ana = await signed_in(desk_app, "ana")
+    assert (await ana.post(f"/desk/handoffs/{ids['handoff']}/claim")).status == 303
+    reply = f"/desk/handoffs/{ids['handoff']}/reply"
+    assert (await ana.post(reply, {"text": "Sent to Telegram", "via": str(ids["telegram"])})).status == 303
+    asked = InboundMessage(channel="telegram", sender_id="777", text="did the courier call?", message_id="t2")
+    assert (await desk_app.router.handle(asked)) == []  # the bot stays silent: Ana has it
+    with session_factory() as session:
+        joined = session.get(Conversation, ids["telegram_conversation"])
+        assert joined.state == "with_human"
+        stored = session.execute(
+            select(Message.id).where(Message.conversation_id == joined.id, Message.text == "did the courier call?")
+        ).scalar_one()
+    assert [(e.handoff_id, e.conversation_id, e.message_id) for e in heard] == [
+        (ids["handoff"], ids["telegram_conversation"], stored)
+    ]
+    assert (await ana.post(f"/desk/handoffs/{ids['handoff']}/resolve")).status == 303
+    with session_factory() as session:
+        assert session.get(Conversation, ids["telegram_conversation"]).state == "bot"
+    again = InboundMessage(channel="telegram", sender_id="777", text="hello again", message_id="t3")
+    assert await desk_app.router.handle(again)  # the bot answers on Telegram again
+    assert len(heard) == 1
+
+
+async def test_through_the_bot_api_the_joined_chat_waits_for_staff_not_the_bot(desk_app, session_factory):
+    """The same through the fake Bot API: the reply reaches the Telegram chat; what the customer
+    writes there next gets no bot answer until Ana hands back; then the bot answers again."""
+    fake = FakeTelegram().start()
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_TELEGRAM_API_URL": fake.url, "CXBOT_DATABASE_URL": "sqlite://"}
+    )
+    app = web.Application()
+    channel = telegram_channel.setup(app, settings, desk_app.desk.channels)
+
+    async def write(update_id: int, text: str) -> list[str]:
+        await channel._on_update(Update.de_json(text_update(update_id, 4343, update_id, text), channel.bot))
+        return [c.params["text"] for c in fake.sent_to(4343)]
+
+    try:
+        await channel.run(desk_app.router)
+        _, handoff_id = await customer_waiting(desk_app, "visitor-9", "where is my parcel")
+        assert await write(1, "hello from telegram")  # the bot answers a chat nobody has
+        with session_factory.begin() as session:
+            persons.link(
+                session, _ids(session_factory, "visitor-9")[0], _ids(session_factory, "4343")[0], how="telegram_link"
+            )
+        ana = await signed_in(desk_app, "ana")
+        assert (await ana.post(f"/desk/handoffs/{handoff_id}/claim")).status == 303
+        via = str(_ids(session_factory, "4343")[0])
+        assert (await ana.post(f"/desk/handoffs/{handoff_id}/reply", {"text": "On Telegram", "via": via})).status == 303
+        sent = await write(2, "did the courier call?")
+        assert sent[-1] == "On Telegram"  # nothing from the bot after Ana's reply
+        assert (await ana.post(f"/desk/handoffs/{handoff_id}/resolve")).status == 303
+        after = await write(3, "hello again")
+        assert len(after) > len(sent)  # handed back: the bot answers on Telegram again
+        await channel.on_shutdown(app)
+    finally:
+        fake.stop()

@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from bot.dashboard.cards import summary_rows
 from bot.dashboard.pdf import detail_lines, write_pdf
 from bot.people.persons import link
 from bot.storage.followups import FollowUp
 from bot.storage.models import Conversation, Customer, RecoveryCase, SurveyResponse
+from feedback.followups import FOLLOWUP_FORMULA
 from feedback.metrics import Filters, build_dashboard
 from feedback.reports import as_rows, build_report, render
 
@@ -140,3 +143,34 @@ def test_the_dashboard_and_its_pdf_count_people_and_show_the_follow_ups(session_
     out = io.BytesIO()
     write_pdf(board, out, currency="EUR")
     assert out.getvalue().startswith(b"%PDF")
+
+
+def test_follow_up_figures_follow_the_reports_channel(session_factory):
+    """The fixed data's four follow-ups in the period went out on Telegram; one more, shown in the
+    widget and answered "no", makes five on all channels, one on the widget."""
+    with session_factory.begin() as session:
+        fixed_data(session)
+        ann_w = session.execute(select(Customer.id).where(Customer.external_id == "visitor:ann")).scalar_one()
+        ann_conv = session.execute(select(Conversation.id).where(Conversation.customer_id == ann_w)).scalar_one()
+        case = RecoveryCase(
+            conversation_id=ann_conv, customer_id=ann_w, source="nps_detractor", category="other",
+            severity="low", status="recovered", created_at=DAY,
+        )  # fmt: skip
+        session.add(case)
+        session.flush()
+        session.add(
+            FollowUp(case_id=case.id, customer_id=ann_w, channel="widget", status="sent", due_at=DAY,
+                     sent_at=DAY + timedelta(days=2), answer="no")
+        )  # fmt: skip
+    with session_factory() as session:
+        figures = {
+            channel: build_report(session, since=SINCE, until=UNTIL, channel=channel).followups
+            for channel in (None, "telegram", "widget")
+        }
+    assert [(f["sent"], f["answered"], f["not_resolved"]) for f in figures.values()] == [
+        (5, 4, 2),
+        (4, 3, 1),
+        (1, 1, 1),
+    ]
+    assert (figures["telegram"]["csat"], figures["widget"]["csat"]) == (5.0, None)
+    assert "with a channel chosen, only follow-ups sent on that channel" in FOLLOWUP_FORMULA

@@ -11,6 +11,7 @@ import pytest
 from bot.dashboard.page import render_dashboard
 from bot.dashboard.pdf import write_pdf
 from bot.dashboard.svg import escape
+from bot.people.persons import link
 from bot.storage.models import Compensation, RecoveryCase, SurveyResponse
 from feedback.exports import compensation_rows
 from feedback.metrics import Filters, build_dashboard
@@ -44,7 +45,7 @@ def _row(session, conversation, kind, purpose, status, *, amount=None, percent=N
     return row
 
 
-def _case(session, conversation, category, remedy, *, remedy_row=None, goodwill_row=None, status="recovered"):
+def _case(session, conversation, category, remedy, *, remedy_row=None, goodwill_row=None, status="recovered", at=T0):
     session.add(
         RecoveryCase(
             conversation_id=conversation.id,
@@ -56,7 +57,7 @@ def _case(session, conversation, category, remedy, *, remedy_row=None, goodwill_
             remedy=remedy,
             remedy_id=remedy_row.id if remedy_row else None,
             compensation_id=goodwill_row.id if goodwill_row else None,
-            created_at=T0,
+            created_at=at,
         )
     )
 
@@ -122,7 +123,7 @@ def test_the_report_counts_remedies_goodwill_and_loyalty_as_recomputed(remedied)
     assert rows["remedy: refund overcharge"] == "2 cases, cost 62.40"
     assert rows["remedy: replacement"] == "1 cases, cost 0.00 (1 without an amount)"
     assert rows["goodwill: none"] == "2 cases, cost 0.00"
-    assert rows["loyalty: remedy and goodwill"] == "NPS +100.0 (n=1), CSAT 6.00 (n=1), 1 customers"
+    assert rows["loyalty: remedy and goodwill"] == "NPS +100.0 (n=1), CSAT 6.00 (n=1), 1 people"
     assert REMEDY_FORMULA in report.formulas and PARADOX_FORMULA in report.formulas
 
 
@@ -169,3 +170,35 @@ def test_a_period_without_remedies_says_so_in_words(session_factory):
     page = render_dashboard(board, currency="EUR")
     section = page[page.index('<section id="remedies">') :]
     assert "Recovery cases by remedy</strong>: no case had a remedy in this period." in section
+
+
+def test_loyalty_counts_people_with_linked_identities_once(session_factory):
+    """Pia: identity W (remedy only, T0) linked to identity T (remedy + coupon issued, T0 + 2h).
+    Quinn: identity Q (remedy only, T0) linked to Q2, which never had a case.
+    By person: Pia is remedy + goodwill from T0 on (her first remedy on any channel), so W's NPS 6
+    at T0 + 1h and T's NPS 10 and CSAT 5 at T0 + 3h count there; T's NPS 0 at T0 - 1h is before it.
+    Quinn is remedy only: Q's NPS 9 and Q2's NPS 7 count there, one person.
+    By identity it would have been W remedy only, T goodwill, Q2 in neither group."""
+    with session_factory.begin() as session:
+        w, t, q, q2 = (add_conversation(session, name, at=T0) for name in ("w", "t", "q", "q2"))
+        link(session, w.customer_id, t.customer_id, how="telegram_link")
+        link(session, q.customer_id, q2.customer_id, how="staff_merge")
+        _case(session, w, "damaged_item", "replacement")
+        coupon = _row(session, t, "coupon_percent", "goodwill", "issued", percent=10, key="g")
+        _case(session, t, "billing_error", "refund_overcharge", goodwill_row=coupon, at=T0 + 2 * HOUR)
+        _case(session, q, "rude_staff", "staff_report")
+        _answer(session, w, "nps", 6, T0 + HOUR)
+        _answer(session, t, "nps", 0, T0 - HOUR)
+        _answer(session, t, "nps", 10, T0 + 3 * HOUR)
+        _answer(session, t, "csat", 5, T0 + 3 * HOUR)
+        _answer(session, q, "nps", 9, T0 + HOUR)
+        _answer(session, q2, "nps", 7, T0 + HOUR)
+        conversations = {"both": sorted([w.id, t.id]), "only": sorted([q.id, q2.id])}
+    with session_factory() as session:
+        report = build_report(session, since=SINCE, until=UNTIL)
+    both, only = report.remedies["loyalty"]["remedy_and_goodwill"], report.remedies["loyalty"]["remedy_only"]
+    assert (both["customers"], both["nps"], both["nps_responses"], both["csat"]) == (1, nps([6, 10]), 2, 5.0)
+    assert (only["customers"], only["nps"], only["nps_responses"], only["csat"]) == (1, nps([9, 7]), 2, None)
+    assert (both["conversations"], only["conversations"]) == (conversations["both"], conversations["only"])
+    assert dict(as_rows(report))["loyalty: remedy only"] == "NPS +50.0 (n=2), CSAT n/a (n=0), 1 people"
+    assert "the count is of people" in PARADOX_FORMULA and "linked" in PARADOX_FORMULA
