@@ -39,6 +39,11 @@ LANGUAGE = (
     .join(Conversation, Conversation.customer_id == Customer.id)
     .where(Conversation.id == bindparam("conversation_id"))
 )
+_CONVERSATION_AND_CUSTOMER = (
+    select(Conversation, Customer)
+    .join(Customer, Conversation.customer_id == Customer.id)
+    .where(Conversation.id == bindparam("conversation_id"))
+)
 INSERT_MESSAGE = Message.__table__.insert()
 _UPDATE_ROW: dict[type, Update] = {}
 
@@ -56,3 +61,9 @@ def update_row(session: Session, row: Any, **values: Any) -> None:
     if loaded is not None:
         for key, value in values.items():
             set_committed_value(loaded, key, value)
+
+
+def conversation_and_customer(session: Session, conversation_id: int) -> tuple[Conversation, Customer]:
+    """A conversation and its customer, loaded into the session in one query."""
+    row = session.execute(_CONVERSATION_AND_CUSTOMER, {"conversation_id": conversation_id}).one()
+    return row[0], row[1]

@@ -215,7 +215,10 @@ def _stored(
 
 
 def customer_language(session: Session, conversation_id: int) -> str | None:
-    """The language remembered for the customer of a conversation."""
+    """The language remembered for the customer of a conversation (no query if the session holds both)."""
+    conversation = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+    if conversation is not None and (customer := session.get(Customer, conversation.customer_id)) is not None:
+        return customer.locale
     return session.execute(statements.LANGUAGE, {"conversation_id": conversation_id}).scalar_one_or_none()
 
 
