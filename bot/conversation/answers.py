@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 
 from bot.storage.models import Conversation, Customer, Direction, Message, utcnow
 
@@ -78,14 +79,29 @@ def claim(
 def finish(session: Session, message_id: int, now: datetime | None = None, **values: object) -> None:
     """Mark the message answered (and set `values` on it), in the transaction that stores its
     outcome; raises AlreadyAnswered (the caller rolls back) if another process stored one first."""
+    params = {f"v_{key}": value for key, value in values.items()}
     done = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.answered_at.is_(None))
-        .values(answered_at=now or utcnow(), answering_by=None, answering_since=None, **values)
-        .execution_options(synchronize_session=False)
+        _finish_statement(tuple(sorted(values))), {"id_": message_id, "v_answered_at": now or utcnow(), **params}
     ).rowcount
     if done != 1:
         raise AlreadyAnswered(message_id)
+
+
+_FINISH: dict[tuple[str, ...], Update] = {}
+
+
+def _finish_statement(keys: tuple[str, ...]) -> Update:
+    """finish()'s UPDATE for these extra columns, built once (it runs for every message)."""
+    statement = _FINISH.get(keys)
+    if statement is None:
+        table = Message.__table__
+        columns = {key: bindparam(f"v_{key}", type_=table.c[key].type) for key in ("answered_at", *keys)}
+        statement = _FINISH[keys] = (
+            table.update()
+            .where(table.c.id == bindparam("id_"), table.c.answered_at.is_(None))
+            .values(answering_by=None, answering_since=None, **columns)
+        )
+    return statement
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import answers
+from bot.conversation import answers, statements
 from bot.conversation import store as conversations
 from bot.conversation.events import ConversationEscalated, CustomerMessageForStaff, EventBus, HandoffChanged
 from bot.conversation.language import LANGUAGE_KEY, Languages, hints_of
@@ -367,9 +367,9 @@ class ConversationRouter:
         """Store the bot's replies and, after a scored message, check whether the customer's mood
         calls for a person; the handoff notice is stored and sent with the replies."""
         messages = list(reply.messages)
-        # Held for the whole transaction: the session keeps unchanged rows only weakly, so
-        # each session.get() below would otherwise load the conversation again.
-        conversation = session.get(Conversation, stored.conversation_id)
+        # Held for the whole transaction (the session keeps unchanged rows only weakly): the
+        # handoff check reads the conversation's state and the customer's language.
+        conversation, _customer = statements.conversation_and_customer(session, stored.conversation_id)
         if scored_text is not None:
             notice = self._handoff.after_reply(session, stored.conversation_id, intent=reply.intent, text=scored_text)
             if notice is not None:

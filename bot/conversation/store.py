@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.conversation import answers
+from bot.conversation import answers, statements
 from bot.conversation.messages import InboundMessage, OutboundMessage
 from bot.conversation.text import printable
 from bot.storage.models import Conversation, ConversationState, Customer, Direction, Message, utcnow
@@ -36,13 +36,7 @@ def _customer_and_open_conversation(
     session: Session, channel: str, sender_id: str
 ) -> tuple[Customer | None, Conversation | None]:
     """The customer and their newest open conversation, in one query (both may be missing)."""
-    row = session.execute(
-        select(Customer, Conversation)
-        .outerjoin(Conversation, and_(Conversation.customer_id == Customer.id, Conversation.ended_at.is_(None)))
-        .where(Customer.channel == channel, Customer.external_id == sender_id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(statements.CUSTOMER_AND_OPEN, {"channel": channel, "sender_id": sender_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -62,14 +56,15 @@ def _update_customer(
         )
         session.add(customer)
         session.flush()
-    customer.last_seen = now
+    values: dict[str, object] = {"last_seen": now}
     if inbound.display_name:
-        customer.display_name = printable(inbound.display_name)[:200]
+        values["display_name"] = printable(inbound.display_name)[:200]
     if language is not None:
         # The language the bot speaks with this customer, chosen from the one remembered.
-        customer.locale = language(customer.locale)
+        values["locale"] = language(customer.locale)
     elif inbound.locale:
-        customer.locale = printable(inbound.locale)[:16]
+        values["locale"] = printable(inbound.locale)[:16]
+    statements.update_row(session, customer, **values)
     return customer
 
 
@@ -119,13 +114,7 @@ def _full(conversation: Conversation, max_messages: int | None) -> bool:
 
 def _find_duplicate(session: Session, customer: Customer, external_id: str) -> Message | None:
     return session.execute(
-        select(Message)
-        .join(Conversation, Message.conversation_id == Conversation.id)
-        .where(
-            Conversation.customer_id == customer.id,
-            Message.external_id == external_id,
-            Message.direction == Direction.CUSTOMER.value,
-        )
+        statements.DUPLICATE, {"customer_id": customer.id, "external_id": external_id}
     ).scalar_one_or_none()
 
 
@@ -173,61 +162,71 @@ def record_inbound(
         duplicate = _find_duplicate(session, customer, inbound.message_id)
         if duplicate is not None:
             conversation = session.get(Conversation, duplicate.conversation_id)
-            return _stored(conversation, duplicate, language=customer.locale, duplicate=True)
+            answered = duplicate.answered_at is not None
+            return _stored(conversation, duplicate.id, language=customer.locale, duplicate=True, answered=answered)
     # Even when the open conversation timed out: the tapped button was on its last messages.
     button_title = _button_title(session, open_conversation, text)
     customer = _update_customer(session, customer, inbound, now, language)
     conversation = _current_conversation(
         session, customer, open_conversation, inbound.channel, now, timeout, max_messages
     )
-    message = Message(
-        conversation_id=conversation.id,
-        direction=Direction.CUSTOMER.value,
-        text=text,
-        button_title=button_title,
-        external_id=inbound.message_id,
-        polarity=sentiment.polarity if sentiment else None,
-        subjectivity=sentiment.subjectivity if sentiment else None,
-        handled=False,
-        created_at=now,
-        answering_by=claimed_by,
-        answering_since=now if claimed_by else None,
-    )
-    session.add(message)
-    conversation.last_activity_at = now
-    conversation.customer_message_count = (conversation.customer_message_count or 0) + 1
+    message_id = session.execute(
+        statements.INSERT_MESSAGE,
+        {
+            "conversation_id": conversation.id,
+            "direction": Direction.CUSTOMER.value,
+            "text": text,
+            "button_title": button_title,
+            "external_id": inbound.message_id,
+            "polarity": sentiment.polarity if sentiment else None,
+            "subjectivity": sentiment.subjectivity if sentiment else None,
+            "handled": False,
+            "created_at": now,
+            "answering_by": claimed_by,
+            "answering_since": now if claimed_by else None,
+        },
+    ).inserted_primary_key[0]
+    counts = {"last_activity_at": now, "customer_message_count": (conversation.customer_message_count or 0) + 1}
     if sentiment is not None:
-        conversation.sentiment_rolling = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
-    session.flush()
+        counts["sentiment_rolling"] = rolling_score(conversation.sentiment_rolling, sentiment.polarity)
+    statements.update_row(session, conversation, **counts)
     # Held for the transaction (the session keeps unchanged rows weakly): the follow-up check reads them.
     session.info["inbound_rows"] = (customer, conversation)
-    return _stored(conversation, message, language=customer.locale)
+    return _stored(conversation, message_id, language=customer.locale)
 
 
 def _stored(
-    conversation: Conversation, message: Message, *, language: str | None = None, duplicate: bool = False
+    conversation: Conversation,
+    message_id: int,
+    *,
+    language: str | None = None,
+    duplicate: bool = False,
+    answered: bool = False,
 ) -> StoredInbound:
     return StoredInbound(
         conversation_id=conversation.id,
         conversation_public_id=conversation.public_id,
         conversation_state=conversation.state,
-        message_id=message.id,
-        duplicate_of=message.id if duplicate else None,
+        message_id=message_id,
+        duplicate_of=message_id if duplicate else None,
         language=language,
-        answered=message.answered_at is not None,
+        answered=answered,
     )
 
 
 def customer_language(session: Session, conversation_id: int) -> str | None:
-    """The language remembered for the customer of a conversation."""
-    join = select(Customer.locale).join(Conversation, Conversation.customer_id == Customer.id)
-    return session.execute(join.where(Conversation.id == conversation_id)).scalar_one_or_none()
+    """The language remembered for the customer of a conversation (no query if the session holds both)."""
+    conversation = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+    if conversation is not None and (customer := session.get(Customer, conversation.customer_id)) is not None:
+        return customer.locale
+    return session.execute(statements.LANGUAGE, {"conversation_id": conversation_id}).scalar_one_or_none()
 
 
 def stored_inbound(session: Session, message_id: int) -> StoredInbound:
     """A stored customer message with its conversation as it is now (to answer it late)."""
     message = session.get(Message, message_id)
-    return _stored(session.get(Conversation, message.conversation_id), message)
+    conversation = session.get(Conversation, message.conversation_id)
+    return _stored(conversation, message.id, answered=message.answered_at is not None)
 
 
 def write_messages(
@@ -244,25 +243,26 @@ def write_messages(
     returns them with their ids. `reply_to_id` links bot replies to the customer message they
     answer; `staff_id` names the person behind an agent message."""
     now = now or utcnow()
-    rows = []
+    session.flush()  # the caller's pending changes first, as before: the statements below are Core
+    stored = []
+    # Core statements, not the ORM's unit of work: the rows are written once and never read back
+    # in this transaction, and a flush costs several times the INSERT itself.
     for message in messages:
         extra = {k: v for k, v in message.to_dict().items() if k != "text"}
-        row = Message(
-            conversation_id=conversation_id,
-            direction=direction.value,
-            text=message.text,
-            payload=json.dumps(extra, ensure_ascii=False) if extra else None,
-            response=message.response[:100] if message.response else None,
-            reply_to_id=reply_to_id,
-            handled=True,
-            staff_user_id=staff_id,
-            created_at=now,
-        )
-        session.add(row)
-        rows.append(row)
-    session.get(Conversation, conversation_id).last_activity_at = now
-    session.flush()
-    return [replace(message, id=row.id) for message, row in zip(messages, rows, strict=False)]
+        row = {
+            "conversation_id": conversation_id,
+            "direction": direction.value,
+            "text": message.text,
+            "payload": json.dumps(extra, ensure_ascii=False) if extra else None,
+            "response": message.response[:100] if message.response else None,
+            "reply_to_id": reply_to_id,
+            "handled": True,
+            "staff_user_id": staff_id,
+            "created_at": now,
+        }
+        stored.append(replace(message, id=session.execute(statements.INSERT_MESSAGE, row).inserted_primary_key[0]))
+    statements.update_row(session, (Conversation, conversation_id), last_activity_at=now)
+    return stored
 
 
 def record_replies(

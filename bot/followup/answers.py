@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,19 +41,23 @@ REASON = "followup_not_resolved"
 def _awaiting(session: Session, customer_id: int) -> FollowUp | None:
     """The follow-up this customer's message may answer: sent and unanswered, or answered "yes"
     with its CSAT still open."""
-    return session.execute(
-        select(FollowUp)
-        .outerjoin(SurveyResponse, FollowUp.survey_id == SurveyResponse.id)
-        .where(
-            FollowUp.customer_id == customer_id,
-            or_(
-                FollowUp.status == FollowUpStatus.SENT.value,
-                (FollowUp.answer == "yes") & (SurveyResponse.status == "offered"),
-            ),
-        )
-        .order_by(FollowUp.sent_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return session.execute(_AWAITING, {"customer_id": customer_id}).scalar_one_or_none()
+
+
+# Built once: it runs for every customer message, and SQLAlchemy reuses its compiled form.
+_AWAITING = (
+    select(FollowUp)
+    .outerjoin(SurveyResponse, FollowUp.survey_id == SurveyResponse.id)
+    .where(
+        FollowUp.customer_id == bindparam("customer_id"),
+        or_(
+            FollowUp.status == FollowUpStatus.SENT.value,
+            (FollowUp.answer == "yes") & (SurveyResponse.status == "offered"),
+        ),
+    )
+    .order_by(FollowUp.sent_at.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.handoff.content import DeskContent
@@ -60,34 +60,30 @@ def survey_trigger(
     return None
 
 
-def _recent_polarities(session: Session, conversation_id: int, limit: int) -> list[float]:
-    rows = (
-        session.execute(
-            select(Message.polarity)
-            .where(
-                Message.conversation_id == conversation_id,
-                Message.direction == Direction.CUSTOMER.value,
-                Message.polarity.isnot(None),
-            )
-            .order_by(Message.id.desc())
-            .limit(limit)
-        )
-        .scalars()
-        .all()
+# Built once (they run after every scored message): SQLAlchemy reuses their compiled forms.
+_RECENT_POLARITIES = (
+    select(Message.polarity)
+    .where(
+        Message.conversation_id == bindparam("conversation_id"),
+        Message.direction == Direction.CUSTOMER.value,
+        Message.polarity.isnot(None),
     )
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+_RECOVERY_IN_PROGRESS = select(RecoveryCase.id).where(
+    RecoveryCase.conversation_id == bindparam("conversation_id"),
+    RecoveryCase.status.in_((RecoveryStatus.OPEN.value, RecoveryStatus.OFFERED.value)),
+)
+
+
+def _recent_polarities(session: Session, conversation_id: int, limit: int) -> list[float]:
+    rows = session.execute(_RECENT_POLARITIES, {"conversation_id": conversation_id, "limit": limit}).scalars().all()
     return list(reversed(rows))
 
 
 def _recovery_in_progress(session: Session, conversation_id: int) -> bool:
-    busy = (RecoveryStatus.OPEN.value, RecoveryStatus.OFFERED.value)
-    return (
-        session.execute(
-            select(RecoveryCase.id).where(
-                RecoveryCase.conversation_id == conversation_id, RecoveryCase.status.in_(busy)
-            )
-        ).first()
-        is not None
-    )
+    return session.execute(_RECOVERY_IN_PROGRESS, {"conversation_id": conversation_id}).first() is not None
 
 
 def escalate_on_sentiment(
