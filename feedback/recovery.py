@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -263,9 +264,14 @@ def hand_over_in_recovery(
 
 # --- the steps of a recovery, each returning an outcome the action renders --------------------
 
-# Severity reads emotional intensity with plain TextBlob: the product's scorer puts every plain
-# complaint at -0.6 or below, because it is tuned to catch complaints, not to grade them.
-_intensity = TextBlobScorer()
+
+@cache
+def _intensity() -> TextBlobScorer:
+    """Severity reads emotional intensity with plain TextBlob: the product's scorer puts every plain
+    complaint at -0.6 or below, because it is tuned to catch complaints, not to grade them.
+
+    Built on first use, not at import: TextBlob's lexicon is not needed to start the server."""
+    return TextBlobScorer()
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,7 @@ def open_complaint(
     """Open the case of a complaint: its category, severity, order number, description and an
     amount stated in `currency` (text is the customer's words, empty for a button)."""
     category = category_of(intent) or "other"
-    polarity = _intensity.score(text).polarity if text else None
+    polarity = _intensity().score(text).polarity if text else None
     severity = assess_severity(content, category, text, polarity)
     order_number = order_entity or find_order_number(content, text)
     # A complaint that already says what happened is not asked for again.

@@ -7,7 +7,35 @@ contraction. feedback/sentiment.py scores with it.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
+from types import ModuleType
+from typing import Any
+
+
+def _pattern_modules() -> tuple[ModuleType, Any]:
+    """textblob._text and TextBlob's English sentiment lexicon, without running textblob/__init__.py:
+    it imports NLTK for TextBlob's other features (2.6 s of a cold start), which the port never uses."""
+    if "textblob" in sys.modules:  # already imported in full (the tests compare with TextBlob)
+        from textblob import _text
+        from textblob.en import sentiment
+
+        return _text, sentiment
+    spec = importlib.util.find_spec("textblob")
+    assert spec is not None, "textblob is not installed"
+    before = set(sys.modules)
+    sys.modules["textblob"] = importlib.util.module_from_spec(spec)  # the package, its __init__ not run
+    try:
+        _text = importlib.import_module("textblob._text")
+        sentiment = importlib.import_module("textblob.en").sentiment
+    finally:
+        # Forget the partial package, so that a later `import textblob` gets the whole one.
+        for name in set(sys.modules) - before:
+            if name == "textblob" or name.startswith("textblob."):
+                del sys.modules[name]
+    return _text, sentiment
 
 
 class PatternPort:
@@ -17,9 +45,7 @@ class PatternPort:
     """
 
     def __init__(self) -> None:
-        from textblob import _text
-        from textblob.en import sentiment as lexicon
-
+        _text, lexicon = _pattern_modules()
         self._t = _text
         if dict.__len__(lexicon) == 0:
             lexicon.load()

@@ -27,10 +27,9 @@ from bot.app.settings import Settings, check_cookie_settings
 from bot.app.sweeper import JOB as SWEEP_JOB
 from bot.app.sweeper import sweep_daily
 from bot.app.unanswered import answer_left_over
-from bot.channels import rest
+from bot.channels import rest, telegram
 from bot.channels.base import ChannelRegistry
 from bot.channels.limits import Guard, MemoryRateLimiter
-from bot.channels.telegram import channel as telegram
 from bot.channels.widget import routes as widget
 from bot.channels.widget import telegram_link
 from bot.channels.widget.history import HistoryReader
@@ -51,7 +50,6 @@ from bot.desk.auth import secret_key
 from bot.desk.console import routes as console
 from bot.desk.console.access import STATE as CONSOLE
 from bot.desk.service import Desk
-from bot.desk.telegram_staff import StaffChat
 from bot.followup.answers import FollowUpAnswers
 from bot.followup.scheduler import FollowUpScheduler
 from bot.handoff.policy import HandoffByRules
@@ -175,6 +173,8 @@ def build_services(
 
 def start_telegram(state: AppState, router: ConversationRouter, desk: Desk) -> None:
     """Telegram serves customers through the router and staff through the desk's staff chat."""
+    from bot.desk.telegram_staff import StaffChat
+
     channel = state.telegram
     staff = StaffChat(channel, state.settings.telegram_staff_chat_id, desk, state.sessions)
     state.events.subscribe(HandoffQueued, staff.announce)

@@ -40,3 +40,9 @@ def silence_known_warnings() -> None:
         category=DeprecationWarning,
         module=r"importlib\._bootstrap",
     )
+    # APScheduler, imported by Rasa after Sanic made every DeprecationWarning show, imports
+    # pkg_resources, which warns that it is deprecated. Imported here first (python-telegram-bot
+    # used to do it before it was imported only with Telegram on), its warnings stay unseen.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import pkg_resources  # noqa: F401

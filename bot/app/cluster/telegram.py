@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.app.cluster.node import PREFIX, Node
-from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
+
+if TYPE_CHECKING:
+    # python-telegram-bot takes 0.6 s to import: only a server with Telegram on loads it.
+    from bot.channels.telegram.channel import TelegramChannel
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ def once_per_update(node: Node):
     """Middleware: a webhook update that reaches two replicas is handled by one. The second gets
     200 once the first has handled it, or 503 Retry-After while it is at it (if it fails,
     Telegram's retry is handled again)."""
+    from bot.channels.telegram.channel import WEBHOOK_PATH
 
     @web.middleware
     async def middleware(request: web.Request, handler):

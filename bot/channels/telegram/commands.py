@@ -11,8 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.channels.telegram.updates import COMMANDS
-
+# Commands in the bot's menu, sent to the router as the text the assistant understands (here, not
+# in updates.py, so reading the content does not import python-telegram-bot).
+COMMANDS = {"/start": "/start", "/help": "help", "/human": "/human"}
 DEFAULT_LANGUAGE = "en"
 MAX_DESCRIPTION = 256  # Telegram's limit
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Chat, Message, Update
 
+from bot.channels.telegram.commands import COMMANDS
 from bot.channels.telegram.format import parse_callback_data
 from bot.channels.telegram.replies import ChannelReplies
 from bot.conversation.messages import InboundMessage
@@ -15,9 +16,6 @@ CHANNEL = "telegram"
 
 # The channel's own replies without content (English): a channel passes telegram.yml's.
 BUILT_IN_REPLIES = ChannelReplies()
-
-# Commands in the bot's menu, sent to the router as the text the assistant understands.
-COMMANDS = {"/start": "/start", "/help": "help", "/human": "/human"}
 
 # Message contents the assistant cannot read, named for the stored marker ("[photo]").
 UNREADABLE_KINDS = (
