@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.profile_server [--seconds 30] [--concurrency 50]
     .venv/bin/python -m bench.profile_server --pid PID --seconds 30   (a server already under load,
                                                                       e.g. during `make bench`)
-    .venv/bin/python -m bench.profile_server --cpu [--messages 240]   (server CPU per message: bare
-                                                                      `rasa run` against `cxbot run`)
+    .venv/bin/python -m bench.profile_server --cpu [--messages 240] [--rounds 3]
+                                  (server CPU per message: bare `rasa run` against `cxbot run`,
+                                  alternating rounds, medians compared)
 
 The CPU comparison counts the server process's own CPU time (user + system, all threads) over the
 same REST messages: steadier than wall clock on a shared machine. Bare Rasa is Rasa's own server
@@ -27,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from bench.limits import server_env
 from bench.load import cpu_seconds, drive, install_action_context
@@ -187,30 +190,50 @@ def _bare_cpu(folder: Path, messages: int, one_blas_thread: bool = False) -> flo
             bare.wait(timeout=60)
 
 
-def compare_cpu(messages: int, bare_too: bool = True) -> None:
+def _product_cpu(folder: Path, messages: int) -> float:
+    server = RunningServer(folder, server_env(folder))
+    try:
+        server.wait_until_ready()
+        return cpu_ms_per_message(server.url, server.process.pid, messages, "cxbot")
+    finally:
+        server.stop()
+
+
+def compare_cpu(messages: int, bare_too: bool = True, rounds: int = 1) -> None:
     """Bare `rasa run` (as it comes, and with one OpenBLAS thread) and `cxbot run` (SQLite), one
-    after the other, on the same messages."""
-    bare_ms = bare_one_ms = float("nan")
-    with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
-        bare_dir, bare_one_dir, product_dir = (Path(tmp) / name for name in ("bare", "bare1", "product"))
-        for folder in (bare_dir, bare_one_dir, product_dir):
-            folder.mkdir()
-        if bare_too:
-            bare_ms = _bare_cpu(bare_dir, messages)
-            bare_one_ms = _bare_cpu(bare_one_dir, messages, one_blas_thread=True)
-        server = RunningServer(product_dir, server_env(product_dir))
-        try:
-            server.wait_until_ready()
-            product_ms = cpu_ms_per_message(server.url, server.process.pid, messages, "cxbot")
-        finally:
-            server.stop()
-    print(f"server CPU per message over {messages} REST messages, {CPU_CUSTOMERS} customers:")
-    print(f"  bare Rasa (rasa run, REST, in-memory tracker):   {bare_ms:6.1f} ms")
-    print(f"  the same with OPENBLAS_NUM_THREADS=1:            {bare_one_ms:6.1f} ms")
+    after the other, on the same messages; with `rounds` > 1 the three alternate and the medians
+    are compared (one run moves by a few ms with what else the machine does)."""
+    from bench.report import find_model
+
+    if find_model() is None:
+        sys.exit("no trained model for this tree: run `cxbot train` first")
+    bare, bare_one, product = [], [], []
+    for round_ in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="cxbot-cpu-") as tmp:
+            bare_dir, bare_one_dir, product_dir = (Path(tmp) / name for name in ("bare", "bare1", "product"))
+            for folder in (bare_dir, bare_one_dir, product_dir):
+                folder.mkdir()
+            if bare_too:
+                bare.append(_bare_cpu(bare_dir, messages))
+                bare_one.append(_bare_cpu(bare_one_dir, messages, one_blas_thread=True))
+            product.append(_product_cpu(product_dir, messages))
+        print(
+            f"round {round_ + 1}/{rounds}: bare {_ms(bare)}, one BLAS thread {_ms(bare_one)}, cxbot {_ms(product)}",
+            file=sys.stderr,
+        )
+    bare_ms, bare_one_ms, product_ms = (float(np.median(v)) if v else float("nan") for v in (bare, bare_one, product))
+    what = "median of " + str(rounds) + " alternating rounds" if rounds > 1 else "one round"
+    print(f"server CPU per message over {messages} REST messages, {CPU_CUSTOMERS} customers ({what}):")
+    print(f"  bare Rasa (rasa run, REST, in-memory tracker):   {bare_ms:6.1f} ms  {_ms(bare)}")
+    print(f"  the same with OPENBLAS_NUM_THREADS=1:            {bare_one_ms:6.1f} ms  {_ms(bare_one)}")
     print(
-        f"  cxbot run (SQLite):                              {product_ms:6.1f} ms"
+        f"  cxbot run (SQLite):                              {product_ms:6.1f} ms  {_ms(product)}"
         f"  ({product_ms / bare_ms - 1:+.0%}; {product_ms / bare_one_ms - 1:+.0%} against one BLAS thread)"
     )
+
+
+def _ms(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.1f}" for v in values) + "]"
 
 
 def main() -> None:
@@ -222,13 +245,14 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="compare server CPU per message with bare Rasa")
     parser.add_argument("--messages", type=int, default=240, help="with --cpu: messages per server")
     parser.add_argument("--no-bare", action="store_true", help="with --cpu: only cxbot run")
+    parser.add_argument("--rounds", type=int, default=1, help="with --cpu: alternate this many times, compare medians")
     parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
         serve_bare_rasa(int(args.bare_server[0]), Path(args.bare_server[1]))
         return
     if args.cpu:
-        compare_cpu(args.messages, bare_too=not args.no_bare)
+        compare_cpu(args.messages, bare_too=not args.no_bare, rounds=args.rounds)
         return
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if args.pid:

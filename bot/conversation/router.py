@@ -32,7 +32,7 @@ from bot.conversation.ports import (
     is_command,
 )
 from bot.conversation.text import check_id, clean_text
-from bot.storage.database import UNREACHABLE, run_in_session
+from bot.storage.database import UNREACHABLE, run_short
 from bot.storage.models import Conversation, ConversationState
 from feedback.language import ENGLISH
 from feedback.sentiment import SentimentScorer
@@ -107,7 +107,7 @@ class ConversationRouter:
         "[photo]", which Rasa would read as a greeting) with the channel's fixed reply, in order
         and once per message id."""
         async with self._in_order(inbound):
-            return await run_in_session(self._sessions, lambda s: self._store_unreadable(s, inbound, reply))
+            return await self._db(lambda s: self._store_unreadable(s, inbound, reply))
 
     def _in_order(self, inbound: InboundMessage):
         return self.exclusive(inbound.channel, inbound.sender_id)
@@ -159,7 +159,7 @@ class ConversationRouter:
         return Turn(replies)
 
     def _db(self, work: Callable[[Session], Any]) -> Awaitable[Any]:
-        return run_in_session(self._sessions, work)
+        return run_short(self._sessions, work)
 
     async def _handle_in_order(self, inbound, text, sentiment) -> Turn:
         hints = hints_of(inbound.locale, inbound.metadata)

@@ -100,10 +100,11 @@ def escalate_on_sentiment(
     conversation = session.get(Conversation, conversation_id)
     if conversation.state != ConversationState.BOT.value:
         return None
-    if (intent or "").startswith("complain_") or _recovery_in_progress(session, conversation_id):
+    if (intent or "").startswith("complain_"):
         return None
     reason = sentiment_trigger(rules, _recent_polarities(session, conversation_id, rules.sentiment_window), text)
-    if reason is None:
+    # The recovery check second: most messages call for no one, and then it is never read.
+    if reason is None or _recovery_in_progress(session, conversation_id):
         return None
     handoff = escalate(session, conversation, reason=reason, rules=rules, desk=desk)
     return Handoff(created=handoff.created, message=f"{rules.messages['empathy']} {handoff.message}")
