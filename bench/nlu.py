@@ -13,7 +13,9 @@ wrong), out-of-scope recall, and MCC over all labels with NO_NODES_DETECTED as o
 The threshold "chosen by CV" never looks at the test split: HINT3 train splits have no
 out-of-scope queries, so k-fold CV holds out 1/k of the intents entirely (their queries play the
 out-of-scope part) and 1/k of the other intents' examples (in scope); the threshold with the best
-pooled MCC is then applied once to the test split.
+pooled MCC is then applied once to the test split. CLINC150's threshold is the one with the best
+mean of in-scope accuracy and out-of-scope recall (its two reported figures) on the validation
+split; the MCC choice is shown beside it.
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ def decide(predictions: Sequence[Prediction], threshold: float, ambiguity: float
         fallback = p.confidence < threshold or (ambiguity is not None and p.confidence - p.second < ambiguity)
         out.append(OOS if fallback else p.intent)
     return out
+
+
+def balanced(scores: Scores) -> float:
+    """The mean of in-scope accuracy and out-of-scope recall: CLINC150's two reported figures,
+    weighted alike whatever the share of out-of-scope queries. The validation split has 100 among
+    3,100 queries and the test split 1,000 among 5,500; MCC, which reads that share, picks a
+    threshold for the validation split's mix (measured: 0.15, recall 0.589 on test)."""
+    return (scores.in_scope + scores.oos_recall) / 2
 
 
 def mcc(truth: Sequence[str], predicted: Sequence[str]) -> float:
@@ -216,14 +226,16 @@ def run_clinc150(results: NluResults, pipelines: dict, quick: bool, bar: tqdm) -
         model.close()
         bar.update(1)
         val_truth, truth = [label for _, label in val_rows], [label for _, label in test_rows]
-        threshold = max(CV_GRID, key=lambda t: (mcc(val_truth, decide(val_pred, t)), -t))
-        at_val = score(truth, decide(predictions, threshold))
+        threshold = max(CV_GRID, key=lambda t: (balanced(score(val_truth, decide(val_pred, t))), -t))
+        by_mcc = max(CV_GRID, key=lambda t: (mcc(val_truth, decide(val_pred, t)), -t))
+        at_val, at_mcc = score(truth, decide(predictions, threshold)), score(truth, decide(predictions, by_mcc))
         shipped = score(truth, decide(predictions, fallback["threshold"], fallback.get("ambiguity_threshold")))
         results.rows.append(
             {
                 "set": "CLINC150 full",
                 "pipeline": name,
-                "result": f"val t={threshold:.2f}: {at_val.text()}",
+                "result": f"val t={threshold:.2f} (balanced): {at_val.text()}; "
+                f"val t={by_mcc:.2f} (MCC): {at_mcc.text()}",
                 "at shipped fallback": f"t={fallback['threshold']}: {shipped.text()}",
                 "train s": model.train_seconds,
                 "value": at_val.in_scope,
