@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -90,3 +92,23 @@ def own_training_data() -> Examples:
         data = load_data(str(path))
         examples += [(m.get("text"), m.get("intent")) for m in data.intent_examples if m.get("text")]
     return examples
+
+
+def heldout_intent_folds(examples: Examples, folds: int, seed: int = 13) -> Iterator[tuple[Examples, Examples]]:
+    """(train, test) of each of k folds for choosing an out-of-scope threshold on a train split that
+    has no out-of-scope queries: 1/k of the intents held out entirely (their examples are the test
+    part's out of scope, OOS) and 1/k of each other intent's examples (its in-scope part)."""
+    intents = sorted({label for _, label in examples})
+    random.Random(seed).shuffle(intents)
+    for k in range(folds):
+        unseen = set(intents[k::folds])
+        seen_count: dict[str, int] = {}
+        train_rows: Examples = []
+        test_rows: Examples = []
+        for text, label in examples:
+            if label in unseen:
+                test_rows.append((text, OOS))
+                continue
+            index = seen_count[label] = seen_count.get(label, -1) + 1
+            (test_rows if index % folds == k else train_rows).append((text, label))
+        yield train_rows, test_rows

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from bench.data import OOS, Examples, banking77, clinc150, hint3, own_heldout, own_training_data
+from bench.data import OOS, Examples, banking77, clinc150, heldout_intent_folds, hint3, own_heldout, own_training_data
 from bench.rasa_pipeline import Prediction, pipeline_from_config, train
 from bot.app.settings import PROJECT_DIR
 
@@ -122,20 +122,9 @@ def cv_threshold(
     pipeline: list[dict], examples: Examples, folds: int, seed: int = 13, progress: Callable[[], None] = lambda: None
 ) -> tuple[float, float]:
     """Threshold with the best pooled MCC over k folds of held-out intents + held-out examples."""
-    intents = sorted({label for _, label in examples})
-    random.Random(seed).shuffle(intents)
     truth: list[str] = []
     predictions: list[Prediction] = []
-    for k in range(folds):
-        unseen = set(intents[k::folds])
-        seen_count: dict[str, int] = {}
-        train_rows, test_rows = [], []
-        for text, label in examples:
-            if label in unseen:
-                test_rows.append((text, OOS))
-                continue
-            index = seen_count[label] = seen_count.get(label, -1) + 1
-            (test_rows if index % folds == k else train_rows).append((text, label))
+    for train_rows, test_rows in heldout_intent_folds(examples, folds, seed):
         model = train(pipeline, train_rows)
         predictions += model.predict([t for t, _ in test_rows])
         truth += [label for _, label in test_rows]

@@ -13,13 +13,12 @@ printed for the record, never to choose.
 
 from __future__ import annotations
 
-import random
 import sys
 from collections.abc import Sequence
 
 import numpy as np
 
-from bench.data import OOS, hint3
+from bench.data import OOS, heldout_intent_folds, hint3
 from bench.nlu import HINT3_BOTS
 
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
@@ -81,21 +80,11 @@ def mcc_at(truth: Sequence[str], predicted: Sequence[str], scores: np.ndarray, t
 
 
 def cv_thresholds(examples: list[tuple[str, str]], folds: int = 3, seed: int = 13) -> dict[str, tuple[float, float]]:
-    """{score name: (threshold, pooled CV MCC)}, folds exactly as bench/nlu.py's cv_threshold."""
-    intents = sorted({label for _, label in examples})
-    random.Random(seed).shuffle(intents)
+    """{score name: (threshold, pooled CV MCC)}, on the folds of bench/nlu.py's cv_threshold."""
     truth: list[str] = []
     predicted: list[str] = []
     pooled: dict[str, list[float]] = {}
-    for k in range(folds):
-        unseen, seen = set(intents[k::folds]), {}
-        train, test = [], []
-        for text, label in examples:
-            if label in unseen:
-                test.append((text, OOS))
-                continue
-            index = seen[label] = seen.get(label, -1) + 1
-            (test if index % folds == k else train).append((text, label))
+    for train, test in heldout_intent_folds(examples, folds, seed):
         fold_predicted, scores = candidate_scores([t for t, _ in train], [lb for _, lb in train], [t for t, _ in test])
         truth += [label for _, label in test]
         predicted += list(fold_predicted)

@@ -16,8 +16,8 @@ class MoneyFormat:
     # Persian digits and separators ("۵۰٬۰۰۰") instead of ASCII ("50,000").
     persian_digits: bool = False
 
-    def number(self, value: int) -> str:
-        """A whole number (a percentage) in this language's digits: 20 -> "۲۰" in Persian."""
+    def number(self, value: int | str) -> str:
+        """A whole number (a percentage, an order number) in this language's digits: 20 -> "۲۰" in Persian."""
         return persian_number(str(value)) if self.persian_digits else str(value)
 
     def write(self, minor_units: int, currency: str) -> str:

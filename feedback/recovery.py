@@ -23,7 +23,7 @@ from bot.storage.models import Compensation, Conversation, RecoveryCase, Recover
 from feedback.amounts import parse_amount
 from feedback.compensation import CATEGORIES, SEVERITIES, Offer
 from feedback.handover import Handover
-from feedback.language import in_language, normalise_persian, persian_number, to_ascii_digits
+from feedback.language import in_language, normalise_persian, to_ascii_digits
 from feedback.money import MoneyFormat
 from feedback.sentiment import TextBlobScorer
 
@@ -70,9 +70,7 @@ class RecoveryContent:
 
     def remedy(self, key: str, **values) -> str:
         # Day counts and order numbers in the content language's digits ("۳ تا ۵" in Persian).
-        shown = {k: self.money.number(v) if isinstance(v, int) else v for k, v in values.items()}
-        if self.money.persian_digits and str(shown.get("order", "")).isdigit():
-            shown["order"] = persian_number(str(shown["order"]))
+        shown = {k: self.money.number(v) if _whole_number(v) else v for k, v in values.items()}
         return self.remedy_messages[key].format(**shown)
 
     def remedy_then(self, remedy: str, following: str) -> str:
@@ -86,6 +84,11 @@ class RecoveryContent:
 
     def message(self, key: str, **values) -> str:
         return self.messages[key].format(example=self.order_example, **values)
+
+
+def _whole_number(value: object) -> bool:
+    """A count, or digits kept as text (an order number, which may start with 0)."""
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
 
 
 def load_content(path: Path, language: str | None = None) -> RecoveryContent:

@@ -136,6 +136,15 @@ def browser():
         yield chromium
 
 
+@pytest.fixture
+def open_page(browser):
+    """Opens a page in a new context of the module's Chromium (another person); closed after the test."""
+    from tests.support.browser import page_opener
+
+    with page_opener(browser) as opener:
+        yield opener
+
+
 @pytest.fixture(scope="module")
 def telegram():
     """The fake Telegram Bot API the module's server talks to."""

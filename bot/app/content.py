@@ -16,7 +16,7 @@ from typing import TypeVar
 import yaml
 
 from bot.assistant.topics import Topics, load_topics
-from bot.channels.limits import Limits, load_limits
+from bot.channels.limits import Limits, limits_from
 from bot.channels.telegram.commands import MenuCommands, load_commands
 from bot.channels.telegram.replies import ChannelReplies, load_replies
 from bot.followup.content import FollowUpContent
@@ -25,7 +25,7 @@ from bot.handoff.content import DeskContent, load_canned, load_messages
 from bot.handoff.rules import EscalationRules, load_rules
 from bot.people.start import PeopleContent
 from bot.people.start import load_content as load_people
-from bot.privacy.retention import RetentionRules, load_retention
+from bot.privacy.retention import RetentionRules, retention_from
 from feedback.compensation import Policy, load_policy
 from feedback.journey import JourneyContent
 from feedback.journey import load_content as load_journey
@@ -114,10 +114,17 @@ def _worded(english: Content, content_dir: Path, language: str) -> Content:
     )
 
 
+def _load_privacy(path: Path) -> tuple[Limits, RetentionRules]:
+    """privacy.yml, read once for both of its parts: the channels' limits and the retention rules."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return limits_from(data, path.name), retention_from(data, path.name)
+
+
 def load_content(content_dir: Path) -> Content:
     """Read and check every file of the content folder, in every language it is written in."""
     compensation = _read(content_dir / "compensation.yml", load_policy)
     recovery = _read(content_dir / "recovery.yml", load_recovery)
+    limits, retention = _read(content_dir / "privacy.yml", _load_privacy)
     english = Content(
         topics=_read(content_dir / "topics.yml", load_topics),
         recovery=replace(recovery, money=compensation.money_format(ENGLISH)),
@@ -134,8 +141,8 @@ def load_content(content_dir: Path) -> Content:
         ),
         telegram_commands=_read(content_dir / "telegram.yml", load_commands),
         telegram_replies=_read(content_dir / "telegram.yml", load_replies),
-        limits=_read(content_dir / "privacy.yml", load_limits),
-        retention=_read(content_dir / "privacy.yml", load_retention),
+        limits=limits,
+        retention=retention,
         followup=_read(content_dir / "followup.yml", load_followup),
         people=_read(content_dir / "people.yml", load_people),
         journey=_read(content_dir / "journey.yml", load_journey),

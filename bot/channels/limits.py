@@ -177,13 +177,17 @@ def _rate(data: object, where: str, default: Rate) -> Rate:
 
 def load_limits(path: Path) -> Limits:
     """The rate_limits, connections and slow_down sections of privacy.yml."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return limits_from(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, path.name)
+
+
+def limits_from(data: dict, where: str) -> Limits:
+    """`load_limits` on privacy.yml's contents already read (`where` names the file in errors)."""
     default = Limits()
     rates = data.get("rate_limits") or {}
     sockets = data.get("connections") or {}
     slow_down = {str(k): str(v).strip() for k, v in (data.get("slow_down") or {}).items() if str(v or "").strip()}
     if DEFAULT_LANGUAGE not in slow_down:
-        raise ValueError(f"{path.name}: slow_down needs an {DEFAULT_LANGUAGE!r} text")
+        raise ValueError(f"{where}: slow_down needs an {DEFAULT_LANGUAGE!r} text")
     limits = Limits(
         per_customer=_rate(rates.get("per_customer"), "rate_limits.per_customer", default.per_customer),
         per_address=_rate(rates.get("per_address"), "rate_limits.per_address", default.per_address),
@@ -193,5 +197,5 @@ def load_limits(path: Path) -> Limits:
         slow_down=slow_down,
     )
     if min(limits.sockets_per_visitor, limits.sockets_per_address) < 1 or limits.idle_seconds <= 0:
-        raise ValueError(f"{path.name}: connections need per_visitor, per_address and idle_minutes above 0")
+        raise ValueError(f"{where}: connections need per_visitor, per_address and idle_minutes above 0")
     return limits

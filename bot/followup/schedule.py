@@ -127,6 +127,8 @@ def reclaim_stale(session: Session, now: datetime) -> tuple[int, int]:
     (retried, given up). Nothing was written for them: `write` marks a follow-up sent in the
     same transaction as its question, so "sending" means no question exists yet."""
     stale = (FollowUp.status == FollowUpStatus.SENDING.value, FollowUp.claimed_at < now - SENDING_TIMEOUT)
+    # Two statements, not one with CASE: the two counts are reported apart, and one UPDATE's row
+    # count cannot split them (SQLite under SQLAlchemy 1.4 has no RETURNING).
     retried = session.execute(
         update(FollowUp)
         .where(*stale, FollowUp.reclaimed_at.is_(None))

@@ -47,7 +47,12 @@ class SweepResult:
 
 
 def load_retention(path: Path) -> RetentionRules:
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("retention") or {}
+    return retention_from(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, path.name)
+
+
+def retention_from(privacy: dict, where: str) -> RetentionRules:
+    """The retention section of privacy.yml's contents already read (`where` names the file in errors)."""
+    data = privacy.get("retention") or {}
     default = RetentionRules()
     rules = RetentionRules(
         message_text_days=int(data.get("message_text_days", default.message_text_days)),
@@ -55,7 +60,7 @@ def load_retention(path: Path) -> RetentionRules:
         marker=str(data.get("marker") or default.marker).strip(),
     )
     if rules.message_text_days < 1 or rules.inactive_customer_days < 1 or not rules.marker:
-        raise ValueError(f"{path.name}: retention needs days above 0 and a marker")
+        raise ValueError(f"{where}: retention needs days above 0 and a marker")
     return rules
 
 

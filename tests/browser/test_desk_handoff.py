@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse, utcnow
-from tests.support.browser import bubble, new_page, say
-from tests.support.desk_helpers import PASSWORD, add_staff, cxbot_user
-from tests.support.e2e_server import RunningServer, started_server
+from tests.support.browser import bubble, say, sign_in
+from tests.support.desk_helpers import add_staff, cxbot_user
+from tests.support.e2e_server import started_server
 
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 CONTENT = yaml.safe_load(open("content/surveys.yml", encoding="utf-8"))
@@ -29,36 +29,6 @@ def server(model_path, tmp_path_factory):
         add_staff(running, "ana", "Ana")
         add_staff(running, "ben", "Ben")
         yield running
-
-
-@pytest.fixture
-def customer(browser) -> Page:
-    context = browser.new_context()
-    yield new_page(context)
-    context.close()
-
-
-@pytest.fixture
-def staff_browser(browser):
-    contexts = []
-
-    def page_in_a_new_context() -> Page:
-        context = browser.new_context()
-        contexts.append(context)
-        return new_page(context)
-
-    yield page_in_a_new_context
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, server: RunningServer, username: str) -> None:
-    page.goto(server.url + "/desk")
-    expect(page).to_have_url(re.compile("/desk/login$"))
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
 
 
 def widget_messages(db: Session, sender: str) -> list[tuple[str, str]]:
@@ -75,8 +45,8 @@ def widget_messages(db: Session, sender: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_console_refuses_anonymous_visitors(server, staff_browser):
-    page = staff_browser()
+def test_the_console_refuses_anonymous_visitors(server, open_page):
+    page = open_page()
     page.goto(server.url + "/desk/conversations/1")
     expect(page).to_have_url(re.compile("/desk/login$"))
     page.get_by_label("User name").fill("ana")
@@ -85,9 +55,10 @@ def test_the_console_refuses_anonymous_visitors(server, staff_browser):
     expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
 
 
-def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, customer, staff_browser, db):
+def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, open_page, db):
+    customer = open_page()
     # Ana is on the queue page before the customer asks: the row must arrive without a reload.
-    ana = staff_browser()
+    ana = open_page()
     sign_in(ana, server, "ana")
     expect(ana.get_by_text("Nobody is waiting for a person.")).to_be_visible()
 
@@ -105,7 +76,7 @@ def test_widget_customer_reaches_a_person_who_answers_and_hands_back(server, cus
     assert ana.evaluate("window.__xss") is None
 
     # A second staff member, in another browser context, loses the race for the claim.
-    ben = staff_browser()
+    ben = open_page()
     sign_in(ben, server, "ben")
     ben.locator("table.queue tbody tr a").first.click()
     claim_url = ben.locator("form[action$='/claim']").get_attribute("action")
@@ -173,9 +144,9 @@ def test_cxbot_user_list_and_disable(server):
     assert "tmp\tTim\tagent\tdisabled" in cxbot_user(server, "list")
 
 
-def test_a_manager_signs_in_and_reads_the_dashboard_which_an_agent_cannot_open(server, staff_browser, tmp_path):
+def test_a_manager_signs_in_and_reads_the_dashboard_which_an_agent_cannot_open(server, open_page, tmp_path):
     add_staff(server, "mia", "Mia", role="manager")
-    manager = staff_browser()
+    manager = open_page()
     sign_in(manager, server, "mia")
     manager.goto(server.url + "/dashboard")
     expect(manager.get_by_role("heading", level=1)).to_be_visible()
@@ -188,7 +159,7 @@ def test_a_manager_signs_in_and_reads_the_dashboard_which_an_agent_cannot_open(s
     manager.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
 
-    agent = staff_browser()
+    agent = open_page()
     sign_in(agent, server, "ana")
     response = agent.goto(server.url + "/dashboard")
     assert response.status == 403
@@ -225,10 +196,10 @@ def _returning_customer(db: Session) -> int:
 
 
 def test_the_conversation_view_folds_earlier_conversations_and_keeps_the_newest_and_the_action_in_view(
-    server, staff_browser, db, tmp_path
+    server, open_page, db, tmp_path
 ):
     conversation_id = _returning_customer(db)
-    ana = staff_browser()
+    ana = open_page()
     sign_in(ana, server, "ana")
     ana.goto(f"{server.url}/desk/conversations/{conversation_id}")
     expect(ana.locator(".meta")).to_contain_text("Channel: widget")

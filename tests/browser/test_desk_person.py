@@ -8,12 +8,11 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, Message
-from tests.browser.test_desk_handoff import sign_in
-from tests.support.browser import bubble, new_page, say
+from tests.support.browser import bubble, say, sign_in
 from tests.support.desk_helpers import add_staff
 from tests.support.fake_telegram import TOKEN, FakeTelegram, started_on_telegram, text_update
 
@@ -25,20 +24,6 @@ def server(model_path, telegram, tmp_path_factory):
     with started_on_telegram(telegram, tmp_path_factory.mktemp("person"), {"TELEGRAM_BOT_TOKEN": TOKEN}) as running:
         add_staff(running, "ana", "Ana")
         yield running
-
-
-@pytest.fixture
-def customer(browser) -> Page:
-    context = browser.new_context()
-    yield new_page(context)
-    context.close()
-
-
-@pytest.fixture
-def staff(browser) -> Page:
-    context = browser.new_context()
-    yield new_page(context)
-    context.close()
 
 
 def on_telegram(telegram: FakeTelegram, text: str, message_id: int) -> str:
@@ -63,8 +48,9 @@ def agent_texts(db, channel: str) -> list[str]:
 
 
 def test_staff_see_a_linked_customers_widget_and_telegram_conversations_and_answer_on_either(
-    server, telegram, customer, staff, db
+    server, telegram, open_page, db
 ):
+    customer, staff = open_page(), open_page()
     customer.goto(server.url + "/")
     customer.get_by_role("button", name=re.compile("^Open chat")).click()
     say(customer, "/human")

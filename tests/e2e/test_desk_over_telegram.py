@@ -9,14 +9,12 @@ import re
 import time
 
 import pytest
-import requests
 import yaml
 from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, Message, SurveyResponse
-from tests.support.desk_helpers import PASSWORD, add_staff
-from tests.support.e2e_server import RunningServer
-from tests.support.fake_telegram import TOKEN, FakeTelegram, started_on_telegram, text_update
+from tests.support.desk_helpers import add_staff, console_session
+from tests.support.fake_telegram import TOKEN, FakeTelegram, started_on_telegram, text_update, texts
 
 STAFF_CHAT = -1001234567
 ANA_TELEGRAM = 9001
@@ -81,10 +79,6 @@ def staff_taps_claim(telegram: FakeTelegram, user_id: int, name: str, announceme
 
 def customer_says(telegram: FakeTelegram, chat: int, text: str) -> None:
     telegram.inject(text_update(telegram.next_update_id(), chat, next(_messages), text))
-
-
-def texts(calls) -> list[str]:
-    return [c.params["text"] for c in calls]
 
 
 def query_answer(telegram: FakeTelegram, query_id: str) -> str:
@@ -212,25 +206,6 @@ def test_never_mind_while_queued_cancels_and_the_staff_post_says_so(server, tele
     assert conversation.state == "bot"
 
 
-def console_session(server: RunningServer, username: str) -> tuple[requests.Session, str, str]:
-    """A console sign-in over plain HTTP: the Secure cookie is passed by hand, as a browser on
-    localhost would send it."""
-    browser = requests.Session()
-    page = browser.get(f"{server.url}/desk/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    signed = browser.post(
-        f"{server.url}/desk/login",
-        allow_redirects=False,
-        data={"csrf_token": token, "username": username, "password": PASSWORD},
-        headers={"Cookie": f"cxdesk_login={token}"},
-    )
-    assert signed.status_code == 303, signed.text
-    cookie = f"cxdesk_session={signed.cookies['cxdesk_session']}"
-    queue = browser.get(f"{server.url}/desk", headers={"Cookie": cookie})
-    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', queue.text).group(1)
-    return browser, cookie, csrf
-
-
 def test_a_telegram_customer_answered_from_the_console(server, telegram, db):
     customer = 7303
     customer_says(telegram, customer, "/human")
@@ -243,19 +218,13 @@ def test_a_telegram_customer_answered_from_the_console(server, telegram, db):
         .scalars()
         .all()[-1]
     )
-    browser, cookie, csrf = console_session(server, "ana")
-
-    def post(path: str, **data):
-        return browser.post(
-            f"{server.url}{path}", data={"csrf_token": csrf, **data}, headers={"Cookie": cookie}, allow_redirects=False
-        )
-
-    assert post(f"/desk/handoffs/{handoff.id}/claim").status_code == 303
-    assert post(f"/desk/handoffs/{handoff.id}/reply", text="Ana from the console here.").status_code == 303
+    console = console_session(server, "ana")
+    assert console.post(f"/desk/handoffs/{handoff.id}/claim").status_code == 303
+    assert console.post(f"/desk/handoffs/{handoff.id}/reply", text="Ana from the console here.").status_code == 303
     telegram.wait_for(
         lambda: (
             texts(telegram.sent_to(customer))[-2:] == ["A team member (Ana) has joined", "Ana from the console here."]
         )
     )
-    assert post(f"/desk/handoffs/{handoff.id}/resolve").status_code == 303
+    assert console.post(f"/desk/handoffs/{handoff.id}/resolve").status_code == 303
     telegram.wait_for(lambda: texts(telegram.sent_to(customer))[-2:] == ["A team member (Ana) has left", CES_QUESTION])

@@ -9,21 +9,19 @@ import itertools
 import re
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from bot.storage.models import Conversation, Customer, HandoffRequest, SurveyResponse
 from tests.support.content import project_content
-from tests.support.desk_helpers import PASSWORD, add_staff
+from tests.support.desk_helpers import add_staff, console_session
 from tests.support.domain_texts import DOMAIN
-from tests.support.e2e_server import RunningServer
 from tests.support.fake_telegram import (
-    TOKEN,
     FakeTelegram,
     callback_update,
     photo_update,
-    started_on_telegram,
+    started_shop_on_telegram,
     text_update,
+    texts,
 )
 
 SHOP = "Northwind Shop"
@@ -42,9 +40,7 @@ def persian(response: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_on_telegram(
-        telegram, tmp_path_factory.mktemp("telegram-fa"), {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_SHOP_NAME": SHOP}
-    ) as running:
+    with started_shop_on_telegram(telegram, tmp_path_factory.mktemp("telegram-fa"), SHOP) as running:
         add_staff(running, "sara", "Sara")
         yield running
 
@@ -60,30 +56,8 @@ def sent(telegram: FakeTelegram):
     return telegram.sent_to(CUSTOMER)
 
 
-def texts(calls) -> list[str]:
-    return [c.params["text"] for c in calls]
-
-
 def keyboard(call) -> list[str]:
     return [b["text"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
-
-
-def console_session(server: RunningServer, username: str) -> tuple[requests.Session, str, str]:
-    """A console sign-in over plain HTTP, the Secure cookie passed by hand (as on localhost)."""
-    browser = requests.Session()
-    page = browser.get(f"{server.url}/desk/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    signed = browser.post(
-        f"{server.url}/desk/login",
-        allow_redirects=False,
-        data={"csrf_token": token, "username": username, "password": PASSWORD},
-        headers={"Cookie": f"cxdesk_login={token}"},
-    )
-    assert signed.status_code == 303, signed.text
-    cookie = f"cxdesk_session={signed.cookies['cxdesk_session']}"
-    queue = browser.get(f"{server.url}/desk", headers={"Cookie": cookie})
-    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', queue.text).group(1)
-    return browser, cookie, csrf
 
 
 def test_a_persian_telegram_customer_from_start_to_a_person_and_back(server, telegram, db):
@@ -104,18 +78,12 @@ def test_a_persian_telegram_customer_from_start_to_a_person_and_back(server, tel
     request = db.execute(
         select(HandoffRequest).join(Conversation).join(Customer).where(Customer.external_id == str(CUSTOMER))
     ).scalar_one()
-    browser, cookie, csrf = console_session(server, "sara")
-    queue = browser.get(f"{server.url}/desk", headers={"Cookie": cookie}).text
-    assert re.search(r'<span class="lang"[^>]*>FA</span>', queue)
+    console = console_session(server, "sara")
+    assert re.search(r'<span class="lang"[^>]*>FA</span>', console.get("/desk").text)
 
-    def post(path: str, **data):
-        return browser.post(
-            f"{server.url}{path}", data={"csrf_token": csrf, **data}, headers={"Cookie": cookie}, allow_redirects=False
-        )
-
-    assert post(f"/desk/handoffs/{request.id}/claim").status_code == 303
+    assert console.post(f"/desk/handoffs/{request.id}/claim").status_code == 303
     telegram.wait_for(lambda: texts(sent(telegram))[-1] == FA.desk.say("joined", name="Sara"))
-    assert post(f"/desk/handoffs/{request.id}/resolve").status_code == 303
+    assert console.post(f"/desk/handoffs/{request.id}/resolve").status_code == 303
     telegram.wait_for(
         lambda: texts(sent(telegram))[-2:] == [FA.desk.say("left", name="Sara"), FA.surveys.questions["ces"]]
     )

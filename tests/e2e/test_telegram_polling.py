@@ -14,12 +14,12 @@ from bot.storage.models import Conversation, Customer, FaqFeedback, Message, Sur
 from tests.support.domain_texts import response_texts as shop_response_texts
 from tests.support.fake_telegram import (
     STICKER,
-    TOKEN,
     FakeTelegram,
     callback_update,
     photo_update,
-    started_on_telegram,
+    started_shop_on_telegram,
     text_update,
+    texts,
 )
 
 SHOP = "Test Shop & Co"
@@ -33,12 +33,7 @@ response_texts = partial(shop_response_texts, shop=SHOP)
 
 @pytest.fixture(scope="module")
 def server(model_path, telegram, tmp_path_factory):
-    with started_on_telegram(
-        telegram,
-        tmp_path_factory.mktemp("telegram"),
-        # The plain name BotFather's guides use; CXBOT_TELEGRAM_BOT_TOKEN is read too (webhook tests).
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_SHOP_NAME": SHOP},
-    ) as running:
+    with started_shop_on_telegram(telegram, tmp_path_factory.mktemp("telegram"), SHOP) as running:
         yield running
 
 
@@ -46,10 +41,6 @@ def say(telegram: FakeTelegram, chat_id: int, text: str) -> int:
     message_id = next(_messages)
     telegram.inject(text_update(telegram.next_update_id(), chat_id, message_id, text))
     return message_id
-
-
-def texts(calls) -> list[str]:
-    return [c.params["text"] for c in calls]
 
 
 def stored(db: Session, chat_id: int) -> list[Message]:

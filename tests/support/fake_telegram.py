@@ -279,6 +279,11 @@ async def _params(request: web.Request) -> dict[str, Any]:
 # --- updates as Telegram sends them ---
 
 
+def texts(calls: list[Call]) -> list[str]:
+    """The text of each call (sendMessage, editMessageText)."""
+    return [c.params["text"] for c in calls]
+
+
 def user(chat_id: int, name: str = "Ann") -> dict:
     return {"id": chat_id, "is_bot": False, "first_name": name, "language_code": "en"}
 
@@ -337,4 +342,12 @@ def started_on_telegram(
     any webhook before its first getUpdates, webhook mode sets its own."""
     with started_server(data_dir, {"CXBOT_TELEGRAM_API_URL": telegram.url, **env}) as running:
         telegram.wait_for(lambda: telegram.calls_to(ready_call))
+        yield running
+
+
+@contextmanager
+def started_shop_on_telegram(telegram: FakeTelegram, data_dir: Path, shop: str) -> Iterator[RunningServer]:
+    """The real server polling this fake for the shop named `shop`, the token in the plain
+    TELEGRAM_BOT_TOKEN that BotFather's guides use (CXBOT_TELEGRAM_BOT_TOKEN is read too: webhook tests)."""
+    with started_on_telegram(telegram, data_dir, {"TELEGRAM_BOT_TOKEN": TOKEN, "CXBOT_SHOP_NAME": shop}) as running:
         yield running
