@@ -14,18 +14,21 @@ from tests.conftest import PROJECT_DIR
 # Floors sit a few points under what the shipped model measures (see README), so a real
 # regression fails while training noise does not. Persian targets (issue 15): FAQ topics 0.85,
 # complaints recognised 0.85 (met: 0.851 and 0.875; the FAQ floor sits a point under it).
-FAQ_TOPIC_FLOOR = {"en": 0.90, "fa": 0.84}  # measured 0.919 (TF-IDF-only pipeline: 0.88) / 0.851
-GENERAL_FLOOR = {"en": 0.93, "fa": 0.80}  # measured 0.965 (TF-IDF only: 0.895) / 0.833
-COMPLAINT_FLOOR = {"en": 0.85, "fa": 0.83}  # measured 0.889 (TF-IDF only: 0.844) / 0.861
-RECOGNISED_FLOOR = {"en": 0.84, "fa": 0.85}  # measured 0.875 (TF-IDF only: 0.825) / 0.875
+# English figures after session 25's English data (before it: 0.919, 0.966, 0.889, 0.900; TF-IDF
+# only, before -> after: 0.859 -> 0.869, 0.897, 0.844 -> 0.822, 0.825 -> 0.800).
+FAQ_TOPIC_FLOOR = {"en": 0.90, "fa": 0.84}  # measured 0.919 / 0.851
+GENERAL_FLOOR = {"en": 0.93, "fa": 0.80}  # measured 0.966 / 0.837
+COMPLAINT_FLOOR = {"en": 0.91, "fa": 0.83}  # measured 0.933 / 0.861
+RECOGNISED_FLOOR = {"en": 0.92, "fa": 0.85}  # measured 0.950 / 0.875
 # The second Persian set (tests/nlu/fa_heldout_2.yml, FAQ topics and complaints), written before
 # the Persian training data was extended in session 24, so that the gain is measured afresh.
 SECOND_FA = "fa_heldout_2.yml"
 SECOND_FA_FLOOR = {"faq": 0.88, "recognised": 0.91}  # measured 0.920 and 1.000 (before: 0.907, 0.917)
 # The second English set (tests/nlu/faq_heldout_2.yml), phone-typed, written in session 25 before
-# the English training data was extended.
+# the English training data was extended, so that the gain is measured afresh.
 SECOND_EN = "faq_heldout_2.yml"
-SECOND_EN_FLOOR = {"faq": 0.95, "category": 0.80, "recognised": 0.80}  # measured 0.973, 0.833, 0.833
+# measured 0.973, 0.917, 0.917 (before: 0.973, 0.833, 0.833; TF-IDF only 0.907, 0.750, 0.750)
+SECOND_EN_FLOOR = {"faq": 0.95, "category": 0.87, "recognised": 0.87}
 LANGUAGES = ("en", "fa")
 SUFFIX = {"en": "", "fa": "_fa"}
 FALLBACK_COUNTS_AS = {"out_of_scope": {"out_of_scope", "nlu_fallback"}}
