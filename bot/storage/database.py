@@ -84,11 +84,12 @@ async def run_in_session(sessions: sessionmaker, work: Callable[[Session], T]) -
 async def run_short(sessions: sessionmaker, work: Callable[[Session], T]) -> T:
     """`run_in_session` for the short transactions of a customer message (a millisecond or two).
 
-    On SQLite they run on the event loop itself: the hop to a worker thread and back cost more CPU
-    than the transaction (4-5 ms of the server's CPU per message against 1-2 ms of SQL, measured
-    with `python -m bench.profile_server --cpu`), and with one writer thread SQLite never waits for
-    its own write lock. Rasa's SQL tracker store runs on the loop the same way. A database across a
-    network (PostgreSQL) keeps the worker thread, so a slow round trip never stalls the loop."""
+    On SQLite they run on the event loop itself: the hops to a worker thread and back cost more CPU
+    than the two transactions of a message (about 4.4 ms of the server's CPU against their own
+    3.2-3.5 ms; `python -m bench.profile_server --cpu`, BENCHMARKS.md), and with one writer thread
+    SQLite never waits for its own write lock. Rasa's SQL tracker store runs on the loop the same
+    way. A database across a network (PostgreSQL) keeps the worker thread, so a slow round trip
+    never stalls the loop."""
     if sessions.kw["bind"].dialect.name == "sqlite":
         with sessions.begin() as session:
             return work(session)
